@@ -1,0 +1,86 @@
+/*
+ * hal.h — the hardware abstraction the core calls.
+ *
+ * A port (ports/host: the virtual meter, ports/cortex-m: the MCU) fills one
+ * struct meter_hal with function pointers and hands it to meter_init(). The
+ * core never touches hardware any other way. Every pointer may be NULL where
+ * the hardware lacks the feature; the core checks before calling.
+ *
+ * Direction of calls: the core *calls* these to act and to read levels; the
+ * port *calls into* the core (meter.h) to deliver samples, received bytes,
+ * button presses and the power-fail warning.
+ */
+#ifndef TRIMETER_HAL_H
+#define TRIMETER_HAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct lcd_state; /* src/ui/lcd.h */
+
+/* Level inputs, read with inputs_read() once per main-loop pass. */
+enum meter_input {
+    METER_IN_COVER_OPEN = 1u << 0, /* terminal cover switch open */
+    METER_IN_MAGNET = 1u << 1,     /* magnetic-field sensor active */
+    METER_IN_CAL_SWITCH = 1u << 2, /* sealed calibration switch closed */
+    METER_IN_TARIFF0 = 1u << 3,    /* external tariff inputs (module), bit 0 */
+    METER_IN_TARIFF1 = 1u << 4     /* external tariff inputs (module), bit 1 */
+};
+
+/* Relays the core drives. */
+enum meter_relay {
+    METER_RELAY_MAIN = 0, /* bistable disconnector */
+    METER_RELAY_AUX1 = 1, /* load-control module relays */
+    METER_RELAY_AUX2 = 2
+};
+
+/* Serial framing of a port (the optical head: IEC 62056-21 7E1, KMP 8N1). */
+enum meter_framing { METER_FRAMING_8N1 = 0, METER_FRAMING_7E1 = 1 };
+
+struct meter_hal {
+    void *ctx; /* passed back to every call */
+
+    /* ---- serial EEPROM (src/store) ----------------------------------- */
+    uint32_t nvm_size;      /* bytes */
+    uint32_t nvm_page_size; /* program operations never cross a page */
+    /* Read len bytes. Returns 0 or a negative meter_err. */
+    int (*nvm_read)(void *ctx, uint32_t addr, void *buf, size_t len);
+    /* Program len bytes inside one page and wait for the write cycle. */
+    int (*nvm_program)(void *ctx, uint32_t addr, const void *buf, size_t len);
+
+    /* ---- real-time clock (battery / supercap backed) ----------------- */
+    /* UTC seconds since 1970. Returns METER_EIO when the RTC lost time. */
+    int (*rtc_get)(void *ctx, int64_t *utc);
+    int (*rtc_set)(void *ctx, int64_t utc);
+
+    /* Monotonic milliseconds since boot, for protocol timeouts and UI. */
+    uint32_t (*ms_now)(void *ctx);
+
+    /* ---- outputs ------------------------------------------------------ */
+    /* Drive a relay; closed = conducting. Returns 0 or negative error. */
+    int (*relay_set)(void *ctx, enum meter_relay relay, bool closed);
+    /* LED + S0 output level (both together). Called on edges only. */
+    void (*pulse_set)(void *ctx, bool on);
+    /* Show a new LCD state (called when it changes). */
+    void (*lcd_show)(void *ctx, const struct lcd_state *lcd);
+
+    /* ---- inputs ------------------------------------------------------- */
+    /* Bitmask of enum meter_input. */
+    uint32_t (*inputs_read)(void *ctx);
+
+    /* ---- byte-stream ports (0 = optical; others: modules) ------------- */
+    size_t (*port_write)(void *ctx, unsigned port, const uint8_t *buf, size_t len);
+    int (*port_config)(void *ctx, unsigned port, uint32_t baud, enum meter_framing framing);
+
+    /* ---- supply monitor and watchdog ---------------------------------- */
+    /* false while the supply monitor signals an imminent power failure. */
+    bool (*supply_ok)(void *ctx);
+    /* Restart the watchdog; a hung core is reset without losing data. */
+    void (*watchdog_kick)(void *ctx);
+
+    /* ---- diagnostics (debug builds only, see METER_DEBUG_LOG) --------- */
+    void (*log)(void *ctx, const char *msg);
+};
+
+#endif

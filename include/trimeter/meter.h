@@ -1,0 +1,84 @@
+/*
+ * meter.h — the trimeter core: one struct meter holds every bit of state.
+ *
+ * No heap and no mutable globals: the caller allocates struct meter (static
+ * on the MCU, anywhere on the host) and passes it to every call, so many
+ * meters can run in one process. The port delivers samples, bytes, buttons
+ * and the power-fail warning through the functions below, and the core acts
+ * through struct meter_hal (hal.h).
+ *
+ * Data flow (docs/ARCHITECTURE.md): samples -> metrology -> measurement
+ * block (meas.h) -> registers/application -> object table -> display and
+ * protocols; the store persists what the application hands it.
+ */
+#ifndef TRIMETER_METER_H
+#define TRIMETER_METER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trimeter/err.h"
+#include "trimeter/hal.h"
+#include "trimeter/meas.h"
+#include "trimeter/meter_opts.h"
+#include "trimeter/types.h"
+
+#include "app/energy.h"
+#include "app/evlog.h"
+#include "metrology/metro.h"
+#include "store/store.h"
+
+/* Software identification (S-8.1); the CRC-32 is computed at boot. */
+#define METER_FW_NAME "trimeter"
+#define METER_FW_VERSION "0.1.0"
+
+/* Status bits (readable as an object, shown as the error symbol). */
+enum meter_status {
+    METER_ST_NVM_CORRUPT = 1u << 0,  /* store found and repaired/ignored corruption */
+    METER_ST_NVM_FAIL = 1u << 1,     /* store unusable */
+    METER_ST_CLOCK_INVALID = 1u << 2,
+    METER_ST_SELFTEST_FAIL = 1u << 3,
+    METER_ST_COVER_OPEN = 1u << 4,
+    METER_ST_MAGNET = 1u << 5,
+    METER_ST_POWER_FAIL = 1u << 6    /* early warning received, state saved */
+};
+
+struct meter {
+    const struct meter_hal *hal;
+    uint32_t status;        /* enum meter_status */
+    uint32_t serial;        /* factory serial number (0.0.0) */
+    int64_t now;            /* UTC seconds of the last processed block */
+    uint32_t seconds;       /* blocks processed since boot */
+    bool block_pending;     /* metrology has a block for meter_poll */
+    bool power_fail;        /* early warning latched (set from ISR context) */
+
+    struct metro metro;     /* src/metrology: DSP state, calibration, pulse output */
+    struct meas_block block; /* last block handed to the application */
+    struct energy energy;   /* src/app: energy registers */
+    struct evlog evlog;     /* src/app: event logs (records live in the store) */
+    struct store store;     /* src/store: NVM journal */
+};
+
+/* Power-up: mount the store, restore registers, self-test. A meter whose
+ * store is empty starts factory-fresh. Returns 0 or a negative error (the
+ * meter still runs, with status bits set). */
+int meter_init(struct meter *m, const struct meter_hal *hal);
+
+/* One sample set, in ADC counts, in the order V1 I1 V2 I2 V3 I3 IN.
+ * Called at METER_SAMPLE_RATE from the ADC interrupt; never blocks. */
+void meter_sample(struct meter *m, const int32_t s[METER_CHANNELS]);
+
+/* Hand the application a block produced elsewhere (the simulator's
+ * `--feed blocks`); the sample path is then idle. */
+void meter_feed_block(struct meter *m, const struct meas_block *b);
+
+/* One pass of the main loop: consume a pending block, serve ports and
+ * timers, kick the watchdog. Returns 0 or a negative error. */
+int meter_poll(struct meter *m);
+
+/* Supply-monitor early warning (may be called from interrupt context):
+ * the next meter_poll() saves the full-resolution state. */
+void meter_power_fail(struct meter *m);
+
+#endif

@@ -1,0 +1,59 @@
+/*
+ * meter_opts.h — compile-time options of the core, with their defaults.
+ *
+ * Override any of them in a user header named by TRIMETER_OPTS_FILE
+ * (e.g. -DTRIMETER_OPTS_FILE="\"my_meter_opts.h\""), the way lwIP's opt.h
+ * takes lwipopts.h. Only this file defines defaults; modules never invent
+ * their own.
+ */
+#ifndef TRIMETER_METER_OPTS_H
+#define TRIMETER_METER_OPTS_H
+
+#ifdef TRIMETER_OPTS_FILE
+#include TRIMETER_OPTS_FILE
+#endif
+
+/* ---- metrology ---------------------------------------------------------- */
+/* ADC sample-set rate per channel (Hz). One measurement block = this many. */
+#ifndef METER_SAMPLE_RATE
+#define METER_SAMPLE_RATE 4000
+#endif
+/* Measuring elements. */
+#ifndef METER_PHASES
+#define METER_PHASES 3
+#endif
+/* Channels in one sample set: V1 I1 V2 I2 V3 I3 IN (neutral current). */
+#ifndef METER_CHANNELS
+#define METER_CHANNELS 7
+#endif
+/* Meter constant of the LED and S0 output (imp/kWh). */
+#ifndef METER_IMP_PER_KWH
+#define METER_IMP_PER_KWH 1000
+#endif
+/* Pulse width of LED/S0 in milliseconds (DIN 43864: >= 30 ms). */
+#ifndef METER_PULSE_MS
+#define METER_PULSE_MS 30
+#endif
+
+/* ---- registers ---------------------------------------------------------- */
+/* Tariff registers kept (A+ and R+ per tariff). The calendar supports 8. */
+#ifndef METER_TARIFFS
+#define METER_TARIFFS 4
+#endif
+#ifndef METER_TARIFFS_MAX
+#define METER_TARIFFS_MAX 8
+#endif
+
+/* ---- ports -------------------------------------------------------------- */
+/* Serial/byte-stream ports the core serves (0 = optical). */
+#ifndef METER_PORTS
+#define METER_PORTS 4
+#endif
+
+/* ---- diagnostics -------------------------------------------------------- */
+/* Debug text through hal->log; 0 in the production image. */
+#ifndef METER_DEBUG_LOG
+#define METER_DEBUG_LOG 0
+#endif
+
+#endif

@@ -1,0 +1,98 @@
+#include "hal_host.h"
+
+#include <string.h>
+
+#include "trimeter/err.h"
+
+static int h_nvm_read(void *ctx, uint32_t addr, void *buf, size_t len)
+{
+    struct host_hw *hw = ctx;
+    if (hw->nvm == NULL || addr > hw->nvm_size || len > hw->nvm_size - addr)
+        return METER_EINVAL;
+    memcpy(buf, hw->nvm + addr, len);
+    return METER_OK;
+}
+
+static int h_nvm_program(void *ctx, uint32_t addr, const void *buf, size_t len)
+{
+    struct host_hw *hw = ctx;
+    if (hw->nvm == NULL || addr > hw->nvm_size || len > hw->nvm_size - addr)
+        return METER_EINVAL;
+    if (len > 0 && addr / hw->nvm_page != (addr + (uint32_t)len - 1) / hw->nvm_page)
+        return METER_EINVAL; /* a program operation never crosses a page */
+    memcpy(hw->nvm + addr, buf, len);
+    return METER_OK;
+}
+
+static int h_rtc_get(void *ctx, int64_t *utc)
+{
+    struct host_hw *hw = ctx;
+    if (!hw->rtc_valid)
+        return METER_EIO;
+    *utc = hw->rtc_utc + (int64_t)((hw->sim_ms - hw->rtc_base_ms) / 1000u);
+    return METER_OK;
+}
+
+static int h_rtc_set(void *ctx, int64_t utc)
+{
+    struct host_hw *hw = ctx;
+    hw->rtc_utc = utc;
+    hw->rtc_base_ms = hw->sim_ms - hw->sim_ms % 1000u;
+    hw->rtc_valid = true;
+    return METER_OK;
+}
+
+static uint32_t h_ms_now(void *ctx)
+{
+    return (uint32_t)((struct host_hw *)ctx)->sim_ms;
+}
+
+static int h_relay_set(void *ctx, enum meter_relay relay, bool closed)
+{
+    struct host_hw *hw = ctx;
+    if ((unsigned)relay >= 3)
+        return METER_EINVAL;
+    hw->relay[relay] = closed;
+    return METER_OK;
+}
+
+static void h_pulse_set(void *ctx, bool on)
+{
+    struct host_hw *hw = ctx;
+    if (on && !hw->pulse_on)
+        hw->pulses++;
+    hw->pulse_on = on;
+}
+
+static uint32_t h_inputs_read(void *ctx)
+{
+    return ((struct host_hw *)ctx)->inputs;
+}
+
+static bool h_supply_ok(void *ctx)
+{
+    return ((struct host_hw *)ctx)->supply_ok;
+}
+
+static void h_watchdog_kick(void *ctx)
+{
+    ((struct host_hw *)ctx)->watchdog_kicks++;
+}
+
+void host_hal_bind(struct meter_hal *hal, struct host_hw *hw)
+{
+    memset(hal, 0, sizeof *hal);
+    hal->ctx = hw;
+    hal->nvm_size = hw->nvm_size;
+    hal->nvm_page_size = hw->nvm_page;
+    hal->nvm_read = h_nvm_read;
+    hal->nvm_program = h_nvm_program;
+    hal->rtc_get = h_rtc_get;
+    hal->rtc_set = h_rtc_set;
+    hal->ms_now = h_ms_now;
+    hal->relay_set = h_relay_set;
+    hal->pulse_set = h_pulse_set;
+    hal->inputs_read = h_inputs_read;
+    hal->supply_ok = h_supply_ok;
+    hal->watchdog_kick = h_watchdog_kick;
+}

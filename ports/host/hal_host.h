@@ -1,0 +1,34 @@
+/*
+ * hal_host.h — the virtual meter's hardware: one struct host_hw per meter
+ * holds everything the firmware would see as hardware (simulated clock,
+ * RTC, EEPROM, inputs, relays, pulse output, LCD, port buffers), and
+ * host_hal_bind() fills a struct meter_hal pointing at it.
+ */
+#ifndef TRIMETER_HAL_HOST_H
+#define TRIMETER_HAL_HOST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "trimeter/hal.h"
+
+struct host_hw {
+    uint64_t sim_ms;        /* simulated milliseconds since the start of the run */
+    int64_t rtc_utc;        /* RTC value at sim_ms == rtc_base_ms */
+    uint64_t rtc_base_ms;
+    bool rtc_valid;
+    uint8_t *nvm;           /* EEPROM image (nvm_size bytes) */
+    uint32_t nvm_size;
+    uint32_t nvm_page;
+    uint32_t inputs;        /* enum meter_input */
+    bool relay[3];
+    bool pulse_on;
+    uint64_t pulses;        /* rising edges on LED/S0 */
+    bool supply_ok;
+    uint32_t watchdog_kicks;
+};
+
+/* Bind a HAL to hw. The caller owns both. */
+void host_hal_bind(struct meter_hal *hal, struct host_hw *hw);
+
+#endif

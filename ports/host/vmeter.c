@@ -1,0 +1,34 @@
+#include "vmeter.h"
+
+#include <string.h>
+
+int vmeter_boot(struct vmeter *v, uint8_t *nvm, uint32_t nvm_size, int64_t start_utc)
+{
+    memset(&v->hw, 0, sizeof v->hw);
+    v->hw.nvm = nvm;
+    v->hw.nvm_size = nvm_size;
+    v->hw.nvm_page = VMETER_NVM_PAGE;
+    v->hw.rtc_utc = start_utc;
+    v->hw.rtc_valid = true;
+    v->hw.supply_ok = true;
+    v->hw.relay[METER_RELAY_MAIN] = true;
+    host_hal_bind(&v->hal, &v->hw);
+    return meter_init(&v->m, &v->hal);
+}
+
+int vmeter_step_block(struct vmeter *v, const struct meas_block *b)
+{
+    v->hw.sim_ms += 1000u;
+    meter_feed_block(&v->m, b);
+    return meter_poll(&v->m);
+}
+
+int vmeter_step_sample(struct vmeter *v, const int32_t s[METER_CHANNELS])
+{
+    /* 1 ms of simulated time per METER_SAMPLE_RATE/1000 sample sets. */
+    static const unsigned per_ms = METER_SAMPLE_RATE / 1000u;
+    meter_sample(&v->m, s);
+    if (v->m.metro.n % per_ms == 0)
+        v->hw.sim_ms++;
+    return v->m.block_pending ? meter_poll(&v->m) : METER_OK;
+}

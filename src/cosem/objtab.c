@@ -1,0 +1,326 @@
+/*
+ * objtab.c — the rows of the object table and the one access/audit path.
+ * Getters read the owning module's state; they never cache values.
+ */
+#include "cosem/objtab.h"
+
+#include <string.h>
+
+#include "trimeter/meter.h"
+#include "util/fmt.h"
+
+/* ---- getters ------------------------------------------------------------ */
+
+static int get_energy_total(const struct meter *m, const struct obj_def *o, struct obj_value *v)
+{
+    v->type = OBJ_T_UINT;
+    v->i = (int64_t)m->energy.total[o->arg];
+    v->scaler = -6; /* uWh; obj_read truncates to the register resolution */
+    return METER_OK;
+}
+
+static int get_energy_tariff(const struct meter *m, const struct obj_def *o, struct obj_value *v)
+{
+    unsigned qty = o->arg >> 8, t = o->arg & 0xffu;
+    if (t >= METER_TARIFFS)
+        return METER_ENOENT;
+    v->type = OBJ_T_UINT;
+    v->i = (int64_t)(qty == MEAS_AP ? m->energy.tariff_ap[t] : m->energy.tariff_rp[t]);
+    v->scaler = -6;
+    return METER_OK;
+}
+
+/* Instantaneous power of one direction: arg = qty (low byte), phase+1 in
+ * the high byte (0 = total). Values below zero belong to the other quantity. */
+static int get_power(const struct meter *m, const struct obj_def *o, struct obj_value *v)
+{
+    unsigned qty = o->arg & 0xffu, ph = o->arg >> 8;
+    int32_t p, q;
+    if (ph == 0) {
+        p = m->block.p_mw;
+        q = m->block.q_mvar;
+    } else {
+        p = m->block.ph[ph - 1].p_mw;
+        q = m->block.ph[ph - 1].q_mvar;
+    }
+    int32_t x = (qty == MEAS_AP || qty == MEAS_AN) ? p : q;
+    if (qty == MEAS_AN || qty == MEAS_RN)
+        x = -x;
+    v->type = OBJ_T_UINT;
+    v->i = x > 0 ? x : 0;
+    v->scaler = -3;
+    return METER_OK;
+}
+
+static int get_voltage(const struct meter *m, const struct obj_def *o, struct obj_value *v)
+{
+    v->type = OBJ_T_UINT;
+    v->i = m->block.ph[o->arg].u_mv;
+    v->scaler = -3;
+    return METER_OK;
+}
+
+static int get_current(const struct meter *m, const struct obj_def *o, struct obj_value *v)
+{
+    v->type = OBJ_T_UINT;
+    v->i = m->block.ph[o->arg].i_ua;
+    v->scaler = -6;
+    return METER_OK;
+}
+
+static int get_frequency(const struct meter *m, const struct obj_def *o, struct obj_value *v)
+{
+    (void)o;
+    v->type = OBJ_T_UINT;
+    v->i = m->block.f_mhz;
+    v->scaler = -3;
+    return METER_OK;
+}
+
+/* Total power factor |P|/S, in thousandths; 1.000 with no load. */
+static int get_power_factor(const struct meter *m, const struct obj_def *o, struct obj_value *v)
+{
+    (void)o;
+    int64_t p = m->block.p_mw < 0 ? -(int64_t)m->block.p_mw : m->block.p_mw;
+    int64_t s = m->block.s_mva;
+    v->type = OBJ_T_UINT;
+    v->i = s > 0 ? (p * 1000 + s / 2) / s : 1000;
+    if (v->i > 1000)
+        v->i = 1000;
+    v->scaler = -3;
+    return METER_OK;
+}
+
+static int get_time(const struct meter *m, const struct obj_def *o, struct obj_value *v)
+{
+    (void)o;
+    int64_t t = m->now;
+    v->type = OBJ_T_TIME;
+    v->i = ((t % 86400) + 86400) % 86400;
+    return METER_OK;
+}
+
+static int get_date(const struct meter *m, const struct obj_def *o, struct obj_value *v)
+{
+    (void)o;
+    int64_t t = m->now;
+    v->type = OBJ_T_DATE;
+    v->i = t - (((t % 86400) + 86400) % 86400);
+    return METER_OK;
+}
+
+static int get_serial(const struct meter *m, const struct obj_def *o, struct obj_value *v)
+{
+    (void)o;
+    struct fmt_buf f;
+    v->type = OBJ_T_STRING;
+    fmt_init(&f, v->s, sizeof v->s);
+    fmt_uint(&f, m->serial, 8);
+    int n = fmt_end(&f);
+    v->len = (uint8_t)(n > 0 ? n : 0);
+    return n < 0 ? n : METER_OK;
+}
+
+static int get_fw_id(const struct meter *m, const struct obj_def *o, struct obj_value *v)
+{
+    (void)m;
+    (void)o;
+    static const char id[] = METER_FW_NAME " " METER_FW_VERSION;
+    v->type = OBJ_T_STRING;
+    memcpy(v->s, id, sizeof id - 1);
+    v->len = (uint8_t)(sizeof id - 1);
+    return METER_OK;
+}
+
+/* ---- the table ---------------------------------------------------------- */
+
+#define E(c, d, e) OBIS(1, 0, c, d, e, 255)
+#define A(c, d, e) OBIS(0, 0, c, d, e, 255)
+#define RO METER_ACC_NONE
+#define PUB METER_ACC_PUBLIC
+#define ENERGY_ROW(c, e_, qty, unit, kmp, name) \
+    {E(c, 8, e_), IC_REGISTER, unit, 1, 2, OBJ_F_LEGAL | OBJ_F_ENERGY, PUB, RO, kmp, qty, get_energy_total, NULL, name}
+#define TARIFF_ROW(c, t, qty, unit, name) \
+    {E(c, 8, t), IC_REGISTER, unit, 1, 2, OBJ_F_LEGAL | OBJ_F_ENERGY, PUB, RO, 0, (uint16_t)(((qty) << 8) | ((t) - 1)), \
+     get_energy_tariff, NULL, name}
+#define POWER_ROW(c, qty, ph, kmp, name) \
+    {E(c, 7, 0), IC_REGISTER, (qty) < 2 ? UNIT_W : UNIT_VAR, -3, 3, OBJ_F_INSTANT, PUB, RO, kmp, \
+     (uint16_t)(((ph) << 8) | (qty)), get_power, NULL, name}
+
+static const struct obj_def table[] = {
+    ENERGY_ROW(1, 0, MEAS_AP, UNIT_WH, 0x0001, "Active energy A+ total"),
+    ENERGY_ROW(2, 0, MEAS_AN, UNIT_WH, 0x0002, "Active energy A- total"),
+    ENERGY_ROW(3, 0, MEAS_RP, UNIT_VARH, 0x0003, "Reactive energy R+ total"),
+    ENERGY_ROW(4, 0, MEAS_RN, UNIT_VARH, 0x0004, "Reactive energy R- total"),
+    TARIFF_ROW(1, 1, MEAS_AP, UNIT_WH, "Active energy A+ tariff 1"),
+    TARIFF_ROW(1, 2, MEAS_AP, UNIT_WH, "Active energy A+ tariff 2"),
+    TARIFF_ROW(1, 3, MEAS_AP, UNIT_WH, "Active energy A+ tariff 3"),
+    TARIFF_ROW(1, 4, MEAS_AP, UNIT_WH, "Active energy A+ tariff 4"),
+    TARIFF_ROW(3, 1, MEAS_RP, UNIT_VARH, "Reactive energy R+ tariff 1"),
+    TARIFF_ROW(3, 2, MEAS_RP, UNIT_VARH, "Reactive energy R+ tariff 2"),
+    TARIFF_ROW(3, 3, MEAS_RP, UNIT_VARH, "Reactive energy R+ tariff 3"),
+    TARIFF_ROW(3, 4, MEAS_RP, UNIT_VARH, "Reactive energy R+ tariff 4"),
+    POWER_ROW(1, MEAS_AP, 0, 0x03FF, "Instantaneous active power P+ total"),
+    POWER_ROW(2, MEAS_AN, 0, 0, "Instantaneous active power P- total"),
+    POWER_ROW(3, MEAS_RP, 0, 0, "Instantaneous reactive power Q+ total"),
+    POWER_ROW(4, MEAS_RN, 0, 0, "Instantaneous reactive power Q- total"),
+    POWER_ROW(21, MEAS_AP, 1, 0x0438, "Instantaneous active power P+ L1"),
+    POWER_ROW(41, MEAS_AP, 2, 0x0439, "Instantaneous active power P+ L2"),
+    POWER_ROW(61, MEAS_AP, 3, 0x043A, "Instantaneous active power P+ L3"),
+    POWER_ROW(22, MEAS_AN, 1, 0x0540, "Instantaneous active power P- L1"),
+    POWER_ROW(42, MEAS_AN, 2, 0x0541, "Instantaneous active power P- L2"),
+    POWER_ROW(62, MEAS_AN, 3, 0x0542, "Instantaneous active power P- L3"),
+    {E(32, 7, 0), IC_REGISTER, UNIT_V, -3, 1, OBJ_F_INSTANT, PUB, RO, 0x041E, 0, get_voltage, NULL, "Voltage L1"},
+    {E(52, 7, 0), IC_REGISTER, UNIT_V, -3, 1, OBJ_F_INSTANT, PUB, RO, 0x041F, 1, get_voltage, NULL, "Voltage L2"},
+    {E(72, 7, 0), IC_REGISTER, UNIT_V, -3, 1, OBJ_F_INSTANT, PUB, RO, 0x0420, 2, get_voltage, NULL, "Voltage L3"},
+    {E(31, 7, 0), IC_REGISTER, UNIT_A, -6, 2, OBJ_F_INSTANT, PUB, RO, 0x0434, 0, get_current, NULL, "Current L1"},
+    {E(51, 7, 0), IC_REGISTER, UNIT_A, -6, 2, OBJ_F_INSTANT, PUB, RO, 0x0435, 1, get_current, NULL, "Current L2"},
+    {E(71, 7, 0), IC_REGISTER, UNIT_A, -6, 2, OBJ_F_INSTANT, PUB, RO, 0x0436, 2, get_current, NULL, "Current L3"},
+    {E(14, 7, 0), IC_REGISTER, UNIT_HZ, -3, 2, OBJ_F_INSTANT, PUB, RO, 0, 0, get_frequency, NULL, "Frequency"},
+    {E(13, 7, 0), IC_REGISTER, UNIT_NONE, -3, 3, OBJ_F_INSTANT, PUB, RO, 0, 0, get_power_factor, NULL, "Power factor total"},
+    {A(0, 9, 1), IC_DATA, UNIT_NONE, 0, 0, 0, PUB, RO, 0, 0, get_time, NULL, "Meter time (local)"},
+    {A(0, 9, 2), IC_DATA, UNIT_NONE, 0, 0, 0, PUB, RO, 0, 0, get_date, NULL, "Meter date (local)"},
+    {A(0, 0, 0), IC_DATA, UNIT_NONE, 0, 0, 0, PUB, RO, 0, 0, get_serial, NULL, "Serial number"},
+    {A(0, 2, 0), IC_DATA, UNIT_NONE, 0, 0, OBJ_F_LEGAL, PUB, RO, 0, 0, get_fw_id, NULL, "Firmware identification"},
+};
+
+#define TABLE_LEN (sizeof table / sizeof table[0])
+
+size_t objtab_count(void)
+{
+    return TABLE_LEN;
+}
+
+const struct obj_def *objtab_at(size_t i)
+{
+    return i < TABLE_LEN ? &table[i] : NULL;
+}
+
+const struct obj_def *objtab_find(const struct obis *ln)
+{
+    for (size_t i = 0; i < TABLE_LEN; i++)
+        if (obis_equal(&table[i].ln, ln))
+            return &table[i];
+    return NULL;
+}
+
+const struct obj_def *objtab_find_str(const char *code)
+{
+    struct obis ln;
+    if (obis_parse(code, &ln) != METER_OK)
+        return NULL;
+    const struct obj_def *o = objtab_find(&ln);
+    if (o == NULL && strchr(code, ':') == NULL) {
+        /* short form: the A group is a guess, match on C.D.E*F alone */
+        for (size_t i = 0; i < TABLE_LEN; i++)
+            if (memcmp(&table[i].ln.v[2], &ln.v[2], 4) == 0)
+                return &table[i];
+    }
+    return o;
+}
+
+const struct obj_def *objtab_find_kmp(uint16_t kmp_id)
+{
+    if (kmp_id == 0)
+        return NULL;
+    for (size_t i = 0; i < TABLE_LEN; i++)
+        if (table[i].kmp_id == kmp_id)
+            return &table[i];
+    return NULL;
+}
+
+/* ---- access ------------------------------------------------------------- */
+
+static int64_t pow10_i64(unsigned n)
+{
+    int64_t p = 1;
+    while (n-- > 0)
+        p *= 10;
+    return p;
+}
+
+/* Scaler of an energy register at the configured resolution. */
+static int8_t energy_scaler(const struct meter *m)
+{
+    return m->energy.res_scaler;
+}
+
+int obj_read(const struct meter *m, const struct obj_def *o, enum meter_access acc,
+             struct obj_value *out)
+{
+    if (o == NULL || out == NULL)
+        return METER_EINVAL;
+    if (acc < o->rd)
+        return METER_EACCES;
+    memset(out, 0, sizeof *out);
+    out->unit = o->unit;
+    out->scaler = o->scaler;
+    int r = o->get(m, o, out);
+    if (r < 0)
+        return r;
+    /* Registers never round up: truncate to the row's resolution. */
+    int8_t res = (o->flags & OBJ_F_ENERGY) ? energy_scaler(m) : o->scaler;
+    if ((out->type == OBJ_T_INT || out->type == OBJ_T_UINT) && out->scaler < res) {
+        out->i /= pow10_i64((unsigned)(res - out->scaler));
+        out->scaler = res;
+    }
+    return METER_OK;
+}
+
+int obj_write(struct meter *m, const struct obj_def *o, enum meter_access acc,
+              const struct obj_value *in, enum meter_src src)
+{
+    if (o == NULL || in == NULL)
+        return METER_EINVAL;
+    if (o->set == NULL || o->wr == METER_ACC_NONE || acc < o->wr) {
+        evlog_add(m, EV_ACCESS_DENIED, src, o->ln.v[2] << 16 | o->ln.v[3] << 8 | o->ln.v[4], 0);
+        return METER_EACCES;
+    }
+    if (o->flags & OBJ_F_LEGAL) {
+        /* Legal parameters change only behind the seal (S-2.6). */
+        uint32_t in_bits = m->hal->inputs_read ? m->hal->inputs_read(m->hal->ctx) : 0;
+        if (!(in_bits & METER_IN_CAL_SWITCH)) {
+            evlog_add(m, EV_ACCESS_DENIED, src, o->ln.v[2] << 16 | o->ln.v[3] << 8 | o->ln.v[4], 1);
+            return METER_EACCES;
+        }
+    }
+    struct obj_value old;
+    int have_old = o->get(m, o, &old) == METER_OK;
+    int r = o->set(m, o, in, src);
+    if (r < 0)
+        return r;
+    evlog_add(m, (o->flags & OBJ_F_LEGAL) ? EV_LEGAL_PARAM_CHANGE : EV_PARAM_CHANGE, src,
+              have_old ? (int32_t)old.i : 0, (int32_t)in->i);
+    return METER_OK;
+}
+
+int obj_format_value(const struct obj_def *o, const struct obj_value *v, char *buf, size_t n)
+{
+    struct fmt_buf f;
+    fmt_init(&f, buf, n);
+    switch (v->type) {
+    case OBJ_T_INT:
+    case OBJ_T_UINT: {
+        int shown = unit_is_kilo(o->unit) ? v->scaler - 3 : v->scaler;
+        unsigned dec = (o->flags & OBJ_F_ENERGY) ? (unsigned)(shown < 0 ? -shown : 0) : o->decimals;
+        fmt_fixed(&f, v->i, shown, dec);
+        break;
+    }
+    case OBJ_T_BOOL:
+    case OBJ_T_ENUM:
+        fmt_int(&f, v->i);
+        break;
+    case OBJ_T_STRING:
+        for (unsigned k = 0; k < v->len && k < OBJ_STR_MAX; k++)
+            fmt_char(&f, v->s[k]);
+        break;
+    default:
+        return METER_ENOTSUP;
+    }
+    return fmt_end(&f);
+}
+
+const char *obj_unit_text(const struct obj_def *o)
+{
+    return unit_display_text(o->unit);
+}

@@ -1,0 +1,125 @@
+/*
+ * objtab.h — the object table: one row per COSEM/OBIS object, the single
+ * source of truth for every register and parameter of the meter.
+ *
+ * The display, every protocol (KMP, IEC 62056-21, DLMS, M-Bus, HAN), the
+ * simulator's JSON and docs/REGISTERS.md all read and write through this
+ * table. No protocol keeps its own list of registers or a copy of a value:
+ * protocol-specific ids (the KMP register id, ...) are columns of the row.
+ * Adding a register = adding one row in objtab.c.
+ *
+ * Values are integers with a decimal scaler in the base unit of the row
+ * (Wh, W, V, A, Hz ...): quantity = value.i * 10^value.scaler. Access is
+ * checked here, once, for every interface; writes to parameters are audit-
+ * logged here, once.
+ */
+#ifndef TRIMETER_OBJTAB_H
+#define TRIMETER_OBJTAB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cosem/obis.h"
+#include "cosem/units.h"
+#include "trimeter/types.h"
+
+struct meter;
+
+/* COSEM interface classes used by the table (IEC 62056-6-2). */
+enum cosem_ic {
+    IC_DATA = 1,
+    IC_REGISTER = 3,
+    IC_EXT_REGISTER = 4,
+    IC_DEMAND_REGISTER = 5,
+    IC_PROFILE_GENERIC = 7,
+    IC_CLOCK = 8,
+    IC_SCRIPT_TABLE = 9,
+    IC_SCHEDULE = 10,
+    IC_SPECIAL_DAYS = 11,
+    IC_ACTIVITY_CALENDAR = 20,
+    IC_REGISTER_MONITOR = 21,
+    IC_SINGLE_ACTION_SCHEDULE = 22,
+    IC_DISCONNECT_CONTROL = 70,
+    IC_LIMITER = 71
+};
+
+enum obj_type {
+    OBJ_T_NONE = 0,
+    OBJ_T_INT,       /* v.i with scaler/unit */
+    OBJ_T_UINT,      /* v.i >= 0 with scaler/unit */
+    OBJ_T_BOOL,      /* v.i 0/1 */
+    OBJ_T_ENUM,      /* v.i */
+    OBJ_T_STRING,    /* v.s (visible string / octets), len */
+    OBJ_T_DATETIME,  /* v.i = UTC seconds; protocols present local or standard time */
+    OBJ_T_DATE,      /* v.i = UTC seconds of local midnight */
+    OBJ_T_TIME       /* v.i = seconds since local midnight */
+};
+
+#define OBJ_STR_MAX 32
+
+struct obj_value {
+    uint8_t type;       /* enum obj_type */
+    uint8_t unit;       /* enum cosem_unit */
+    int8_t scaler;      /* quantity = i * 10^scaler unit */
+    uint8_t len;        /* bytes used in s */
+    int64_t i;
+    int64_t capture;    /* UTC capture time of a peak (demand), 0 if none */
+    char s[OBJ_STR_MAX];
+};
+
+/* Row flags. */
+enum obj_flag {
+    OBJ_F_LEGAL = 1u << 0,    /* legal register or legally relevant parameter */
+    OBJ_F_PARAM = 1u << 1,    /* configuration parameter: writes are audit-logged */
+    OBJ_F_HISTORIC = 1u << 2, /* billing-history value (not for the automatic display) */
+    OBJ_F_ENERGY = 1u << 3,   /* energy register: has a high-resolution test view */
+    OBJ_F_INSTANT = 1u << 4   /* instantaneous value (not for readout lists by default) */
+};
+
+struct obj_def;
+
+typedef int (*obj_get_fn)(const struct meter *m, const struct obj_def *o, struct obj_value *out);
+typedef int (*obj_set_fn)(struct meter *m, const struct obj_def *o, const struct obj_value *in,
+                          enum meter_src src);
+
+struct obj_def {
+    struct obis ln;        /* logical name */
+    uint16_t ic;           /* enum cosem_ic */
+    uint8_t unit;          /* enum cosem_unit of the value */
+    int8_t scaler;         /* scaler of the (billing-resolution) value */
+    uint8_t decimals;      /* decimals when shown in the k-unit (kWh, kW) or base unit */
+    uint8_t flags;         /* enum obj_flag */
+    uint8_t rd;            /* minimum enum meter_access to read */
+    uint8_t wr;            /* minimum enum meter_access to write (NONE = read-only) */
+    uint16_t kmp_id;       /* KMP register id, 0 if not readable by KMP */
+    uint16_t arg;          /* index handed to shared getters (phase, tariff ...) */
+    obj_get_fn get;
+    obj_set_fn set;        /* NULL = read-only */
+    const char *name;      /* human name for docs and tools */
+};
+
+/* Iterate the table. */
+size_t objtab_count(void);
+const struct obj_def *objtab_at(size_t i);
+const struct obj_def *objtab_find(const struct obis *ln);
+/* Look up by short code "C.D.E[*F]" or full OBIS text. */
+const struct obj_def *objtab_find_str(const char *code);
+const struct obj_def *objtab_find_kmp(uint16_t kmp_id);
+
+/* Read a value as client at access level acc. METER_EACCES if not allowed. */
+int obj_read(const struct meter *m, const struct obj_def *o, enum meter_access acc,
+             struct obj_value *out);
+/* Write: checks access and the legal flag (legal parameters need
+ * METER_ACC_CAL, i.e. the calibration switch closed; legal registers have
+ * no setter at all), calls the setter, audit-logs old/new and the source. */
+int obj_write(struct meter *m, const struct obj_def *o, enum meter_access acc,
+              const struct obj_value *in, enum meter_src src);
+
+/* Present a numeric value in the row's display unit (kWh for Wh rows ...)
+ * with the row's decimals, truncated. Returns length or negative error. */
+int obj_format_value(const struct obj_def *o, const struct obj_value *v, char *buf, size_t n);
+/* Display unit text of a row ("kWh", "kW", "V", "" ...). */
+const char *obj_unit_text(const struct obj_def *o);
+
+#endif
