@@ -136,16 +136,23 @@ static int get_fw_id(const struct meter *m, const struct obj_def *o, struct obj_
 
 #define E(c, d, e) OBIS(1, 0, c, d, e, 255)
 #define A(c, d, e) OBIS(0, 0, c, d, e, 255)
-#define RO METER_ACC_NONE
 #define PUB METER_ACC_PUBLIC
-#define ENERGY_ROW(c, e_, qty, unit, kmp, name) \
-    {E(c, 8, e_), IC_REGISTER, unit, 1, 2, OBJ_F_LEGAL | OBJ_F_ENERGY, PUB, RO, kmp, qty, get_energy_total, NULL, name}
-#define TARIFF_ROW(c, t, qty, unit, name) \
-    {E(c, 8, t), IC_REGISTER, unit, 1, 2, OBJ_F_LEGAL | OBJ_F_ENERGY, PUB, RO, 0, (uint16_t)(((qty) << 8) | ((t) - 1)), \
-     get_energy_tariff, NULL, name}
-#define POWER_ROW(c, qty, ph, kmp, name) \
-    {E(c, 7, 0), IC_REGISTER, (qty) < 2 ? UNIT_W : UNIT_VAR, -3, 3, OBJ_F_INSTANT, PUB, RO, kmp, \
-     (uint16_t)(((ph) << 8) | (qty)), get_power, NULL, name}
+#define ENERGY_ROW(c, e_, qty, u, kmp, nm) \
+    {.ln = E(c, 8, e_), .ic = IC_REGISTER, .unit = u, .scaler = 1, .decimals = 2, \
+     .flags = OBJ_F_LEGAL | OBJ_F_ENERGY, .rd = PUB, .kmp_id = kmp, .arg = qty, .get = get_energy_total, .name = nm}
+#define TARIFF_ROW(c, t, qty, u, nm) \
+    {.ln = E(c, 8, t), .ic = IC_REGISTER, .unit = u, .scaler = 1, .decimals = 2, \
+     .flags = OBJ_F_LEGAL | OBJ_F_ENERGY, .rd = PUB, .arg = (uint16_t)(((qty) << 8) | ((t) - 1)), \
+     .get = get_energy_tariff, .name = nm}
+#define POWER_ROW(c, qty, ph, kmp, nm) \
+    {.ln = E(c, 7, 0), .ic = IC_REGISTER, .unit = (qty) < 2 ? UNIT_W : UNIT_VAR, .scaler = -3, .decimals = 3, \
+     .flags = OBJ_F_INSTANT, .rd = PUB, .kmp_id = kmp, .arg = (uint16_t)(((ph) << 8) | (qty)), .get = get_power, \
+     .name = nm}
+#define INST_ROW(c, u, sc, dec, kmp, a, fn, nm) \
+    {.ln = E(c, 7, 0), .ic = IC_REGISTER, .unit = u, .scaler = sc, .decimals = dec, .flags = OBJ_F_INSTANT, \
+     .rd = PUB, .kmp_id = kmp, .arg = a, .get = fn, .name = nm}
+#define DATA_ROW(c, d, e_, fl, fn, nm) \
+    {.ln = A(c, d, e_), .ic = IC_DATA, .unit = UNIT_NONE, .flags = fl, .rd = PUB, .get = fn, .name = nm}
 
 static const struct obj_def table[] = {
     ENERGY_ROW(1, 0, MEAS_AP, UNIT_WH, 0x0001, "Active energy A+ total"),
@@ -170,18 +177,18 @@ static const struct obj_def table[] = {
     POWER_ROW(22, MEAS_AN, 1, 0x0540, "Instantaneous active power P- L1"),
     POWER_ROW(42, MEAS_AN, 2, 0x0541, "Instantaneous active power P- L2"),
     POWER_ROW(62, MEAS_AN, 3, 0x0542, "Instantaneous active power P- L3"),
-    {E(32, 7, 0), IC_REGISTER, UNIT_V, -3, 1, OBJ_F_INSTANT, PUB, RO, 0x041E, 0, get_voltage, NULL, "Voltage L1"},
-    {E(52, 7, 0), IC_REGISTER, UNIT_V, -3, 1, OBJ_F_INSTANT, PUB, RO, 0x041F, 1, get_voltage, NULL, "Voltage L2"},
-    {E(72, 7, 0), IC_REGISTER, UNIT_V, -3, 1, OBJ_F_INSTANT, PUB, RO, 0x0420, 2, get_voltage, NULL, "Voltage L3"},
-    {E(31, 7, 0), IC_REGISTER, UNIT_A, -6, 2, OBJ_F_INSTANT, PUB, RO, 0x0434, 0, get_current, NULL, "Current L1"},
-    {E(51, 7, 0), IC_REGISTER, UNIT_A, -6, 2, OBJ_F_INSTANT, PUB, RO, 0x0435, 1, get_current, NULL, "Current L2"},
-    {E(71, 7, 0), IC_REGISTER, UNIT_A, -6, 2, OBJ_F_INSTANT, PUB, RO, 0x0436, 2, get_current, NULL, "Current L3"},
-    {E(14, 7, 0), IC_REGISTER, UNIT_HZ, -3, 2, OBJ_F_INSTANT, PUB, RO, 0, 0, get_frequency, NULL, "Frequency"},
-    {E(13, 7, 0), IC_REGISTER, UNIT_NONE, -3, 3, OBJ_F_INSTANT, PUB, RO, 0, 0, get_power_factor, NULL, "Power factor total"},
-    {A(0, 9, 1), IC_DATA, UNIT_NONE, 0, 0, 0, PUB, RO, 0, 0, get_time, NULL, "Meter time (local)"},
-    {A(0, 9, 2), IC_DATA, UNIT_NONE, 0, 0, 0, PUB, RO, 0, 0, get_date, NULL, "Meter date (local)"},
-    {A(0, 0, 0), IC_DATA, UNIT_NONE, 0, 0, 0, PUB, RO, 0, 0, get_serial, NULL, "Serial number"},
-    {A(0, 2, 0), IC_DATA, UNIT_NONE, 0, 0, OBJ_F_LEGAL, PUB, RO, 0, 0, get_fw_id, NULL, "Firmware identification"},
+    INST_ROW(32, UNIT_V, -3, 1, 0x041E, 0, get_voltage, "Voltage L1"),
+    INST_ROW(52, UNIT_V, -3, 1, 0x041F, 1, get_voltage, "Voltage L2"),
+    INST_ROW(72, UNIT_V, -3, 1, 0x0420, 2, get_voltage, "Voltage L3"),
+    INST_ROW(31, UNIT_A, -6, 2, 0x0434, 0, get_current, "Current L1"),
+    INST_ROW(51, UNIT_A, -6, 2, 0x0435, 1, get_current, "Current L2"),
+    INST_ROW(71, UNIT_A, -6, 2, 0x0436, 2, get_current, "Current L3"),
+    INST_ROW(14, UNIT_HZ, -3, 2, 0, 0, get_frequency, "Frequency"),
+    INST_ROW(13, UNIT_NONE, -3, 3, 0, 0, get_power_factor, "Power factor total"),
+    DATA_ROW(0, 9, 1, 0, get_time, "Meter time (local)"),
+    DATA_ROW(0, 9, 2, 0, get_date, "Meter date (local)"),
+    DATA_ROW(0, 0, 0, 0, get_serial, "Serial number"),
+    DATA_ROW(0, 2, 0, OBJ_F_LEGAL, get_fw_id, "Firmware identification"),
 };
 
 #define TABLE_LEN (sizeof table / sizeof table[0])
@@ -229,6 +236,16 @@ const struct obj_def *objtab_find_kmp(uint16_t kmp_id)
     return NULL;
 }
 
+const struct obj_def *objtab_find_key(const char *key)
+{
+    if (key == NULL)
+        return NULL;
+    for (size_t i = 0; i < TABLE_LEN; i++)
+        if (table[i].key != NULL && strcmp(table[i].key, key) == 0)
+            return &table[i];
+    return NULL;
+}
+
 /* ---- access ------------------------------------------------------------- */
 
 static int64_t pow10_i64(unsigned n)
@@ -267,26 +284,57 @@ int obj_read(const struct meter *m, const struct obj_def *o, enum meter_access a
     return METER_OK;
 }
 
+/* OBIS C.D.E packed for event records. */
+static int32_t obj_cde(const struct obj_def *o)
+{
+    return (int32_t)((uint32_t)o->ln.v[2] << 16 | (uint32_t)o->ln.v[3] << 8 | o->ln.v[4]);
+}
+
+/* The one gate for every change through any interface: the access level,
+ * and for legal objects the sealed calibration switch (S-2.6). */
+static int obj_check_change(struct meter *m, const struct obj_def *o, bool allowed, enum meter_access acc,
+                            uint8_t need, enum meter_src src)
+{
+    if (!allowed || need == METER_ACC_NONE || acc < need) {
+        evlog_add(m, EV_ACCESS_DENIED, src, obj_cde(o), 0);
+        return METER_EACCES;
+    }
+    if (o->flags & OBJ_F_LEGAL) {
+        uint32_t in_bits = m->hal->inputs_read ? m->hal->inputs_read(m->hal->ctx) : 0;
+        if (!(in_bits & METER_IN_CAL_SWITCH)) {
+            evlog_add(m, EV_ACCESS_DENIED, src, obj_cde(o), 1);
+            return METER_EACCES;
+        }
+    }
+    return METER_OK;
+}
+
+int obj_action(struct meter *m, const struct obj_def *o, enum meter_access acc, unsigned method,
+               const struct obj_value *arg, enum meter_src src)
+{
+    if (o == NULL)
+        return METER_EINVAL;
+    int r = obj_check_change(m, o, o->act != NULL, acc, o->ex, src);
+    if (r < 0)
+        return r;
+    r = o->act(m, o, method, arg, src);
+    if (r < 0)
+        return r;
+    evlog_add(m, EV_PARAM_CHANGE, src, obj_cde(o), (int32_t)method);
+    return METER_OK;
+}
+
 int obj_write(struct meter *m, const struct obj_def *o, enum meter_access acc,
               const struct obj_value *in, enum meter_src src)
 {
     if (o == NULL || in == NULL)
         return METER_EINVAL;
-    if (o->set == NULL || o->wr == METER_ACC_NONE || acc < o->wr) {
-        evlog_add(m, EV_ACCESS_DENIED, src, o->ln.v[2] << 16 | o->ln.v[3] << 8 | o->ln.v[4], 0);
-        return METER_EACCES;
-    }
-    if (o->flags & OBJ_F_LEGAL) {
-        /* Legal parameters change only behind the seal (S-2.6). */
-        uint32_t in_bits = m->hal->inputs_read ? m->hal->inputs_read(m->hal->ctx) : 0;
-        if (!(in_bits & METER_IN_CAL_SWITCH)) {
-            evlog_add(m, EV_ACCESS_DENIED, src, o->ln.v[2] << 16 | o->ln.v[3] << 8 | o->ln.v[4], 1);
-            return METER_EACCES;
-        }
-    }
+    int r = obj_check_change(m, o, o->set != NULL, acc, o->wr, src);
+    if (r < 0)
+        return r;
     struct obj_value old;
     int have_old = o->get(m, o, &old) == METER_OK;
-    int r = o->set(m, o, in, src);
+    r = o->set(m, o, in, src);
     if (r < 0)
         return r;
     evlog_add(m, (o->flags & OBJ_F_LEGAL) ? EV_LEGAL_PARAM_CHANGE : EV_PARAM_CHANGE, src,

@@ -82,6 +82,10 @@ struct obj_def;
 typedef int (*obj_get_fn)(const struct meter *m, const struct obj_def *o, struct obj_value *out);
 typedef int (*obj_set_fn)(struct meter *m, const struct obj_def *o, const struct obj_value *in,
                           enum meter_src src);
+/* COSEM method (ACTION): method number as the interface class defines it
+ * (e.g. disconnect control: 1 remote_disconnect, 2 remote_reconnect). */
+typedef int (*obj_act_fn)(struct meter *m, const struct obj_def *o, unsigned method,
+                          const struct obj_value *arg, enum meter_src src);
 
 struct obj_def {
     struct obis ln;        /* logical name */
@@ -96,6 +100,10 @@ struct obj_def {
     uint16_t arg;          /* index handed to shared getters (phase, tariff ...) */
     obj_get_fn get;
     obj_set_fn set;        /* NULL = read-only */
+    obj_act_fn act;        /* NULL = no methods */
+    uint8_t ex;            /* minimum enum meter_access to execute methods */
+    const char *key;       /* machine name of a configurable object: scenario
+                              `config` keys, docs (NULL for plain registers) */
     const char *name;      /* human name for docs and tools */
 };
 
@@ -106,6 +114,8 @@ const struct obj_def *objtab_find(const struct obis *ln);
 /* Look up by short code "C.D.E[*F]" or full OBIS text. */
 const struct obj_def *objtab_find_str(const char *code);
 const struct obj_def *objtab_find_kmp(uint16_t kmp_id);
+/* Look up a configurable object by its machine name (scenario config key). */
+const struct obj_def *objtab_find_key(const char *key);
 
 /* Read a value as client at access level acc. METER_EACCES if not allowed. */
 int obj_read(const struct meter *m, const struct obj_def *o, enum meter_access acc,
@@ -115,6 +125,11 @@ int obj_read(const struct meter *m, const struct obj_def *o, enum meter_access a
  * no setter at all), calls the setter, audit-logs old/new and the source. */
 int obj_write(struct meter *m, const struct obj_def *o, enum meter_access acc,
               const struct obj_value *in, enum meter_src src);
+
+/* Execute a method: checks o->ex and the legal flag as obj_write does,
+ * logs the action in the audit log. */
+int obj_action(struct meter *m, const struct obj_def *o, enum meter_access acc, unsigned method,
+               const struct obj_value *arg, enum meter_src src);
 
 /* Present a numeric value in the row's display unit (kWh for Wh rows ...)
  * with the row's decimals, truncated. Returns length or negative error. */
