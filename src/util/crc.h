@@ -1,0 +1,18 @@
+/*
+ * crc.h — checksums shared by the store and the protocols. Pure functions
+ * over byte buffers, no state; each names the exact CRC variant it computes
+ * (polynomial, initial value, reflection) so a protocol can pick its own.
+ */
+#ifndef TRIMETER_CRC_H
+#define TRIMETER_CRC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* CRC-16/XMODEM (the KMP CRC): polynomial 0x1021, initial value crc (0 for
+ * a fresh computation), no reflection, no final XOR. Chainable: feed the
+ * result of one call as crc of the next. Over data followed by its own CRC
+ * (big-endian) the result is 0. */
+uint16_t crc16_xmodem(uint16_t crc, const uint8_t *p, size_t n);
+
+#endif
