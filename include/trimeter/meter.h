@@ -81,4 +81,8 @@ int meter_poll(struct meter *m);
  * the next meter_poll() saves the full-resolution state. */
 void meter_power_fail(struct meter *m);
 
+/* A button was pressed and held for hold_ms milliseconds (released now).
+ * The port debounces; the ui module decides what a press means. */
+void meter_button(struct meter *m, enum meter_button b, uint32_t hold_ms);
+
 #endif

@@ -47,6 +47,14 @@ void meter_power_fail(struct meter *m)
     m->power_fail = true;
 }
 
+/* Stub until the ui module handles buttons (display lists, disconnector). */
+void meter_button(struct meter *m, enum meter_button b, uint32_t hold_ms)
+{
+    (void)m;
+    (void)b;
+    (void)hold_ms;
+}
+
 /* The application's one-second step. */
 static void meter_second(struct meter *m)
 {
