@@ -56,7 +56,9 @@ enum obj_type {
     OBJ_T_TIME       /* v.i = seconds since local midnight */
 };
 
-#define OBJ_STR_MAX 32
+/* Long enough for list-valued parameters (30-entry display list, calendar
+ * lines); len is a uint8_t, so at most 255. */
+#define OBJ_STR_MAX 250
 
 struct obj_value {
     uint8_t type;       /* enum obj_type */
