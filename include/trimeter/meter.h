@@ -27,6 +27,7 @@
 #include "app/energy.h"
 #include "app/evlog.h"
 #include "metrology/metro.h"
+#include "proto/dispatch.h"
 #include "store/store.h"
 
 /* Software identification (S-8.1); the CRC-32 is computed at boot. */
@@ -58,6 +59,7 @@ struct meter {
     struct energy energy;   /* src/app: energy registers */
     struct evlog evlog;     /* src/app: event logs (records live in the store) */
     struct store store;     /* src/store: NVM journal */
+    struct dispatch optical; /* src/proto: optical port session (KMP, IEC 62056-21) */
 };
 
 /* Power-up: mount the store, restore registers, self-test. A meter whose
@@ -84,5 +86,10 @@ void meter_power_fail(struct meter *m);
 /* A button was pressed and held for hold_ms milliseconds (released now).
  * The port debounces; the ui module decides what a press means. */
 void meter_button(struct meter *m, enum meter_button b, uint32_t hold_ms);
+
+/* Bytes received on a byte-stream port (0 = the optical head). Replies go
+ * out through hal->port_write, possibly before this returns. Returns 0,
+ * METER_ENOTSUP for a port no protocol serves, METER_EINVAL. */
+int meter_port_rx(struct meter *m, unsigned port, const uint8_t *buf, size_t len);
 
 #endif

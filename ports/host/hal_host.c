@@ -79,6 +79,24 @@ static void h_watchdog_kick(void *ctx)
     ((struct host_hw *)ctx)->watchdog_kicks++;
 }
 
+static size_t h_port_write(void *ctx, unsigned port, const uint8_t *buf, size_t len)
+{
+    struct host_hw *hw = ctx;
+    if (port >= METER_PORTS || hw->port[port].write == NULL)
+        return len; /* nobody listening: the bytes leave into the void */
+    return hw->port[port].write(hw->port[port].ctx, buf, len);
+}
+
+static int h_port_config(void *ctx, unsigned port, uint32_t baud, enum meter_framing framing)
+{
+    struct host_hw *hw = ctx;
+    if (port >= METER_PORTS)
+        return METER_EINVAL;
+    if (hw->port[port].config == NULL)
+        return METER_OK;
+    return hw->port[port].config(hw->port[port].ctx, baud, framing);
+}
+
 void host_hal_bind(struct meter_hal *hal, struct host_hw *hw)
 {
     memset(hal, 0, sizeof *hal);
@@ -95,4 +113,6 @@ void host_hal_bind(struct meter_hal *hal, struct host_hw *hw)
     hal->inputs_read = h_inputs_read;
     hal->supply_ok = h_supply_ok;
     hal->watchdog_kick = h_watchdog_kick;
+    hal->port_write = h_port_write;
+    hal->port_config = h_port_config;
 }

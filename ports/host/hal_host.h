@@ -8,9 +8,11 @@
 #define TRIMETER_HAL_HOST_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "trimeter/hal.h"
+#include "trimeter/meter_opts.h"
 
 struct host_hw {
     uint64_t sim_ms;        /* simulated milliseconds since the start of the run */
@@ -26,6 +28,14 @@ struct host_hw {
     uint64_t pulses;        /* rising edges on LED/S0 */
     bool supply_ok;
     uint32_t watchdog_kicks;
+    /* Byte-stream ports (0 = optical): where the core's replies and line
+     * changes go (ports/host/port_tcp.c, port_pty.c, or a test). NULL
+     * write = replies are dropped. */
+    struct host_port_sink {
+        void *ctx;
+        size_t (*write)(void *ctx, const uint8_t *buf, size_t len);
+        int (*config)(void *ctx, uint32_t baud, enum meter_framing framing);
+    } port[METER_PORTS];
 };
 
 /* Bind a HAL to hw. The caller owns both. */

@@ -27,6 +27,7 @@ int meter_init(struct meter *m, const struct meter_hal *hal)
     if (hal->rtc_get == NULL || hal->rtc_get(hal->ctx, &m->now) < 0)
         m->status |= METER_ST_CLOCK_INVALID;
     evlog_add(m, EV_POWER_UP, METER_SRC_INTERNAL, 0, 0);
+    dispatch_init(m);
     return r < 0 ? r : METER_OK;
 }
 
@@ -77,6 +78,7 @@ int meter_poll(struct meter *m)
         m->status |= METER_ST_POWER_FAIL;
         store_legal_write(&m->store, &m->energy);
     }
+    dispatch_poll(m); /* optical port timeouts; cheap when idle */
     if (hal->watchdog_kick != NULL)
         hal->watchdog_kick(hal->ctx);
     return METER_OK;

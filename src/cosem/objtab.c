@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "trimeter/meter.h"
+#include "proto/iec62056_21/iec21.h"
 #include "util/fmt.h"
 
 /* ---- getters ------------------------------------------------------------ */
@@ -153,6 +154,13 @@ static int get_fw_id(const struct meter *m, const struct obj_def *o, struct obj_
      .rd = PUB, .kmp_id = kmp, .arg = a, .get = fn, .name = nm}
 #define DATA_ROW(c, d, e_, fl, fn, nm) \
     {.ln = A(c, d, e_), .ic = IC_DATA, .unit = UNIT_NONE, .flags = fl, .rd = PUB, .get = fn, .name = nm}
+#define DATA_ROW_KMP(c, d, e_, fl, fn, kmp, nm) \
+    {.ln = A(c, d, e_), .ic = IC_DATA, .unit = UNIT_NONE, .flags = fl, .rd = PUB, .kmp_id = kmp, .get = fn, .name = nm}
+/* Optical-port configuration (src/proto/iec62056_21): manufacturer block
+ * 0-0:96.128.20..25, values held by the IEC 62056-21 module. */
+#define OPTICAL_ROW(e_, a, r, k, nm) \
+    {.ln = A(96, 128, e_), .ic = IC_DATA, .unit = UNIT_NONE, .flags = OBJ_F_PARAM, .rd = r, \
+     .wr = METER_ACC_MANAGER, .arg = a, .get = iec21_get_cfg, .set = iec21_set_cfg, .key = k, .name = nm}
 
 static const struct obj_def table[] = {
     ENERGY_ROW(1, 0, MEAS_AP, UNIT_WH, 0x0001, "Active energy A+ total"),
@@ -168,7 +176,7 @@ static const struct obj_def table[] = {
     TARIFF_ROW(3, 3, MEAS_RP, UNIT_VARH, "Reactive energy R+ tariff 3"),
     TARIFF_ROW(3, 4, MEAS_RP, UNIT_VARH, "Reactive energy R+ tariff 4"),
     POWER_ROW(1, MEAS_AP, 0, 0x03FF, "Instantaneous active power P+ total"),
-    POWER_ROW(2, MEAS_AN, 0, 0, "Instantaneous active power P- total"),
+    POWER_ROW(2, MEAS_AN, 0, 0x0400, "Instantaneous active power P- total"),
     POWER_ROW(3, MEAS_RP, 0, 0, "Instantaneous reactive power Q+ total"),
     POWER_ROW(4, MEAS_RN, 0, 0, "Instantaneous reactive power Q- total"),
     POWER_ROW(21, MEAS_AP, 1, 0x0438, "Instantaneous active power P+ L1"),
@@ -185,10 +193,16 @@ static const struct obj_def table[] = {
     INST_ROW(71, UNIT_A, -6, 2, 0x0436, 2, get_current, "Current L3"),
     INST_ROW(14, UNIT_HZ, -3, 2, 0, 0, get_frequency, "Frequency"),
     INST_ROW(13, UNIT_NONE, -3, 3, 0, 0, get_power_factor, "Power factor total"),
-    DATA_ROW(0, 9, 1, 0, get_time, "Meter time (local)"),
-    DATA_ROW(0, 9, 2, 0, get_date, "Meter date (local)"),
-    DATA_ROW(0, 0, 0, 0, get_serial, "Serial number"),
+    DATA_ROW_KMP(0, 9, 1, 0, get_time, 0x03EA, "Meter time (local)"),
+    DATA_ROW_KMP(0, 9, 2, 0, get_date, 0x03EB, "Meter date (local)"),
+    DATA_ROW_KMP(0, 0, 0, 0, get_serial, 0x03E9, "Serial number"),
     DATA_ROW(0, 2, 0, OBJ_F_LEGAL, get_fw_id, "Firmware identification"),
+    OPTICAL_ROW(20, IEC21_CFG_LIST, PUB, "readout_list", "IEC 62056-21 readout list"),
+    OPTICAL_ROW(21, IEC21_CFG_MODE, PUB, "iec_mode", "IEC 62056-21 mode (A, B, C)"),
+    OPTICAL_ROW(22, IEC21_CFG_PW1, METER_ACC_MANAGER, "iec_password_p1", "IEC 62056-21 password P1 (write-only)"),
+    OPTICAL_ROW(23, IEC21_CFG_PW2, METER_ACC_MANAGER, "iec_password_p2", "IEC 62056-21 password P2 (write-only)"),
+    OPTICAL_ROW(24, IEC21_CFG_LOCK_TRIES, PUB, "iec_lockout_tries", "Wrong passwords before lockout"),
+    OPTICAL_ROW(25, IEC21_CFG_LOCK_MIN, PUB, "iec_lockout_min", "Password lockout duration (min)"),
 };
 
 #define TABLE_LEN (sizeof table / sizeof table[0])

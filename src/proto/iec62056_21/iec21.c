@@ -1,0 +1,820 @@
+/*
+ * iec21.c — the meter's side of IEC 62056-21: session state machine,
+ * readout, programming mode, passwords and lockout, configuration rows.
+ */
+#include "proto/iec62056_21/iec21.h"
+
+#include <string.h>
+
+#include "app/clock.h"
+#include "app/evlog.h"
+#include "cosem/objtab.h"
+#include "proto/dispatch.h"
+#include "trimeter/meter.h"
+#include "util/fmt.h"
+
+/* Highest baud rate the meter offers in mode C ('5' = 9600 Bd). */
+#define IEC21_MAX_BAUD_CHAR '5'
+#define IEC21_MODE_B_CHAR 'E'
+/* Mode A: a character that names no baud rate (as the 382C sends). */
+#define IEC21_MODE_A_CHAR ' '
+
+/* Error codes in the "(ERnn)" data set (docs/PROTOCOLS.md). */
+enum iec21_error {
+    IEC21_ER_UNKNOWN = 1, /* no such object */
+    IEC21_ER_ACCESS = 2,  /* access denied (level, legal object) */
+    IEC21_ER_VALUE = 3,   /* value malformed or out of range */
+    IEC21_ER_SYNTAX = 4,  /* command not supported or malformed */
+    IEC21_ER_LOCKED = 5   /* password entry locked out */
+};
+
+void iec21_init(struct iec21 *s)
+{
+    memset(s, 0, sizeof *s);
+    memcpy(s->cfg.pw[0], "00000000", 9);
+    memcpy(s->cfg.pw[1], "22222222", 9);
+    s->baud_char = '0';
+    s->cfg.mode = 'C';
+    s->cfg.lock_tries = 3;
+    s->cfg.lock_min = 15;
+}
+
+/* ---- output ----------------------------------------------------------------- */
+
+/* A block under construction: bytes are sent as the buffer fills, the BCC
+ * runs over everything after the leading SOH/STX. */
+struct iec21_out {
+    struct meter *m;
+    uint8_t buf[64];
+    size_t n;
+    size_t sent;
+    uint8_t bcc;
+    bool first;
+};
+
+static void out_flush(struct iec21_out *o)
+{
+    if (o->n > 0)
+        dispatch_send(o->m, o->buf, o->n);
+    o->sent += o->n;
+    o->n = 0;
+}
+
+static void out_byte(struct iec21_out *o, uint8_t b)
+{
+    if (o->first)
+        o->first = false;
+    else
+        o->bcc ^= b;
+    if (o->n == sizeof o->buf)
+        out_flush(o);
+    o->buf[o->n++] = b;
+}
+
+static void out_str(struct iec21_out *o, const char *s)
+{
+    while (*s != '\0')
+        out_byte(o, (uint8_t)*s++);
+}
+
+static void out_begin(struct iec21_out *o, struct meter *m, uint8_t start)
+{
+    o->m = m;
+    o->n = 0;
+    o->sent = 0;
+    o->bcc = 0;
+    o->first = true;
+    out_byte(o, start);
+}
+
+static size_t out_end(struct iec21_out *o)
+{
+    out_byte(o, IEC21_ETX);
+    uint8_t bcc = o->bcc;
+    out_byte(o, bcc);
+    out_flush(o);
+    return o->sent;
+}
+
+static void iec21_send_byte(struct meter *m, uint8_t b)
+{
+    dispatch_send(m, &b, 1);
+}
+
+static void iec21_send_error(struct meter *m, enum iec21_error e)
+{
+    struct iec21_out o;
+    char t[8];
+    struct fmt_buf f;
+    fmt_init(&f, t, sizeof t);
+    fmt_str(&f, "(ER");
+    fmt_uint(&f, (uint64_t)e, 2);
+    fmt_char(&f, ')');
+    fmt_end(&f);
+    out_begin(&o, m, IEC21_STX);
+    out_str(&o, t);
+    out_end(&o);
+}
+
+/* ---- values as text ------------------------------------------------------------ */
+
+static void fmt_2d(struct fmt_buf *f, unsigned v)
+{
+    fmt_uint(f, v, 2);
+}
+
+/* "YY-MM-DD" and/or "hh:mm[:ss]" of civil seconds. */
+static void fmt_civil(struct fmt_buf *f, int64_t civil, bool date, bool time, bool secs)
+{
+    struct clock_dt dt;
+    clock_split(civil, &dt);
+    if (date) {
+        fmt_2d(f, (unsigned)(dt.year % 100));
+        fmt_char(f, '-');
+        fmt_2d(f, dt.mon);
+        fmt_char(f, '-');
+        fmt_2d(f, dt.day);
+        if (time)
+            fmt_char(f, ' ');
+    }
+    if (time) {
+        fmt_2d(f, dt.hour);
+        fmt_char(f, ':');
+        fmt_2d(f, dt.min);
+        if (secs) {
+            fmt_char(f, ':');
+            fmt_2d(f, dt.sec);
+        }
+    }
+}
+
+/* The address of a row as the readout shows it: C.D.E, "*NN" for a
+ * billing period. */
+static void fmt_addr(struct fmt_buf *f, const struct obj_def *o)
+{
+    fmt_uint(f, o->ln.v[2], 1);
+    fmt_char(f, '.');
+    fmt_uint(f, o->ln.v[3], 1);
+    fmt_char(f, '.');
+    fmt_uint(f, o->ln.v[4], 1);
+    if (o->ln.v[5] != 255) {
+        fmt_char(f, '*');
+        fmt_uint(f, o->ln.v[5], 2);
+    }
+}
+
+/* "(value*unit)" plus "(YY-MM-DD hh:mm)" for a captured peak. Characters
+ * that would break the framing never leave the meter inside a value. */
+static int fmt_value(const struct meter *m, struct fmt_buf *f, const struct obj_def *o, const struct obj_value *v)
+{
+    char t[48];
+    fmt_char(f, '(');
+    switch (v->type) {
+    case OBJ_T_TIME:
+        fmt_civil(f, v->i, false, true, true);
+        break;
+    case OBJ_T_DATE:
+        fmt_civil(f, dispatch_civil(m, v->i, false), true, false, false);
+        break;
+    case OBJ_T_DATETIME:
+        fmt_civil(f, dispatch_civil(m, v->i, false), true, true, true);
+        break;
+    case OBJ_T_STRING:
+        for (unsigned k = 0; k < v->len && k < OBJ_STR_MAX; k++) {
+            char c = v->s[k];
+            bool bad = c == '(' || c == ')' || c == '*' || c == '!' || c == '/' || (unsigned char)c < 0x20u ||
+                       (unsigned char)c > 0x7Eu;
+            fmt_char(f, bad ? '_' : c);
+        }
+        break;
+    default: {
+        int r = obj_format_value(o, v, t, sizeof t);
+        if (r < 0)
+            return r;
+        fmt_str(f, t);
+        const char *u = obj_unit_text(o);
+        if (u[0] != '\0') {
+            fmt_char(f, '*');
+            fmt_str(f, u);
+        }
+        break;
+    }
+    }
+    fmt_char(f, ')');
+    if (v->capture != 0) {
+        fmt_char(f, '(');
+        fmt_civil(f, dispatch_civil(m, v->capture, true), true, true, false);
+        fmt_char(f, ')');
+    }
+    return METER_OK;
+}
+
+/* One data line "addr(value...)"; METER_ENOENT when it cannot be read. */
+static int fmt_line(const struct meter *m, const struct obj_def *o, enum meter_access acc, char *buf, size_t n)
+{
+    struct obj_value v;
+    struct fmt_buf f;
+    if (obj_read(m, o, acc, &v) < 0)
+        return METER_ENOENT;
+    fmt_init(&f, buf, n);
+    fmt_addr(&f, o);
+    if (fmt_value(m, &f, o, &v) < 0)
+        return METER_ENOENT;
+    return fmt_end(&f);
+}
+
+/* ---- readout list -------------------------------------------------------------- */
+
+/* Default readout: every publicly readable register that is not an
+ * instantaneous value, a command, the clock object or a parameter
+ * (identification objects in C = 0 / 96 count as registers). */
+static bool iec21_default_entry(const struct obj_def *o)
+{
+    if (o->rd > METER_ACC_PUBLIC || (o->flags & OBJ_F_INSTANT) || o->act != NULL || o->ic == IC_CLOCK ||
+        o->ic == IC_PROFILE_GENERIC)
+        return false;
+    bool ident = o->ln.v[2] == 0 || o->ln.v[2] == 96;
+    return ((o->flags & OBJ_F_PARAM) == 0 && o->key == NULL) || (ident && o->set == NULL);
+}
+
+static const struct obj_def *iec21_find_cdef(const uint8_t e[4])
+{
+    for (size_t i = 0; i < objtab_count(); i++) {
+        const struct obj_def *o = objtab_at(i);
+        if (memcmp(&o->ln.v[2], e, 4) == 0)
+            return o;
+    }
+    return NULL;
+}
+
+size_t iec21_readout(struct meter *m)
+{
+    struct iec21_out o;
+    const struct iec21_cfg *c = &m->optical.iec.cfg;
+    char line[OBJ_STR_MAX + 48];
+    out_begin(&o, m, IEC21_STX);
+    size_t count = c->nlist > 0 ? c->nlist : objtab_count();
+    for (size_t i = 0; i < count; i++) {
+        const struct obj_def *d;
+        if (c->nlist > 0) {
+            d = iec21_find_cdef(c->list[i]);
+        } else {
+            d = objtab_at(i);
+            if (d != NULL && !iec21_default_entry(d))
+                d = NULL;
+        }
+        if (d == NULL || fmt_line(m, d, METER_ACC_PUBLIC, line, sizeof line) < 0)
+            continue;
+        out_str(&o, line);
+        out_str(&o, "\r\n");
+    }
+    out_str(&o, "!\r\n");
+    return out_end(&o);
+}
+
+/* ---- session ------------------------------------------------------------------ */
+
+void iec21_end(struct meter *m)
+{
+    struct iec21 *s = &m->optical.iec;
+    bool was_active = s->state != IEC21_IDLE || s->baud_char != '0';
+    s->state = IEC21_IDLE;
+    s->level = METER_ACC_NONE;
+    if (was_active) {
+        s->baud_char = '0';
+        dispatch_line(m, 300, true);
+    }
+}
+
+/* Device address of a sign-on: empty, or the serial number (leading
+ * zeros ignored on both sides). */
+static bool iec21_address_ok(const struct meter *m, const uint8_t *a, size_t n)
+{
+    if (n == 0)
+        return true;
+    const struct obj_def *o = objtab_find_str("0.0.0");
+    struct obj_value v;
+    if (o == NULL || obj_read(m, o, METER_ACC_PUBLIC, &v) < 0 || v.type != OBJ_T_STRING)
+        return false;
+    size_t i = 0, j = 0;
+    while (i < n && a[i] == '0')
+        i++;
+    while (j < v.len && v.s[j] == '0')
+        j++;
+    return n - i == (size_t)v.len - j && memcmp(a + i, v.s + j, n - i) == 0;
+}
+
+static void iec21_sign_on(struct meter *m, const uint8_t *msg, size_t n)
+{
+    struct iec21 *s = &m->optical.iec;
+    /* "/?" [address] "!" CR LF */
+    if (n < 5 || msg[1] != '?' || msg[n - 3] != '!' || msg[n - 2] != '\r' || msg[n - 1] != '\n' ||
+        !iec21_address_ok(m, msg + 2, n - 5)) {
+        dispatch_end(m);
+        return;
+    }
+    dispatch_touch(m, DISPATCH_IEC);
+    uint8_t z = s->cfg.mode == 'A' ? IEC21_MODE_A_CHAR : s->cfg.mode == 'B' ? IEC21_MODE_B_CHAR : IEC21_MAX_BAUD_CHAR;
+    char id[32];
+    struct fmt_buf f;
+    fmt_init(&f, id, sizeof id);
+    fmt_char(&f, '/');
+    fmt_str(&f, IEC21_FLAG_ID);
+    fmt_char(&f, (char)z);
+    fmt_str(&f, IEC21_IDENT);
+    fmt_str(&f, "\r\n");
+    int len = fmt_end(&f);
+    if (len > 0)
+        dispatch_send(m, (const uint8_t *)id, (size_t)len);
+    s->level = METER_ACC_NONE;
+    if (s->cfg.mode == 'C') {
+        s->state = IEC21_WAIT_ACK;
+        return;
+    }
+    if (s->cfg.mode == 'B') {
+        s->baud_char = '5';
+        dispatch_line(m, iec21_baud(IEC21_MODE_B_CHAR), true);
+    }
+    iec21_readout(m);
+    dispatch_end(m);
+}
+
+static void iec21_option_select(struct meter *m, const uint8_t *msg, size_t n)
+{
+    struct iec21 *s = &m->optical.iec;
+    /* ACK V Z Y CR LF: V '0' normal protocol, Z baud, Y '0' readout / '1' programming */
+    if (s->state != IEC21_WAIT_ACK || n != 6 || msg[1] != '0' || msg[2] < '0' || msg[2] > IEC21_MAX_BAUD_CHAR ||
+        (msg[3] != '0' && msg[3] != '1') || msg[4] != '\r' || msg[5] != '\n') {
+        dispatch_end(m);
+        return;
+    }
+    s->baud_char = msg[2];
+    dispatch_line(m, iec21_baud(msg[2]), true);
+    if (msg[3] == '0') {
+        iec21_readout(m);
+        dispatch_end(m);
+        return;
+    }
+    /* programming mode: the password request carries the serial number */
+    struct iec21_out o;
+    char t[OBJ_STR_MAX + 4];
+    const struct obj_def *sn = objtab_find_str("0.0.0");
+    struct obj_value v;
+    out_begin(&o, m, IEC21_SOH);
+    out_str(&o, "P0");
+    out_byte(&o, IEC21_STX);
+    struct fmt_buf f;
+    fmt_init(&f, t, sizeof t);
+    if (sn != NULL && obj_read(m, sn, METER_ACC_PUBLIC, &v) == METER_OK && fmt_value(m, &f, sn, &v) == METER_OK &&
+        fmt_end(&f) > 0)
+        out_str(&o, t);
+    else
+        out_str(&o, "()");
+    out_end(&o);
+    s->state = IEC21_PROG;
+    s->level = METER_ACC_NONE;
+}
+
+static bool iec21_lock_active(struct meter *m)
+{
+    struct iec21 *s = &m->optical.iec;
+    if (!s->locked)
+        return false;
+    uint32_t now = m->hal->ms_now != NULL ? m->hal->ms_now(m->hal->ctx) : 0;
+    if ((int32_t)(now - s->lock_until) >= 0) {
+        s->locked = false;
+        s->bad_pw = 0;
+        return false;
+    }
+    return true;
+}
+
+static void iec21_password(struct meter *m, unsigned lvl, const struct iec21_dataset *d)
+{
+    struct iec21 *s = &m->optical.iec;
+    if (iec21_lock_active(m)) {
+        evlog_add(m, EV_ACCESS_DENIED, METER_SRC_OPTICAL_IEC, (int32_t)lvl, 3);
+        iec21_send_error(m, IEC21_ER_LOCKED);
+        return;
+    }
+    const char *want = s->cfg.pw[lvl - 1];
+    if (d->addr[0] == '\0' && d->unit[0] == '\0' && strcmp(d->value, want) == 0) {
+        s->bad_pw = 0;
+        s->level = lvl == 1 ? METER_ACC_READER : METER_ACC_MANAGER;
+        evlog_add(m, EV_SESSION_START, METER_SRC_OPTICAL_IEC, (int32_t)s->level, 0);
+        iec21_send_byte(m, IEC21_ACK);
+        return;
+    }
+    if (s->bad_pw < 255)
+        s->bad_pw++;
+    evlog_add(m, EV_ACCESS_DENIED, METER_SRC_OPTICAL_IEC, (int32_t)lvl, s->bad_pw);
+    if (s->bad_pw >= s->cfg.lock_tries) {
+        uint32_t now = m->hal->ms_now != NULL ? m->hal->ms_now(m->hal->ctx) : 0;
+        s->locked = true;
+        s->lock_until = now + (uint32_t)s->cfg.lock_min * 60000u;
+    }
+    iec21_send_byte(m, IEC21_NAK);
+}
+
+static void iec21_read(struct meter *m, const struct iec21_dataset *d)
+{
+    struct iec21 *s = &m->optical.iec;
+    const struct obj_def *o = objtab_find_str(d->addr);
+    char line[OBJ_STR_MAX + 48];
+    if (o == NULL) {
+        iec21_send_error(m, IEC21_ER_UNKNOWN);
+        return;
+    }
+    if (fmt_line(m, o, (enum meter_access)s->level, line, sizeof line) < 0) {
+        iec21_send_error(m, IEC21_ER_ACCESS);
+        return;
+    }
+    struct iec21_out out;
+    out_begin(&out, m, IEC21_STX);
+    out_str(&out, line);
+    out_end(&out);
+}
+
+/* Parse a decimal "[-]digits[.digits]" into an integer at 10^scaler of the
+ * row's display unit; exact or METER_ERANGE. */
+static int iec21_parse_number(const char *t, int scaler, int64_t *out)
+{
+    bool neg = false;
+    int64_t x = 0;
+    int frac = 0;
+    bool dot = false, any = false;
+    if (*t == '-') {
+        neg = true;
+        t++;
+    }
+    for (; *t != '\0'; t++) {
+        if (*t == '.' && !dot) {
+            dot = true;
+            continue;
+        }
+        if (*t < '0' || *t > '9' || x > (INT64_MAX - 9) / 10)
+            return METER_EINVAL;
+        x = x * 10 + (*t - '0');
+        any = true;
+        if (dot)
+            frac++;
+    }
+    if (!any)
+        return METER_EINVAL;
+    /* x * 10^-frac == out * 10^scaler */
+    int shift = -frac - scaler;
+    for (; shift > 0; shift--) {
+        if (x > INT64_MAX / 10)
+            return METER_ERANGE;
+        x *= 10;
+    }
+    for (; shift < 0; shift++) {
+        if (x % 10 != 0)
+            return METER_ERANGE;
+        x /= 10;
+    }
+    *out = neg ? -x : x;
+    return METER_OK;
+}
+
+static unsigned iec21_num2(const char *p)
+{
+    return (unsigned)(p[0] - '0') * 10u + (unsigned)(p[1] - '0');
+}
+
+static bool iec21_digits(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] < '0' || p[i] > '9')
+            return false;
+    return true;
+}
+
+/* "hh:mm:ss" -> seconds of the day. */
+static int iec21_parse_time(const char *t, int64_t *out)
+{
+    if (strlen(t) != 8 || t[2] != ':' || t[5] != ':' || !iec21_digits(t, 2) || !iec21_digits(t + 3, 2) ||
+        !iec21_digits(t + 6, 2))
+        return METER_EINVAL;
+    unsigned h = iec21_num2(t), mi = iec21_num2(t + 3), se = iec21_num2(t + 6);
+    if (h > 23 || mi > 59 || se > 59)
+        return METER_EINVAL;
+    *out = (int64_t)(h * 3600u + mi * 60u + se);
+    return METER_OK;
+}
+
+/* "YY-MM-DD" -> local civil seconds of midnight. */
+static int iec21_parse_date(const char *t, int64_t *out)
+{
+    if (strlen(t) < 8 || t[2] != '-' || t[5] != '-' || !iec21_digits(t, 2) || !iec21_digits(t + 3, 2) ||
+        !iec21_digits(t + 6, 2))
+        return METER_EINVAL;
+    unsigned y = 2000u + iec21_num2(t), mo = iec21_num2(t + 3), d = iec21_num2(t + 6);
+    if (mo < 1 || mo > 12 || d < 1 || d > clock_month_days((int)y, mo))
+        return METER_EINVAL;
+    *out = clock_join((int)y, mo, d, 0, 0, 0);
+    return METER_OK;
+}
+
+/* Text of a W1 data set -> value of row o (type of its current value). */
+static int iec21_value_to(struct meter *m, const struct obj_def *o, const struct iec21_dataset *d,
+                          struct obj_value *in)
+{
+    struct obj_value cur;
+    if (o->get(m, o, &cur) < 0)
+        return METER_EINVAL;
+    memset(in, 0, sizeof *in);
+    in->type = cur.type;
+    in->unit = o->unit;
+    in->scaler = cur.scaler;
+    switch (cur.type) {
+    case OBJ_T_INT:
+    case OBJ_T_UINT:
+    case OBJ_T_BOOL:
+    case OBJ_T_ENUM: {
+        const char *u = obj_unit_text(o);
+        if (d->unit[0] != '\0' && strcmp(d->unit, u) != 0)
+            return METER_EINVAL;
+        int shown = unit_is_kilo(o->unit) ? cur.scaler - 3 : cur.scaler;
+        int r = iec21_parse_number(d->value, shown, &in->i);
+        if (r < 0)
+            return r;
+        return (cur.type != OBJ_T_INT && in->i < 0) ? METER_ERANGE : METER_OK;
+    }
+    case OBJ_T_STRING: {
+        size_t n = strlen(d->value);
+        if (n > OBJ_STR_MAX)
+            return METER_ERANGE;
+        memcpy(in->s, d->value, n);
+        in->len = (uint8_t)n;
+        return METER_OK;
+    }
+    case OBJ_T_TIME:
+        return iec21_parse_time(d->value, &in->i);
+    case OBJ_T_DATE: {
+        int64_t civil;
+        int r = iec21_parse_date(d->value, &civil);
+        if (r == METER_OK)
+            in->i = dispatch_utc(m, civil);
+        return r;
+    }
+    case OBJ_T_DATETIME: {
+        int64_t civil, tod;
+        if (strlen(d->value) != 17 || d->value[8] != ' ' || iec21_parse_date(d->value, &civil) < 0 ||
+            iec21_parse_time(d->value + 9, &tod) < 0)
+            return METER_EINVAL;
+        in->i = dispatch_utc(m, civil + tod);
+        return METER_OK;
+    }
+    default:
+        return METER_ENOTSUP;
+    }
+}
+
+/* 0.9.1 / 0.9.2 are views of the clock: writing one sets the clock
+ * object (key `clock`) with the other half kept. */
+static const struct obj_def *iec21_clock_view(struct meter *m, const struct obj_def *o, struct obj_value *in)
+{
+    const struct obj_def *clk = objtab_find_key("clock");
+    if (clk == NULL || o->set != NULL || (in->type != OBJ_T_TIME && in->type != OBJ_T_DATE))
+        return o;
+    int64_t local = dispatch_civil(m, m->now, false);
+    int64_t day = local - clock_floor(local, 86400);
+    int64_t civil = in->type == OBJ_T_TIME ? clock_floor(local, 86400) + in->i
+                                           : dispatch_civil(m, in->i, false) + day;
+    in->type = OBJ_T_DATETIME;
+    in->unit = clk->unit;
+    in->scaler = clk->scaler;
+    in->i = dispatch_utc(m, civil);
+    return clk;
+}
+
+static void iec21_write(struct meter *m, const struct iec21_dataset *d)
+{
+    struct iec21 *s = &m->optical.iec;
+    const struct obj_def *o = objtab_find_str(d->addr);
+    struct obj_value in;
+    if (o == NULL) {
+        iec21_send_error(m, IEC21_ER_UNKNOWN);
+        return;
+    }
+    if (iec21_value_to(m, o, d, &in) < 0) {
+        evlog_add(m, EV_ACCESS_DENIED, METER_SRC_OPTICAL_IEC,
+                  (int32_t)((uint32_t)o->ln.v[2] << 16 | (uint32_t)o->ln.v[3] << 8 | o->ln.v[4]), 2);
+        iec21_send_error(m, IEC21_ER_VALUE);
+        return;
+    }
+    o = iec21_clock_view(m, o, &in);
+    int r = obj_write(m, o, dispatch_access(m, (enum meter_access)s->level), &in, METER_SRC_OPTICAL_IEC);
+    if (r == METER_OK)
+        iec21_send_byte(m, IEC21_ACK);
+    else
+        iec21_send_error(m, r == METER_EACCES ? IEC21_ER_ACCESS : IEC21_ER_VALUE);
+}
+
+/* SOH C D [STX data] ETX BCC in programming mode. */
+static void iec21_command(struct meter *m, const uint8_t *msg, size_t n)
+{
+    struct iec21 *s = &m->optical.iec;
+    if (s->state != IEC21_PROG)
+        return; /* commands outside programming mode are ignored */
+    int r = iec21_block_check(msg, n);
+    if (r == METER_ECORRUPT) {
+        iec21_send_byte(m, IEC21_NAK); /* the master repeats the block */
+        return;
+    }
+    if (r < 0 || n < 5 || msg[0] != IEC21_SOH)
+        return;
+    uint8_t c = msg[1], t = msg[2];
+    if (c == 'B' && t == '0') {
+        dispatch_end(m);
+        return;
+    }
+    struct iec21_dataset d;
+    if (msg[3] != IEC21_STX || iec21_dataset_parse((const char *)msg + 4, n - 6, &d) != (int)(n - 6)) {
+        iec21_send_error(m, IEC21_ER_SYNTAX);
+        return;
+    }
+    if (c == 'P' && (t == '1' || t == '2')) {
+        iec21_password(m, (unsigned)(t - '0'), &d);
+        return;
+    }
+    if (s->level < METER_ACC_READER) {
+        evlog_add(m, EV_ACCESS_DENIED, METER_SRC_OPTICAL_IEC, 0, 0);
+        iec21_send_error(m, IEC21_ER_ACCESS);
+        return;
+    }
+    if (c == 'R' && t == '1')
+        iec21_read(m, &d);
+    else if (c == 'W' && t == '1')
+        iec21_write(m, &d);
+    else
+        iec21_send_error(m, IEC21_ER_SYNTAX);
+}
+
+void iec21_handle(struct meter *m, const uint8_t *msg, size_t n)
+{
+    if (n == 0)
+        return;
+    switch (msg[0]) {
+    case '/':
+        iec21_sign_on(m, msg, n);
+        break;
+    case IEC21_ACK:
+        iec21_option_select(m, msg, n);
+        break;
+    case IEC21_SOH:
+        iec21_command(m, msg, n);
+        break;
+    default:
+        break; /* STX blocks, NAK and noise from the master: ignored */
+    }
+    if (m->optical.proto == DISPATCH_IEC)
+        dispatch_touch(m, DISPATCH_IEC);
+}
+
+/* ---- configuration rows --------------------------------------------------------- */
+
+static int iec21_list_text(const struct iec21_cfg *c, struct obj_value *v)
+{
+    struct fmt_buf f;
+    fmt_init(&f, v->s, sizeof v->s);
+    if (c->nlist == 0)
+        fmt_str(&f, "default");
+    for (unsigned i = 0; i < c->nlist; i++) {
+        if (i > 0)
+            fmt_char(&f, ',');
+        fmt_uint(&f, c->list[i][0], 1);
+        fmt_char(&f, '.');
+        fmt_uint(&f, c->list[i][1], 1);
+        fmt_char(&f, '.');
+        fmt_uint(&f, c->list[i][2], 1);
+        if (c->list[i][3] != 255) {
+            fmt_char(&f, '*');
+            fmt_uint(&f, c->list[i][3], 2);
+        }
+    }
+    int n = fmt_end(&f);
+    if (n < 0)
+        return n;
+    v->len = (uint8_t)n;
+    return METER_OK;
+}
+
+int iec21_get_cfg(const struct meter *m, const struct obj_def *o, struct obj_value *out)
+{
+    const struct iec21_cfg *c = &m->optical.iec.cfg;
+    switch (o->arg) {
+    case IEC21_CFG_LIST:
+        out->type = OBJ_T_STRING;
+        return iec21_list_text(c, out);
+    case IEC21_CFG_MODE:
+        out->type = OBJ_T_STRING;
+        out->s[0] = (char)c->mode;
+        out->len = 1;
+        return METER_OK;
+    case IEC21_CFG_PW1:
+    case IEC21_CFG_PW2:
+        out->type = OBJ_T_STRING; /* secrets are write-only */
+        out->len = 0;
+        return METER_OK;
+    case IEC21_CFG_LOCK_TRIES:
+        out->type = OBJ_T_UINT;
+        out->i = c->lock_tries;
+        out->scaler = 0;
+        return METER_OK;
+    case IEC21_CFG_LOCK_MIN:
+        out->type = OBJ_T_UINT;
+        out->i = c->lock_min;
+        out->scaler = 0;
+        return METER_OK;
+    default:
+        return METER_ENOENT;
+    }
+}
+
+/* "1.8.0,1.8.1,2.8.0*01" (C.D.E[*F] each), "default" or "" for the list
+ * built from the table; a leading '+' appends to the current list. */
+static int iec21_list_parse(struct iec21_cfg *c, const struct obj_value *in)
+{
+    uint8_t list[IEC21_LIST_MAX][4];
+    unsigned n = 0, i = 0, len = in->len < OBJ_STR_MAX ? in->len : OBJ_STR_MAX;
+    if ((len == 7 && memcmp(in->s, "default", 7) == 0) || len == 0) {
+        c->nlist = 0;
+        return METER_OK;
+    }
+    if (in->s[0] == '+') {
+        n = c->nlist;
+        memcpy(list, c->list, sizeof list);
+        i = 1;
+    }
+    while (i < len) {
+        char tok[24];
+        unsigned k = 0;
+        while (i < len && in->s[i] != ',') {
+            if (k + 1 >= sizeof tok)
+                return METER_EINVAL;
+            tok[k++] = in->s[i++];
+        }
+        tok[k] = '\0';
+        i++; /* ',' */
+        struct obis ln;
+        if (k == 0 || strchr(tok, ':') != NULL || obis_parse(tok, &ln) < 0)
+            return METER_EINVAL;
+        if (n >= IEC21_LIST_MAX)
+            return METER_ENOSPC;
+        memcpy(list[n], &ln.v[2], 4);
+        if (iec21_find_cdef(list[n]) == NULL)
+            return METER_ENOENT;
+        n++;
+    }
+    memcpy(c->list, list, sizeof list);
+    c->nlist = (uint8_t)n;
+    return METER_OK;
+}
+
+static bool iec21_pw_ok(const struct obj_value *in)
+{
+    if (in->type != OBJ_T_STRING || in->len == 0 || in->len > IEC21_PW_MAX)
+        return false;
+    for (unsigned i = 0; i < in->len; i++) {
+        char c = in->s[i];
+        if (c <= 0x20 || c > 0x7E || c == '(' || c == ')' || c == '*' || c == '!' || c == '/')
+            return false;
+    }
+    return true;
+}
+
+int iec21_set_cfg(struct meter *m, const struct obj_def *o, const struct obj_value *in, enum meter_src src)
+{
+    (void)src;
+    struct iec21_cfg *c = &m->optical.iec.cfg;
+    switch (o->arg) {
+    case IEC21_CFG_LIST:
+        return in->type == OBJ_T_STRING ? iec21_list_parse(c, in) : METER_EINVAL;
+    case IEC21_CFG_MODE:
+        if (in->type != OBJ_T_STRING || in->len != 1 || (in->s[0] != 'A' && in->s[0] != 'B' && in->s[0] != 'C'))
+            return METER_EINVAL;
+        c->mode = (uint8_t)in->s[0];
+        return METER_OK;
+    case IEC21_CFG_PW1:
+    case IEC21_CFG_PW2:
+        if (!iec21_pw_ok(in))
+            return METER_EINVAL;
+        memset(c->pw[o->arg - IEC21_CFG_PW1], 0, IEC21_PW_MAX + 1);
+        memcpy(c->pw[o->arg - IEC21_CFG_PW1], in->s, in->len);
+        return METER_OK;
+    case IEC21_CFG_LOCK_TRIES:
+        if (in->i < 1 || in->i > 255)
+            return METER_ERANGE;
+        c->lock_tries = (uint8_t)in->i;
+        return METER_OK;
+    case IEC21_CFG_LOCK_MIN:
+        if (in->i < 1 || in->i > 1440)
+            return METER_ERANGE;
+        c->lock_min = (uint16_t)in->i;
+        return METER_OK;
+    default:
+        return METER_ENOENT;
+    }
+}

@@ -1,0 +1,122 @@
+/*
+ * iec21.h — IEC 62056-21 (the "IEC 1107" optical protocol), the meter's
+ * side: modes A, B and C; sign-on, identification, acknowledgement/option
+ * select with baud switch, the data readout of the configured readout list
+ * with BCC, and programming mode (passwords P1/P2, R1/W1 of objects by
+ * OBIS, break B0), errors in the standard's "(ERnn)" data-set form, and a
+ * lockout after repeated wrong passwords.
+ *
+ * Values are read and written only through the object table; the readout
+ * list is a configurable object (key `readout_list`), by default built from
+ * the table itself. This module never touches hardware: it answers through
+ * the dispatcher (src/proto/dispatch.h), which owns the port.
+ */
+#ifndef TRIMETER_IEC21_H
+#define TRIMETER_IEC21_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trimeter/types.h"
+
+struct meter;
+struct obj_def;
+struct obj_value;
+
+/* Control characters. */
+#define IEC21_SOH 0x01u
+#define IEC21_STX 0x02u
+#define IEC21_ETX 0x03u
+#define IEC21_EOT 0x04u
+#define IEC21_ACK 0x06u
+#define IEC21_NAK 0x15u
+
+/* Manufacturer id (FLAG three letters) and identification shown after
+ * the baud character in the identification message (<= 16 characters). */
+#define IEC21_FLAG_ID "TRM"
+#define IEC21_IDENT "trimeter382"
+
+/* Entries of a configured readout list. */
+#define IEC21_LIST_MAX 32u
+#define IEC21_PW_MAX 16u
+
+/* Inactivity timeouts (ms): programming mode (standard: 60..120 s), and
+ * every other state between sign-on and the end of the session. */
+#define IEC21_PROG_TIMEOUT_MS 120000u
+#define IEC21_SESSION_TIMEOUT_MS 5000u
+
+enum iec21_state {
+    IEC21_IDLE = 0,
+    IEC21_WAIT_ACK,  /* mode C: identification sent, waiting for option select */
+    IEC21_PROG,      /* programming mode */
+};
+
+/* Configuration (objects of the table, keys in docs/PROTOCOLS.md). */
+struct iec21_cfg {
+    char pw[2][IEC21_PW_MAX + 1];   /* P1, P2 */
+    uint8_t mode;                   /* 'A', 'B' or 'C' */
+    uint8_t lock_tries;             /* wrong passwords before lockout */
+    uint16_t lock_min;              /* lockout duration, minutes */
+    uint8_t nlist;                  /* 0 = default list built from the table */
+    uint8_t list[IEC21_LIST_MAX][4]; /* C, D, E, F of each entry */
+};
+
+struct iec21 {
+    uint8_t state;       /* enum iec21_state */
+    uint8_t level;       /* enum meter_access granted by a password */
+    uint8_t baud_char;   /* '0'..'6' of the session (after the option select) */
+    uint8_t bad_pw;      /* consecutive wrong passwords (across sessions) */
+    uint32_t lock_until; /* ms_now() at which a lockout ends */
+    bool locked;
+    struct iec21_cfg cfg;
+};
+
+/* ---- codec (pure) ---------------------------------------------------------- */
+
+/* XOR of buf[0..n): callers pass the bytes after SOH/STX up to ETX/EOT. */
+uint8_t iec21_bcc(const uint8_t *buf, size_t n);
+/* Check a block "SOH|STX ... ETX|EOT BCC". 0 or METER_ECORRUPT / EINVAL. */
+int iec21_block_check(const uint8_t *buf, size_t n);
+/* Baud rate of a mode C baud character ('0' = 300 .. '6' = 19200), 0 if
+ * invalid; mode B letters 'A' .. 'F' likewise. */
+uint32_t iec21_baud(uint8_t c);
+
+/* One data set "address(value*unit)" of a message: address and value
+ * are copied NUL-terminated; unit may be empty. Returns the characters
+ * consumed or METER_EINVAL (no parentheses, too long, stray characters). */
+struct iec21_dataset {
+    char addr[24];
+    char value[96];
+    char unit[12];
+};
+int iec21_dataset_parse(const char *s, size_t n, struct iec21_dataset *out);
+
+/* ---- the meter's side -------------------------------------------------------- */
+
+void iec21_init(struct iec21 *s);
+/* One whole message of the session (sign-on, option select, command
+ * block with its BCC) as the dispatcher assembled it. */
+void iec21_handle(struct meter *m, const uint8_t *msg, size_t n);
+/* Session timeout / end (break, inactivity): back to 300 Bd, idle. */
+void iec21_end(struct meter *m);
+
+/* Write the whole readout (STX .. ETX BCC) through the dispatcher.
+ * Returns the number of bytes sent. */
+size_t iec21_readout(struct meter *m);
+
+/* Getters/setters of the configuration rows (object table). */
+int iec21_get_cfg(const struct meter *m, const struct obj_def *o, struct obj_value *out);
+int iec21_set_cfg(struct meter *m, const struct obj_def *o, const struct obj_value *in, enum meter_src src);
+
+/* Row arguments of the configuration rows (obj_def.arg). */
+enum iec21_cfg_arg {
+    IEC21_CFG_LIST = 0,
+    IEC21_CFG_MODE,
+    IEC21_CFG_PW1,
+    IEC21_CFG_PW2,
+    IEC21_CFG_LOCK_TRIES,
+    IEC21_CFG_LOCK_MIN
+};
+
+#endif

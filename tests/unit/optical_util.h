@@ -1,0 +1,114 @@
+/* Helpers of the optical-port tests: a virtual meter whose port 0 replies
+ * are captured in a buffer, and hex parsing for vectors. */
+#ifndef OPTICAL_UTIL_H
+#define OPTICAL_UTIL_H
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmeter.h"
+
+struct cap {
+    uint8_t buf[16384];
+    size_t n;
+    uint32_t baud;
+    int framing;
+    unsigned configs;
+};
+
+static size_t cap_write(void *ctx, const uint8_t *b, size_t len)
+{
+    struct cap *c = ctx;
+    for (size_t i = 0; i < len && c->n < sizeof c->buf; i++)
+        c->buf[c->n++] = b[i];
+    return len;
+}
+
+static int cap_config(void *ctx, uint32_t baud, enum meter_framing f)
+{
+    struct cap *c = ctx;
+    c->baud = baud;
+    c->framing = (int)f;
+    c->configs++;
+    return 0;
+}
+
+struct om {
+    struct vmeter v;
+    struct cap cap;
+    uint8_t *nvm;
+};
+
+/* 2026-03-29 00:00:00 UTC */
+#define OM_START 1774742400LL
+
+static inline struct om *om_new(void)
+{
+    struct om *o = calloc(1, sizeof *o);
+    o->nvm = malloc(VMETER_NVM_SIZE);
+    memset(o->nvm, 0xff, VMETER_NVM_SIZE);
+    vmeter_boot(&o->v, o->nvm, VMETER_NVM_SIZE, OM_START);
+    o->v.hw.port[0].ctx = &o->cap;
+    o->v.hw.port[0].write = cap_write;
+    o->v.hw.port[0].config = cap_config;
+    o->cap.baud = 300;
+    return o;
+}
+
+static inline void om_free(struct om *o)
+{
+    free(o->nvm);
+    free(o);
+}
+
+/* Send bytes, return the reply (captured since the call). */
+static inline size_t om_tx(struct om *o, const void *b, size_t n)
+{
+    o->cap.n = 0;
+    meter_port_rx(&o->v.m, 0, b, n);
+    return o->cap.n;
+}
+
+static inline void om_advance_ms(struct om *o, uint64_t ms)
+{
+    o->v.hw.sim_ms += ms;
+    meter_poll(&o->v.m);
+}
+
+/* One second of steady import on all phases. */
+static inline void om_load(struct om *o, int seconds, int64_t uwh_per_phase)
+{
+    struct meas_block b;
+    memset(&b, 0, sizeof b);
+    for (int p = 0; p < METER_PHASES; p++) {
+        b.ph[p].e[MEAS_AP] = uwh_per_phase;
+        b.ph[p].u_mv = 230000;
+        b.ph[p].i_ua = 5000000;
+        b.ph[p].p_mw = (int32_t)(uwh_per_phase * 3600 / 1000);
+        b.ph[p].s_mva = b.ph[p].p_mw;
+    }
+    b.e[MEAS_AP] = uwh_per_phase * METER_PHASES;
+    b.p_mw = b.ph[0].p_mw * METER_PHASES;
+    b.s_mva = b.p_mw;
+    b.f_mhz = 50000;
+    for (int s = 0; s < seconds; s++)
+        vmeter_step_block(&o->v, &b);
+}
+
+/* "80 3F 01" -> bytes; returns length. */
+static inline size_t hex(const char *s, uint8_t *out)
+{
+    size_t n = 0;
+    while (*s) {
+        while (*s == ' ')
+            s++;
+        if (!*s)
+            break;
+        out[n++] = (uint8_t)strtoul((char[3]){s[0], s[1], 0}, NULL, 16);
+        s += 2;
+    }
+    return n;
+}
+
+#endif
