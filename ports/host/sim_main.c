@@ -1,8 +1,64 @@
-/* trimeter-sim — placeholder entry point; the simulator shell replaces it. */
+/*
+ * sim_main.c — entry point of trimeter-sim: parse, check everything, then
+ * touch state, run, report. See sim.h and ../shared/SIMULATOR.md.
+ */
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
 
-int main(void)
+#include "json_out.h"
+#include "sim.h"
+
+static void on_signal(int sig)
 {
-    fputs("trimeter-sim: not built yet\n", stderr);
-    return 1;
+    (void)sig;
+    sim_request_quit();
+}
+
+int main(int argc, char **argv)
+{
+    static struct sim s; /* large (waveforms): keep it off the stack */
+    struct sim_opts o;
+    char err[1024];
+
+    if (sim_parse_args(argc, argv, &o, err, sizeof err) != 0) {
+        fprintf(stderr, "trimeter-sim: %s\n", err);
+        return SIM_EXIT_BAD_INPUT;
+    }
+    if (o.help) {
+        sim_usage(stdout);
+        return SIM_EXIT_OK;
+    }
+    if (o.list_config) {
+        sim_list_config(stdout);
+        return SIM_EXIT_OK;
+    }
+    int r = sim_prepare(&s, &o, err, sizeof err);
+    if (r != SIM_EXIT_OK) {
+        fprintf(stderr, "trimeter-sim: %s\n", err);
+        sim_free(&s);
+        return r;
+    }
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    r = sim_run(&s, err, sizeof err);
+    if (r != SIM_EXIT_OK) {
+        fprintf(stderr, "trimeter-sim: %s\n", err);
+        sim_free(&s);
+        return r;
+    }
+    if (o.json && json_out_report(stdout, &s) != 0) {
+        fprintf(stderr, "trimeter-sim: cannot write the JSON report\n");
+        r = SIM_EXIT_FAIL;
+    }
+    sim_free(&s); /* graceful power-down: the store saves, the state file is flushed */
+    return r;
 }

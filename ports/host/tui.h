@@ -1,0 +1,56 @@
+/*
+ * tui.h — the interactive simulator's terminal: raw keyboard input and a
+ * plain-text screen (time, display reading, key registers, relay, pulses).
+ * First simple version; the ui module replaces tui_draw() with a drawing
+ * of the 7-segment LCD. Keys are interpreted by sim_key() (sim.c); this
+ * module only reads them.
+ *
+ * The terminal is restored on tui_close(), at exit(), and after a fatal
+ * signal handled by the caller (SIGINT/SIGTERM stop the run loop, which
+ * then closes the terminal normally).
+ */
+#ifndef TRIMETER_TUI_H
+#define TRIMETER_TUI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <termios.h>
+
+#define TUI_ROWS_MAX 16
+
+struct tui_row {
+    char id[16];    /* OBIS C.D.E */
+    char value[24];
+    char unit[8];
+    char name[48];
+};
+
+/* What the screen shows; filled by sim.c from the meter. */
+struct tui_view {
+    char time[40];          /* meter local time */
+    char disp_id[16], disp_value[24], disp_unit[8]; /* the display's reading */
+    struct tui_row rows[TUI_ROWS_MAX];
+    unsigned nrows;
+    bool power_on;
+    bool relay_closed;
+    uint64_t pulses;
+    bool cover_open, magnet, neutral_lost;
+    char segment[48];       /* scenario segment label */
+    char feed[16];
+    char note[160];         /* last message (refused command ...) */
+};
+
+struct tui {
+    int in_fd, out_fd;
+    bool raw;
+    struct termios saved;
+};
+
+/* Raw mode, alternate screen, hidden cursor. 0 or -1 (not a terminal). */
+int tui_open(struct tui *t);
+void tui_close(struct tui *t);
+void tui_draw(struct tui *t, const struct tui_view *v);
+/* Wait up to timeout_ms for a key; the key (byte) or -1. */
+int tui_wait_key(struct tui *t, int timeout_ms);
+
+#endif
