@@ -142,6 +142,10 @@ static void dispatch_byte(struct meter *m, uint8_t b)
     case DISPATCH_RX_IEC:
     default: {
         uint8_t first = d->buf[0];
+        if (b == IEC21_SOH || (b == '/' && first != IEC21_SOH)) {
+            dispatch_start(m, b); /* never inside a message: a new one starts */
+            return;
+        }
         if (d->len >= DISPATCH_BUF) {
             dispatch_skip(d, first == IEC21_SOH ? IEC21_ETX : (uint8_t)'\n');
             return;

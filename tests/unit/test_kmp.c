@@ -1,0 +1,140 @@
+/* KMP commands of the meter: PutRegister, SetClock, GetLog, refusals. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "app/evlog.h"
+#include "cosem/objtab.h"
+#include "optical_util.h"
+#include "proto/kmp/kmp.h"
+
+/* Frame a request from its data-link bytes (address, CID, data) and send it. */
+static size_t kmp_tx(struct om *o, const uint8_t *dl_in, size_t n)
+{
+    uint8_t dl[KMP_DL_MAX], phys[KMP_PHYS_MAX];
+    memcpy(dl, dl_in, n);
+    int k = kmp_frame_encode(KMP_START_REQ, dl, n, sizeof dl, phys, sizeof phys);
+    assert_true(k > 0);
+    return om_tx(o, phys, (size_t)k);
+}
+
+static int kmp_reply(struct om *o, uint8_t *dl, size_t cap)
+{
+    return kmp_frame_decode(KMP_START_RSP, o->cap.buf, o->cap.n, dl, cap);
+}
+
+static void put_register_params_and_refusals(void **state)
+{
+    struct om *o = om_new();
+    /* A+ (legal register): refused, absent from the answer, audited */
+    uint8_t req[] = {0x3F, 0x11, 0x01, 0x00, 0x01, KMP_U_KWH, 0x01, 0x00, 0x05};
+    unsigned h0 = o->v.m.evlog.head;
+    assert_true(kmp_tx(o, req, sizeof req) > 0);
+    uint8_t dl[KMP_DL_MAX];
+    assert_int_equal(kmp_reply(o, dl, sizeof dl), 2); /* address + CID, nothing written */
+    assert_true(o->v.m.evlog.head > h0);
+    struct evlog_rec r;
+    evlog_get(&o->v.m, evlog_available(&o->v.m) - 1, &r);
+    assert_int_equal(r.code, EV_ACCESS_DENIED);
+    assert_int_equal(r.src, METER_SRC_OPTICAL_KMP);
+    /* malformed request (count says 2, one present): silence */
+    uint8_t bad[] = {0x3F, 0x11, 0x02, 0x00, 0x01, KMP_U_KWH, 0x01, 0x00, 0x05};
+    assert_int_equal(kmp_tx(o, bad, sizeof bad), 0);
+    /* more than 8 registers: silence */
+    uint8_t many[3 + 18] = {0x3F, 0x10, 9};
+    for (int i = 0; i < 9; i++) {
+        many[3 + 2 * i] = 0x04;
+        many[4 + 2 * i] = 0x1E;
+    }
+    assert_int_equal(kmp_tx(o, many, sizeof many), 0);
+    om_free(o);
+}
+
+static void put_register_writable(void **state)
+{
+    /* every non-legal row with a KMP id and a setter accepts its own value
+     * back (a write of the value read), through obj_write */
+    struct om *o = om_new();
+    for (size_t i = 0; i < objtab_count(); i++) {
+        const struct obj_def *d = objtab_at(i);
+        if (d->kmp_id == 0 || d->set == NULL || (d->flags & OBJ_F_LEGAL) || d->wr > METER_ACC_MANAGER)
+            continue;
+        uint8_t get[] = {0x3F, 0x10, 0x01, (uint8_t)(d->kmp_id >> 8), (uint8_t)d->kmp_id};
+        kmp_tx(o, get, sizeof get);
+        uint8_t dl[KMP_DL_MAX];
+        int n = kmp_reply(o, dl, sizeof dl);
+        assert_true(n > 5);
+        uint8_t put[KMP_DL_MAX] = {0x3F, 0x11, 0x01};
+        memcpy(put + 3, dl + 2, (size_t)n - 2);
+        kmp_tx(o, put, 3 + (size_t)n - 2);
+        int m = kmp_reply(o, dl, sizeof dl);
+        assert_int_equal(m, n); /* written and read back */
+    }
+    om_free(o);
+}
+
+static void set_clock(void **state)
+{
+    struct om *o = om_new();
+    uint8_t req[] = {0x3F, 0x09, 26, 4, 1, 12, 30, 0};
+    size_t n = kmp_tx(o, req, sizeof req);
+    if (objtab_find_key("clock") != NULL) {
+        assert_int_equal(n, 1);
+        assert_int_equal(o->cap.buf[0], KMP_ACK);
+    } else {
+        assert_int_equal(n, 0); /* no clock object to write: refused */
+    }
+    uint8_t bad[] = {0x3F, 0x09, 26, 13, 1, 12, 30, 0};
+    assert_int_equal(kmp_tx(o, bad, sizeof bad), 0);
+    uint8_t shortreq[] = {0x3F, 0x09, 26, 4, 1};
+    assert_int_equal(kmp_tx(o, shortreq, sizeof shortreq), 0);
+    om_free(o);
+}
+
+static void get_type_serial_log(void **state)
+{
+    struct om *o = om_new();
+    uint8_t dl[KMP_DL_MAX];
+    uint8_t t[] = {0x3F, 0x01};
+    kmp_tx(o, t, sizeof t);
+    assert_int_equal(kmp_reply(o, dl, sizeof dl), 6);
+    assert_int_equal(dl[2], 0x03);
+    assert_int_equal(dl[3], 0x82);
+    assert_int_equal(dl[4], 1); /* 'A' */
+    uint8_t sn[] = {0x3F, 0x02};
+    kmp_tx(o, sn, sizeof sn);
+    assert_int_equal(kmp_reply(o, dl, sizeof dl), 6);
+    /* log: all logs, newest first, at most 3: the session start is newest */
+    uint8_t lg[] = {0x3F, 0xA2, 0xFF, 0x00, 0x00, 0x03};
+    kmp_tx(o, lg, sizeof lg);
+    int n = kmp_reply(o, dl, sizeof dl);
+    assert_true(n >= 4 + 17);
+    assert_int_equal(dl[2], 0xFF);
+    assert_int_equal(n, 4 + 17 * dl[3]);
+    assert_int_equal(dl[4 + 6], EV_SESSION_START);
+    assert_int_equal(dl[4 + 8], METER_SRC_OPTICAL_KMP);
+    /* unknown command and other addresses: silence */
+    uint8_t unk[] = {0x3F, 0x55};
+    assert_int_equal(kmp_tx(o, unk, sizeof unk), 0);
+    uint8_t other[] = {0x3A, 0x01};
+    assert_int_equal(kmp_tx(o, other, sizeof other), 0);
+    /* unknown register: answered without it */
+    uint8_t ur[] = {0x3F, 0x10, 0x01, 0x7F, 0x7F};
+    kmp_tx(o, ur, sizeof ur);
+    assert_int_equal(kmp_reply(o, dl, sizeof dl), 2);
+    om_free(o);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(put_register_params_and_refusals),
+        cmocka_unit_test(put_register_writable),
+        cmocka_unit_test(set_clock),
+        cmocka_unit_test(get_type_serial_log),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
