@@ -24,11 +24,20 @@
 #include "trimeter/meter_opts.h"
 #include "trimeter/types.h"
 
+#include "app/billing.h"
+#include "app/clock.h"
+#include "app/config.h"
+#include "app/demand.h"
 #include "app/energy.h"
 #include "app/evlog.h"
+#include "app/legal.h"
+#include "app/logger.h"
+#include "app/profile.h"
+#include "app/quality.h"
 #include "metrology/metro.h"
 #include "proto/dispatch.h"
 #include "store/store.h"
+#include "ui/ui.h"
 
 /* Software identification (S-8.1); the CRC-32 is computed at boot. */
 #define METER_FW_NAME "trimeter"
@@ -53,13 +62,22 @@ struct meter {
     uint32_t seconds;       /* blocks processed since boot */
     bool block_pending;     /* metrology has a block for meter_poll */
     bool power_fail;        /* early warning latched (set from ISR context) */
+    uint32_t pulse_ms;      /* hal->ms_now at the last pulse-output tick (blocks feed) */
 
     struct metro metro;     /* src/metrology: DSP state, calibration, pulse output */
     struct meas_block block; /* last block handed to the application */
     struct energy energy;   /* src/app: energy registers */
     struct evlog evlog;     /* src/app: event logs (records live in the store) */
+    struct meter_config cfg; /* src/app/config: parameters of the billing core */
+    struct demand demand;   /* src/app: maximum demand */
+    struct billing billing; /* src/app: billing period counter (snapshots in the store) */
+    struct profile profile; /* src/app: load profile (records in the store) */
+    struct logger logger;   /* src/app: analysis logger (records in the store) */
+    struct quality quality; /* src/app: sag / swell detection */
+    struct legal legal;     /* src/app: legal id, CRC, self-test, snapshot bookkeeping */
     struct store store;     /* src/store: NVM journal */
     struct dispatch optical; /* src/proto: optical port session (KMP, IEC 62056-21) */
+    struct ui ui;           /* src/ui + src/app control: display, disconnector, limiter, prepay ... */
 };
 
 /* Power-up: mount the store, restore registers, self-test. A meter whose
@@ -86,6 +104,10 @@ void meter_power_fail(struct meter *m);
 /* A button was pressed and held for hold_ms milliseconds (released now).
  * The port debounces; the ui module decides what a press means. */
 void meter_button(struct meter *m, enum meter_button b, uint32_t hold_ms);
+
+/* One edge on the module's pulse input (S-5.2), reported from the main
+ * loop; edges closer than 40 ms (above 25 Hz) are not counted. */
+void meter_pulse_input(struct meter *m);
 
 /* Bytes received on a byte-stream port (0 = the optical head). Replies go
  * out through hal->port_write, possibly before this returns. Returns 0,

@@ -225,3 +225,37 @@ int clock_parse_iso(const char *s, int64_t *utc)
     *utc = t - (int64_t)sign * ((int64_t)oh * 3600 + (int64_t)om * 60);
     return METER_OK;
 }
+
+/* ---- the meter's clock ---------------------------------------------------- */
+
+#include "trimeter/meter.h"
+
+/* Changes up to this size are adjustments: the running demand and profile
+ * periods go on (flagged), larger ones are clock sets that close them. */
+#define CLOCK_ADJUST_MAX_S 30
+
+int clock_set(struct meter *m, int64_t utc, enum meter_src src)
+{
+    const struct meter_hal *hal = m->hal;
+    int64_t old = m->now, d = utc - old;
+    if (utc < 946684800 || utc > 4102444800) /* 2000 .. 2100 */
+        return METER_ERANGE;
+    bool adjust = d >= -CLOCK_ADJUST_MAX_S && d <= CLOCK_ADJUST_MAX_S && !(m->status & METER_ST_CLOCK_INVALID);
+    if (hal->rtc_set != NULL && hal->rtc_set(hal->ctx, utc) < 0)
+        return METER_EIO;
+    if (adjust) {
+        m->profile.status |= PROFILE_ST_CLOCK_SET;
+        m->logger.status |= PROFILE_ST_CLOCK_SET;
+        m->demand.partial = 1;
+    } else {
+        demand_cut(&m->demand, old, (int64_t)m->cfg.demand_period_min * 60);
+        profile_clock_set(m, old, utc);
+        logger_clock_set(m);
+    }
+    m->now = utc;
+    m->status &= ~(uint32_t)METER_ST_CLOCK_INVALID;
+    m->billing.next = -1;
+    evlog_add_obj(m, adjust ? EV_CLOCK_ADJUST : EV_CLOCK_SET, src, 0x00010000u, (int32_t)(uint32_t)old,
+                  (int32_t)(uint32_t)utc);
+    return legal_save(m);
+}

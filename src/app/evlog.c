@@ -35,7 +35,18 @@ static const struct {
     [EV_MAGNET_END] = {EVLOG_TAMPER, "magnet_off"},
     [EV_POWER_LIMIT] = {EVLOG_POWERLIMIT, "power_limit"},
     [EV_BILLING_END] = {EVLOG_STATUS, "billing_end"},
+    [EV_PROFILE_CLEAR] = {EVLOG_STATUS, "profile_clear"},
+    [EV_FW_CHANGED] = {EVLOG_STATUS, "firmware_changed"},
+    [EV_CLOCK_INVALID] = {EVLOG_CLOCK, "clock_invalid"},
+    [EV_RELAY_DEFERRED] = {EVLOG_DISCONNECT, "relay_open_deferred"},
+    [EV_CREDIT_LOW] = {EVLOG_STATUS, "credit_low"},
+    [EV_CREDIT_EMPTY] = {EVLOG_STATUS, "credit_empty"},
+    [EV_LOADCTL_SWITCH] = {EVLOG_DISCONNECT, "load_relay"},
+    [EV_TARIFF_INPUT] = {EVLOG_STATUS, "tariff_input"},
 };
+
+/* Ring depths per log (records of EVLOG_REC_SIZE bytes in the store). */
+static const uint16_t log_depth[EVLOG_COUNT] = {100, 100, 50, 50, 50, 200, 100, 50};
 
 static const char *const log_names[EVLOG_COUNT] = {
     "status", "quality", "disconnector", "neutral", "clock", "audit", "tamper", "power_limit",
@@ -60,33 +71,116 @@ const char *evlog_log_name(enum evlog_log log)
     return (unsigned)log < EVLOG_COUNT ? log_names[log] : "unknown";
 }
 
-int evlog_add(struct meter *m, enum evlog_code code, enum meter_src src, int32_t a, int32_t b)
+uint32_t evlog_depth(enum evlog_log log)
+{
+    return (unsigned)log < EVLOG_COUNT ? log_depth[log] : 0;
+}
+
+/* Store record: time, seq, code, src, pad, obj, a, b (little helpers keep
+ * the layout independent of struct padding). */
+static void put32(uint8_t *p, uint32_t v)
+{
+    memcpy(p, &v, 4);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+int evlog_add_obj(struct meter *m, enum evlog_code code, enum meter_src src, uint32_t obj, int32_t a,
+                  int32_t b)
 {
     if ((unsigned)code >= EV_CODE_COUNT || code == 0)
         return METER_EINVAL;
     struct evlog *el = &m->evlog;
-    struct evlog_rec *r = &el->ring[el->head % EVLOG_RAM_DEPTH];
-    r->time = m->now;
-    r->code = (uint16_t)code;
-    r->src = (uint8_t)src;
-    r->log = (uint8_t)evlog_log_of(code);
-    r->a = a;
-    r->b = b;
+    unsigned log = evlog_log_of(code);
+    uint8_t rec[EVLOG_REC_SIZE];
+    put32(rec, (uint32_t)m->now);
+    put32(rec + 4, el->head);
+    rec[8] = (uint8_t)code;
+    rec[9] = (uint8_t)((unsigned)code >> 8);
+    rec[10] = (uint8_t)src;
+    rec[11] = 0;
+    put32(rec + 12, obj);
+    put32(rec + 16, (uint32_t)a);
+    put32(rec + 20, (uint32_t)b);
     el->head++;
-    el->count[r->log]++;
+    el->count[log]++;
+    m->legal.dirty = 1; /* counts reach the NVM with the next snapshot */
+    return store_log_append(&m->store, RING_EVLOG + log, rec);
+}
+
+int evlog_add(struct meter *m, enum evlog_code code, enum meter_src src, int32_t a, int32_t b)
+{
+    return evlog_add_obj(m, code, src, 0, a, b);
+}
+
+uint32_t evlog_total(const struct meter *m, enum evlog_log log)
+{
+    return (unsigned)log < EVLOG_COUNT ? m->evlog.count[log] : 0;
+}
+
+uint32_t evlog_count(const struct meter *m, enum evlog_log log)
+{
+    return (unsigned)log < EVLOG_COUNT ? store_log_count(&m->store, RING_EVLOG + log) : 0;
+}
+
+int evlog_read(const struct meter *m, enum evlog_log log, uint32_t i, struct evlog_rec *out)
+{
+    uint8_t rec[EVLOG_REC_SIZE];
+    if ((unsigned)log >= EVLOG_COUNT)
+        return METER_ENOENT;
+    int r = store_log_read(&m->store, RING_EVLOG + log, i, rec);
+    if (r < 0)
+        return r;
+    out->time = get32(rec);
+    out->seq = get32(rec + 4);
+    out->code = (uint16_t)(rec[8] | rec[9] << 8);
+    out->src = rec[10];
+    out->log = (uint8_t)log;
+    out->obj = get32(rec + 12);
+    out->a = (int32_t)get32(rec + 16);
+    out->b = (int32_t)get32(rec + 20);
+    return METER_OK;
+}
+
+int evlog_next(const struct meter *m, struct evlog_iter *it, struct evlog_rec *out)
+{
+    int best = -1;
+    struct evlog_rec r;
+    for (unsigned log = 0; log < EVLOG_COUNT; log++) {
+        if (it->pos[log] >= evlog_count(m, (enum evlog_log)log) ||
+            evlog_read(m, (enum evlog_log)log, it->pos[log], &r) < 0)
+            continue;
+        if (best < 0 || r.seq < out->seq) {
+            best = (int)log;
+            *out = r;
+        }
+    }
+    if (best < 0)
+        return METER_ENOENT;
+    it->pos[best]++;
     return METER_OK;
 }
 
 uint32_t evlog_available(const struct meter *m)
 {
-    return m->evlog.head < EVLOG_RAM_DEPTH ? m->evlog.head : EVLOG_RAM_DEPTH;
+    uint32_t n = 0;
+    for (unsigned log = 0; log < EVLOG_COUNT; log++)
+        n += evlog_count(m, (enum evlog_log)log);
+    return n;
 }
 
 int evlog_get(const struct meter *m, uint32_t i, struct evlog_rec *out)
 {
-    uint32_t n = evlog_available(m);
-    if (i >= n)
-        return METER_ENOENT;
-    *out = m->evlog.ring[(m->evlog.head - n + i) % EVLOG_RAM_DEPTH];
-    return METER_OK;
+    struct evlog_iter it;
+    memset(&it, 0, sizeof it);
+    for (uint32_t k = 0;; k++) {
+        int r = evlog_next(m, &it, out);
+        if (r < 0 || k == i)
+            return r;
+    }
 }

@@ -1,9 +1,10 @@
 /*
  * evlog.h — the meter's event logs (S-3.3): status/alarms, voltage quality,
  * disconnector, neutral fault, clock, audit (parameter changes), tamper,
- * power limit. Every module reports through evlog_add(); the records are
- * persisted by the store, the counts and the newest records are readable
- * through the object table.
+ * power limit. Every module reports through evlog_add(); each log is a ring
+ * of the store (RING_EVLOG + log, depths in evlog_depth()), the counts since
+ * manufacture travel in the legal snapshot. Audit records name the object
+ * (OBIS), the old and new value and the interface (S-6.4, S-8.2).
  */
 #ifndef TRIMETER_EVLOG_H
 #define TRIMETER_EVLOG_H
@@ -54,6 +55,14 @@ enum evlog_code {
     EV_MAGNET_END,
     EV_POWER_LIMIT,
     EV_BILLING_END,
+    EV_PROFILE_CLEAR,      /* a = period min, b = channels (logger: a = 0) */
+    EV_FW_CHANGED,         /* a = old CRC-32, b = new (legal software changed) */
+    EV_CLOCK_INVALID,      /* RTC lost time (backup exhausted) */
+    EV_RELAY_DEFERRED,     /* ui: opening waits, current above breaking capacity; a = cause, b = mA */
+    EV_CREDIT_LOW,         /* ui: prepayment credit below the warning level; a = Wh */
+    EV_CREDIT_EMPTY,       /* ui: prepayment credit used up; a = Wh */
+    EV_LOADCTL_SWITCH,     /* ui: load relay a (1/2) switched; b = closed | source << 8 */
+    EV_TARIFF_INPUT,       /* ui: external tariff inputs changed; a = new tariff, b = old */
     EV_CODE_COUNT
 };
 
@@ -63,15 +72,22 @@ struct evlog_rec {
     uint8_t src;       /* enum meter_src */
     uint8_t log;       /* enum evlog_log */
     int32_t a, b;      /* code-specific: old/new value, phase, cause ... */
+    uint32_t obj;      /* object concerned: OBIS A<<24|C<<16|D<<8|E, 0 = none */
+    uint32_t seq;      /* global sequence number (order across logs) */
 };
 
-/* First cut: a small RAM ring per meter until the store keeps the logs. */
-#define EVLOG_RAM_DEPTH 32
+/* Bytes of one record in the store. */
+#define EVLOG_REC_SIZE 24u
 
+/* Persisted in the legal snapshot. */
 struct evlog {
-    struct evlog_rec ring[EVLOG_RAM_DEPTH];
-    uint32_t head;                  /* records ever added */
+    uint32_t head;                  /* records ever added (sequence of the next) */
     uint32_t count[EVLOG_COUNT];    /* per log, since manufacture */
+};
+
+/* Merge cursor over all logs (oldest first). */
+struct evlog_iter {
+    uint32_t pos[EVLOG_COUNT];
 };
 
 struct meter;
@@ -80,10 +96,24 @@ enum evlog_log evlog_log_of(enum evlog_code code);
 const char *evlog_code_name(enum evlog_code code);
 const char *evlog_log_name(enum evlog_log log);
 
+/* Records kept in the ring of a log. */
+uint32_t evlog_depth(enum evlog_log log);
+
 /* Record an event now (meter time). Returns 0 or a negative error. */
 int evlog_add(struct meter *m, enum evlog_code code, enum meter_src src, int32_t a, int32_t b);
+/* The same naming the object concerned (audit log). */
+int evlog_add_obj(struct meter *m, enum evlog_code code, enum meter_src src, uint32_t obj, int32_t a,
+                  int32_t b);
 
-/* Number of events still readable, and the i-th oldest of them. */
+/* Per log: events since manufacture, records readable, record i (0 = oldest). */
+uint32_t evlog_total(const struct meter *m, enum evlog_log log);
+uint32_t evlog_count(const struct meter *m, enum evlog_log log);
+int evlog_read(const struct meter *m, enum evlog_log log, uint32_t i, struct evlog_rec *out);
+
+/* All logs merged, oldest first: start with a zeroed iterator; returns
+ * METER_ENOENT at the end. */
+int evlog_next(const struct meter *m, struct evlog_iter *it, struct evlog_rec *out);
+/* Number of events still readable, and the i-th oldest of them (O(i)). */
 uint32_t evlog_available(const struct meter *m);
 int evlog_get(const struct meter *m, uint32_t i, struct evlog_rec *out);
 

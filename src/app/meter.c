@@ -6,41 +6,112 @@
 
 #include <string.h>
 
-/* Legal snapshot as handed to the store (first cut: the energy registers). */
-static const struct store_layout meter_layout = {
-    .legal_size = sizeof(struct energy),
-    .config_size = 0,
-    .nlogs = 0,
-};
+/* What the store keeps (sizes: docs/BILLING.md). The profile and logger
+ * rings get the area of their largest record; store_log_resize() fits the
+ * configured record size into it. */
+static void meter_layout(struct store_layout *l)
+{
+    memset(l, 0, sizeof *l);
+    l->legal_size = legal_snapshot_size();
+    l->config_size = config_image_size();
+    l->nlogs = RING_EVLOG + EVLOG_COUNT;
+    l->logs[RING_BILLING].rec_size = (uint16_t)sizeof(struct billing_rec);
+    l->logs[RING_BILLING].depth = BILLING_DEPTH;
+    l->logs[RING_PROFILE].rec_size = profile_rec_size(0x0f);
+    l->logs[RING_PROFILE].depth = profile_depth(5, 0x0f);
+    l->logs[RING_LOGGER].rec_size = logger_rec_size(LOGGER_CHANNELS);
+    l->logs[RING_LOGGER].depth = LOGGER_AREA_BYTES / logger_rec_size(LOGGER_CHANNELS);
+    for (unsigned i = 0; i < EVLOG_COUNT; i++) {
+        l->logs[RING_EVLOG + i].rec_size = EVLOG_REC_SIZE;
+        l->logs[RING_EVLOG + i].depth = evlog_depth((enum evlog_log)i);
+    }
+}
+
+/* Power-up of the billing core after the store mounted. */
+static void meter_app_init(struct meter *m)
+{
+    const struct meter_hal *hal = m->hal;
+    int64_t last = 0;
+    config_load(m);
+    logger_bind(m);
+    if (hal->rtc_get == NULL || hal->rtc_get(hal->ctx, &m->now) < 0)
+        m->status |= METER_ST_CLOCK_INVALID;
+    m->billing.next = -1;
+    if (legal_restore(m, &last) < 0) {
+        /* Factory-fresh: the first billing boundary is the next one. */
+        m->billing.ref = m->now;
+    } else {
+        if (m->status & METER_ST_CLOCK_INVALID) {
+            /* Backup exhausted: continue from the last saved time. */
+            m->now = last;
+            evlog_add(m, EV_CLOCK_INVALID, METER_SRC_INTERNAL, 0, 0);
+        }
+        demand_cut(&m->demand, last, (int64_t)m->cfg.demand_period_min * 60);
+        profile_power_up(m, last);
+        logger_power_up(m);
+        evlog_add(m, EV_OUTAGE_END, METER_SRC_INTERNAL, (int32_t)(m->now - last), 0);
+    }
+    legal_boot(m);
+    evlog_add(m, EV_POWER_UP, METER_SRC_INTERNAL, 0, 0);
+    legal_save(m);
+}
 
 int meter_init(struct meter *m, const struct meter_hal *hal)
 {
     memset(m, 0, sizeof *m);
     m->hal = hal;
+    ui_cfg_default(&m->ui.cfg); /* the store's configuration/snapshot replace these */
+    ui_nv_default(&m->ui.nv);
     metro_init(&m->metro);
     energy_init(&m->energy);
-    int r = store_mount(&m->store, hal, &meter_layout);
+    struct store_layout layout;
+    meter_layout(&layout);
+    int r = store_mount(&m->store, hal, &layout);
     if (r < 0)
         m->status |= METER_ST_NVM_FAIL;
-    else if (store_legal_read(&m->store, &m->energy) < 0)
-        energy_init(&m->energy);
-    if (hal->rtc_get == NULL || hal->rtc_get(hal->ctx, &m->now) < 0)
-        m->status |= METER_ST_CLOCK_INVALID;
-    evlog_add(m, EV_POWER_UP, METER_SRC_INTERNAL, 0, 0);
+    if (m->store.flags & STORE_F_CORRUPT)
+        m->status |= METER_ST_NVM_CORRUPT;
+    meter_app_init(m);
     dispatch_init(m);
+    ui_init(m);
     return r < 0 ? r : METER_OK;
 }
 
 void meter_sample(struct meter *m, const int32_t s[METER_CHANNELS])
 {
-    if (metro_sample(&m->metro, s))
+    unsigned ev = metro_sample(&m->metro, s);
+    if (ev == 0)
+        return;
+    if (ev & METRO_EV_BLOCK)
         m->block_pending = true;
+    if ((ev & METRO_EV_PULSE) && m->hal->pulse_set != NULL)
+        m->hal->pulse_set(m->hal->ctx, m->metro.pulse.on);
 }
 
 void meter_feed_block(struct meter *m, const struct meas_block *b)
 {
-    m->metro.out = *b;
+    metro_feed_block(&m->metro, b);
     m->block_pending = true;
+}
+
+/* Blocks feed: no sample interrupt times the LED/S0 pulses, the main loop's
+ * millisecond clock does (metrology spreads each block's pulses over the
+ * following second). */
+static void meter_pulse_poll(struct meter *m)
+{
+    const struct meter_hal *hal = m->hal;
+    if (m->metro.fed_samples || hal->ms_now == NULL) {
+        m->pulse_ms = hal->ms_now != NULL ? hal->ms_now(hal->ctx) : 0;
+        return;
+    }
+    uint32_t now = hal->ms_now(hal->ctx);
+    uint32_t dt = now - m->pulse_ms;
+    m->pulse_ms = now;
+    if (dt > 5000u)
+        dt = 5000u;
+    while (dt-- > 0 && pulse_busy(&m->metro.pulse))
+        if (metro_pulse_ms(&m->metro) && hal->pulse_set != NULL)
+            hal->pulse_set(hal->ctx, m->metro.pulse.on);
 }
 
 void meter_power_fail(struct meter *m)
@@ -48,12 +119,14 @@ void meter_power_fail(struct meter *m)
     m->power_fail = true;
 }
 
-/* Stub until the ui module handles buttons (display lists, disconnector). */
 void meter_button(struct meter *m, enum meter_button b, uint32_t hold_ms)
 {
-    (void)m;
-    (void)b;
-    (void)hold_ms;
+    ui_button(m, b, hold_ms);
+}
+
+void meter_pulse_input(struct meter *m)
+{
+    pulsein_edge(m, ui_ms(m));
 }
 
 /* The application's one-second step. */
@@ -64,7 +137,20 @@ static void meter_second(struct meter *m)
     if (hal->rtc_get == NULL || hal->rtc_get(hal->ctx, &m->now) < 0)
         m->now++;
     m->seconds++;
-    energy_add_block(&m->energy, &m->block);
+    /* The block covers [now-1, now): its tariff is the one at its start. */
+    uint32_t in = hal->inputs_read != NULL ? hal->inputs_read(hal->ctx) : 0;
+    const struct meter_config *c = &m->cfg;
+    m->energy.tariff = (uint8_t)tariff_select(&c->cal, clock_to_local(&c->zone, m->now - 1), c->tariff_ext, in);
+    bool commit = energy_add_block(&m->energy, &m->block, c->energy_res);
+    commit |= demand_add(&m->demand, m->now, (uint64_t)(m->block.e[MEAS_AP] > 0 ? m->block.e[MEAS_AP] : 0),
+                             m->energy.tariff, (int64_t)c->demand_period_min * 60, (int64_t)c->zone.std_offset_min * 60);
+    billing_tick(m);
+    profile_tick(m);
+    logger_tick(m);
+    quality_tick(m);
+    legal_tick(m);
+    if (commit)
+        legal_save(m);
 }
 
 int meter_poll(struct meter *m)
@@ -73,11 +159,14 @@ int meter_poll(struct meter *m)
     if (m->block_pending) {
         m->block_pending = false;
         meter_second(m);
+        ui_second(m); /* display and control: relay, limiter, prepay, neutral, load control */
     }
+    ui_poll(m);       /* tamper inputs, display timers; cheap when idle */
     if (m->power_fail && !(m->status & METER_ST_POWER_FAIL)) {
         m->status |= METER_ST_POWER_FAIL;
-        store_legal_write(&m->store, &m->energy);
+        legal_save(m);
     }
+    meter_pulse_poll(m);
     dispatch_poll(m); /* optical port timeouts; cheap when idle */
     if (hal->watchdog_kick != NULL)
         hal->watchdog_kick(hal->ctx);

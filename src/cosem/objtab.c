@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "app/params.h"
 #include "trimeter/meter.h"
 #include "proto/iec62056_21/iec21.h"
 #include "util/fmt.h"
@@ -92,24 +93,6 @@ static int get_power_factor(const struct meter *m, const struct obj_def *o, stru
     return METER_OK;
 }
 
-static int get_time(const struct meter *m, const struct obj_def *o, struct obj_value *v)
-{
-    (void)o;
-    int64_t t = m->now;
-    v->type = OBJ_T_TIME;
-    v->i = ((t % 86400) + 86400) % 86400;
-    return METER_OK;
-}
-
-static int get_date(const struct meter *m, const struct obj_def *o, struct obj_value *v)
-{
-    (void)o;
-    int64_t t = m->now;
-    v->type = OBJ_T_DATE;
-    v->i = t - (((t % 86400) + 86400) % 86400);
-    return METER_OK;
-}
-
 static int get_serial(const struct meter *m, const struct obj_def *o, struct obj_value *v)
 {
     (void)o;
@@ -140,11 +123,12 @@ static int get_fw_id(const struct meter *m, const struct obj_def *o, struct obj_
 #define PUB METER_ACC_PUBLIC
 #define ENERGY_ROW(c, e_, qty, u, kmp, nm) \
     {.ln = E(c, 8, e_), .ic = IC_REGISTER, .unit = u, .scaler = 1, .decimals = 2, \
-     .flags = OBJ_F_LEGAL | OBJ_F_ENERGY, .rd = PUB, .kmp_id = kmp, .arg = qty, .get = get_energy_total, .name = nm}
+     .flags = OBJ_F_LEGAL | OBJ_F_ENERGY, .rd = PUB, .kmp_id = kmp, .arg = qty, .get = get_energy_total, \
+     .bill = (qty) + 1, .name = nm}
 #define TARIFF_ROW(c, t, qty, u, nm) \
     {.ln = E(c, 8, t), .ic = IC_REGISTER, .unit = u, .scaler = 1, .decimals = 2, \
      .flags = OBJ_F_LEGAL | OBJ_F_ENERGY, .rd = PUB, .arg = (uint16_t)(((qty) << 8) | ((t) - 1)), \
-     .get = get_energy_tariff, .name = nm}
+     .get = get_energy_tariff, .bill = (qty) == MEAS_AP ? 4 + (t) : 8 + (t), .name = nm}
 #define POWER_ROW(c, qty, ph, kmp, nm) \
     {.ln = E(c, 7, 0), .ic = IC_REGISTER, .unit = (qty) < 2 ? UNIT_W : UNIT_VAR, .scaler = -3, .decimals = 3, \
      .flags = OBJ_F_INSTANT, .rd = PUB, .kmp_id = kmp, .arg = (uint16_t)(((ph) << 8) | (qty)), .get = get_power, \
@@ -156,6 +140,21 @@ static int get_fw_id(const struct meter *m, const struct obj_def *o, struct obj_
     {.ln = A(c, d, e_), .ic = IC_DATA, .unit = UNIT_NONE, .flags = fl, .rd = PUB, .get = fn, .name = nm}
 #define DATA_ROW_KMP(c, d, e_, fl, fn, kmp, nm) \
     {.ln = A(c, d, e_), .ic = IC_DATA, .unit = UNIT_NONE, .flags = fl, .rd = PUB, .kmp_id = kmp, .get = fn, .name = nm}
+/* Billing core (src/app/params.c). Demand rows: arg = enum demand_slot. */
+#define DEMAND_ROW(d, e_, ic_, fl, fn, a, b, nm) \
+    {.ln = E(1, d, e_), .ic = ic_, .unit = UNIT_W, .scaler = 0, .decimals = 3, .flags = fl, .rd = PUB, \
+     .arg = a, .get = fn, .bill = b, .name = nm}
+#define COUNT_ROW(a_, c, d, e_, ic_, u, fl, fn, a, b, nm) \
+    {.ln = OBIS(a_, 0, c, d, e_, 255), .ic = ic_, .unit = u, .flags = fl, .rd = PUB, .arg = a, .get = fn, \
+     .bill = b, .name = nm}
+#define CFG_ROW(a_, c, d, e_, ic_, u, a, k, nm) \
+    {.ln = OBIS(a_, 0, c, d, e_, 255), .ic = ic_, .unit = u, .flags = OBJ_F_PARAM, .rd = PUB, \
+     .wr = METER_ACC_MANAGER, .arg = a, .get = par_get_cfg, .set = par_set_cfg, .key = k, .name = nm}
+#define LOG_ROW(a_, c, d, e_, ring, nm) \
+    {.ln = OBIS(a_, 0, c, d, e_, 255), .ic = IC_PROFILE_GENERIC, .unit = UNIT_NONE, .rd = PUB, .arg = ring, \
+     .get = par_get_entries, .name = nm}
+#define EVCOUNT_ROW(log, nm) COUNT_ROW(0, 96, 129, 10 + (log), IC_DATA, UNIT_NONE, 0, par_get_ev_total, log, 0, nm)
+
 /* Optical-port configuration (src/proto/iec62056_21): manufacturer block
  * 0-0:96.128.20..25, values held by the IEC 62056-21 module. */
 #define OPTICAL_ROW(e_, a, r, k, nm) \
@@ -193,10 +192,70 @@ static const struct obj_def table[] = {
     INST_ROW(71, UNIT_A, -6, 2, 0x0436, 2, get_current, "Current L3"),
     INST_ROW(14, UNIT_HZ, -3, 2, 0, 0, get_frequency, "Frequency"),
     INST_ROW(13, UNIT_NONE, -3, 3, 0, 0, get_power_factor, "Power factor total"),
-    DATA_ROW_KMP(0, 9, 1, 0, get_time, 0x03EA, "Meter time (local)"),
-    DATA_ROW_KMP(0, 9, 2, 0, get_date, 0x03EB, "Meter date (local)"),
-    DATA_ROW_KMP(0, 0, 0, 0, get_serial, 0x03E9, "Serial number"),
+    DATA_ROW_KMP(0, 9, 1, 0, par_get_time, 0x03EA, "Meter time (local)"),
+    DATA_ROW_KMP(0, 9, 2, 0, par_get_date, 0x03EB, "Meter date (local)"),
+    {.ln = A(0, 0, 0), .ic = IC_DATA, .unit = UNIT_NONE, .flags = OBJ_F_PARAM, .rd = PUB, .wr = METER_ACC_MANAGER,
+     .kmp_id = 0x03E9, .arg = PAR_SERIAL, .get = get_serial, .set = par_set_cfg, .key = "serial",
+     .name = "Serial number"},
     DATA_ROW(0, 2, 0, OBJ_F_LEGAL, get_fw_id, "Firmware identification"),
+    DATA_ROW(0, 2, 8, OBJ_F_LEGAL, par_get_fw_crc, "Firmware checksum (CRC-32 of the legal code and constants)"),
+    /* ---- billing core: demand, counters, clock, calendar, logs ---- */
+    DEMAND_ROW(6, 1, IC_EXT_REGISTER, OBJ_F_LEGAL, par_get_demand_max, DEMAND_T1, 13, "Maximum demand P+ tariff 1"),
+    DEMAND_ROW(6, 2, IC_EXT_REGISTER, OBJ_F_LEGAL, par_get_demand_max, DEMAND_T2, 14, "Maximum demand P+ tariff 2"),
+    DEMAND_ROW(6, 0, IC_EXT_REGISTER, OBJ_F_LEGAL, par_get_demand_max, DEMAND_ALL, 15, "Maximum demand P+"),
+    DEMAND_ROW(2, 0, IC_REGISTER, OBJ_F_LEGAL, par_get_demand_cum, 0, 16, "Cumulative maximum demand P+"),
+    DEMAND_ROW(4, 0, IC_DEMAND_REGISTER, OBJ_F_INSTANT, par_get_demand_last, 0, 0,
+               "Average demand P+ of the last completed period"),
+    COUNT_ROW(0, 96, 8, 0, IC_REGISTER, UNIT_HOUR, 0, par_get_hours, 0, 17, "Operating hour counter (C.8.0)"),
+    COUNT_ROW(0, 0, 1, 0, IC_DATA, UNIT_NONE, OBJ_F_LEGAL, par_get_billing_count, 0, 0, "Billing period counter"),
+    COUNT_ROW(0, 96, 14, 0, IC_DATA, UNIT_NONE, 0, par_get_tariff, 0, 0, "Active tariff"),
+    COUNT_ROW(0, 96, 2, 0, IC_DATA, UNIT_NONE, OBJ_F_LEGAL, par_get_legal_changes, 0, 0,
+              "Legally relevant parameter changes"),
+    COUNT_ROW(0, 97, 97, 0, IC_DATA, UNIT_NONE, 0, par_get_status, 0, 0, "Error register (status, self-test)"),
+    {.ln = A(1, 0, 0), .ic = IC_CLOCK, .unit = UNIT_NONE, .flags = OBJ_F_PARAM, .rd = PUB, .wr = METER_ACC_MANAGER,
+     .get = par_get_clock, .set = par_set_clock, .key = "clock", .name = "Clock (UTC; set = clock set event)"},
+    {.ln = A(10, 0, 1), .ic = IC_SCRIPT_TABLE, .unit = UNIT_NONE, .rd = PUB, .get = par_get_billing_count,
+     .act = par_act_billing, .ex = METER_ACC_MANAGER, .key = "end_of_billing",
+     .name = "End of billing period (method 1: now)"},
+    CFG_ROW(0, 96, 129, 1, IC_DATA, UNIT_NONE, PAR_TIMEZONE, "timezone", "Daylight saving: EU, table, none"),
+    CFG_ROW(0, 96, 129, 2, IC_DATA, UNIT_MINUTE, PAR_UTC_OFFSET, "utc_offset_min", "Standard-time offset from UTC"),
+    CFG_ROW(0, 96, 129, 3, IC_DATA, UNIT_NONE, PAR_DST_TABLE, "dst_table", "Daylight-saving table (UTC spans)"),
+    CFG_ROW(0, 96, 129, 0, IC_DATA, UNIT_NONE, PAR_ENERGY_RES, "energy_resolution",
+            "Energy register resolution (kWh)"),
+    CFG_ROW(1, 0, 8, 0, IC_DATA, UNIT_MINUTE, PAR_DEMAND_PERIOD, "demand_period_min", "Demand integration period"),
+    CFG_ROW(1, 0, 8, 4, IC_DATA, UNIT_MINUTE, PAR_PROFILE_PERIOD, "profile_period_min", "Load profile period"),
+    CFG_ROW(0, 96, 129, 4, IC_DATA, UNIT_NONE, PAR_PROFILE_CHANNELS, "profile_channels",
+            "Load profile channels (A+,A-,R+,R-)"),
+    CFG_ROW(0, 96, 129, 5, IC_DATA, UNIT_NONE, PAR_PROFILE_MODE, "profile_mode", "Load profile: absolute or delta"),
+    CFG_ROW(1, 0, 8, 5, IC_DATA, UNIT_MINUTE, PAR_LOGGER_INTERVAL, "logger_interval_min",
+            "Analysis logger interval"),
+    CFG_ROW(0, 96, 129, 7, IC_DATA, UNIT_NONE, PAR_LOGGER_CHANNELS, "logger_channels",
+            "Analysis logger registers (OBIS list)"),
+    CFG_ROW(0, 15, 0, 0, IC_SINGLE_ACTION_SCHEDULE, UNIT_NONE, PAR_BILLING_DAY, "billing_day",
+            "End of billing: day of month at 00:00 (0 = none)"),
+    CFG_ROW(0, 13, 0, 0, IC_ACTIVITY_CALENDAR, UNIT_NONE, PAR_TARIFF_CALENDAR, "tariff_calendar",
+            "Tariff calendar (docs/BILLING.md syntax)"),
+    CFG_ROW(0, 96, 129, 6, IC_DATA, UNIT_NONE, PAR_TARIFF_INPUT, "tariff_input",
+            "External tariff inputs override the calendar (0/1)"),
+    LOG_ROW(0, 98, 1, 0, RING_BILLING, "Billing snapshots (entries)"),
+    LOG_ROW(1, 99, 1, 0, RING_PROFILE, "Load profile (entries)"),
+    LOG_ROW(1, 99, 2, 0, RING_LOGGER, "Analysis logger (entries)"),
+    LOG_ROW(0, 99, 98, 0, RING_EVLOG + EVLOG_STATUS, "Event log: status"),
+    LOG_ROW(0, 99, 98, 1, RING_EVLOG + EVLOG_QUALITY, "Event log: voltage quality"),
+    LOG_ROW(0, 99, 98, 2, RING_EVLOG + EVLOG_DISCONNECT, "Event log: disconnector"),
+    LOG_ROW(0, 99, 98, 3, RING_EVLOG + EVLOG_NEUTRAL, "Event log: neutral fault"),
+    LOG_ROW(0, 99, 98, 4, RING_EVLOG + EVLOG_CLOCK, "Event log: clock"),
+    LOG_ROW(0, 99, 98, 5, RING_EVLOG + EVLOG_AUDIT, "Event log: audit (parameter changes)"),
+    LOG_ROW(0, 99, 98, 6, RING_EVLOG + EVLOG_TAMPER, "Event log: tamper"),
+    LOG_ROW(0, 99, 98, 7, RING_EVLOG + EVLOG_POWERLIMIT, "Event log: power limit"),
+    EVCOUNT_ROW(EVLOG_STATUS, "Events since manufacture: status"),
+    EVCOUNT_ROW(EVLOG_QUALITY, "Events since manufacture: voltage quality"),
+    EVCOUNT_ROW(EVLOG_DISCONNECT, "Events since manufacture: disconnector"),
+    EVCOUNT_ROW(EVLOG_NEUTRAL, "Events since manufacture: neutral fault"),
+    EVCOUNT_ROW(EVLOG_CLOCK, "Events since manufacture: clock"),
+    EVCOUNT_ROW(EVLOG_AUDIT, "Events since manufacture: audit"),
+    EVCOUNT_ROW(EVLOG_TAMPER, "Events since manufacture: tamper"),
+    EVCOUNT_ROW(EVLOG_POWERLIMIT, "Events since manufacture: power limit"),
     OPTICAL_ROW(20, IEC21_CFG_LIST, PUB, "readout_list", "IEC 62056-21 readout list"),
     OPTICAL_ROW(21, IEC21_CFG_MODE, PUB, "iec_mode", "IEC 62056-21 mode (A, B, C)"),
     OPTICAL_ROW(22, IEC21_CFG_PW1, METER_ACC_MANAGER, "iec_password_p1", "IEC 62056-21 password P1 (write-only)"),
@@ -273,7 +332,7 @@ static int64_t pow10_i64(unsigned n)
 /* Scaler of an energy register at the configured resolution. */
 static int8_t energy_scaler(const struct meter *m)
 {
-    return m->energy.res_scaler;
+    return m->cfg.energy_res;
 }
 
 int obj_read(const struct meter *m, const struct obj_def *o, enum meter_access acc,
@@ -292,16 +351,52 @@ int obj_read(const struct meter *m, const struct obj_def *o, enum meter_access a
     /* Registers never round up: truncate to the row's resolution. */
     int8_t res = (o->flags & OBJ_F_ENERGY) ? energy_scaler(m) : o->scaler;
     if ((out->type == OBJ_T_INT || out->type == OBJ_T_UINT) && out->scaler < res) {
-        out->i /= pow10_i64((unsigned)(res - out->scaler));
+        out->i = obj_value_at_scaler(out, res);
         out->scaler = res;
     }
     return METER_OK;
 }
 
-/* OBIS C.D.E packed for event records. */
-static int32_t obj_cde(const struct obj_def *o)
+int64_t obj_value_at_scaler(const struct obj_value *v, int8_t scaler)
 {
-    return (int32_t)((uint32_t)o->ln.v[2] << 16 | (uint32_t)o->ln.v[3] << 8 | o->ln.v[4]);
+    if (v->scaler < scaler)
+        return v->i / pow10_i64((unsigned)(scaler - v->scaler));
+    return v->i * pow10_i64((unsigned)(v->scaler - scaler));
+}
+
+int obj_read_at(const struct meter *m, const struct obj_def *o, unsigned f, enum meter_access acc,
+                struct obj_value *out)
+{
+    struct billing_rec r;
+    if (f == 0 || f == 255)
+        return obj_read(m, o, acc, out);
+    if (o == NULL || out == NULL)
+        return METER_EINVAL;
+    if (acc < o->rd)
+        return METER_EACCES;
+    if (o->bill == 0 || o->bill > BILLING_SLOTS)
+        return METER_ENOENT;
+    int e = billing_snapshot_read(m, f, &r);
+    if (e < 0)
+        return e;
+    memset(out, 0, sizeof *out);
+    out->type = OBJ_T_UINT;
+    out->unit = o->unit;
+    out->scaler = o->scaler;
+    out->i = r.v[o->bill - 1];
+    if (o->ic == IC_EXT_REGISTER && o->arg < BILLING_CAPS)
+        out->capture = r.cap[o->arg];
+    int8_t res = (o->flags & OBJ_F_ENERGY) ? energy_scaler(m) : o->scaler;
+    if (out->scaler < res) {
+        out->i = obj_value_at_scaler(out, res);
+        out->scaler = res;
+    }
+    return METER_OK;
+}
+
+uint32_t obj_packed(const struct obj_def *o)
+{
+    return (uint32_t)o->ln.v[0] << 24 | (uint32_t)o->ln.v[2] << 16 | (uint32_t)o->ln.v[3] << 8 | o->ln.v[4];
 }
 
 /* The one gate for every change through any interface: the access level,
@@ -310,13 +405,13 @@ static int obj_check_change(struct meter *m, const struct obj_def *o, bool allow
                             uint8_t need, enum meter_src src)
 {
     if (!allowed || need == METER_ACC_NONE || acc < need) {
-        evlog_add(m, EV_ACCESS_DENIED, src, obj_cde(o), 0);
+        evlog_add_obj(m, EV_ACCESS_DENIED, src, obj_packed(o), 0, 0);
         return METER_EACCES;
     }
     if (o->flags & OBJ_F_LEGAL) {
         uint32_t in_bits = m->hal->inputs_read ? m->hal->inputs_read(m->hal->ctx) : 0;
         if (!(in_bits & METER_IN_CAL_SWITCH)) {
-            evlog_add(m, EV_ACCESS_DENIED, src, obj_cde(o), 1);
+            evlog_add_obj(m, EV_ACCESS_DENIED, src, obj_packed(o), 1, 0);
             return METER_EACCES;
         }
     }
@@ -334,7 +429,7 @@ int obj_action(struct meter *m, const struct obj_def *o, enum meter_access acc, 
     r = o->act(m, o, method, arg, src);
     if (r < 0)
         return r;
-    evlog_add(m, EV_PARAM_CHANGE, src, obj_cde(o), (int32_t)method);
+    evlog_add_obj(m, EV_PARAM_CHANGE, src, obj_packed(o), 0, (int32_t)method);
     return METER_OK;
 }
 
@@ -346,13 +441,21 @@ int obj_write(struct meter *m, const struct obj_def *o, enum meter_access acc,
     int r = obj_check_change(m, o, o->set != NULL, acc, o->wr, src);
     if (r < 0)
         return r;
-    struct obj_value old;
-    int have_old = o->get(m, o, &old) == METER_OK;
+    /* Audit: old and new as the row reads them (text rows give a CRC-32). */
+    struct obj_value v;
+    int64_t old = o->get(m, o, &v) == METER_OK ? v.i : 0;
     r = o->set(m, o, in, src);
     if (r < 0)
         return r;
-    evlog_add(m, (o->flags & OBJ_F_LEGAL) ? EV_LEGAL_PARAM_CHANGE : EV_PARAM_CHANGE, src,
-              have_old ? (int32_t)old.i : 0, (int32_t)in->i);
+    int64_t now = o->get(m, o, &v) == METER_OK ? v.i : in->i;
+    evlog_add_obj(m, (o->flags & OBJ_F_LEGAL) ? EV_LEGAL_PARAM_CHANGE : EV_PARAM_CHANGE, src, obj_packed(o),
+                  (int32_t)old, (int32_t)now);
+    if (o->flags & OBJ_F_PARAM)
+        config_save(m);
+    if (o->flags & OBJ_F_LEGAL) {
+        m->legal.changes++; /* S-8.2 */
+        legal_save(m);
+    }
     return METER_OK;
 }
 

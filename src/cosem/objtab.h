@@ -104,6 +104,9 @@ struct obj_def {
     obj_set_fn set;        /* NULL = read-only */
     obj_act_fn act;        /* NULL = no methods */
     uint8_t ex;            /* minimum enum meter_access to execute methods */
+    uint8_t bill;          /* 0, or slot+1 in the billing snapshot (src/app/billing.h):
+                              the value is kept per billing period, readable as
+                              C.D.E*F with obj_read_at() */
     const char *key;       /* machine name of a configurable object: scenario
                               `config` keys, docs (NULL for plain registers) */
     const char *name;      /* human name for docs and tools */
@@ -132,6 +135,17 @@ int obj_write(struct meter *m, const struct obj_def *o, enum meter_access acc,
  * logs the action in the audit log. */
 int obj_action(struct meter *m, const struct obj_def *o, enum meter_access acc, unsigned method,
                const struct obj_value *arg, enum meter_src src);
+
+/* Read a row at billing period f: f = 255 (or 0) the current value, f =
+ * 1..BILLING_DEPTH the value stored at the end of the f-th last period
+ * ("1.8.0*1" = the last). METER_ENOENT when the row is not billed or the
+ * period is not (or no longer) stored. */
+int obj_read_at(const struct meter *m, const struct obj_def *o, unsigned f, enum meter_access acc,
+                struct obj_value *out);
+/* v's integer brought to scaler (truncated toward zero when coarser). */
+int64_t obj_value_at_scaler(const struct obj_value *v, int8_t scaler);
+/* OBIS of a row packed as A<<24 | C<<16 | D<<8 | E (event records). */
+uint32_t obj_packed(const struct obj_def *o);
 
 /* Present a numeric value in the row's display unit (kWh for Wh rows ...)
  * with the row's decimals, truncated. Returns length or negative error. */

@@ -15,4 +15,10 @@
  * (big-endian) the result is 0. */
 uint16_t crc16_xmodem(uint16_t crc, const uint8_t *p, size_t n);
 
+/* CRC-32/ISO-HDLC (zlib, IEEE 802.3): reflected polynomial 0xEDB88320,
+ * initial value and final XOR 0xFFFFFFFF. Chainable: pass 0 for a fresh
+ * computation and the previous result to continue over more bytes.
+ * crc32_ieee(0, "123456789", 9) == 0xCBF43926. */
+uint32_t crc32_ieee(uint32_t crc, const uint8_t *p, size_t n);
+
 #endif
