@@ -29,7 +29,30 @@ static int h_rtc_get(void *ctx, int64_t *utc)
     struct host_hw *hw = ctx;
     if (!hw->rtc_valid)
         return METER_EIO;
-    *utc = hw->rtc_utc + (int64_t)((hw->sim_ms - hw->rtc_base_ms) / 1000u);
+    uint64_t ms = hw->sim_ms - hw->rtc_base_ms;
+    /* Drift: the crystal's rate error accumulated since the last set. */
+    int64_t drift_ms = (int64_t)ms / 1000 * hw->rtc_drift_ppb / 1000000;
+    *utc = hw->rtc_utc + ((int64_t)ms + drift_ms) / 1000;
+    return METER_OK;
+}
+
+void host_rtc_outage(struct host_hw *hw, uint64_t off_ms)
+{
+    if (!hw->rtc_battery && off_ms / 1000u > hw->rtc_backup_s)
+        hw->rtc_valid = false;
+}
+
+/* The host cannot name the legal modules' code alone: the CRC covers the
+ * whole text segment of the running program (which contains them), so any
+ * change of the code changes 0.2.8 (docs/BILLING.md). */
+extern const char __executable_start[];
+extern const char etext[];
+
+static int h_legal_region(void *ctx, const void **p, size_t *n)
+{
+    (void)ctx;
+    *p = __executable_start;
+    *n = (size_t)(etext - __executable_start);
     return METER_OK;
 }
 
@@ -113,6 +136,7 @@ void host_hal_bind(struct meter_hal *hal, struct host_hw *hw)
     hal->inputs_read = h_inputs_read;
     hal->supply_ok = h_supply_ok;
     hal->watchdog_kick = h_watchdog_kick;
+    hal->legal_region = h_legal_region;
     hal->port_write = h_port_write;
     hal->port_config = h_port_config;
 }

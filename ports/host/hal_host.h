@@ -19,6 +19,13 @@ struct host_hw {
     int64_t rtc_utc;        /* RTC value at sim_ms == rtc_base_ms */
     uint64_t rtc_base_ms;
     bool rtc_valid;
+    /* RTC model (S-2.5): rate error in parts per billion (+ = fast; a real
+     * 382M: typically +-5000 at 23 C; 0 keeps simulations exact), and its
+     * backup through outages: a supercap for rtc_backup_s (4 days) and, if
+     * fitted, a battery that outlasts any outage. */
+    int32_t rtc_drift_ppb;
+    uint32_t rtc_backup_s;
+    bool rtc_battery;
     uint8_t *nvm;           /* EEPROM image (nvm_size bytes) */
     uint32_t nvm_size;
     uint32_t nvm_page;
@@ -37,6 +44,10 @@ struct host_hw {
         int (*config)(void *ctx, uint32_t baud, enum meter_framing framing);
     } port[METER_PORTS];
 };
+
+/* The mains was off for off_ms: the RTC keeps time on its backup unless
+ * the supercap ran out (no battery), then it reports lost time. */
+void host_rtc_outage(struct host_hw *hw, uint64_t off_ms);
 
 /* Bind a HAL to hw. The caller owns both. */
 void host_hal_bind(struct meter_hal *hal, struct host_hw *hw);

@@ -10,6 +10,7 @@ int vmeter_boot(struct vmeter *v, uint8_t *nvm, uint32_t nvm_size, int64_t start
     v->hw.nvm_page = VMETER_NVM_PAGE;
     v->hw.rtc_utc = start_utc;
     v->hw.rtc_valid = true;
+    v->hw.rtc_backup_s = 4u * 86400u; /* supercap, S-2.5 */
     v->hw.supply_ok = true;
     v->hw.relay[METER_RELAY_MAIN] = true;
     host_hal_bind(&v->hal, &v->hw);
