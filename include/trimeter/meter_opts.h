@@ -35,6 +35,16 @@
 #define METER_PULSE_MS 30
 #endif
 
+/* Nominal analog front end (24-bit codes): volts and amperes per count at
+ * full scale +-2^23. Default: 600 V peak (resistive divider ~1:1200 into
+ * +-0.5 V) and 200 A peak (200 uOhm shunt, PGA 16). docs/METROLOGY.md. */
+#ifndef METER_U_LSB_PV
+#define METER_U_LSB_PV 71525574  /* 600 V / 2^23, pV per count */
+#endif
+#ifndef METER_I_LSB_PA
+#define METER_I_LSB_PA 23841858  /* 200 A / 2^23, pA per count */
+#endif
+
 /* ---- registers ---------------------------------------------------------- */
 /* Tariff registers kept (A+ and R+ per tariff). The calendar supports 8. */
 #ifndef METER_TARIFFS

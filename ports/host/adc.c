@@ -1,21 +1,192 @@
+/*
+ * adc.c — see adc.h.
+ */
 #include "adc.h"
 
 #include <math.h>
+#include <string.h>
+
+#define U_LSB (METER_U_LSB_PV * 1e-12)
+#define I_LSB (METER_I_LSB_PA * 1e-12)
+#define CODE_MAX 8388607.0 /* 2^23 - 1 */
+
+static uint64_t rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
+
+static uint64_t rng_next(uint64_t s[4])
+{
+    uint64_t r = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return r;
+}
+
+void adc_seed(struct adc_model *a, uint64_t seed)
+{
+    uint64_t z = seed;
+    for (int k = 0; k < 4; k++) {
+        /* splitmix64 */
+        z += 0x9e3779b97f4a7c15ull;
+        uint64_t x = z;
+        x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+        x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+        a->rng[k] = x ^ (x >> 31);
+    }
+}
+
+/* Unit-variance noise: Irwin-Hall sum of four 16-bit uniforms (tails cut at
+ * 3.46 sigma, which an ADC's thermal noise model does not miss). */
+static double gauss(uint64_t s[4])
+{
+    uint64_t r = rng_next(s);
+    double sum = (double)(r & 0xffff) + (double)((r >> 16) & 0xffff) + (double)((r >> 32) & 0xffff) +
+                 (double)(r >> 48);
+    return (sum / 65536.0 - 2.0 + 2.0 / 65536.0) * 1.7320508075688772;
+}
+
+static void init_common(struct adc_model *a)
+{
+    memset(a, 0, sizeof *a);
+    a->fs = METER_SAMPLE_RATE;
+    for (unsigned c = 0; c < METER_CHANNELS; c++) {
+        a->ch[c].lsb = (c % 2 == 0 && c < 6) ? U_LSB : I_LSB;
+        a->ch[c].gain = 1.0;
+    }
+    adc_seed(a, 1);
+}
 
 void adc_init_ideal(struct adc_model *a)
 {
-    for (int c = 0; c < METER_CHANNELS; c++)
-        a->lsb[c] = 1e-4;
+    init_common(a);
+    a->kind = ADC_SIGMA_DELTA;
+    a->osr = 0;
 }
 
-void adc_convert(struct adc_model *a, const double phys[METER_CHANNELS], int32_t out[METER_CHANNELS])
+/* The unit's own errors: fixed, documented values (a different unit would
+ * have others; the factory calibration finds them). */
+static const double def_gain[METER_CHANNELS] = {1.0062, 0.9921, 0.9957, 1.0084, 1.0031, 0.9903, 1.0};
+static const double def_offset[METER_CHANNELS] = {412, -1030, -233, 655, 95, -780, 120};
+static const double def_lead_deg[3] = {0.30, 0.12, 0.45}; /* current channel lead at 50 Hz */
+
+void adc_init_default(struct adc_model *a, uint64_t seed)
 {
-    for (int c = 0; c < METER_CHANNELS; c++) {
-        double v = nearbyint(phys[c] / a->lsb[c]);
-        if (v > 8388607.0)
-            v = 8388607.0;
-        if (v < -8388608.0)
-            v = -8388608.0;
+    init_common(a);
+    a->kind = ADC_SIGMA_DELTA;
+    a->osr = 256;
+    for (unsigned c = 0; c < METER_CHANNELS; c++) {
+        a->ch[c].gain = def_gain[c];
+        a->ch[c].offset = def_offset[c];
+        a->ch[c].noise = 4.0;
+    }
+    for (unsigned p = 0; p < 3; p++)
+        a->ch[2 * p + 1].delay_s = -def_lead_deg[p] / 360.0 / 50.0;
+    adc_seed(a, seed);
+}
+
+void adc_init_sar16(struct adc_model *a, uint64_t seed)
+{
+    adc_init_default(a, seed);
+    a->kind = ADC_SAR16;
+    a->osr = 0;
+    for (unsigned c = 0; c < METER_CHANNELS; c++) {
+        a->ch[c].noise = 0.7;          /* 16-bit LSB */
+        a->ch[c].offset = def_offset[c]; /* already on the 24-bit scale */
+        /* one conversion every 2 us, V1 first */
+        a->ch[c].delay_s += 2e-6 * c;
+    }
+}
+
+void adc_response(const struct adc_model *a, unsigned ch, double f_hz, double *re, double *im)
+{
+    double g = a->ch[ch].gain, d = a->ch[ch].delay_s;
+    if (a->osr > 0 && f_hz > 0) {
+        /* sinc^3 at the modulator rate fs*osr, decimated by osr */
+        double x = M_PI * f_hz / a->fs;
+        double h = sin(x) / (a->osr * sin(x / a->osr));
+        g *= h * h * h;
+        d += adc_group_delay(a);
+    }
+    double ph = -2.0 * M_PI * f_hz * d;
+    *re = g * cos(ph);
+    *im = g * sin(ph);
+}
+
+double adc_group_delay(const struct adc_model *a)
+{
+    if (a->osr == 0)
+        return 0.0;
+    return 1.5 * (double)(a->osr - 1) / (double)a->osr / a->fs;
+}
+
+void adc_quantise(struct adc_model *a, const double x[METER_CHANNELS], int32_t out[METER_CHANNELS])
+{
+    for (unsigned c = 0; c < METER_CHANNELS; c++) {
+        const struct adc_channel *k = &a->ch[c];
+        double v = x[c] / k->lsb + k->offset;
+        if (a->kind == ADC_SAR16) {
+            v = v / 256.0;
+            if (k->noise > 0)
+                v += k->noise * gauss(a->rng);
+            v = floor(v + 0.5);
+            if (v > 32767.0 || v < -32767.0) {
+                v = v > 0 ? 32767.0 : -32767.0;
+                a->clipped = true;
+            }
+            out[c] = (int32_t)v * 256;
+            continue;
+        }
+        if (k->noise > 0)
+            v += k->noise * gauss(a->rng);
+        v = floor(v + 0.5);
+        if (v > CODE_MAX || v < -CODE_MAX) {
+            v = v > 0 ? CODE_MAX : -CODE_MAX;
+            a->clipped = true;
+        }
         out[c] = (int32_t)v;
     }
+}
+
+/* Time-domain stage 1: gain, the sinc^3 in-band droop as the FIR
+ * [1/8 3/4 1/8] (delay one sample), the channel delay by linear
+ * interpolation. The synthesiser's spectral stage is exact; this one is
+ * for replayed samples. */
+void adc_convert(struct adc_model *a, const double phys[METER_CHANNELS], int32_t out[METER_CHANNELS])
+{
+    double x[METER_CHANNELS];
+    for (unsigned c = 0; c < METER_CHANNELS; c++) {
+        double *h = a->hist[c];
+        h[3] = h[2];
+        h[2] = h[1];
+        h[1] = h[0];
+        h[0] = phys[c] * a->ch[c].gain;
+        if (a->osr == 0 && a->ch[c].delay_s == 0.0) {
+            x[c] = h[0];
+            continue;
+        }
+        /* filtered at n-1 and n-2 (or n and n-1 without the filter) */
+        double y1, y2, y0;
+        if (a->osr > 0) {
+            y0 = 0.125 * h[0] + 0.75 * h[1] + 0.125 * h[2]; /* centre n-1 */
+            y1 = 0.125 * h[1] + 0.75 * h[2] + 0.125 * h[3]; /* centre n-2 */
+            y2 = y0;
+        } else {
+            y0 = h[0];
+            y1 = h[1];
+            y2 = y0;
+        }
+        double d = a->ch[c].delay_s * a->fs; /* samples, |d| < 1 */
+        if (d >= 0) {
+            x[c] = (1.0 - d) * y0 + d * y1;
+        } else {
+            /* a lead: extrapolate from the two newest filtered values */
+            x[c] = (1.0 - d) * y2 + d * y1;
+        }
+    }
+    adc_quantise(a, x, out);
 }

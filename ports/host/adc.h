@@ -1,24 +1,68 @@
 /*
  * adc.h — the ADC model of the virtual meter: physical volts and amperes in,
  * int32 ADC counts out, as the firmware's sample interrupt would see them.
- * The metrology issue makes it a full model (24-bit sigma-delta with its
- * decimation filter, 16-bit SAR option, gain/offset/noise/phase errors,
- * clipping); this first cut converts ideally at the first-cut metrology's
- * nominal scale (0.1 mV and 0.1 mA per count).
+ *
+ * Two stages per channel:
+ *  1. linear: analog gain error, channel delay (shunt inductance makes the
+ *     current channel lead: negative delay; a multiplexed SAR converts the
+ *     channels one after another: positive delays) and the decimation
+ *     filter (sinc^3 of a sigma-delta modulator at OSR 256). The synthesiser
+ *     (wave_gen) applies it exactly per spectral component with
+ *     adc_response(); adc_convert() applies a short time-domain
+ *     approximation for samples that come from elsewhere (WAV replay).
+ *  2. per sample: offset, white noise (Gaussian, from a seeded generator),
+ *     quantisation to 24 bits (or 16-bit SAR codes left-justified into the
+ *     24-bit pipeline) and clipping at full scale.
+ * docs/METROLOGY.md lists the defaults and why.
  */
 #ifndef TRIMETER_ADC_H
 #define TRIMETER_ADC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "trimeter/meter_opts.h"
 
-struct adc_model {
-    double lsb[METER_CHANNELS]; /* physical units per count */
+enum adc_kind { ADC_SIGMA_DELTA = 0, ADC_SAR16 = 1 };
+
+struct adc_channel {
+    double lsb;      /* physical units per 24-bit count, nominal (V or A) */
+    double gain;     /* actual / nominal transfer (1 + gain error) */
+    double offset;   /* counts (24-bit scale) */
+    double noise;    /* white noise, rms, in LSB of the converter's own word */
+    double delay_s;  /* channel delay in seconds (negative: leads) */
 };
 
+struct adc_model {
+    enum adc_kind kind;
+    double fs;                 /* output sample rate */
+    unsigned osr;              /* sigma-delta oversampling ratio (0: no decimation filter) */
+    struct adc_channel ch[METER_CHANNELS];
+    uint64_t rng[4];           /* xoshiro256** state (--seed) */
+    double hist[METER_CHANNELS][4]; /* time-domain stage (adc_convert) */
+    bool clipped;              /* a sample hit full scale since the last look */
+};
+
+/* Nominal scale, 24 bits, no errors, no noise, flat response (the
+ * algorithm-only check). */
 void adc_init_ideal(struct adc_model *a);
-/* Convert one sample set V1 I1 V2 I2 V3 I3 IN. */
+/* The documented unit "as built": 24-bit sigma-delta at METER_SAMPLE_RATE,
+ * sinc^3 decimation, gain errors within +-1 %, offsets, 4 LSB rms noise,
+ * current channels leading by 0.1-0.5 deg at 50 Hz. seed drives the noise. */
+void adc_init_default(struct adc_model *a, uint64_t seed);
+/* 16-bit SAR variant of the same front end (channels converted in turn). */
+void adc_init_sar16(struct adc_model *a, uint64_t seed);
+void adc_seed(struct adc_model *a, uint64_t seed);
+
+/* Stage 1 at frequency f_hz for channel ch: complex gain re + j im
+ * (physical units in, physical units out). */
+void adc_response(const struct adc_model *a, unsigned ch, double f_hz, double *re, double *im);
+/* Common delay of the decimation filter (s); the same on every channel. */
+double adc_group_delay(const struct adc_model *a);
+
+/* Stage 2 only: x already went through adc_response (the synthesiser). */
+void adc_quantise(struct adc_model *a, const double x[METER_CHANNELS], int32_t out[METER_CHANNELS]);
+/* Both stages in the time domain, for samples from outside the synthesiser. */
 void adc_convert(struct adc_model *a, const double phys[METER_CHANNELS], int32_t out[METER_CHANNELS]);
 
 #endif

@@ -16,6 +16,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+struct adc_model;
 
 #define WAVE_MAX_HARM 40     /* harmonics listed per phase in a scenario */
 #define WAVE_MAX_COMP 480    /* spectral components per phase (bursts need sub-harmonics) */
@@ -81,5 +84,50 @@ void wave_reference(const struct wave_phase *ph, struct wave_ref *out);
 /* Instantaneous values at fundamental phase theta: V1 I1 V2 I2 V3 I3 IN
  * (volts, amperes). IN is minus the sum of the phase currents. */
 void wave_eval(const struct wave_set *ws, double theta, double out[7]);
+
+/* Exact energy (J = W*s) of one phase between fundamental phases th0 and
+ * th1 at constant angular frequency omega (rad/s): the closed-form integral
+ * of u*i over every pair of components, oscillating terms included. */
+double wave_energy(const struct wave_phase *ph, double th0, double th1, double omega);
+
+/* ---- fast synthesiser --------------------------------------------------- */
+
+/* One distinct frequency of the three phases: a rotating phasor z = e^{j m theta}
+ * and per channel the complex coefficient c with value = Re(c z). */
+struct wave_line {
+    double mult;
+    double zr, zi;     /* e^{j mult theta} at the next sample */
+    double sr, si;     /* e^{j mult dtheta} */
+    double ar, ai;     /* step of the step under drift: e^{j mult ddtheta} */
+    double cr[7], ci[7];
+};
+
+/* A stateful generator: phasor recurrences instead of cos() per sample and
+ * component (renormalised from the exact phase every WAVE_SYNC samples),
+ * frequency drift (a linear ramp), and optionally the ADC model's linear
+ * stage (gain, channel delay, decimation filter) applied exactly per
+ * component. The fundamental's phase stays continuous across wave_gen_load. */
+struct wave_gen {
+    const struct adc_model *adc; /* NULL: physical values */
+    double fs;
+    double f0, drift;            /* Hz and Hz/s since the last load */
+    double theta0;               /* phase at the last load */
+    uint64_t n;                  /* samples since the last load */
+    unsigned nl;
+    double dc[7];
+    struct wave_line l[WAVE_MAX_COMP];
+    struct wave_set ws;
+};
+#define WAVE_SYNC 256
+
+/* fs: sample rate; adc: stage 1 to apply (may be NULL). */
+void wave_gen_init(struct wave_gen *g, double fs, const struct adc_model *adc);
+/* Start producing ws at f_hz (drift in Hz/s) from the current phase. */
+void wave_gen_load(struct wave_gen *g, const struct wave_set *ws, double f_hz, double drift_hz_s);
+/* Fundamental phase (rad) and frequency (Hz) of the next sample. */
+double wave_gen_theta(const struct wave_gen *g);
+double wave_gen_freq(const struct wave_gen *g);
+/* The next sample set V1 I1 V2 I2 V3 I3 IN. */
+void wave_gen_next(struct wave_gen *g, double out[7]);
 
 #endif

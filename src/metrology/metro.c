@@ -1,83 +1,523 @@
 /*
- * metro.c — first-cut metrology: active power, Urms, Irms per phase with
- * remainder-carrying energy integration. The full DSP (DC removal, phase
- * compensation, fundamental reactive power, frequency) replaces this.
+ * metro.c — the measuring chain: per-sample sums, per-block results.
+ *
+ * Method (docs/METROLOGY.md has the derivations and measured errors):
+ *  - DC removal: per block, algebraically on the sums, with the DC estimated
+ *    as the window-weighted mean (the window's sidelobes keep the
+ *    fundamental out of it even when the block is not a whole number of
+ *    cycles). Equivalent to subtracting that DC from every sample.
+ *  - Phase compensation: i_c[n] = i[n] + k (i[n] - i[n-1]) (a fractional
+ *    delay), applied on the sums: sum u*i_c = (1+k) sum u*i - k sum u*i[n-1];
+ *    its small gain at the measured frequency is divided out per block.
+ *  - Fundamental reactive power: a windowed single-bin DFT of u and i at the
+ *    tracked frequency (NCO); Q1 = 2 Im(U1 conj(I1)) / W0^2. The window
+ *    w = (n (N-n))^2 comes from an exact integer recurrence; its sidelobes
+ *    (1/k^3) kill the -f image, DC and harmonics.
+ *  - Frequency: rising zero crossings of one voltage for acquisition, then
+ *    the phase advance of U1 between blocks (exact for a steady frequency),
+ *    with a ramp predictor for drifting frequency.
+ *  - Energies: uW*s per block, carried remainders per phase, quantity and
+ *    total, so nothing is lost in rounding (S-1.7).
  */
 #include "metrology/metro.h"
 
 #include <string.h>
 
-/* Integer square root of a 64-bit value (floor). */
-static uint32_t isqrt64(uint64_t v)
+#include "metrology/fixmath.h"
+#include "trimeter/err.h"
+
+#if METRO_N <= 4096
+#define METRO_WIN_SHIFT 29
+#elif METRO_N <= 8192
+#define METRO_WIN_SHIFT 33
+#elif METRO_N <= 16384
+#define METRO_WIN_SHIFT 37
+#else
+#error "METER_SAMPLE_RATE above 16384 needs another window scaling"
+#endif
+
+#define PI_Q30 3373259426LL           /* pi * 2^30 */
+#define SQRT2_Q30 1518500250LL        /* sqrt(2) * 2^30 */
+#define U_PRESENT_MV 160000           /* voltage presence (meas.h) */
+#define U_FREQ_MV 40000               /* enough voltage to lock the frequency to */
+#define F_NOMINAL_INC ((uint32_t)(((uint64_t)50 << 32) / METRO_N))
+#define F_MIN_INC ((uint32_t)(((uint64_t)40 << 32) / METRO_N))
+#define F_MAX_INC ((uint32_t)(((uint64_t)70 << 32) / METRO_N))
+#define Q16(x) ((int64_t)(x) * 65536)
+
+/* ---- calibration -------------------------------------------------------- */
+
+void metro_cal_default(struct metro_cal *cal)
 {
-    uint64_t r = 0;
-    uint64_t bit = (uint64_t)1 << 62;
-    while (bit > v)
-        bit >>= 2;
-    while (bit != 0) {
-        if (v >= r + bit) {
-            v -= r + bit;
-            r = (r >> 1) + bit;
-        } else {
-            r >>= 1;
-        }
-        bit >>= 2;
+    memset(cal, 0, sizeof *cal);
+    for (int p = 0; p < METER_PHASES; p++) {
+        cal->u_gain_pv[p] = METER_U_LSB_PV;
+        cal->i_gain_pa[p] = METER_I_LSB_PA;
     }
-    return (uint32_t)r;
+    cal->creep_ua = 10000; /* half the 20 mA starting current */
+    cal->summation = METRO_SUM_NET;
+}
+
+static bool cal_valid(const struct metro_cal *c)
+{
+    for (int p = 0; p < METER_PHASES; p++) {
+        if (c->u_gain_pv[p] < METER_U_LSB_PV / 4 || c->u_gain_pv[p] > METER_U_LSB_PV / 4 * 16)
+            return false;
+        if (c->i_gain_pa[p] < METER_I_LSB_PA / 4 || c->i_gain_pa[p] > METER_I_LSB_PA / 4 * 16)
+            return false;
+        /* at most half a sample period either way */
+        if (c->i_lead_ps[p] < -(int32_t)(500000000000LL / METRO_N) ||
+            c->i_lead_ps[p] > (int32_t)(500000000000LL / METRO_N))
+            return false;
+        if (c->u_rmsos[p] < 0 || c->i_rmsos[p] < 0)
+            return false;
+    }
+    if (c->creep_ua < 0 || c->creep_ua > 1000000)
+        return false;
+    return c->summation == METRO_SUM_NET || c->summation == METRO_SUM_ARITH;
+}
+
+static void metro_derive(struct metro *mt)
+{
+    for (int p = 0; p < METER_PHASES; p++) {
+        int64_t g = (int64_t)mt->cal.u_gain_pv[p] * mt->cal.i_gain_pa[p]; /* 1e-24 W per count^2 */
+        int64_t x = fix_mul_div(g, (int64_t)1 << 40, 1000000000000000LL); /* 1e-9 W, Q40 */
+        mt->d.kp[p] = fix_mul_div(x, (int64_t)1 << 20, 1000LL * METRO_N); /* uW per N*count^2, Q60 */
+        mt->d.kq[p] = fix_mul_div(x, (int64_t)1 << 4, 1000);             /* uvar per count^2 Q16, Q60 */
+        mt->d.k_q30[p] = -fix_mul_div(mt->cal.i_lead_ps[p], (int64_t)METRO_N << 30, 1000000000000LL);
+    }
+}
+
+int metro_cal_load(struct metro *mt, const struct metro_cal *cal)
+{
+    if (!cal_valid(cal))
+        return METER_ERANGE;
+    mt->cal = *cal;
+    metro_derive(mt);
+    return METER_OK;
+}
+
+static int32_t *cal_field(struct metro_cal *c, enum metro_cal_field f, unsigned ph)
+{
+    if (ph >= METER_PHASES)
+        return NULL;
+    switch (f) {
+    case METRO_CAL_U_GAIN: return &c->u_gain_pv[ph];
+    case METRO_CAL_I_GAIN: return &c->i_gain_pa[ph];
+    case METRO_CAL_I_LEAD: return &c->i_lead_ps[ph];
+    case METRO_CAL_U_RMSOS: return &c->u_rmsos[ph];
+    case METRO_CAL_I_RMSOS: return &c->i_rmsos[ph];
+    case METRO_CAL_CREEP: return &c->creep_ua;
+    case METRO_CAL_SUMMATION: return &c->summation;
+    default: return NULL;
+    }
+}
+
+int metro_cal_get(const struct metro *mt, enum metro_cal_field f, unsigned ph, int64_t *v)
+{
+    struct metro_cal c = mt->cal;
+    int32_t *p = cal_field(&c, f, ph);
+    if (p == NULL)
+        return METER_ENOENT;
+    *v = *p;
+    return METER_OK;
+}
+
+int metro_cal_set(struct metro *mt, enum metro_cal_field f, unsigned ph, int64_t v)
+{
+    struct metro_cal c = mt->cal;
+    int32_t *p = cal_field(&c, f, ph);
+    if (p == NULL)
+        return METER_ENOENT;
+    if (v < INT32_MIN || v > INT32_MAX)
+        return METER_ERANGE;
+    *p = (int32_t)v;
+    return metro_cal_load(mt, &c);
+}
+
+/* ---- init --------------------------------------------------------------- */
+
+static int64_t metro_w0(void)
+{
+    int64_t m = 0, d = METRO_N - 1, w0 = 0;
+    for (int n = 0; n < METRO_N; n++) {
+        w0 += (m * m) >> METRO_WIN_SHIFT;
+        m += d;
+        d -= 2;
+    }
+    return w0;
+}
+
+static void metro_block_reset(struct metro *mt)
+{
+    memset(mt->acc, 0, sizeof mt->acc);
+    mt->n = 0;
+    mt->imax = 0;
+    mt->win_m = 0;
+    mt->win_d = METRO_N - 1;
+    mt->zc_count = 0;
 }
 
 void metro_init(struct metro *mt)
 {
     memset(mt, 0, sizeof *mt);
-    for (int p = 0; p < METER_PHASES; p++) {
-        mt->cal.u_gain_nv[p] = 100000; /* 0.1 mV per count */
-        mt->cal.i_gain_na[p] = 100000; /* 0.1 mA per count */
-    }
+    metro_cal_default(&mt->cal);
+    metro_derive(mt);
+    mt->w0 = metro_w0();
+    /* the oscillator's amplitude is 32767/32768 */
+    mt->w0lo = fix_mul_div(mt->w0, 32767, 32768);
+    mt->nco_inc = F_NOMINAL_INC;
+    mt->nco_inc_prev = F_NOMINAL_INC;
+    mt->f_inc_q16_prev = Q16(F_NOMINAL_INC);
+    mt->ms_div = METRO_N / 1000;
+    pulse_init(&mt->pulse);
+    metro_block_reset(mt);
 }
 
-static void metro_finish_block(struct metro *mt)
+/* ---- block -------------------------------------------------------------- */
+
+/* Energy of one block into a carried remainder: uW*s in, whole uWh out. */
+static int64_t carry(int64_t *rem, int64_t uws)
+{
+    *rem += uws;
+    int64_t e = *rem / 3600;
+    *rem -= e * 3600;
+    return e;
+}
+
+/* Split signed per-block powers into the four quantities, with remainders. */
+static void metro_energy(int64_t rem[MEAS_QTY], int64_t p_uw, int64_t q_uvar, int64_t e[MEAS_QTY])
+{
+    e[MEAS_AP] = p_uw > 0 ? carry(&rem[MEAS_AP], p_uw) : 0;
+    e[MEAS_AN] = p_uw < 0 ? carry(&rem[MEAS_AN], -p_uw) : 0;
+    e[MEAS_RP] = q_uvar > 0 ? carry(&rem[MEAS_RP], q_uvar) : 0;
+    e[MEAS_RN] = q_uvar < 0 ? carry(&rem[MEAS_RN], -q_uvar) : 0;
+}
+
+static int32_t clamp32(int64_t v)
+{
+    return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int32_t)v;
+}
+
+/* sin x and 1 - cos x for |x| < 0.2 rad, Q30 (Taylor, error < 1e-10). */
+static void small_sincos(int64_t x, int64_t *s, int64_t *c1)
+{
+    int64_t x2 = fix_mul_shr(x, x, 30), x3 = fix_mul_shr(x2, x, 30), x4 = fix_mul_shr(x2, x2, 30);
+    int64_t x5 = fix_mul_shr(x4, x, 30), x6 = fix_mul_shr(x4, x2, 30);
+    *s = x - x3 / 6 + x5 / 120;
+    *c1 = x2 / 2 - x4 / 24 + x6 / 720;
+}
+
+/* Frequency of this block (NCO units, Q16) from zero crossings and the
+ * phase advance of the reference voltage; sets the NCO for the next block.
+ * Returns the frequency at the block centre, or -1 without a voltage. */
+static int64_t metro_frequency(struct metro *mt, bool ref_ok, int32_t psi)
+{
+    int64_t inc_avg_q16 = ((int64_t)mt->nco_inc_prev + mt->nco_inc) << 15;
+    int64_t f_zc = -1;
+    if (ref_ok && mt->zc_count >= 3 && mt->zc_last > mt->zc_first)
+        f_zc = fix_mul_div((int64_t)(mt->zc_count - 1) << 32, (int64_t)1 << 32, mt->zc_last - mt->zc_first);
+    int64_t f, slope = 0;
+    /* acquisition: the phase advance is unambiguous only within +-0.5 Hz,
+     * and needs two blocks demodulated near the true frequency */
+    int64_t lock_win = Q16(((uint64_t)3 << 32) / 10 / METRO_N); /* 0.3 Hz */
+    int64_t jump = Q16(mt->nco_inc) - Q16(mt->nco_inc_prev);
+    bool phase_ok = ref_ok && mt->ref_valid && mt->f_locked && jump < lock_win && -jump < lock_win;
+    if (phase_ok && f_zc >= 0 && (f_zc - inc_avg_q16 > lock_win || inc_avg_q16 - f_zc > lock_win))
+        phase_ok = false;
+    if (phase_ok) {
+        int32_t dpsi = (int32_t)((uint32_t)psi - (uint32_t)mt->psi_prev);
+        f = inc_avg_q16 + ((int64_t)dpsi * 65536) / METRO_N;
+        if (mt->f_locked == 2) {
+            /* steady or ramping: predict the next block centre */
+            slope = f - mt->f_inc_q16_prev;
+            int64_t lim = Q16(((uint64_t)1 << 32) / 2 / METRO_N); /* 0.5 Hz/s */
+            if (slope > lim)
+                slope = lim;
+            if (slope < -lim)
+                slope = -lim;
+        }
+        mt->f_locked = 2;
+    } else if (f_zc >= 0) {
+        f = f_zc;
+        mt->f_locked = 1;
+    } else {
+        mt->f_locked = 0;
+        mt->nco_inc_prev = mt->nco_inc;
+        return -1;
+    }
+    mt->f_inc_q16_prev = f;
+    int64_t next = (f + slope + slope / 2) >> 16;
+    if (next < F_MIN_INC)
+        next = F_MIN_INC;
+    if (next > F_MAX_INC)
+        next = F_MAX_INC;
+    mt->nco_inc_prev = mt->nco_inc;
+    mt->nco_inc = (uint32_t)next;
+    return f + slope / 2;
+}
+
+static void metro_block(struct metro *mt)
 {
     struct meas_block *b = &mt->out;
+    const int64_t N = METRO_N;
+    uint32_t block_inc = mt->nco_inc;
     memset(b, 0, sizeof *b);
     b->flags = MEAS_F_SAMPLES;
+
+    /* phasors of the fundamental (half peak, counts Q8) */
+    int64_t ur[METER_PHASES], ui[METER_PHASES], ir[METER_PHASES], ii[METER_PHASES];
     for (int p = 0; p < METER_PHASES; p++) {
-        const struct metro_phase_acc *a = &mt->acc[p];
-        struct meas_phase *ph = &b->ph[p];
-        /* energy in uWh: sum(u*i) * ug[nV] * ig[nA] * 1e-18 W / fs s / 3600 s/h * 1e6 uW.
-         * Keep the division remainder so no energy is lost in rounding. */
-        int64_t scale = (int64_t)mt->cal.u_gain_nv[p] / 1000 * (mt->cal.i_gain_na[p] / 1000); /* pW per count^2 */
-        int64_t num = a->p / 1000 * scale + mt->e_rem[p];          /* 1e-9 W*samples */
-        int64_t den = (int64_t)METER_SAMPLE_RATE * 3600 * 1000;     /* -> uWh */
-        int64_t e = num / den;
-        mt->e_rem[p] = num - e * den;
-        if (e >= 0)
-            ph->e[MEAS_AP] = e;
-        else
-            ph->e[MEAS_AN] = -e;
-        ph->p_mw = (int32_t)(a->p / METER_SAMPLE_RATE / 1000 * scale / 1000000);
-        ph->u_mv = (int32_t)((int64_t)isqrt64((uint64_t)(a->uu / METER_SAMPLE_RATE)) * mt->cal.u_gain_nv[p] / 1000000);
-        ph->i_ua = (int32_t)((int64_t)isqrt64((uint64_t)(a->ii / METER_SAMPLE_RATE)) * mt->cal.i_gain_na[p] / 1000);
-        ph->s_mva = (int32_t)((int64_t)ph->u_mv * ph->i_ua / 1000000);
-        for (int q = 0; q < MEAS_QTY; q++)
-            b->e[q] += ph->e[q];
-        b->p_mw += ph->p_mw;
-        b->s_mva += ph->s_mva;
+        const struct metro_acc *a = &mt->acc[p];
+        ur[p] = fix_mul_div(a->uc, 256, mt->w0lo);
+        ui[p] = fix_mul_div(a->us, 256, mt->w0lo);
+        ir[p] = fix_mul_div(a->ic, 256, mt->w0lo);
+        ii[p] = fix_mul_div(a->is, 256, mt->w0lo);
     }
-    memset(mt->acc, 0, sizeof mt->acc);
-    mt->n = 0;
+
+    /* frequency first: it sets the window correction of this block. The
+     * reference voltage must be there (its rms, not its DFT bin, which is
+     * empty while the NCO is off frequency). */
+    int ref = mt->ref_ph;
+    int32_t psi = fix_atan2(ui[ref], ur[ref]);
+    bool ref_ok;
+    {
+        const struct metro_acc *a = &mt->acc[ref];
+        int64_t nuu = a->suu - fix_mul_div(a->su, a->su, N);
+        int64_t ms = nuu > 0 ? nuu / N : 0;
+        int64_t uref_mv = fix_mul_div(fix_isqrt64((uint64_t)ms), mt->cal.u_gain_pv[ref], 1000000000LL);
+        ref_ok = uref_mv > U_FREQ_MV;
+    }
+    int64_t f_q16 = metro_frequency(mt, ref_ok, psi);
+    mt->psi_prev = psi;
+    mt->ref_valid = ref_ok;
+    if (f_q16 < 0) {
+        b->flags |= MEAS_F_NO_FREQ;
+        f_q16 = Q16(block_inc);
+    }
+    b->f_mhz = (uint32_t)fix_mul_shr(f_q16, (int64_t)METRO_N * 1000, 48);
+
+    /* window gain at the frequency offset d = f - f_nco (bins = Hz):
+     * g = 1 - y^2/56 + y^4/8064, y = 2 pi d (window (x(1-x))^2) */
+    int64_t g_q30 = (int64_t)1 << 30;
+    {
+        int64_t dq = f_q16 - Q16(block_inc);
+        int64_t y = fix_mul_shr(dq * METRO_N, PI_Q30, 17);
+        if (y > -PI_Q30 && y < PI_Q30) {
+            int64_t y2 = fix_mul_shr(y, y, 30), y4 = fix_mul_shr(y2, y2, 30);
+            g_q30 = g_q30 - y2 / 56 + y4 / 8064;
+        }
+    }
+    int64_t g2_q30 = fix_mul_shr(g_q30, g_q30, 30);
+
+    /* interpolator response at the block frequency: H = 1 + k(1-cos x) + j k sin x */
+    int64_t sx, c1x;
+    small_sincos(fix_mul_shr(block_inc, PI_Q30, 31), &sx, &c1x);
+
+    int64_t p_uw[METER_PHASES], q_uvar[METER_PHASES];
+    int32_t ang_u[METER_PHASES];
+    bool any_load = false;
+    int64_t u0x = 0, u0y = 0;
+    for (int p = 0; p < METER_PHASES; p++) {
+        const struct metro_acc *a = &mt->acc[p];
+        struct meas_phase *ph = &b->ph[p];
+        int64_t du8 = fix_mul_div(a->swu, 256, mt->w0), di8 = fix_mul_div(a->swi, 256, mt->w0);
+        int64_t sij = a->si - mt->i_prev[p] + mt->i_last[p]; /* sum of i[n-1] */
+        int64_t ndd = fix_mul_shr(N * du8, di8, 16);
+        int64_t nuu = a->suu - fix_mul_shr(2 * du8, a->su, 8) + fix_mul_shr(N * du8, du8, 16);
+        int64_t nii = a->sii - fix_mul_shr(2 * di8, a->si, 8) + fix_mul_shr(N * di8, di8, 16);
+        int64_t nui = a->sui - fix_mul_shr(du8, a->si, 8) - fix_mul_shr(di8, a->su, 8) + ndd;
+        int64_t nuj = a->suj - fix_mul_shr(du8, sij, 8) - fix_mul_shr(di8, a->su, 8) + ndd;
+        mt->i_last[p] = mt->i_prev[p];
+
+        /* rms */
+        int64_t uu = fix_mul_div(nuu, 65536, N), iq = fix_mul_div(nii, 65536, N);
+        mt->raw[p].uu_ms = uu;
+        mt->raw[p].ii_ms = iq;
+        uu -= Q16(mt->cal.u_rmsos[p]);
+        iq -= Q16(mt->cal.i_rmsos[p]);
+        uint32_t urms8 = fix_isqrt64((uint64_t)(uu > 0 ? uu : 0));
+        uint32_t irms8 = fix_isqrt64((uint64_t)(iq > 0 ? iq : 0));
+        int64_t u_mv = fix_mul_div(urms8, mt->cal.u_gain_pv[p], 256000000000LL);
+        int64_t i_ua = fix_mul_div(irms8, mt->cal.i_gain_pa[p], 256000000LL);
+        ph->u_mv = clamp32(u_mv);
+        ph->i_ua = clamp32(i_ua);
+        ph->s_mva = clamp32(u_mv * i_ua / 1000000);
+
+        /* phase-compensated active power */
+        int64_t k = mt->d.k_q30[p];
+        int64_t hr = ((int64_t)1 << 30) + fix_mul_shr(k, c1x, 30), hi = fix_mul_shr(k, sx, 30);
+        int64_t hmag = fix_isqrt64((uint64_t)(fix_mul_shr(hr, hr, 0) + fix_mul_shr(hi, hi, 0)));
+        int64_t hinv = ((int64_t)1 << 60) / (hmag > 0 ? hmag : 1);
+        int64_t pc = nui + fix_mul_shr(nui - nuj, k, 30);
+        pc = fix_mul_shr(pc, hinv, 30);
+        p_uw[p] = fix_mul_shr(pc, mt->d.kp[p], 60);
+
+        /* fundamental reactive power from the compensated phasors */
+        int64_t icr = fix_mul_shr(fix_mul_shr(ir[p], hr, 30) - fix_mul_shr(ii[p], hi, 30), hinv, 30);
+        int64_t ici = fix_mul_shr(fix_mul_shr(ir[p], hi, 30) + fix_mul_shr(ii[p], hr, 30), hinv, 30);
+        int64_t q16 = 2 * (ui[p] * icr - ur[p] * ici);
+        q16 = fix_mul_div(q16, (int64_t)1 << 30, g2_q30);
+        q_uvar[p] = fix_mul_shr(q16, mt->d.kq[p], 60);
+
+        ang_u[p] = fix_atan2(ui[p], ur[p]);
+        int32_t ang_i = fix_atan2(ici, icr);
+        mt->raw[p].phi_bam = (int32_t)((uint32_t)ang_u[p] - (uint32_t)fix_atan2(ii[p], ir[p]));
+        mt->raw[p].phic_bam = (int32_t)((uint32_t)ang_u[p] - (uint32_t)ang_i);
+        bool u_on = u_mv >= U_PRESENT_MV;
+        if (!u_on)
+            b->flags |= (uint32_t)MEAS_F_NO_VOLTAGE_L1 << p;
+        ph->u_angle_mdeg = fix_bam_to_mdeg((int32_t)((uint32_t)ang_u[p] - (uint32_t)ang_u[0]));
+        if (u_mv > U_FREQ_MV && i_ua >= mt->cal.creep_ua)
+            ph->phi_mdeg = fix_bam_to_mdeg((int32_t)((uint32_t)ang_u[p] - (uint32_t)ang_i));
+
+        /* neutral-point shift from the calibrated voltage phasors (uV half peak) */
+        u0x += fix_mul_div(ur[p], mt->cal.u_gain_pv[p], 256000000LL);
+        u0y += fix_mul_div(ui[p], mt->cal.u_gain_pv[p], 256000000LL);
+
+        /* no-load: nothing below the creep threshold */
+        if (i_ua < mt->cal.creep_ua) {
+            p_uw[p] = 0;
+            q_uvar[p] = 0;
+        } else {
+            any_load = true;
+        }
+        metro_energy(mt->rem_ph[p], p_uw[p], q_uvar[p], ph->e);
+        ph->p_mw = clamp32(p_uw[p] / 1000);
+        ph->q_mvar = clamp32(q_uvar[p] / 1000);
+    }
+
+    /* totals */
+    int64_t pt = 0, qt = 0;
+    for (int p = 0; p < METER_PHASES; p++) {
+        pt += p_uw[p];
+        qt += q_uvar[p];
+        b->s_mva += b->ph[p].s_mva;
+    }
+    if (mt->cal.summation == METRO_SUM_ARITH) {
+        for (int p = 0; p < METER_PHASES; p++)
+            for (int q = 0; q < MEAS_QTY; q++)
+                b->e[q] += b->ph[p].e[q];
+    } else {
+        metro_energy(mt->rem_tot, pt, qt, b->e);
+    }
+    b->p_mw = clamp32(pt / 1000);
+    b->q_mvar = clamp32(qt / 1000);
+    if (!any_load) {
+        b->flags |= MEAS_F_CREEP;
+        b->quadrant = 0;
+    } else if (pt >= 0) {
+        b->quadrant = qt >= 0 ? 1 : 4;
+    } else {
+        b->quadrant = qt >= 0 ? 2 : 3;
+    }
+    {
+        uint32_t m0 = fix_isqrt64((uint64_t)(u0x * u0x + u0y * u0y));
+        b->u0_mv = clamp32(fix_mul_div(m0, SQRT2_Q30, (int64_t)3000 << 30));
+    }
+    /* phase sequence: L2 leads L1 (angle in (0, 180) deg) when reversed */
+    if (!(b->flags & (MEAS_F_NO_VOLTAGE_L1 | MEAS_F_NO_VOLTAGE_L2)) && b->ph[1].u_angle_mdeg > 0)
+        b->flags |= MEAS_F_REVERSE_SEQ;
+    else if ((b->flags & MEAS_F_NO_VOLTAGE_L2) && !(b->flags & (MEAS_F_NO_VOLTAGE_L1 | MEAS_F_NO_VOLTAGE_L3)) &&
+             b->ph[2].u_angle_mdeg < 0)
+        b->flags |= MEAS_F_REVERSE_SEQ;
+    if (mt->imax >= (1 << 23) - 2)
+        b->flags |= MEAS_F_CLIPPED;
+
+    pulse_add(&mt->pulse, b->e[MEAS_AP] + b->e[MEAS_AN]);
+
+    /* the next block locks to the first phase with voltage */
+    int next_ref = ref;
+    if (!ref_ok)
+        for (int p = 0; p < METER_PHASES; p++)
+            if (b->ph[p].u_mv > U_FREQ_MV) {
+                next_ref = p;
+                break;
+            }
+    if (next_ref != ref) {
+        mt->ref_ph = (uint8_t)next_ref;
+        mt->zc_ch = (uint8_t)(2 * next_ref);
+        mt->ref_valid = 0;
+        mt->zc_prev = 0;
+    }
+    mt->fed_samples = true;
+    metro_block_reset(mt);
 }
 
-bool metro_sample(struct metro *mt, const int32_t s[METER_CHANNELS])
+/* ---- per sample --------------------------------------------------------- */
+
+/* A rising zero crossing of the reference voltage between the last sample
+ * (negative) and z (>= 0): its time in samples, Q16, by interpolation. */
+static void metro_zc(struct metro *mt, int32_t z)
 {
+    int64_t t = ((int64_t)mt->n << 16) - ((int64_t)z << 16) / ((int64_t)z - mt->zc_prev);
+    if (mt->zc_count == 0)
+        mt->zc_first = t;
+    mt->zc_last = t;
+    mt->zc_count++;
+}
+
+unsigned metro_sample(struct metro *mt, const int32_t s[METER_CHANNELS])
+{
+    unsigned ev = 0;
+    /* shared by the three phases: window and local oscillator */
+    int64_t m = mt->win_m;
+    int32_t w = (int32_t)((m * m) >> METRO_WIN_SHIFT);
+    mt->win_m = m + mt->win_d;
+    mt->win_d -= 2;
+    uint32_t ph = mt->nco_ph;
+    mt->nco_ph = ph + mt->nco_inc;
+    int32_t wc = (w * fix_sin_tab[((ph >> 22) + 256u) & 1023u]) >> 15;
+    int32_t ws = -((w * fix_sin_tab[ph >> 22]) >> 15);
+
     for (int p = 0; p < METER_PHASES; p++) {
-        int64_t u = s[2 * p] - mt->cal.u_offset[p];
-        int64_t i = s[2 * p + 1] - mt->cal.i_offset[p];
-        mt->acc[p].p += u * i;
-        mt->acc[p].uu += u * u;
-        mt->acc[p].ii += i * i;
+        struct metro_acc *a = &mt->acc[p];
+        int64_t u = s[2 * p], i = s[2 * p + 1];
+        int32_t ai = (int32_t)i ^ ((int32_t)i >> 31);
+        if (ai > mt->imax)
+            mt->imax = ai;
+        a->su += u;
+        a->si += i;
+        a->swu += w * u;
+        a->swi += w * i;
+        a->suu += u * u;
+        a->sii += i * i;
+        a->sui += u * i;
+        a->suj += u * mt->i_prev[p];
+        mt->i_prev[p] = (int32_t)i;
+        a->uc += wc * u;
+        a->us += ws * u;
+        a->ic += wc * i;
+        a->is += ws * i;
     }
-    if (++mt->n < METER_SAMPLE_RATE)
-        return false;
-    metro_finish_block(mt);
-    return true;
+
+    int32_t z = s[mt->zc_ch];
+    if (z >= 0 && mt->zc_prev < 0)
+        metro_zc(mt, z);
+    mt->zc_prev = z;
+
+    if (++mt->n == METRO_N) {
+        metro_block(mt);
+        ev |= METRO_EV_BLOCK;
+    }
+    if (pulse_busy(&mt->pulse) && --mt->ms_div == 0) {
+        mt->ms_div = METRO_N / 1000;
+        if (pulse_ms(&mt->pulse))
+            ev |= METRO_EV_PULSE;
+    }
+    return ev;
+}
+
+/* ---- blocks feed -------------------------------------------------------- */
+
+void metro_feed_block(struct metro *mt, const struct meas_block *b)
+{
+    mt->out = *b;
+    mt->fed_samples = false;
+    pulse_add(&mt->pulse, b->e[MEAS_AP] + b->e[MEAS_AN]);
+}
+
+unsigned metro_pulse_ms(struct metro *mt)
+{
+    return pulse_ms(&mt->pulse) ? METRO_EV_PULSE : 0;
 }

@@ -1,0 +1,33 @@
+/*
+ * calib.h — the factory calibration of the virtual meter, run as a meter
+ * factory runs it: reference signals from the synthesiser through the unit's
+ * ADC model into the metrology, the raw results compared with the known
+ * references, the constants computed and written through the object table
+ * with the sealed calibration switch closed (they are legally relevant).
+ *
+ * Steps (all three phases at once, 50 Hz):
+ *   1. U = Un, I = 0         -> current rms offsets (noise floor)
+ *   2. U = 0,  I = Ib        -> voltage rms offsets
+ *   3. U = Un, I = Ib, PF 1  -> voltage and current gains
+ *   4. U = Un, I = Ib, PF 0.5 ind. -> current-channel lead (phase), twice
+ */
+#ifndef TRIMETER_CALIB_H
+#define TRIMETER_CALIB_H
+
+#include <stdint.h>
+
+#include "adc.h"
+#include "metrology/metro.h"
+
+struct vmeter;
+
+/* Calibrate a unit with front end adc (its noise reseeded from seed);
+ * the constants go to cal. Returns 0, or -1 when the unit is out of range. */
+int calib_measure(const struct adc_model *adc, uint64_t seed, struct metro_cal *cal);
+
+/* Write cal into a meter through the object table rows cal_* as the
+ * factory tool does (switch closed for the duration). Returns 0 or a
+ * negative meter_err. */
+int calib_write(struct vmeter *v, const struct metro_cal *cal);
+
+#endif
