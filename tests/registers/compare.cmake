@@ -1,0 +1,13 @@
+# Runs the generator and compares its output with the committed document.
+execute_process(COMMAND ${GEN} OUTPUT_VARIABLE out RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "gen_registers failed (${rc})")
+endif()
+if(NOT EXISTS ${DOC})
+  message(FATAL_ERROR "${DOC} is missing: run gen_registers > docs/REGISTERS.md")
+endif()
+file(READ ${DOC} doc)
+if(NOT out STREQUAL doc)
+  message(FATAL_ERROR "docs/REGISTERS.md is stale: regenerate it with gen_registers > docs/REGISTERS.md")
+endif()
+message(STATUS "docs/REGISTERS.md is current")
