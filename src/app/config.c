@@ -69,7 +69,8 @@ int config_load(struct meter *m)
     if (r >= 0 && img.version == CONFIG_VERSION && img.size == sizeof img && config_valid(&img.cfg)) {
         m->cfg = img.cfg;
         m->serial = img.serial;
-        m->metro.cal = img.metro_cal;
+        if (metro_cal_load(&m->metro, &img.metro_cal) != 0) /* derived constants too */
+            metro_cal_default(&m->metro.cal);
         return 0;
     }
     config_factory(&m->cfg);

@@ -54,6 +54,22 @@ static int get_power(const struct meter *m, const struct obj_def *o, struct obj_
     return METER_OK;
 }
 
+/* Metrology calibration and legal settings (src/metrology/metro.h):
+ * arg = enum metro_cal_field << 8 | phase index. */
+static int get_metro_cal(const struct meter *m, const struct obj_def *o, struct obj_value *v)
+{
+    v->type = OBJ_T_INT;
+    return metro_cal_get(&m->metro, (enum metro_cal_field)(o->arg >> 8), o->arg & 0xffu, &v->i);
+}
+
+static int set_metro_cal(struct meter *m, const struct obj_def *o, const struct obj_value *in, enum meter_src src)
+{
+    (void)src;
+    if (in->type != OBJ_T_INT && in->type != OBJ_T_UINT)
+        return METER_EINVAL;
+    return metro_cal_set(&m->metro, (enum metro_cal_field)(o->arg >> 8), o->arg & 0xffu, in->i);
+}
+
 static int get_voltage(const struct meter *m, const struct obj_def *o, struct obj_value *v)
 {
     v->type = OBJ_T_UINT;
@@ -161,6 +177,14 @@ static int get_fw_id(const struct meter *m, const struct obj_def *o, struct obj_
     {.ln = A(96, 128, e_), .ic = IC_DATA, .unit = UNIT_NONE, .flags = OBJ_F_PARAM, .rd = r, \
      .wr = METER_ACC_MANAGER, .arg = a, .get = iec21_get_cfg, .set = iec21_set_cfg, .key = k, .name = nm}
 
+/* Metrology calibration: manufacturer block 1-0:128.<10+field>.<phase 1..3, 0>. */
+#define CAL_ROW(f, ph, e_, k, nm) \
+    {.ln = OBIS(1, 0, 128, 10 + (f), e_, 255), .ic = IC_DATA, .unit = UNIT_NONE, .flags = OBJ_F_LEGAL | OBJ_F_PARAM, \
+     .rd = METER_ACC_READER, .wr = METER_ACC_MANAGER, .arg = (uint16_t)(((f) << 8) | (ph)), .get = get_metro_cal, \
+     .set = set_metro_cal, .key = k, .name = nm}
+#define CAL_ROWS3(f, k, nm) \
+    CAL_ROW(f, 0, 1, k "1", nm " L1"), CAL_ROW(f, 1, 2, k "2", nm " L2"), CAL_ROW(f, 2, 3, k "3", nm " L3")
+
 static const struct obj_def table[] = {
     ENERGY_ROW(1, 0, MEAS_AP, UNIT_WH, 0x0001, "Active energy A+ total"),
     ENERGY_ROW(2, 0, MEAS_AN, UNIT_WH, 0x0002, "Active energy A- total"),
@@ -238,6 +262,14 @@ static const struct obj_def table[] = {
     CFG_ROW(0, 96, 129, 6, IC_DATA, UNIT_NONE, PAR_TARIFF_INPUT, "tariff_input",
             "External tariff inputs override the calendar (0/1)"),
     LOG_ROW(0, 98, 1, 0, RING_BILLING, "Billing snapshots (entries)"),
+    /* ---- metrology calibration (legal; sealed calibration switch) ---- */
+    CAL_ROWS3(METRO_CAL_U_GAIN, "cal_u_gain_l", "Calibration: voltage gain (pV per count)"),
+    CAL_ROWS3(METRO_CAL_I_GAIN, "cal_i_gain_l", "Calibration: current gain (pA per count)"),
+    CAL_ROWS3(METRO_CAL_I_LEAD, "cal_i_lead_l", "Calibration: current channel lead (ps)"),
+    CAL_ROWS3(METRO_CAL_U_RMSOS, "cal_u_rmsos_l", "Calibration: voltage rms offset (counts^2)"),
+    CAL_ROWS3(METRO_CAL_I_RMSOS, "cal_i_rmsos_l", "Calibration: current rms offset (counts^2)"),
+    CAL_ROW(METRO_CAL_CREEP, 0, 0, "metro_creep_ua", "No-load threshold per phase (uA)"),
+    CAL_ROW(METRO_CAL_SUMMATION, 0, 0, "metro_summation", "Phase summation: 0 net (vector), 1 arithmetic"),
     LOG_ROW(1, 99, 1, 0, RING_PROFILE, "Load profile (entries)"),
     LOG_ROW(1, 99, 2, 0, RING_LOGGER, "Analysis logger (entries)"),
     LOG_ROW(0, 99, 98, 0, RING_EVLOG + EVLOG_STATUS, "Event log: status"),
