@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "app/clock.h"
 #include "app/evlog.h"
 #include "proto/kmp/kmp.h"
 #include "trimeter/meter.h"
@@ -46,17 +47,12 @@ enum meter_access dispatch_access(const struct meter *m, enum meter_access base)
 
 int64_t dispatch_civil(const struct meter *m, int64_t utc, bool standard)
 {
-    /* The meter's zone joins struct meter with the billing configuration;
-     * until then protocols present UTC. */
-    (void)m;
-    (void)standard;
-    return utc;
+    return standard ? clock_to_standard(&m->cfg.zone, utc) : clock_to_local(&m->cfg.zone, utc);
 }
 
 int64_t dispatch_utc(const struct meter *m, int64_t local)
 {
-    (void)m;
-    return local;
+    return clock_from_local(&m->cfg.zone, local);
 }
 
 void dispatch_touch(struct meter *m, enum dispatch_proto proto)

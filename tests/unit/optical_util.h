@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/evlog.h"
 #include "vmeter.h"
 
 struct cap {
@@ -109,6 +110,47 @@ static inline size_t hex(const char *s, uint8_t *out)
         s += 2;
     }
     return n;
+}
+
+/* Audit trail. The per-log totals live in RAM and are always exact; the
+ * records themselves are readable only once the store keeps log rings, so
+ * record-level checks (code and source) apply when records are kept. */
+static inline bool ev_kept(const struct om *o)
+{
+    return evlog_available(&o->v.m) > 0; /* the power-up event at least */
+}
+
+static inline uint32_t ev_audit(const struct om *o)
+{
+    return o->v.m.evlog.count[EVLOG_AUDIT];
+}
+
+static inline unsigned ev_count(const struct om *o, unsigned code, unsigned src)
+{
+    unsigned c = 0;
+    struct evlog_iter it;
+    struct evlog_rec r;
+    memset(&it, 0, sizeof it);
+    while (evlog_next(&o->v.m, &it, &r) == 0)
+        if (r.code == code && r.src == src)
+            c++;
+    return c;
+}
+
+/* The newest record is code from src (true when records are not kept). */
+static inline bool ev_newest(const struct om *o, unsigned code, unsigned src)
+{
+    struct evlog_iter it;
+    struct evlog_rec r, last;
+    bool any = false;
+    if (!ev_kept(o))
+        return true;
+    memset(&it, 0, sizeof it);
+    while (evlog_next(&o->v.m, &it, &r) == 0) {
+        last = r;
+        any = true;
+    }
+    return any && last.code == code && last.src == src;
 }
 
 #endif

@@ -47,32 +47,23 @@ static size_t tx_cmd(struct om *o, const char *cmd, const char *data)
     return om_tx(o, b, n);
 }
 
-static unsigned count_events(const struct om *o, unsigned code, unsigned src)
-{
-    unsigned c = 0;
-    for (uint32_t i = 0; i < evlog_available(&o->v.m); i++) {
-        struct evlog_rec r;
-        evlog_get(&o->v.m, i, &r);
-        if (r.code == code && r.src == src)
-            c++;
-    }
-    return c;
-}
-
 static void detection_and_sessions(void **state)
 {
     struct om *o = om_new();
-    /* KMP by its 0x80 */
+    /* KMP by its 0x80: an audited session */
+    uint32_t a0 = ev_audit(o);
     assert_true(tx_hex(o, kmp_get_a_plus) > 0);
     assert_int_equal(o->cap.buf[0], KMP_START_RSP);
-    assert_int_equal(count_events(o, EV_SESSION_START, METER_SRC_OPTICAL_KMP), 1);
+    assert_int_equal(ev_audit(o), a0 + 1);
+    assert_true(ev_newest(o, EV_SESSION_START, METER_SRC_OPTICAL_KMP));
     /* a second frame in the same session is no new session */
     tx_hex(o, kmp_get_a_plus);
-    assert_int_equal(count_events(o, EV_SESSION_START, METER_SRC_OPTICAL_KMP), 1);
+    assert_int_equal(ev_audit(o), a0 + 1);
     /* IEC by its '/' */
     tx_str(o, "/?!\r\n");
     assert_int_equal(o->cap.buf[0], '/');
-    assert_int_equal(count_events(o, EV_SESSION_START, METER_SRC_OPTICAL_IEC), 1);
+    assert_int_equal(ev_audit(o), a0 + 2);
+    assert_true(ev_newest(o, EV_SESSION_START, METER_SRC_OPTICAL_IEC));
     /* HDLC flag: reserved, silently dropped */
     assert_int_equal(tx_hex(o, "7E A0 07 03 21 93 0F 01 7E"), 0);
     om_free(o);
@@ -154,10 +145,13 @@ static void timeouts(void **state)
                      0);
     /* KMP session ends after 10 s: the next frame opens a new audited one */
     tx_hex(o, kmp_get_a_plus);
-    unsigned s1 = count_events(o, EV_SESSION_START, METER_SRC_OPTICAL_KMP);
+    uint32_t a1 = ev_audit(o);
+    tx_hex(o, kmp_get_a_plus);
+    assert_int_equal(ev_audit(o), a1);
     om_advance_ms(o, 11000);
     tx_hex(o, kmp_get_a_plus);
-    assert_int_equal(count_events(o, EV_SESSION_START, METER_SRC_OPTICAL_KMP), s1 + 1);
+    assert_int_equal(ev_audit(o), a1 + 1);
+    assert_true(ev_newest(o, EV_SESSION_START, METER_SRC_OPTICAL_KMP));
     om_free(o);
 }
 
@@ -190,8 +184,8 @@ static void noise_changes_nothing(void **state)
     assert_memory_equal(&o->v.m.energy, &e0, sizeof e0);
     assert_memory_equal(&o->v.m.optical.iec.cfg, &c0, sizeof c0);
     assert_int_equal(o->v.m.now, now0);
-    assert_int_equal(count_events(o, EV_PARAM_CHANGE, METER_SRC_OPTICAL_IEC), 0);
-    assert_int_equal(count_events(o, EV_PARAM_CHANGE, METER_SRC_OPTICAL_KMP), 0);
+    assert_int_equal(ev_count(o, EV_PARAM_CHANGE, METER_SRC_OPTICAL_IEC), 0);
+    assert_int_equal(ev_count(o, EV_PARAM_CHANGE, METER_SRC_OPTICAL_KMP), 0);
     /* the port still works afterwards */
     om_advance_ms(o, 20000);
     assert_true(tx_hex(o, kmp_get_a_plus) > 0);
@@ -232,13 +226,10 @@ static void short_code(const struct obj_def *d, char *buf)
         sprintf(buf + strlen(buf), "*%02u", d->ln.v[5]);
 }
 
-/* The refusal was audited: the newest event is a denial from src. */
-static bool newest_is_denial(const struct om *o, unsigned src)
+/* The refusal was audited: one more audit event, a denial from src. */
+static bool audited_denial(const struct om *o, uint32_t before, unsigned src)
 {
-    struct evlog_rec r;
-    if (evlog_get(&o->v.m, evlog_available(&o->v.m) - 1, &r) < 0)
-        return false;
-    return r.code == EV_ACCESS_DENIED && r.src == src;
+    return ev_audit(o) > before && ev_newest(o, EV_ACCESS_DENIED, src);
 }
 
 /* Every write path of both protocols on one legal row, at the highest
@@ -257,8 +248,9 @@ static unsigned attack_row(struct om *o, const struct obj_def *d)
     assert_int_equal(o->cap.buf[0], 0x06);
     for (size_t k = 0; k < sizeof values / sizeof values[0]; k++) {
         sprintf(data, "%s(%s)", code, values[k]);
+        uint32_t a0 = ev_audit(o);
         tx_cmd(o, "W1", data);
-        if (o->cap.n > 0 && o->cap.buf[0] == 0x02 && newest_is_denial(o, METER_SRC_OPTICAL_IEC))
+        if (o->cap.n > 0 && o->cap.buf[0] == 0x02 && audited_denial(o, a0, METER_SRC_OPTICAL_IEC))
             refused++;
     }
     tx_cmd(o, "B0", NULL);
@@ -271,9 +263,10 @@ static unsigned attack_row(struct om *o, const struct obj_def *d)
                                       0x04, 0x42, 0x00, 0x00, 0x30, 0x39};
             uint8_t phys[KMP_PHYS_MAX], rep[KMP_DL_MAX];
             int k = kmp_frame_encode(KMP_START_REQ, dl, 12, sizeof dl, phys, sizeof phys);
+            uint32_t a0 = ev_audit(o);
             om_tx(o, phys, (size_t)k);
             int r = kmp_frame_decode(KMP_START_RSP, o->cap.buf, o->cap.n, rep, sizeof rep);
-            if (r == 2 && newest_is_denial(o, METER_SRC_OPTICAL_KMP)) /* answered without it: not written */
+            if (r == 2 && audited_denial(o, a0, METER_SRC_OPTICAL_KMP)) /* answered without it: not written */
                 refused++;
         }
     }
@@ -287,22 +280,70 @@ static void legal_rows_refuse_every_write_path(void **state)
     struct legal_snap before, after;
     snap_legal(o, &before);
     assert_true(before.n >= 13); /* energies, tariffs, firmware id at least */
+    /* seal intact: every legal row; seal broken: every legal register
+     * (no setter) — refused, audited, and no legal value moves at all */
     for (int sw = 0; sw < 2; sw++) {
         o->v.hw.inputs = sw ? METER_IN_CAL_SWITCH : 0;
         for (size_t i = 0; i < before.n; i++) {
             const struct obj_def *d = before.o[i];
+            if (sw && d->set != NULL)
+                continue;
             unsigned refused = attack_row(o, d);
-            if (d->set == NULL || !sw) /* registers always, parameters with the seal intact */
-                assert_int_equal(refused, 7u + (d->kmp_id ? 11u : 0u)); /* refused and audited */
+            assert_int_equal(refused, 7u + (d->kmp_id ? 11u : 0u));
         }
         snap_legal(o, &after);
         for (size_t i = 0; i < before.n; i++)
-            if (before.o[i]->set == NULL || !sw)
-                assert_true(same(&before.v[i], &after.v[i]));
+            assert_true(same(&before.v[i], &after.v[i]));
     }
-    assert_int_equal(count_events(o, EV_LEGAL_PARAM_CHANGE, METER_SRC_OPTICAL_IEC) +
-                         count_events(o, EV_LEGAL_PARAM_CHANGE, METER_SRC_OPTICAL_KMP),
+    assert_int_equal(ev_count(o, EV_LEGAL_PARAM_CHANGE, METER_SRC_OPTICAL_IEC) +
+                         ev_count(o, EV_LEGAL_PARAM_CHANGE, METER_SRC_OPTICAL_KMP),
                      0);
+    om_free(o);
+}
+
+/* With the seal broken a legal parameter that has a setter can change
+ * through P2, and it is audited as a legal change; with the seal intact
+ * the same write is refused. */
+static void legal_parameter_needs_the_seal(void **state)
+{
+    struct om *o = om_new();
+    const struct obj_def *d = NULL;
+    for (size_t i = 0; i < objtab_count() && d == NULL; i++) {
+        const struct obj_def *r = objtab_at(i);
+        struct obj_value v;
+        if ((r->flags & OBJ_F_LEGAL) && r->set != NULL && r->get(&o->v.m, r, &v) == 0 &&
+            (v.type == OBJ_T_UINT || v.type == OBJ_T_INT) && r->wr <= METER_ACC_CAL)
+            d = r;
+    }
+    if (d == NULL) {
+        om_free(o);
+        skip(); /* no legal parameter with a setter in this firmware */
+    }
+    struct obj_value v0, v1;
+    d->get(&o->v.m, d, &v0);
+    char code[24], data[64];
+    short_code(d, code);
+    sprintf(data, "%s(%lld)", code, (long long)v0.i + 1);
+    for (int sw = 0; sw < 2; sw++) {
+        o->v.hw.inputs = sw ? METER_IN_CAL_SWITCH : 0;
+        tx_str(o, "/?!\r\n");
+        tx_str(o, "\x06"
+                  "051\r\n");
+        tx_cmd(o, "P2", "(22222222)");
+        uint32_t a0 = ev_audit(o);
+        tx_cmd(o, "W1", data);
+        d->get(&o->v.m, d, &v1);
+        if (!sw) {
+            assert_int_equal(o->cap.buf[0], 0x02); /* (ER02) */
+            assert_int_equal(v1.i, v0.i);
+        } else {
+            assert_int_equal(o->cap.buf[0], 0x06);
+            assert_int_equal(v1.i, v0.i + 1);
+            assert_true(ev_audit(o) > a0);
+            assert_true(ev_newest(o, EV_LEGAL_PARAM_CHANGE, METER_SRC_OPTICAL_IEC));
+        }
+        tx_cmd(o, "B0", NULL);
+    }
     om_free(o);
 }
 
@@ -330,6 +371,7 @@ int main(void)
         cmocka_unit_test(timeouts),
         cmocka_unit_test(noise_changes_nothing),
         cmocka_unit_test(legal_rows_refuse_every_write_path),
+        cmocka_unit_test(legal_parameter_needs_the_seal),
         cmocka_unit_test(access_levels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -226,15 +226,15 @@ static int fmt_line(const struct meter *m, const struct obj_def *o, enum meter_a
 /* ---- readout list -------------------------------------------------------------- */
 
 /* Default readout: every publicly readable register that is not an
- * instantaneous value, a command, the clock object or a parameter
- * (identification objects in C = 0 / 96 count as registers). */
+ * instantaneous value, a command, the clock object or a parameter; the
+ * meter's identification numbers (0.0.x, 96.1.x) even when configurable. */
 static bool iec21_default_entry(const struct obj_def *o)
 {
     if (o->rd > METER_ACC_PUBLIC || (o->flags & OBJ_F_INSTANT) || o->act != NULL || o->ic == IC_CLOCK ||
         o->ic == IC_PROFILE_GENERIC)
         return false;
-    bool ident = o->ln.v[2] == 0 || o->ln.v[2] == 96;
-    return ((o->flags & OBJ_F_PARAM) == 0 && o->key == NULL) || (ident && o->set == NULL);
+    bool ident = (o->ln.v[2] == 0 && o->ln.v[3] == 0) || (o->ln.v[2] == 96 && o->ln.v[3] == 1);
+    return ((o->flags & OBJ_F_PARAM) == 0 && o->key == NULL) || ident;
 }
 
 static const struct obj_def *iec21_find_cdef(const uint8_t e[4])
