@@ -18,6 +18,7 @@
 #include "cosem/obis.h"
 #include "cosem/objtab.h"
 #include "json_out.h"
+#include "port_serve.h"
 #include "tui.h"
 
 static volatile sig_atomic_t sim_quit_requested;
@@ -143,6 +144,7 @@ const struct sim_option sim_options[] = {
     {"--json", NULL, opt_json, "print the final state as one JSON object on stdout"},
     {"--state", "FILE", opt_state, "EEPROM image file: created if missing, resumed if present"},
     {"--seed", "N", opt_seed, "fix the noise of the ADC model"},
+    {"--optical", "tcp:PORT|pty:PATH", port_serve_option, "serve the optical port (KMP, IEC 62056-21) on 127.0.0.1 TCP or a pty"},
     {"--list-config", NULL, opt_list_config, "print the scenario config keys (docs/SCENARIOS.md table) and exit"},
     {"--help", NULL, opt_help, "this text"},
     {NULL, NULL, NULL, NULL},
