@@ -7,7 +7,9 @@ set(CMAKE_OBJCOPY arm-none-eabi-objcopy)
 set(CMAKE_SIZE arm-none-eabi-size)
 set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
 set(TRIMETER_CPU_FLAGS "-mcpu=cortex-m3 -mthumb" CACHE STRING "CPU flags for the target")
-set(CMAKE_C_FLAGS_INIT "${TRIMETER_CPU_FLAGS} -ffunction-sections -fdata-sections")
+# -g: DWARF stays in the ELF (scripts/size.sh reads struct meter's layout
+# from it); it never changes the generated code or the flashed bytes.
+set(CMAKE_C_FLAGS_INIT "${TRIMETER_CPU_FLAGS} -ffunction-sections -fdata-sections -g")
 set(CMAKE_ASM_FLAGS_INIT "${TRIMETER_CPU_FLAGS}")
 set(CMAKE_EXE_LINKER_FLAGS_INIT "-Wl,--gc-sections")
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)

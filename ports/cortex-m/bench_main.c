@@ -1,0 +1,110 @@
+/*
+ * bench_main.c — instruction counts of the sample path on the Cortex-M3
+ * build (trimeter-bench.elf), for the metrology budget.
+ *
+ * Run under `qemu-system-arm -icount shift=0` (scripts/bench_cm.sh): every
+ * guest instruction then advances virtual time by exactly 1 ns, and the
+ * dual timer, clocked at 25 MHz, ticks once per 40 instructions. Timing
+ * 4000-sample-set runs and subtracting the loop's own cost gives
+ * instructions per sample set to a fraction of an instruction. Cycles on
+ * silicon are instructions x CPI (about 1.2-1.5 on a Cortex-M3 with
+ * zero-wait-state flash; 64-bit multiply-accumulates take 3-7 cycles).
+ *
+ * Prints "bench <name> <value>" lines; the script formats the table.
+ */
+#include <string.h>
+
+#include "board.h"
+#include "cmsdk.h"
+#include "semihost.h"
+#include "synth.h"
+
+#define BENCH_SETS METER_SAMPLE_RATE /* one block */
+#define BENCH_ROUNDS 4u
+#define INSNS_PER_TICK (1000000000u / BOARD_SYSCLK_HZ) /* icount shift=0: 1 ns per instruction */
+
+__attribute__((section(".bulk")))
+static int32_t bench_samples[BENCH_SETS][METER_CHANNELS];
+static struct meter meter;
+static struct meter_hal hal;
+static struct synth syn;
+
+typedef void (*sample_fn)(struct meter *m, const int32_t s[METER_CHANNELS]);
+
+static void bench_noop(struct meter *m, const int32_t s[METER_CHANNELS])
+{
+    (void)m;
+    (void)s;
+}
+
+static uint32_t bench_now(void)
+{
+    return DUALTIMER1_VALUE; /* counts down */
+}
+
+/* Ticks for one pass over the sample buffer; worst single call in *worst. */
+static uint32_t bench_pass(volatile sample_fn fn, uint32_t *worst)
+{
+    uint32_t start = bench_now(), w = 0;
+    for (unsigned k = 0; k < BENCH_SETS; k++) {
+        uint32_t t = bench_now();
+        fn(&meter, bench_samples[k]);
+        uint32_t d = t - bench_now();
+        if (d > w)
+            w = d;
+    }
+    if (worst != NULL)
+        *worst = w;
+    return start - bench_now();
+}
+
+int main(void)
+{
+    board_init();
+    DUALTIMER1_LOAD = 0xffffffffu;
+    DUALTIMER1_CTRL = DUALTIMER_CTRL_EN | DUALTIMER_CTRL_32BIT; /* free-running, no interrupt */
+
+    /* A busy household: three phases with harmonics, 50 Hz. */
+    synth_init(&syn, 50000);
+    synth_set_phase(&syn, 0, 230000, 12000, 0, 20);
+    synth_set_phase(&syn, 1, 231000, 7000, -120, -15);
+    synth_set_phase(&syn, 2, 229000, 3000, 120, 45);
+    syn.i[0].c[1] = (struct synth_comp){3, syn.i[0].c[0].peak / 4, SYNTH_DEG(180)};
+    syn.noise = 20;
+    for (unsigned k = 0; k < BENCH_SETS; k++)
+        synth_next(&syn, bench_samples[k]);
+
+    board_hal_bind(&hal);
+    board_nvm_ram_bind(&hal);
+    (void)meter_init(&meter, &hal);
+
+    uint32_t overhead = bench_pass(bench_noop, NULL);
+    uint32_t best = 0xffffffffu, worst_call = 0, poll_ticks = 0;
+    for (unsigned r = 0; r < BENCH_ROUNDS; r++) {
+        uint32_t w;
+        uint32_t t = bench_pass(meter_sample, &w);
+        if (t < best)
+            best = t;
+        if (w > worst_call)
+            worst_call = w;
+        uint32_t t0 = bench_now();
+        (void)meter_poll(&meter);
+        uint32_t d = t0 - bench_now();
+        if (d > poll_ticks)
+            poll_ticks = d;
+    }
+    uint32_t idle0 = bench_now();
+    (void)meter_poll(&meter);
+    uint32_t idle_poll = idle0 - bench_now();
+
+    /* Hundredths of an instruction per sample set. */
+    uint64_t per_set_x100 = ((uint64_t)(best - overhead) * INSNS_PER_TICK * 100u) / BENCH_SETS;
+    semi_put_int("bench sets_per_pass", BENCH_SETS);
+    semi_put_int("bench sample_insns_x100", (int64_t)per_set_x100);
+    semi_put_int("bench sample_worst_call_insns", (int64_t)worst_call * INSNS_PER_TICK);
+    semi_put_int("bench poll_block_insns", (int64_t)poll_ticks * INSNS_PER_TICK);
+    semi_put_int("bench poll_idle_insns", (int64_t)idle_poll * INSNS_PER_TICK);
+    semi_put_int("bench loop_overhead_insns_x100", (int64_t)overhead * INSNS_PER_TICK * 100 / BENCH_SETS);
+    semi_put_int("bench seconds", meter.seconds);
+    semi_exit(0);
+}
