@@ -1,0 +1,70 @@
+/* bench_year — one simulated year in blocks mode through the whole core
+ * (energy and tariff registers, demand, billing, load profile, analysis
+ * logger, event logs, legal snapshots and every store write), on one core.
+ * Target (issue "billing"): under 60 s. The trimeter-sim run adds its own
+ * block generation and pulse model on top (tests/scenario). */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "vmeter.h"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A household day: base load, evening peak, midday export. */
+static void block_at(struct meas_block *b, int64_t sec_of_day)
+{
+    memset(b, 0, sizeof *b);
+    int32_t p = 600000;                       /* mW */
+    if (sec_of_day >= 17 * 3600 && sec_of_day < 21 * 3600)
+        p = 7500000;
+    else if (sec_of_day >= 11 * 3600 && sec_of_day < 14 * 3600)
+        p = -3000000;
+    b->p_mw = p;
+    b->q_mvar = 250000;
+    b->s_mva = abs(p) + 100000;
+    b->e[p >= 0 ? MEAS_AP : MEAS_AN] = (int64_t)abs(p) * 1000 / 3600;
+    b->e[MEAS_RP] = 250000LL * 1000 / 3600;
+    for (int ph = 0; ph < METER_PHASES; ph++) {
+        b->ph[ph].u_mv = 231000;
+        b->ph[ph].i_ua = abs(p) / 3 / 231 * 1000;
+        b->ph[ph].p_mw = p / 3;
+    }
+    b->f_mhz = 50000;
+}
+
+int main(void)
+{
+    static struct vmeter v;
+    uint8_t *nvm = malloc(VMETER_NVM_SIZE);
+    if (nvm == NULL)
+        return 1;
+    memset(nvm, 0xff, VMETER_NVM_SIZE);
+    int64_t start = 1767218400; /* 2026-01-01T00:00:00+02:00 */
+    vmeter_boot(&v, nvm, VMETER_NVM_SIZE, start);
+    struct meas_block day[24 * 4];
+    for (int k = 0; k < 96; k++)
+        block_at(&day[k], (int64_t)k * 900);
+    const int64_t secs = 365LL * 86400;
+    double t0 = now_s();
+    for (int64_t s = 0; s < secs; s++)
+        vmeter_step_block(&v, &day[(s % 86400) / 900]);
+    double dt = now_s() - t0;
+    printf("%-44s %12s\n", "measure", "value");
+    printf("%-44s %12.2f\n", "simulated days", (double)secs / 86400.0);
+    printf("%-44s %12.2f\n", "wall time for 1 year, blocks mode (s)", dt);
+    printf("%-44s %12.3f\n", "per simulated second (us)", dt * 1e6 / (double)secs);
+    printf("%-44s %12s\n", "target (s)", "< 60");
+    printf("%-44s %12u\n", "billing periods closed", v.m.billing.count);
+    printf("%-44s %12u\n", "events logged", v.m.evlog.head);
+    printf("%-44s %12zu\n", "sizeof(struct meter) (host, B)", sizeof(struct meter));
+    free(nvm);
+    return 0;
+}
