@@ -6,10 +6,14 @@
 #include <math.h>
 #include <string.h>
 
+#include "app/billing.h"
 #include "app/clock.h"
+#include "app/relay.h"
 #include "cosem/obis.h"
 #include "cosem/objtab.h"
 #include "sim.h"
+#include "ui/display.h"
+#include "ui/lcd.h"
 
 /* ---- writer ------------------------------------------------------------- */
 
@@ -265,27 +269,83 @@ static void write_registers(struct json_w *w, const struct sim *s)
     jw_obj_end(w);
 }
 
+/* What the LCD shows now (the ui module's display state). */
 static void write_display(struct json_w *w, const struct sim *s)
 {
-    /* Until the ui module's LCD state exists: the A+ reading, as the 382M's
-     * first automatic-list entry. */
-    const struct obj_def *o = objtab_find_str("1.8.0");
-    struct obj_value v;
-    char buf[32] = "";
+    const struct lcd_state *l = display_state(&s->v->m);
+    const char *sym[24];
+    size_t nsym = lcd_symbol_names(l, sym, sizeof sym / sizeof sym[0]);
     jw_key(w, "display");
     jw_obj_begin(w);
-    if (o != NULL && obj_read(&s->v->m, o, METER_ACC_PUBLIC, &v) == METER_OK)
-        obj_format_value(o, &v, buf, sizeof buf);
     jw_key(w, "value");
-    jw_str(w, buf);
+    jw_str(w, l->value);
     jw_key(w, "unit");
-    jw_str(w, o != NULL ? obj_unit_text(o) : "");
+    jw_str(w, l->unit);
     jw_key(w, "id");
-    jw_str(w, "1.8.0");
+    jw_str(w, l->id);
+    jw_key(w, "text");
+    jw_str(w, l->text);
+    jw_key(w, "mode");
+    jw_str(w, lcd_mode_name((enum lcd_mode)l->mode));
+    jw_key(w, "item");
+    jw_uint(w, l->item);
+    jw_key(w, "quadrant");
+    jw_uint(w, l->quadrant);
+    jw_key(w, "tariff");
+    jw_uint(w, l->tariff);
     jw_key(w, "symbols");
     jw_arr_begin(w);
+    for (size_t k = 0; k < nsym && k < sizeof sym / sizeof sym[0]; k++)
+        jw_str(w, sym[k]);
     jw_arr_end(w);
     jw_obj_end(w);
+}
+
+/* Stored billing snapshots, newest first: every billed row as it was at
+ * the end of that period (obj_read_at, as the protocols read C.D.E*F). */
+static void write_billing(struct json_w *w, const struct sim *s)
+{
+    const struct meter *m = &s->v->m;
+    unsigned n = billing_snapshot_count(m);
+    jw_key(w, "billing");
+    jw_arr_begin(w);
+    for (unsigned ago = 1; ago <= n; ago++) {
+        struct billing_rec rec;
+        if (billing_snapshot_read(m, ago, &rec) != METER_OK)
+            continue;
+        char t[40];
+        time_standard(s, (int64_t)rec.time, t, sizeof t);
+        jw_obj_begin(w);
+        jw_key(w, "period");
+        jw_uint(w, rec.period);
+        jw_key(w, "time");
+        jw_str(w, t);
+        jw_key(w, "registers");
+        jw_obj_begin(w);
+        for (size_t k = 0; k < objtab_count(); k++) {
+            const struct obj_def *o = objtab_at(k);
+            struct obj_value v;
+            if (o == NULL || o->bill == 0 || obj_read_at(m, o, ago, METER_ACC_PUBLIC, &v) != METER_OK)
+                continue;
+            char key[32];
+            obis_format_short(&o->ln, key, sizeof key);
+            jw_key(w, key);
+            jw_obj_begin(w);
+            jw_key(w, "value");
+            write_value(w, s, o, &v);
+            jw_key(w, "unit");
+            jw_str(w, obj_unit_text(o));
+            if (v.capture != 0) {
+                time_standard(s, v.capture, t, sizeof t);
+                jw_key(w, "time");
+                jw_str(w, t);
+            }
+            jw_obj_end(w);
+        }
+        jw_obj_end(w);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
 }
 
 static void write_events(struct json_w *w, const struct sim *s)
@@ -307,6 +367,10 @@ static void write_events(struct json_w *w, const struct sim *s)
         jw_str(w, evlog_log_name((enum evlog_log)r.log));
         jw_key(w, "type");
         jw_str(w, evlog_code_name((enum evlog_code)r.code));
+        if (r.log == EVLOG_DISCONNECT) {
+            jw_key(w, "cause");
+            jw_str(w, relay_cause_name((enum relay_cause)r.a));
+        }
         jw_obj_end(w);
     }
     jw_arr_end(w);
@@ -333,9 +397,7 @@ int json_out_report(FILE *f, const struct sim *s)
     }
     jw_obj_end(&w);
 
-    jw_key(&w, "billing"); /* the billing module's snapshots: none kept yet */
-    jw_arr_begin(&w);
-    jw_arr_end(&w);
+    write_billing(&w, s);
     write_display(&w, s);
     write_events(&w, s);
 
@@ -348,6 +410,8 @@ int json_out_report(FILE *f, const struct sim *s)
     jw_uint(&w, m->status);
     jw_key(&w, "power");
     jw_str(&w, s->power_on ? "on" : "off");
+    jw_key(&w, "power_ups");
+    jw_uint(&w, s->power_ups);
     jw_key(&w, "feed");
     jw_str(&w, s->feed == SIM_FEED_SAMPLES ? "samples" : "blocks");
     clock_format_iso(clock_to_local(&s->sc.zone, s->sc.start_utc + s->t / 1000),

@@ -261,6 +261,7 @@ static const char *const event_names[] = {
     [SCN_EV_CLOCK_SET] = "clock_set",
     [SCN_EV_REMOTE] = "remote",
     [SCN_EV_CONFIG] = "config",
+    [SCN_EV_PULSE_IN] = "pulse_in",
 };
 
 static const char *const remote_names[] = {
@@ -552,6 +553,7 @@ static int parse_event(struct pctx *c, const cJSON *j, const char *path, struct 
     case SCN_EV_CLOCK_SET: k1 = "time"; break;
     case SCN_EV_REMOTE: k1 = "command"; k2 = "kwh"; break;
     case SCN_EV_CONFIG: k1 = "config"; break;
+    case SCN_EV_PULSE_IN: k1 = "count"; k2 = "rate_hz"; break;
     default: break;
     }
     const char *keys[] = {"at", "type", k1, k2, NULL};
@@ -567,7 +569,7 @@ static int parse_event(struct pctx *c, const cJSON *j, const char *path, struct 
         x = cJSON_GetObjectItemCaseSensitive(j, k1);
         path_key(p, path, k1);
         if (x == NULL)
-            return fail(c, p, "missing (required by a %s event)", type);
+            return fail(c, p, "missing (required by \"%s\" events)", type);
     }
     const char *s;
     switch (ev->type) {
@@ -621,6 +623,18 @@ static int parse_event(struct pctx *c, const cJSON *j, const char *path, struct 
         } else if (x != NULL) {
             return fail(c, p, "only allowed with command \"topup\"");
         }
+        break;
+    }
+    case SCN_EV_PULSE_IN: {
+        unsigned n;
+        if (get_uint(c, x, p, 1, 1000000, &n) < 0)
+            return -1;
+        ev->count = n;
+        ev->rate_hz = 10.0;
+        x = cJSON_GetObjectItemCaseSensitive(j, "rate_hz");
+        path_key(p, path, "rate_hz");
+        if (x != NULL && get_number(c, x, p, 0.001, SCN_PULSE_HZ_MAX, &ev->rate_hz) < 0)
+            return -1;
         break;
     }
     case SCN_EV_CONFIG:

@@ -31,6 +31,7 @@
 #define SCN_F_MAX 70.0
 #define SCN_PCT_MAX 100.0   /* harmonic rms in % of the fundamental */
 #define SCN_HOLD_MAX_S 60.0 /* longest button hold */
+#define SCN_PULSE_HZ_MAX 25.0 /* pulse input (S-5.2) */
 
 /* A `config` value as written in the file; sim.c converts it to the row's
  * struct obj_value once it knows the row's type. */
@@ -64,7 +65,8 @@ enum scn_event_type {
     SCN_EV_OUTAGE,
     SCN_EV_CLOCK_SET,
     SCN_EV_REMOTE,
-    SCN_EV_CONFIG
+    SCN_EV_CONFIG,
+    SCN_EV_PULSE_IN
 };
 
 enum scn_remote {
@@ -87,6 +89,8 @@ struct scn_event {
     enum scn_remote command; /* remote */
     double kwh;              /* remote topup */
     size_t cfg_first, ncfg;  /* config event: items in scenario.config[] */
+    int64_t count;           /* pulse_in: edges */
+    double rate_hz;          /* pulse_in: edges per second */
 };
 
 struct scenario {

@@ -17,9 +17,12 @@
 
 #include "cosem/obis.h"
 #include "cosem/objtab.h"
+#include "calib.h"
 #include "json_out.h"
 #include "port_serve.h"
 #include "tui.h"
+#include "ui/display.h"
+#include "ui/lcd.h"
 
 static volatile sig_atomic_t sim_quit_requested;
 
@@ -187,7 +190,7 @@ int sim_parse_args(int argc, char **argv, struct sim_opts *o, char *err, size_t 
         if (p->arg != NULL) {
             if (eq != NULL)
                 val = eq + 1;
-            else if (k + 1 < argc)
+            else if (k + 1 < argc && strncmp(argv[k + 1], "--", 2) != 0)
                 val = argv[++k];
             else {
                 snprintf(err, n, "command line: %s needs a value (%s)", p->name, p->arg);
@@ -625,34 +628,6 @@ static void neutral_float(struct wave_set *ws)
     }
 }
 
-/* theta wraps after a whole number of periods of every component (bursts
- * have sub-harmonics), keeping double precision over long runs. */
-static double theta_wrap_of(const struct wave_set *ws)
-{
-    double cycles = 1.0;
-    for (int k = 0; k < 3; k++)
-        for (unsigned c = 0; c < ws->ph[k].ncomp; c++) {
-            double m = ws->ph[k].c[c].mult;
-            unsigned q;
-            for (q = 1; q <= 1000; q++)
-                if (fabs(m * q - nearbyint(m * q)) < 1e-9)
-                    break;
-            if (q > 1000)
-                return 2.0 * M_PI * 1e6; /* irrational: wrap rarely */
-            /* lcm(cycles, q) */
-            double a = cycles, b = q;
-            while (b > 0.5) {
-                double t = fmod(a, b);
-                a = b;
-                b = t;
-            }
-            cycles = cycles / a * q;
-            if (cycles > 1e6)
-                return 2.0 * M_PI * 1e6;
-        }
-    return 2.0 * M_PI * cycles;
-}
-
 static void load_segment(struct sim *s, int64_t sec)
 {
     s->seg = scenario_segment_at(&s->sc, sec, &s->seg_end);
@@ -661,11 +636,8 @@ static void load_segment(struct sim *s, int64_t sec)
     if (s->neutral_lost)
         neutral_float(s->ws);
     blocks_prepare(&s->bs, s->ws, sg->frequency);
-    double wrap = theta_wrap_of(s->ws);
-    if (wrap != s->theta_wrap) {
-        s->theta = fmod(s->theta, 2.0 * M_PI); /* keep the fundamental's phase */
-        s->theta_wrap = wrap;
-    }
+    if (s->feed == SIM_FEED_SAMPLES)
+        wave_gen_load(s->gen, s->ws, sg->frequency, 0.0); /* the fundamental's phase runs on */
     s->seg_valid = true;
 }
 
@@ -697,16 +669,20 @@ static void power_down(struct sim *s)
         v->hw.sim_ms += SIM_POLL_MS;
     }
     s->power_on = false;
+    s->power_off_at = s->t;
 }
 
-/* Power returns: RAM is lost; the core boots on the same EEPROM image. */
+/* Power returns: RAM is lost; the core boots on the same EEPROM image.
+ * The RTC ran on its backup meanwhile (or lost time if that ran out). */
 static void power_up(struct sim *s)
 {
     struct vmeter *v = s->v;
+    host_rtc_outage(&v->hw, (uint64_t)(s->t - s->power_off_at));
     memset(&v->m, 0, sizeof v->m);
     v->hw.supply_ok = true;
     meter_init(&v->m, &v->hal);
     s->power_on = true;
+    s->power_ups++;
 }
 
 /* ---- pacing and the screen ---------------------------------------------------------- */
@@ -743,11 +719,11 @@ static void draw(struct sim *s)
     const struct meter *m = &s->v->m;
     memset(&view, 0, sizeof view);
     scenario_format_local(&s->sc.zone, m->now, view.time, sizeof view.time);
-    struct tui_row r;
-    fmt_row(m, "1.8.0", &r);
-    snprintf(view.disp_id, sizeof view.disp_id, "%s", r.id);
-    snprintf(view.disp_value, sizeof view.disp_value, "%s", r.value);
-    snprintf(view.disp_unit, sizeof view.disp_unit, "%s", r.unit);
+    const struct lcd_state *lcd = display_state(m);
+    snprintf(view.disp_id, sizeof view.disp_id, "%s", lcd->id);
+    snprintf(view.disp_value, sizeof view.disp_value, "%s", lcd->value);
+    snprintf(view.disp_unit, sizeof view.disp_unit, "%s", lcd->unit);
+    snprintf(view.disp_text, sizeof view.disp_text, "%s", lcd->text);
     for (size_t k = 0; k < sizeof codes / sizeof codes[0] && k < TUI_ROWS_MAX; k++)
         fmt_row(m, codes[k], &view.rows[view.nrows++]);
     view.power_on = s->power_on;
@@ -827,14 +803,21 @@ static void apply_event(struct sim *s, const struct scn_event *e)
     default:
         break;
     }
+    if (e->type == SCN_EV_BUTTON) {
+        /* without mains the core runs on its battery: the battery display list */
+        meter_button(&v->m, (enum meter_button)e->button, e->hold_ms);
+        return;
+    }
     if (!core) {
         sim_note(s, "%s (%s) at %llds: the meter has no supply, ignored", e->path, scenario_event_name(e->type),
                  (long long)e->at_s);
         return;
     }
     switch (e->type) {
-    case SCN_EV_BUTTON:
-        meter_button(&v->m, (enum meter_button)e->button, e->hold_ms);
+    case SCN_EV_PULSE_IN:
+        s->pulse_left = e->count;
+        s->pulse_period_ms = 1000.0 / e->rate_hz;
+        s->pulse_next_ms = (double)s->t;
         return;
     case SCN_EV_CLOCK_SET: {
         struct obj_value val;
@@ -880,8 +863,6 @@ void sim_key(struct sim *s, int key)
     case 'D':
     case 'b':
     case 'B':
-        if (!s->power_on)
-            return;
         meter_button(&v->m, (key == 'd' || key == 'D') ? METER_BTN_DISPLAY : METER_BTN_DISCONNECT,
                      (key == 'D' || key == 'B') ? 3000u : 200u);
         return;
@@ -902,6 +883,22 @@ void sim_key(struct sim *s, int key)
 
 /* ---- feeds ---------------------------------------------------------------------------- */
 
+/* Pulse-input edges due up to simulated time t (ms), each at its own
+ * millisecond (the input debounces by time). */
+static void deliver_pulses(struct sim *s, int64_t t)
+{
+    while (s->pulse_left > 0 && s->pulse_next_ms < (double)t) {
+        if (s->power_on) {
+            uint64_t at = run_ms(s, (int64_t)s->pulse_next_ms);
+            if (at > s->v->hw.sim_ms)
+                s->v->hw.sim_ms = at;
+            meter_pulse_input(&s->v->m);
+        }
+        s->pulse_left--;
+        s->pulse_next_ms += s->pulse_period_ms;
+    }
+}
+
 static void feed_blocks_second(struct sim *s)
 {
     struct vmeter *v = s->v;
@@ -909,15 +906,22 @@ static void feed_blocks_second(struct sim *s)
     uint64_t base = run_ms(s, s->t);
     if (s->fine_poll) {
         for (int ms = SIM_POLL_MS; ms < 1000; ms += SIM_POLL_MS) {
+            deliver_pulses(s, s->t + ms);
             v->hw.sim_ms = base + (uint64_t)ms;
             meter_poll(&v->m);
             tick_attached(s);
             pace(s, s->t + ms);
         }
-        v->hw.sim_ms = base;
     }
+    deliver_pulses(s, s->t + 1000);
     blocks_next(&s->blk, &s->bs, &b);
-    vmeter_step_block(v, &b);
+    if (v->hw.sim_ms == base) {
+        vmeter_step_block(v, &b); /* the common case: a plain second */
+    } else {
+        v->hw.sim_ms = base + 1000u;
+        meter_feed_block(&v->m, &b);
+        meter_poll(&v->m);
+    }
     if (s->fine_poll) {
         tick_attached(s);
         pace(s, s->t + 1000);
@@ -931,22 +935,23 @@ static void feed_samples_second(struct sim *s)
     double phys[PER_TICK][METER_CHANNELS];
     int32_t cnt[METER_CHANNELS];
     uint64_t base = run_ms(s, s->t);
-    const double dth = 2.0 * M_PI * s->sc.seg[s->seg].frequency / METER_SAMPLE_RATE;
     for (int ms = SIM_POLL_MS; ms <= 1000; ms += SIM_POLL_MS) {
         if (s->opts.source.fill != NULL) {
+            /* samples from elsewhere: both ADC stages in the time domain */
             s->opts.source.fill(s, s->opts.source.ctx, phys, PER_TICK, s->ref.sum);
-        } else {
             for (int k = 0; k < PER_TICK; k++) {
-                wave_eval(s->ws, s->theta, phys[k]);
-                s->theta += dth;
-                if (s->theta >= s->theta_wrap)
-                    s->theta -= s->theta_wrap;
+                adc_convert(&s->adc, phys[k], cnt);
+                vmeter_step_sample(v, cnt);
+            }
+        } else {
+            /* the synthesiser applies the ADC's linear stage per component */
+            for (int k = 0; k < PER_TICK; k++) {
+                wave_gen_next(s->gen, phys[0]);
+                adc_quantise(&s->adc, phys[0], cnt);
+                vmeter_step_sample(v, cnt);
             }
         }
-        for (int k = 0; k < PER_TICK; k++) {
-            adc_convert(&s->adc, phys[k], cnt);
-            vmeter_step_sample(v, cnt);
-        }
+        deliver_pulses(s, s->t + ms);
         v->hw.sim_ms = base + (uint64_t)ms;
         meter_poll(&v->m);
         tick_attached(s);
@@ -963,9 +968,15 @@ static void sim_second(struct sim *s)
     while (s->next_ev < s->sc.nev && s->sc.ev[s->next_ev].at_s <= sec)
         apply_event(s, &s->sc.ev[s->next_ev++]);
     if (!s->power_on) {
-        /* no supply: the core is off, the RTC runs on */
-        s->v->hw.sim_ms = run_ms(s, s->t + 1000);
-        pace(s, s->t + 1000);
+        /* No mains: no measurement; the core runs on its battery for the
+         * display (S-4.2) until the supply returns (a cold boot). */
+        int step = s->fine_poll ? SIM_POLL_MS : 1000;
+        for (int ms = step; ms <= 1000; ms += step) {
+            s->v->hw.sim_ms = run_ms(s, s->t + ms);
+            meter_poll(&s->v->m);
+            pace(s, s->t + ms);
+        }
+        deliver_pulses(s, s->t + 1000);
         s->t += 1000;
         return;
     }
@@ -993,14 +1004,49 @@ void sim_run_to(struct sim *s, int64_t t_ms)
 
 /* ---- run ---------------------------------------------------------------------------------- */
 
-/* Where a resumed meter left off: the newest persisted time. Needs a core
- * function from billing/store (NOTES.md); until then every run starts at
- * the scenario's start. */
+/* Where a resumed meter left off: power a copy of its EEPROM up with a dead
+ * RTC; the core then continues from the time of its last saved snapshot
+ * (meter_init, S-2.5). The copy keeps the real image untouched. */
 static int resume_time(const struct sim *s, int64_t *utc)
 {
-    (void)s;
-    (void)utc;
-    return -1;
+    struct vmeter *p = calloc(1, sizeof *p);
+    uint8_t *img = malloc(VMETER_NVM_SIZE);
+    int r = -1;
+    if (p != NULL && img != NULL) {
+        memcpy(img, s->nvm, VMETER_NVM_SIZE);
+        p->hw.nvm = img;
+        p->hw.nvm_size = VMETER_NVM_SIZE;
+        p->hw.nvm_page = VMETER_NVM_PAGE;
+        p->hw.rtc_valid = false;
+        p->hw.supply_ok = true;
+        host_hal_bind(&p->hal, &p->hw);
+        meter_init(&p->m, &p->hal);
+        *utc = p->m.now;
+        r = 0;
+    }
+    free(p);
+    free(img);
+    return r;
+}
+
+static bool image_erased(const uint8_t *nvm)
+{
+    for (size_t k = 0; k < VMETER_NVM_SIZE; k++)
+        if (nvm[k] != 0xff)
+            return false;
+    return true;
+}
+
+/* The factory's calibration of this unit (ports/host/calib.h), with a fixed
+ * noise seed so every fresh virtual meter is the same unit. */
+#define SIM_FACTORY_SEED 382u
+
+static int factory_calibrate(struct sim *s)
+{
+    struct metro_cal cal;
+    if (calib_measure(&s->adc, SIM_FACTORY_SEED, &cal) != 0)
+        return -1;
+    return calib_write(s->v, &cal) == METER_OK ? 0 : -1;
 }
 
 int sim_run(struct sim *s, char *err, size_t n)
@@ -1020,17 +1066,22 @@ int sim_run(struct sim *s, char *err, size_t n)
     }
     s->v = calloc(1, sizeof *s->v);
     s->ws = malloc(sizeof *s->ws);
-    if (s->v == NULL || s->ws == NULL) {
+    s->gen = malloc(sizeof *s->gen);
+    if (s->v == NULL || s->ws == NULL || s->gen == NULL) {
         snprintf(err, n, "out of memory");
         return SIM_EXIT_FAIL;
     }
-    vmeter_boot(s->v, s->nvm, VMETER_NVM_SIZE, s->sc.start_utc);
-    s->power_on = true;
+    s->seed = s->opts.seed_set ? s->opts.seed : (uint64_t)wall_ns() ^ ((uint64_t)getpid() << 32);
+    adc_init_default(&s->adc, s->seed);
+    s->fresh = image_erased(s->nvm);
     int64_t resumed;
-    if (resume_time(s, &resumed) == 0 && resumed > s->sc.start_utc) {
-        /* power up again with the RTC where the meter left off */
-        s->t0 = resumed - s->sc.start_utc;
-        vmeter_boot(s->v, s->nvm, VMETER_NVM_SIZE, resumed);
+    if (!s->fresh && resume_time(s, &resumed) == 0 && resumed > s->sc.start_utc)
+        s->t0 = resumed - s->sc.start_utc; /* the scenario's time line continues there */
+    vmeter_boot(s->v, s->nvm, VMETER_NVM_SIZE, s->sc.start_utc + s->t0);
+    s->power_on = true;
+    if (s->fresh && factory_calibrate(s) != 0) {
+        snprintf(err, n, "factory calibration of the virtual meter failed");
+        return SIM_EXIT_FAIL;
     }
     s->t = s->t0 * 1000;
     while (s->next_ev < s->sc.nev && s->sc.ev[s->next_ev].at_s < s->t0)
@@ -1060,8 +1111,7 @@ int sim_run(struct sim *s, char *err, size_t n)
         s->feed = SIM_FEED_SAMPLES;
     /* per-block polls suffice when nothing needs the 10 ms timers */
     s->fine_poll = s->feed == SIM_FEED_SAMPLES || s->mode != SIM_MODE_FAST || s->opts.nattach > 0;
-    adc_init_ideal(&s->adc);
-    s->theta_wrap = 2.0 * M_PI;
+    wave_gen_init(s->gen, METER_SAMPLE_RATE, &s->adc);
 
     for (unsigned k = 0; k < s->opts.nattach; k++) {
         const struct sim_attach *a = &s->opts.attach[k];
@@ -1111,9 +1161,11 @@ void sim_free(struct sim *s)
     s->nvm = NULL;
     free(s->v);
     free(s->ws);
+    free(s->gen);
     scenario_free(&s->sc);
     s->v = NULL;
     s->ws = NULL;
+    s->gen = NULL;
 }
 
 /* ---- docs ------------------------------------------------------------------------------------ */
@@ -1122,7 +1174,7 @@ void sim_list_config(FILE *f)
 {
     static const char *const acc[] = {"none", "public", "reader", "manager", "calibration"};
     static const char *const types[] = {"-", "number", "number", "boolean", "number", "string",
-                                        "time", "date", "time of day"};
+                                        "ISO time", "date", "HH:MM"};
     uint8_t *nvm = malloc(VMETER_NVM_SIZE);
     struct vmeter *v = calloc(1, sizeof *v);
     if (nvm != NULL && v != NULL) {

@@ -121,12 +121,18 @@ struct sim {
     struct blocks_seg bs;
     struct blocks blk;
     struct blocks_ref ref;
-    double theta, theta_wrap;    /* samples feed: fundamental phase and its wrap */
-    struct adc_model adc;
+    struct wave_gen *gen;        /* samples feed: the synthesiser (phase runs across segments) */
+    struct adc_model adc;        /* the unit's ADC front end */
+    uint64_t seed;               /* of the ADC noise (--seed, else from the clock) */
+    bool fresh;                  /* the EEPROM was erased at power-up: factory calibration */
 
     size_t next_ev;
     bool power_on;
     int64_t power_back;          /* s */
+    int64_t power_off_at;        /* ms */
+    unsigned power_ups;          /* cold boots after outages in this run */
+    int64_t pulse_left;          /* pulse-input train (pulse_in event) */
+    double pulse_period_ms, pulse_next_ms;
     bool neutral_lost;
     bool quit;
 

@@ -45,7 +45,7 @@ int tui_open(struct tui *t)
     raw.c_iflag &= ~(tcflag_t)(IXON | ICRNL);
     raw.c_cc[VMIN] = 0;
     raw.c_cc[VTIME] = 0;
-    if (tcsetattr(t->in_fd, TCSAFLUSH, &raw) != 0)
+    if (tcsetattr(t->in_fd, TCSANOW, &raw) != 0)
         return -1;
     t->raw = true;
     tui_active = t;
@@ -95,10 +95,8 @@ void tui_draw(struct tui *t, const struct tui_view *v)
     LINE(" trimeter virtual meter   %s\033[K\r\n", v->time);
     LINE("\033[K\r\n");
     LINE("   +-------------------------------------+\033[K\r\n");
-    if (v->power_on)
-        LINE("   |  %-7s %14s %-8s    |\033[K\r\n", v->disp_id, v->disp_value, v->disp_unit);
-    else
-        LINE("   |  %-34s |\033[K\r\n", "(no supply)");
+    LINE("   |  %-7s %14s %-8s    |\033[K\r\n", v->disp_id, v->disp_value, v->disp_unit);
+    LINE("   |  %-34s |\033[K\r\n", v->power_on ? v->disp_text : "(no mains: battery)");
     LINE("   +-------------------------------------+\033[K\r\n");
     LINE("   relay %-6s  pulses %-10llu %s%s%s\033[K\r\n", v->relay_closed ? "closed" : "OPEN",
          (unsigned long long)v->pulses, v->cover_open ? " COVER-OPEN" : "", v->magnet ? " MAGNET" : "",

@@ -29,6 +29,7 @@ struct tui_row {
 struct tui_view {
     char time[40];          /* meter local time */
     char disp_id[16], disp_value[24], disp_unit[8]; /* the display's reading */
+    char disp_text[16];     /* its text field */
     struct tui_row rows[TUI_ROWS_MAX];
     unsigned nrows;
     bool power_on;
