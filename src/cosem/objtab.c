@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "app/params.h"
+#include "ui/ui_obj.h"
 #include "trimeter/meter.h"
 #include "proto/iec62056_21/iec21.h"
 #include "util/fmt.h"
@@ -171,6 +172,20 @@ static int get_fw_id(const struct meter *m, const struct obj_def *o, struct obj_
      .get = par_get_entries, .name = nm}
 #define EVCOUNT_ROW(log, nm) COUNT_ROW(0, 96, 129, 10 + (log), IC_DATA, UNIT_NONE, 0, par_get_ev_total, log, 0, nm)
 
+/* Display and control (src/ui/ui_obj.c): manufacturer block 0-0:96.130.E
+ * (docs/CONTROL.md). UI_PAR: configuration (audit-logged, saved);
+ * UI_VAL: a reading; UI_CMD: a reading with methods. */
+#define UI_PAR(c, d, e_, ic_, u, sc, a, k, nm) \
+    {.ln = OBIS(0, 0, c, d, e_, 255), .ic = ic_, .unit = u, .scaler = sc, .flags = OBJ_F_PARAM, .rd = PUB, \
+     .wr = METER_ACC_MANAGER, .arg = a, .get = ui_obj_get, .set = ui_obj_set, .key = k, .name = nm}
+#define UI_VAL(c, d, e_, ic_, u, sc, dec, a, nm) \
+    {.ln = OBIS(0, 0, c, d, e_, 255), .ic = ic_, .unit = u, .scaler = sc, .decimals = dec, .rd = PUB, .arg = a, \
+     .get = ui_obj_get, .name = nm}
+#define UI_CMD(c, d, e_, ic_, u, sc, dec, a, k, nm) \
+    {.ln = OBIS(0, 0, c, d, e_, 255), .ic = ic_, .unit = u, .scaler = sc, .decimals = dec, .rd = PUB, .arg = a, \
+     .get = ui_obj_get, .act = ui_obj_act, .ex = METER_ACC_MANAGER, .key = k, .name = nm}
+#define UI_ROW(e_, a, nm) UI_VAL(96, 130, e_, IC_DATA, UNIT_NONE, 0, 0, a, nm)
+
 /* Optical-port configuration (src/proto/iec62056_21): manufacturer block
  * 0-0:96.128.20..25, values held by the IEC 62056-21 module. */
 #define OPTICAL_ROW(e_, a, r, k, nm) \
@@ -288,6 +303,66 @@ static const struct obj_def table[] = {
     EVCOUNT_ROW(EVLOG_AUDIT, "Events since manufacture: audit"),
     EVCOUNT_ROW(EVLOG_TAMPER, "Events since manufacture: tamper"),
     EVCOUNT_ROW(EVLOG_POWERLIMIT, "Events since manufacture: power limit"),
+    /* ---- display and control (src/ui) ---- */
+    UI_CMD(96, 3, 10, IC_DISCONNECT_CONTROL, UNIT_NONE, 0, 0, UI_DISCONNECTOR, "disconnector",
+           "Disconnector (IC 70): output state; method 1 remote_disconnect, 2 remote_reconnect"),
+    UI_ROW(0, UI_DISC_STATE, "Disconnector control state (0 disconnected, 1 connected, 2 ready)"),
+    UI_CMD(96, 130, 1, IC_DATA, UNIT_NONE, 0, 0, UI_DISC_RELEASE, "disconnector_release",
+           "Disconnector release for the button (method 1); value 1 = ready"),
+    UI_PAR(96, 130, 2, IC_DATA, UNIT_NONE, 0, UI_DISC_SOFT, "disconnector_soft_reconnect",
+           "Soft reconnect: button reconnects a remote disconnection only after a release (0/1)"),
+    UI_ROW(3, UI_DISC_CAUSE, "Disconnector: cause of the last operation"),
+    UI_PAR(17, 0, 0, IC_LIMITER, UNIT_NONE, 0, UI_LIM_BASIS, "limiter_basis",
+           "Smart Disconnect basis: off, current, power"),
+    UI_PAR(96, 130, 10, IC_DATA, UNIT_NONE, 0, UI_LIM_THR1, "limiter_threshold1", "Smart Disconnect step 1 threshold (A or W)"),
+    UI_PAR(96, 130, 11, IC_DATA, UNIT_NONE, 0, UI_LIM_THR2, "limiter_threshold2", "Smart Disconnect step 2 threshold (A or W)"),
+    UI_PAR(96, 130, 12, IC_DATA, UNIT_NONE, 0, UI_LIM_THR3, "limiter_threshold3", "Smart Disconnect step 3 threshold (A or W)"),
+    UI_PAR(96, 130, 13, IC_DATA, UNIT_SECOND, 0, UI_LIM_TIME1, "limiter_time1_s", "Smart Disconnect step 1 time"),
+    UI_PAR(96, 130, 14, IC_DATA, UNIT_SECOND, 0, UI_LIM_TIME2, "limiter_time2_s", "Smart Disconnect step 2 time"),
+    UI_PAR(96, 130, 15, IC_DATA, UNIT_SECOND, 0, UI_LIM_TIME3, "limiter_time3_s", "Smart Disconnect step 3 time"),
+    UI_PAR(96, 130, 16, IC_DATA, UNIT_SECOND, 0, UI_LIM_DELAY, "limiter_delay_s", "Smart Disconnect reconnect delay"),
+    UI_PAR(96, 130, 17, IC_DATA, UNIT_NONE, 0, UI_LIM_RECONNECT, "limiter_reconnect",
+           "Smart Disconnect reconnect: auto or manual (button)"),
+    UI_PAR(96, 130, 18, IC_DATA, UNIT_SECOND, 0, UI_LIM_SHED, "limiter_shed_s",
+           "Smart Disconnect first stage: load relays in mode limiter shed after"),
+    UI_ROW(20, UI_LIM_COUNT, "Power-limit counter (Smart Disconnect exceedances)"),
+    UI_CMD(96, 130, 30, IC_REGISTER, UNIT_WH, 1, 2, UI_PP_CREDIT, "prepay_credit",
+           "Prepayment credit; method 1 top-up (argument Wh)"),
+    UI_PAR(96, 130, 31, IC_DATA, UNIT_NONE, 0, UI_PP_ENABLE, "prepay_enable", "Prepayment on (0/1)"),
+    UI_PAR(96, 130, 32, IC_DATA, UNIT_WH, 0, UI_PP_LOW, "prepay_low_wh", "Prepayment low-credit warning level"),
+    UI_PAR(96, 130, 33, IC_DATA, UNIT_NONE, 0, UI_PP_WINDOW, "prepay_window",
+           "Prepayment disconnection window: ISO weekdays and local hours, \"1-5 09:00-15:00\""),
+    UI_PAR(96, 130, 34, IC_DATA, UNIT_NONE, 0, UI_PP_RECONNECT, "prepay_reconnect",
+           "Prepayment reconnect after a top-up: auto or manual (button)"),
+    UI_PAR(96, 130, 40, IC_DATA, UNIT_V, 0, UI_N_UHIGH, "neutral_u_high_v", "Missing neutral: phase voltage limit"),
+    UI_PAR(96, 130, 41, IC_DATA, UNIT_V, 0, UI_N_SHIFT, "neutral_shift_v", "Missing neutral: neutral-point shift limit"),
+    UI_PAR(96, 130, 42, IC_DATA, UNIT_SECOND, 0, UI_N_TIME, "neutral_time_s", "Missing neutral: detection and clearing time"),
+    UI_PAR(96, 130, 43, IC_DATA, UNIT_NONE, 0, UI_N_DISCONNECT, "neutral_disconnect",
+           "Missing neutral: open the disconnector during a fault (0/1)"),
+    UI_PAR(96, 130, 44, IC_DATA, UNIT_NONE, 0, UI_N_RECONNECT, "neutral_reconnect",
+           "Missing neutral: reconnect when cleared, auto or manual (button)"),
+    UI_ROW(45, UI_N_FAULT, "Missing neutral: fault now (0/1)"),
+    UI_PAR(96, 130, 50, IC_DATA, UNIT_NONE, 0, UI_DISP_AUTO, "display_auto", "Display list: automatic (up to 16)"),
+    UI_PAR(96, 130, 51, IC_DATA, UNIT_NONE, 0, UI_DISP_MANUAL, "display_manual", "Display list: manual (up to 30)"),
+    UI_PAR(96, 130, 52, IC_DATA, UNIT_NONE, 0, UI_DISP_BATTERY, "display_battery", "Display list: battery (up to 8)"),
+    UI_ROW(53, UI_DISP_REJECT, "Display lists: why the last list was refused"),
+    UI_CMD(96, 130, 60, IC_DISCONNECT_CONTROL, UNIT_NONE, 0, 0, UI_LC1, "loadctl1",
+           "Load relay 1: closed (0/1; writing switches it); method 1 open, 2 close"),
+    UI_CMD(96, 130, 61, IC_DISCONNECT_CONTROL, UNIT_NONE, 0, 0, UI_LC2, "loadctl2",
+           "Load relay 2: closed (0/1; writing switches it); method 1 open, 2 close"),
+    UI_PAR(96, 130, 62, IC_DATA, UNIT_NONE, 0, UI_LC1_MODE, "loadctl1_mode", "Load relay 1 source: remote, tariff, program, limiter"),
+    UI_PAR(96, 130, 63, IC_DATA, UNIT_NONE, 0, UI_LC2_MODE, "loadctl2_mode", "Load relay 2 source: remote, tariff, program, limiter"),
+    UI_PAR(96, 130, 64, IC_DATA, UNIT_NONE, 0, UI_LC1_TARIFFS, "loadctl1_tariffs", "Load relay 1 closed at tariffs \"1,2\""),
+    UI_PAR(96, 130, 65, IC_DATA, UNIT_NONE, 0, UI_LC2_TARIFFS, "loadctl2_tariffs", "Load relay 2 closed at tariffs \"1,2\""),
+    UI_PAR(96, 130, 66, IC_DATA, UNIT_NONE, 0, UI_LC1_PROGRAM, "loadctl1_program",
+           "Load relay 1 daily program \"06:00-08:00,22:00-23:30\" (local)"),
+    UI_PAR(96, 130, 67, IC_DATA, UNIT_NONE, 0, UI_LC2_PROGRAM, "loadctl2_program",
+           "Load relay 2 daily program \"06:00-08:00,22:00-23:30\" (local)"),
+    UI_ROW(70, UI_PULSE_COUNT, "Pulse input counter (units of the external meter)"),
+    UI_PAR(96, 130, 71, IC_DATA, UNIT_NONE, 0, UI_PULSE_DIVIDER, "pulsein_divider", "Pulse input divider (pulses per unit)"),
+    {.ln = OBIS(0, 0, 96, 130, 80, 255), .ic = IC_DATA, .unit = UNIT_NONE, .rd = PUB, .wr = METER_ACC_MANAGER,
+     .arg = UI_TAMPER, .get = ui_obj_get, .set = ui_obj_set, .key = "tamper_alarm",
+     .name = "Tamper: 1 cover open, 2 magnet, 4 cover alarm, 8 magnet alarm (write 0: clear alarms)"},
     OPTICAL_ROW(20, IEC21_CFG_LIST, PUB, "readout_list", "IEC 62056-21 readout list"),
     OPTICAL_ROW(21, IEC21_CFG_MODE, PUB, "iec_mode", "IEC 62056-21 mode (A, B, C)"),
     OPTICAL_ROW(22, IEC21_CFG_PW1, METER_ACC_MANAGER, "iec_password_p1", "IEC 62056-21 password P1 (write-only)"),
