@@ -44,6 +44,7 @@
 #define F_MIN_INC ((uint32_t)(((uint64_t)40 << 32) / METRO_N))
 #define F_MAX_INC ((uint32_t)(((uint64_t)70 << 32) / METRO_N))
 #define Q16(x) ((int64_t)(x) * 65536)
+#define METRO_CLIP_RMS8 ((uint32_t)(8388607.0 / 1.41421356 * 256 * 0.995)) /* rms, counts Q8 */
 
 /* ---- calibration -------------------------------------------------------- */
 
@@ -152,7 +153,6 @@ static void metro_block_reset(struct metro *mt)
 {
     memset(mt->acc, 0, sizeof mt->acc);
     mt->n = 0;
-    mt->imax = 0;
     mt->win_m = 0;
     mt->win_d = METRO_N - 1;
     mt->zc_count = 0;
@@ -257,7 +257,8 @@ static int64_t metro_frequency(struct metro *mt, bool ref_ok, int32_t psi)
     return f + slope / 2;
 }
 
-static void metro_block(struct metro *mt)
+/* Not static: keeps the once-a-second work out of metro_sample's frame. */
+void metro_block(struct metro *mt)
 {
     struct meas_block *b = &mt->out;
     const int64_t N = METRO_N;
@@ -283,7 +284,8 @@ static void metro_block(struct metro *mt)
     bool ref_ok;
     {
         const struct metro_acc *a = &mt->acc[ref];
-        int64_t nuu = a->suu - fix_mul_div(a->su, a->su, N);
+        int64_t du8 = fix_mul_div(a->swu, 256, mt->w0);
+        int64_t nuu = a->suu - fix_mul_shr(N * du8, du8, 16);
         int64_t ms = nuu > 0 ? nuu / N : 0;
         int64_t uref_mv = fix_mul_div(fix_isqrt64((uint64_t)ms), mt->cal.u_gain_pv[ref], 1000000000LL);
         ref_ok = uref_mv > U_FREQ_MV;
@@ -302,7 +304,7 @@ static void metro_block(struct metro *mt)
     int64_t g_q30 = (int64_t)1 << 30;
     {
         int64_t dq = f_q16 - Q16(block_inc);
-        int64_t y = fix_mul_shr(dq * METRO_N, PI_Q30, 17);
+        int64_t y = fix_mul_shr(dq * METRO_N, PI_Q30, 47); /* 2 pi dq fs / 2^48 */
         if (y > -PI_Q30 && y < PI_Q30) {
             int64_t y2 = fix_mul_shr(y, y, 30), y4 = fix_mul_shr(y2, y2, 30);
             g_q30 = g_q30 - y2 / 56 + y4 / 8064;
@@ -316,18 +318,20 @@ static void metro_block(struct metro *mt)
 
     int64_t p_uw[METER_PHASES], q_uvar[METER_PHASES];
     int32_t ang_u[METER_PHASES];
-    bool any_load = false;
+    bool any_load = false, clip = false;
     int64_t u0x = 0, u0y = 0;
     for (int p = 0; p < METER_PHASES; p++) {
         const struct metro_acc *a = &mt->acc[p];
         struct meas_phase *ph = &b->ph[p];
-        int64_t du8 = fix_mul_div(a->swu, 256, mt->w0), di8 = fix_mul_div(a->swi, 256, mt->w0);
+        /* DC: the voltage's from the window-weighted mean (no leakage of the
+         * fundamental), removed from u only in the products: a DC current
+         * times an AC voltage is real (oscillating) energy over a block */
+        int64_t du8 = fix_mul_div(a->swu, 256, mt->w0);
         int64_t sij = a->si - mt->i_prev[p] + mt->i_last[p]; /* sum of i[n-1] */
-        int64_t ndd = fix_mul_shr(N * du8, di8, 16);
-        int64_t nuu = a->suu - fix_mul_shr(2 * du8, a->su, 8) + fix_mul_shr(N * du8, du8, 16);
-        int64_t nii = a->sii - fix_mul_shr(2 * di8, a->si, 8) + fix_mul_shr(N * di8, di8, 16);
-        int64_t nui = a->sui - fix_mul_shr(du8, a->si, 8) - fix_mul_shr(di8, a->su, 8) + ndd;
-        int64_t nuj = a->suj - fix_mul_shr(du8, sij, 8) - fix_mul_shr(di8, a->su, 8) + ndd;
+        int64_t nuu = a->suu - fix_mul_shr(N * du8, du8, 16);
+        int64_t nii = a->sii - fix_mul_div(a->si, a->si, N);
+        int64_t nui = a->sui - fix_mul_shr(du8, a->si, 8);
+        int64_t nuj = a->suj - fix_mul_shr(du8, sij, 8);
         mt->i_last[p] = mt->i_prev[p];
 
         /* rms */
@@ -338,6 +342,10 @@ static void metro_block(struct metro *mt)
         iq -= Q16(mt->cal.i_rmsos[p]);
         uint32_t urms8 = fix_isqrt64((uint64_t)(uu > 0 ? uu : 0));
         uint32_t irms8 = fix_isqrt64((uint64_t)(iq > 0 ? iq : 0));
+        /* near full scale: a sine at this rms reaches the clip level (the
+         * per-sample path has no room for a peak detector) */
+        if (urms8 > METRO_CLIP_RMS8 || irms8 > METRO_CLIP_RMS8)
+            clip = true;
         int64_t u_mv = fix_mul_div(urms8, mt->cal.u_gain_pv[p], 256000000000LL);
         int64_t i_ua = fix_mul_div(irms8, mt->cal.i_gain_pa[p], 256000000LL);
         ph->u_mv = clamp32(u_mv);
@@ -421,10 +429,11 @@ static void metro_block(struct metro *mt)
     else if ((b->flags & MEAS_F_NO_VOLTAGE_L2) && !(b->flags & (MEAS_F_NO_VOLTAGE_L1 | MEAS_F_NO_VOLTAGE_L3)) &&
              b->ph[2].u_angle_mdeg < 0)
         b->flags |= MEAS_F_REVERSE_SEQ;
-    if (mt->imax >= (1 << 23) - 2)
+    if (clip)
         b->flags |= MEAS_F_CLIPPED;
 
     pulse_add(&mt->pulse, b->e[MEAS_AP] + b->e[MEAS_AN]);
+    mt->pulse_busy = pulse_busy(&mt->pulse);
 
     /* the next block locks to the first phase with voltage */
     int next_ref = ref;
@@ -457,9 +466,27 @@ static void metro_zc(struct metro *mt, int32_t z)
     mt->zc_count++;
 }
 
+/* One phase of one sample set: ten multiply-accumulates. */
+static inline void metro_phase(struct metro_acc *a, int32_t *i_prev, int64_t u, int64_t i, int64_t w, int64_t wc,
+                               int64_t ws)
+{
+    a->si += i;
+    a->swu += w * u;
+    a->suu += u * u;
+    a->sii += i * i;
+    a->sui += u * i;
+    a->suj += u * *i_prev;
+    *i_prev = (int32_t)i;
+    a->uc += wc * u;
+    a->us += ws * u;
+    a->ic += wc * i;
+    a->is += ws * i;
+}
+
 unsigned metro_sample(struct metro *mt, const int32_t s[METER_CHANNELS])
 {
     unsigned ev = 0;
+    int32_t s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3], s4 = s[4], s5 = s[5], z = s[mt->zc_ch];
     /* shared by the three phases: window and local oscillator */
     int64_t m = mt->win_m;
     int32_t w = (int32_t)((m * m) >> METRO_WIN_SHIFT);
@@ -470,40 +497,23 @@ unsigned metro_sample(struct metro *mt, const int32_t s[METER_CHANNELS])
     int32_t wc = (w * fix_sin_tab[((ph >> 22) + 256u) & 1023u]) >> 15;
     int32_t ws = -((w * fix_sin_tab[ph >> 22]) >> 15);
 
-    for (int p = 0; p < METER_PHASES; p++) {
-        struct metro_acc *a = &mt->acc[p];
-        int64_t u = s[2 * p], i = s[2 * p + 1];
-        int32_t ai = (int32_t)i ^ ((int32_t)i >> 31);
-        if (ai > mt->imax)
-            mt->imax = ai;
-        a->su += u;
-        a->si += i;
-        a->swu += w * u;
-        a->swi += w * i;
-        a->suu += u * u;
-        a->sii += i * i;
-        a->sui += u * i;
-        a->suj += u * mt->i_prev[p];
-        mt->i_prev[p] = (int32_t)i;
-        a->uc += wc * u;
-        a->us += ws * u;
-        a->ic += wc * i;
-        a->is += ws * i;
-    }
+    metro_phase(&mt->acc[0], &mt->i_prev[0], s0, s1, w, wc, ws);
+    metro_phase(&mt->acc[1], &mt->i_prev[1], s2, s3, w, wc, ws);
+    metro_phase(&mt->acc[2], &mt->i_prev[2], s4, s5, w, wc, ws);
 
-    int32_t z = s[mt->zc_ch];
-    if (z >= 0 && mt->zc_prev < 0)
+    if ((mt->zc_prev & ~z) < 0) /* last < 0 <= z: a rising crossing */
         metro_zc(mt, z);
     mt->zc_prev = z;
 
     if (++mt->n == METRO_N) {
         metro_block(mt);
-        ev |= METRO_EV_BLOCK;
+        ev = METRO_EV_BLOCK;
     }
-    if (pulse_busy(&mt->pulse) && --mt->ms_div == 0) {
+    if (mt->pulse_busy && --mt->ms_div == 0) {
         mt->ms_div = METRO_N / 1000;
         if (pulse_ms(&mt->pulse))
             ev |= METRO_EV_PULSE;
+        mt->pulse_busy = pulse_busy(&mt->pulse);
     }
     return ev;
 }
@@ -515,6 +525,7 @@ void metro_feed_block(struct metro *mt, const struct meas_block *b)
     mt->out = *b;
     mt->fed_samples = false;
     pulse_add(&mt->pulse, b->e[MEAS_AP] + b->e[MEAS_AN]);
+    mt->pulse_busy = pulse_busy(&mt->pulse);
 }
 
 unsigned metro_pulse_ms(struct metro *mt)

@@ -3,7 +3,7 @@
  * plus the LED/S0 pulse output.
  *
  * Per sample (meter_sample, ADC interrupt) it only accumulates integer sums:
- * sum u, i, w*u, w*i, u^2, i^2, u*i, u*i[n-1] and a windowed single-bin DFT
+ * sum i, w*u, u^2, i^2, u*i, u*i[n-1] and a windowed single-bin DFT
  * of u and i at a tracked frequency (NCO). Once per block (METER_SAMPLE_RATE
  * samples = 1 s) the sums become DC-free active power with phase
  * compensation, fundamental reactive power, Urms, Irms, frequency, angles and
@@ -57,8 +57,8 @@ enum metro_cal_field {
 
 /* Per-phase sums of one block (cleared at the block end). */
 struct metro_acc {
-    int64_t su, si;         /* sum u, sum i */
-    int64_t swu, swi;       /* window-weighted sums (DC estimate) */
+    int64_t si;             /* sum i */
+    int64_t swu;            /* window-weighted sum of u (its DC) */
     int64_t suu, sii;       /* sum u^2, i^2 */
     int64_t sui, suj;       /* sum u[n]*i[n], u[n]*i[n-1] */
     int64_t uc, us, ic, is; /* windowed DFT at the NCO frequency */
@@ -87,7 +87,6 @@ struct metro {
     int32_t i_last[METER_PHASES]; /* last current sample of the previous block */
     int64_t w0;                 /* sum of the window over a block */
     int64_t w0lo;               /* the same times the oscillator's amplitude */
-    int32_t imax;               /* largest |i| count of the block (clip detection) */
     uint32_t n;                 /* samples in the current block */
     int64_t win_m, win_d;       /* window recurrence: m = n*(N-n) */
     uint32_t nco_ph, nco_inc;   /* local oscillator, 2^32 per turn / per sample */
@@ -106,6 +105,7 @@ struct metro {
     struct metro_raw raw[METER_PHASES];
     struct pulse_out pulse;
     bool fed_samples;           /* the last block came from metro_sample */
+    bool pulse_busy;            /* the pulse output needs the millisecond tick */
     uint8_t ms_div;             /* samples to the next millisecond tick */
     struct meas_block out;      /* last complete block */
 };
@@ -133,6 +133,10 @@ int metro_cal_set(struct metro *mt, enum metro_cal_field f, unsigned ph, int64_t
 /* Add one sample set V1 I1 V2 I2 V3 I3 IN (ADC counts); returns a mask of
  * enum metro_event. Fixed point, no division, no call in the common path. */
 unsigned metro_sample(struct metro *mt, const int32_t s[METER_CHANNELS]);
+
+/* The once-a-second part of metro_sample (internal; not static so that
+ * metro_sample's frame stays small). */
+void metro_block(struct metro *mt);
 
 /* A block made elsewhere (simulator --feed blocks) becomes mt->out, and its
  * energy drives the pulse output. */

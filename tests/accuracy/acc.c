@@ -1,0 +1,568 @@
+/*
+ * acc.c — the accuracy test bench (ACCURACY.md): every point of the test
+ * matrix through synthesiser -> ADC model -> metrology, compared with the
+ * analytic reference energies of wave.c (closed-form integrals over exactly
+ * the sampled window, independent of the DSP's arithmetic).
+ *
+ *   acc [--group G] [--variant ideal|adc|both] [--seconds S] [--csv FILE] [--seed N]
+ *
+ * Each point asserts its class limit AND the project target; influence
+ * points also assert the error shift against their reference point.
+ * Exit status 1 if any point fails. Prints the worst error per group.
+ */
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "adc.h"
+#include "calib.h"
+#include "metrology/metro.h"
+#include "wave.h"
+
+#define IB 5.0
+#define UN 230.0
+#define NPTS 400
+
+struct point {
+    char group[12];
+    char name[48];
+    struct wave_phase_params ph[3];
+    double f, drift;
+    double i;            /* the point's current (for plots), A */
+    double pf_deg;       /* phi of the load (for plots); 999 = not a plot point */
+    double cls, tgt;     /* active limits, % (0: not checked) */
+    double rcls, rtgt;   /* reactive limits, % (0: not checked) */
+    int ref;             /* index of the reference point for the shift, -1 none */
+    double scls, stgt;   /* shift limits, % */
+    bool check_ui;       /* Urms/Irms/f against the reference */
+    int kind;            /* 0 energy, 1 starting, 2 creep */
+};
+
+static struct point pts[NPTS];
+static int npts;
+
+static void balanced(struct point *p, double u, double i, double phi)
+{
+    memset(p->ph, 0, sizeof p->ph);
+    for (int k = 0; k < 3; k++) {
+        p->ph[k].u = u;
+        p->ph[k].i = i;
+        p->ph[k].phi_deg = phi;
+        p->ph[k].angle_deg = k == 0 ? 0 : k == 1 ? -120 : 120;
+    }
+}
+
+static struct point *add(const char *group, const char *name)
+{
+    struct point *p = &pts[npts++];
+    memset(p, 0, sizeof *p);
+    snprintf(p->group, sizeof p->group, "%s", group);
+    snprintf(p->name, sizeof p->name, "%s", name);
+    p->f = 50;
+    p->ref = -1;
+    p->pf_deg = 999;
+    return p;
+}
+
+/* Power factors of the load curve: phi and its label. */
+static const double pf_phi[5] = {0, 60, -36.8699, 75.5225, -60};
+static const char *const pf_name[5] = {"PF1", "0.5i", "0.8c", "0.25i", "0.5c"};
+
+/* Class limit (IEC 62053-21 class 1 / EN 50470-3 class B) and target for
+ * active energy at current i and load angle index k. */
+static void active_limits(struct point *p, double i, int k, bool single)
+{
+    if (single) {
+        p->cls = 2.0;
+    } else if (k == 0) {
+        p->cls = i < 0.1 * IB ? 1.5 : 1.0;
+    } else if (k <= 2) {
+        p->cls = i < 0.2 * IB ? 1.5 : 1.0;
+    } else {
+        /* specially requested points of IEC 62053-21: 0.25 ind 3.5 %, 0.5 cap 2.5 % */
+        p->cls = k == 3 ? 3.5 : 2.5;
+    }
+    if (k == 0)
+        p->tgt = 0.1;
+    else if (k <= 2)
+        p->tgt = (k == 1 && i < 0.5) ? 0.3 : 0.15;
+    else
+        p->tgt = 0.3;
+    if (k != 0) {
+        /* reactive, IEC 62053-23 class 2 */
+        p->rcls = i < 0.1 * IB ? 2.5 : 2.0;
+        p->rtgt = 0.2;
+    }
+}
+
+static void build_matrix(void)
+{
+    static const double cur[9] = {0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100};
+    char nm[48];
+    /* load curve, import and export */
+    for (int dir = 0; dir < 2; dir++)
+        for (int k = 0; k < 5; k++)
+            for (int c = 0; c < 9; c++) {
+                snprintf(nm, sizeof nm, "%s %s %gA", dir ? "exp" : "imp", pf_name[k], cur[c]);
+                struct point *p = add("load", nm);
+                balanced(p, UN, cur[c], pf_phi[k] + (dir ? 180 : 0));
+                p->i = cur[c];
+                p->pf_deg = pf_phi[k] + (dir ? 180 : 0);
+                active_limits(p, cur[c], k, false);
+                p->check_ui = true;
+            }
+    /* single-phase load on each phase */
+    static const double scur[3] = {0.5, 5, 100};
+    for (int ph = 0; ph < 3; ph++)
+        for (int k = 0; k < 2; k++)
+            for (int c = 0; c < 3; c++) {
+                snprintf(nm, sizeof nm, "L%d %s %gA", ph + 1, pf_name[k], scur[c]);
+                struct point *p = add("single", nm);
+                balanced(p, UN, 0, 0);
+                p->ph[ph].i = scur[c];
+                p->ph[ph].phi_deg = pf_phi[k];
+                active_limits(p, scur[c], k, true);
+                if (k == 1 && scur[c] < 1)
+                    p->cls = 0; /* single-phase 0.5 ind. starts at 0.2 Ib */
+            }
+    /* voltage and frequency: shift against Un / 50 Hz at the same load */
+    static const double uf[4] = {0.8, 0.9, 1.1, 1.15};
+    static const double ff[7] = {47.5, 49, 51, 52.5, 57, 60, 63};
+    static const double vfcur[2] = {5, 50};
+    for (int c = 0; c < 2; c++)
+        for (int k = 0; k < 2; k++) {
+            snprintf(nm, sizeof nm, "ref %s %gA", pf_name[k], vfcur[c]);
+            struct point *r = add("vf", nm);
+            int ri = npts - 1;
+            balanced(r, UN, vfcur[c], pf_phi[k]);
+            active_limits(r, vfcur[c], k, false);
+            r->check_ui = true;
+            for (int v = 0; v < 4; v++) {
+                snprintf(nm, sizeof nm, "%.2fUn %s %gA", uf[v], pf_name[k], vfcur[c]);
+                struct point *p = add("vf", nm);
+                balanced(p, UN * uf[v], vfcur[c], pf_phi[k]);
+                active_limits(p, vfcur[c], k, false);
+                p->ref = ri;
+                p->scls = 0.7;
+                p->stgt = 0.3;
+                p->check_ui = true;
+            }
+            for (int q = 0; q < 7; q++) {
+                snprintf(nm, sizeof nm, "%gHz %s %gA", ff[q], pf_name[k], vfcur[c]);
+                struct point *p = add("vf", nm);
+                balanced(p, UN, vfcur[c], pf_phi[k]);
+                p->f = ff[q];
+                active_limits(p, vfcur[c], k, false);
+                p->ref = ri;
+                p->scls = 0.5;
+                p->stgt = 0.3;
+                p->check_ui = true;
+            }
+        }
+    {
+        struct point *p = add("vf", "drift 49.5->50.5Hz PF1 10A");
+        balanced(p, UN, 10, 0);
+        p->f = 49.5;
+        p->drift = 0.1; /* Hz/s */
+        active_limits(p, 10, 0, false);
+    }
+    /* harmonics at 50 A: shift against the sine */
+    struct point *r = add("harm", "ref PF1 50A");
+    int ri = npts - 1;
+    balanced(r, UN, 50, 0);
+    active_limits(r, 50, 0, false);
+    struct point *p = add("harm", "5th 10%U 40%I");
+    balanced(p, UN, 50, 0);
+    for (int k = 0; k < 3; k++) {
+        p->ph[k].n_uh = p->ph[k].n_ih = 1;
+        p->ph[k].uh[0] = (struct wave_harm){5, 10, 0};
+        p->ph[k].ih[0] = (struct wave_harm){5, 40, 0};
+    }
+    p->ref = ri, p->scls = 0.8, p->stgt = 0.3, p->cls = 1.0, p->tgt = 1.0; /* influence: shift target */
+    p = add("harm", "household THD-I 40%");
+    balanced(p, UN, 50, 0);
+    static const struct wave_harm hh[5] = {{3, 30, 180}, {5, 20, 0}, {7, 12, 180}, {9, 8, 0}, {11, 5, 180}};
+    for (int k = 0; k < 3; k++) {
+        p->ph[k].n_ih = 5;
+        memcpy(p->ph[k].ih, hh, sizeof hh);
+        p->ph[k].n_uh = 1;
+        p->ph[k].uh[0] = (struct wave_harm){5, 3, 0};
+    }
+    p->ref = ri, p->scls = 0.8, p->stgt = 0.3, p->cls = 1.0, p->tgt = 1.0; /* influence: shift target */
+    p = add("harm", "half-wave rectified");
+    balanced(p, UN, 50, 0);
+    for (int k = 0; k < 3; k++)
+        p->ph[k].shape = WAVE_HALF_WAVE;
+    p->ref = ri, p->scls = 3.0, p->stgt = 0.3, p->cls = 1.0, p->tgt = 1.0;
+    p = add("harm", "phase-fired 90deg");
+    balanced(p, UN, 50, 0);
+    for (int k = 0; k < 3; k++) {
+        p->ph[k].shape = WAVE_PHASE_FIRED;
+        p->ph[k].firing_angle_deg = 90;
+    }
+    p->ref = ri, p->scls = 3.0, p->stgt = 0.3, p->cls = 1.0, p->tgt = 1.0;
+    p = add("harm", "burst 2 on 2 off");
+    balanced(p, UN, 50, 0);
+    for (int k = 0; k < 3; k++) {
+        p->ph[k].shape = WAVE_BURST;
+        p->ph[k].on_cycles = 2;
+        p->ph[k].off_cycles = 2;
+    }
+    p->ref = ri, p->scls = 3.0, p->stgt = 0.3, p->cls = 1.0, p->tgt = 1.0;
+    /* sequence, missing phases, unbalance at 10 A */
+    r = add("seq", "ref PF1 10A");
+    ri = npts - 1;
+    balanced(r, UN, 10, 0);
+    active_limits(r, 10, 0, false);
+    r->check_ui = true;
+    p = add("seq", "reversed sequence");
+    balanced(p, UN, 10, 0);
+    p->ph[1].angle_deg = 120;
+    p->ph[2].angle_deg = -120;
+    p->ref = ri, p->scls = 1.5, p->stgt = 0.3, p->cls = 1.0, p->tgt = 0.1;
+    p = add("seq", "L3 missing");
+    balanced(p, UN, 10, 0);
+    p->ph[2].u = 0;
+    p->ph[2].i = 0;
+    p->ref = ri, p->scls = 2.0, p->stgt = 0.3, p->cls = 1.0, p->tgt = 0.1;
+    p = add("seq", "L2 L3 missing");
+    balanced(p, UN, 10, 0);
+    p->ph[1].u = p->ph[2].u = 0;
+    p->ph[1].i = p->ph[2].i = 0;
+    p->ref = ri, p->scls = 2.0, p->stgt = 0.3, p->cls = 1.0, p->tgt = 0.1;
+    p = add("seq", "L1 +10%U");
+    balanced(p, UN, 10, 0);
+    p->ph[0].u = UN * 1.1;
+    p->ref = ri, p->scls = 0.7, p->stgt = 0.3, p->cls = 1.0, p->tgt = 0.1;
+    p = add("seq", "L1 -10%U");
+    balanced(p, UN, 10, 0);
+    p->ph[0].u = UN * 0.9;
+    p->ref = ri, p->scls = 0.7, p->stgt = 0.3, p->cls = 1.0, p->tgt = 0.1;
+    /* starting and creep */
+    p = add("start", "starting 20mA PF1");
+    balanced(p, UN, 0.004 * IB, 0);
+    p->kind = 1;
+    p = add("start", "creep 1.15Un 10x dt");
+    balanced(p, UN * 1.15, 0, 0);
+    p->kind = 2;
+}
+
+/* ---- running a point ---------------------------------------------------- */
+
+struct result {
+    double err, rerr;        /* % */
+    double uerr, ierr, ferr; /* %, %, Hz (worst phase) */
+    double value;            /* starting: first pulse time / theoretical; creep: pulses */
+    bool ok;
+    char why[160];
+};
+
+struct bench {
+    struct adc_model adc;
+    struct metro_cal cal;
+    bool ideal;
+    struct wave_gen *g;
+    struct metro *mt;
+    struct wave_set *ws;
+};
+
+static void feed_block(struct bench *b, int64_t e[MEAS_QTY])
+{
+    double x[METER_CHANNELS];
+    int32_t s[METER_CHANNELS];
+    for (int n = 0; n < METRO_N; n++) {
+        wave_gen_next(b->g, x);
+        adc_quantise(&b->adc, x, s);
+        metro_sample(b->mt, s);
+    }
+    if (e != NULL)
+        for (int q = 0; q < MEAS_QTY; q++)
+            e[q] += b->mt->out.e[q];
+    if (getenv("ACC_DEBUG") != NULL)
+        printf("    block f=%u inc=%u lk=%d zc=%u P=%d Q=%d flags=%x U1=%d\n", b->mt->out.f_mhz, b->mt->nco_inc, b->mt->f_locked, b->mt->zc_count, b->mt->out.p_mw, b->mt->out.q_mvar,
+               b->mt->out.flags, b->mt->out.ph[0].u_mv);
+}
+
+/* Exact energy of the sampled window [n0, n1) of the generator's run,
+ * delayed by the ADC's common group delay; J. Drift: Gauss-Legendre over
+ * the exact phase law. */
+static double ref_energy(struct bench *b, const struct point *pt, uint64_t n0, uint64_t n1)
+{
+    double fs = METER_SAMPLE_RATE, d = adc_group_delay(&b->adc);
+    double ta = (n0 - 0.5) / fs - d, tb = (n1 - 0.5) / fs - d;
+    double e = 0;
+    if (pt->drift == 0) {
+        double w = 2 * M_PI * pt->f;
+        for (int k = 0; k < 3; k++)
+            e += wave_energy(&b->ws->ph[k], b->g->theta0 + w * ta, b->g->theta0 + w * tb, w);
+        return e;
+    }
+    static const double gx[5] = {-0.9061798459386640, -0.5384693101056831, 0, 0.5384693101056831,
+                                 0.9061798459386640};
+    static const double gw[5] = {0.2369268850561891, 0.4786286704993665, 0.5688888888888889, 0.4786286704993665,
+                                 0.2369268850561891};
+    int steps = (int)((tb - ta) * 4000);
+    double h = (tb - ta) / steps;
+    for (int s = 0; s < steps; s++)
+        for (int q = 0; q < 5; q++) {
+            double t = ta + h * (s + 0.5 + 0.5 * gx[q]);
+            double th = b->g->theta0 + 2 * M_PI * (pt->f * t + 0.5 * pt->drift * t * t);
+            double v[7];
+            wave_eval(b->ws, th, v);
+            e += 0.5 * h * gw[q] * (v[0] * v[1] + v[2] * v[3] + v[4] * v[5]);
+        }
+    return e;
+}
+
+static void run_point(struct bench *b, const struct point *pt, double seconds, struct result *r)
+{
+    char err[120];
+    memset(r, 0, sizeof *r);
+    r->ok = true;
+    if (wave_build(b->ws, pt->ph, err, sizeof err) != 0) {
+        r->ok = false;
+        snprintf(r->why, sizeof r->why, "wave_build: %s", err);
+        return;
+    }
+    metro_init(b->mt);
+    if (metro_cal_load(b->mt, &b->cal) != 0) {
+        r->ok = false;
+        snprintf(r->why, sizeof r->why, "calibration refused");
+        return;
+    }
+    wave_gen_init(b->g, METER_SAMPLE_RATE, &b->adc);
+    wave_gen_load(b->g, b->ws, pt->f, pt->drift);
+
+    if (pt->kind == 1) {
+        /* starting: the first pulse within 1.5 x the theoretical time */
+        double p_w = 0;
+        for (int k = 0; k < 3; k++) {
+            struct wave_ref wr;
+            wave_reference(&b->ws->ph[k], &wr);
+            p_w += wr.p;
+        }
+        double t_theory = 3600.0 * 1000.0 / METER_IMP_PER_KWH / p_w;
+        int limit = (int)(1.5 * t_theory);
+        int s;
+        for (s = 0; s < limit && b->mt->pulse.total == 0; s++)
+            for (int n = 0; n < METRO_N; n++) {
+                double x[METER_CHANNELS];
+                int32_t c[METER_CHANNELS];
+                wave_gen_next(b->g, x);
+                adc_quantise(&b->adc, x, c);
+                metro_sample(b->mt, c);
+                if (b->mt->pulse.total != 0) {
+                    r->value = ((double)s + (double)n / METRO_N) / t_theory;
+                    break;
+                }
+            }
+        if (b->mt->pulse.total == 0) {
+            r->ok = false;
+            snprintf(r->why, sizeof r->why, "no pulse within 1.5 x %.0f s", t_theory);
+        }
+        return;
+    }
+    if (pt->kind == 2) {
+        /* creep: at most 0 pulses in 10 x dt (target), 1 in dt (class) */
+        double dt_min = 600e6 / (METER_IMP_PER_KWH * 3 * UN * 100.0);
+        int secs = (int)ceil(10 * dt_min * 60);
+        int64_t e[MEAS_QTY] = {0};
+        for (int s = 0; s < secs; s++)
+            feed_block(b, e);
+        r->value = b->mt->pulse.total + b->mt->pulse.pending;
+        if (r->value != 0 || e[MEAS_AP] + e[MEAS_AN] != 0) {
+            r->ok = false;
+            snprintf(r->why, sizeof r->why, "creep: %.0f pulses, %lld uWh in %d s", r->value,
+                     (long long)(e[MEAS_AP] + e[MEAS_AN]), secs);
+        }
+        return;
+    }
+
+    /* settle: two blocks (frequency lock, DC estimate) */
+    feed_block(b, NULL);
+    feed_block(b, NULL);
+    uint64_t n0 = b->g->n;
+    int64_t e[MEAS_QTY] = {0};
+    int nb = (int)ceil(seconds);
+    if (pt->drift != 0 && nb < 10)
+        nb = 10;
+    for (int k = 0; k < nb; k++)
+        feed_block(b, e);
+    uint64_t n1 = b->g->n;
+    double t = (double)(n1 - n0) / METER_SAMPLE_RATE;
+
+    double eref = ref_energy(b, pt, n0, n1);
+    double qref = 0;
+    const struct meas_block *mb = &b->mt->out;
+    for (int k = 0; k < 3; k++) {
+        struct wave_ref wr;
+        wave_reference(&b->ws->ph[k], &wr);
+        qref += wr.q1 * t;
+        if (pt->check_ui && wr.urms > 1) {
+            double ue = (mb->ph[k].u_mv / 1000.0 - wr.urms) / wr.urms * 100;
+            if (fabs(ue) > fabs(r->uerr))
+                r->uerr = ue;
+            if (wr.irms >= 0.25) {
+                double ie = (mb->ph[k].i_ua / 1e6 - wr.irms) / wr.irms * 100;
+                if (fabs(ie) > fabs(r->ierr))
+                    r->ierr = ie;
+            }
+        }
+    }
+    double f_true = pt->f + pt->drift * ((double)b->g->n / METER_SAMPLE_RATE - 0.5);
+    r->ferr = mb->f_mhz / 1000.0 - f_true;
+    double em = (double)(e[MEAS_AP] - e[MEAS_AN]) * 3.6e-3; /* uWh -> J */
+    double qm = (double)(e[MEAS_RP] - e[MEAS_RN]) * 3.6e-3;
+    r->err = (em - eref) / fabs(eref) * 100;
+    r->rerr = fabs(qref) > 1e-9 ? (qm - qref) / fabs(qref) * 100 : 0;
+}
+
+/* ---- main --------------------------------------------------------------- */
+
+struct grp {
+    char name[12];
+    double worst, rworst, sworst, uworst, iworst, fworst;
+    int n, fail;
+};
+
+int main(int argc, char **argv)
+{
+    const char *group = NULL, *variant = "both", *csv = NULL;
+    double seconds = 1;
+    uint64_t seed = 1;
+    for (int k = 1; k < argc; k++) {
+        if (!strcmp(argv[k], "--group") && k + 1 < argc)
+            group = argv[++k];
+        else if (!strcmp(argv[k], "--variant") && k + 1 < argc)
+            variant = argv[++k];
+        else if (!strcmp(argv[k], "--seconds") && k + 1 < argc)
+            seconds = atof(argv[++k]);
+        else if (!strcmp(argv[k], "--csv") && k + 1 < argc)
+            csv = argv[++k];
+        else if (!strcmp(argv[k], "--seed") && k + 1 < argc)
+            seed = strtoull(argv[++k], NULL, 0);
+        else {
+            fprintf(stderr, "usage: acc [--group G] [--variant ideal|adc|both] [--seconds S] [--csv F] [--seed N]\n");
+            return 2;
+        }
+    }
+    build_matrix();
+    FILE *out = NULL;
+    if (csv != NULL) {
+        out = fopen(csv, "a");
+        if (out == NULL) {
+            perror(csv);
+            return 2;
+        }
+    }
+    struct bench b;
+    b.g = malloc(sizeof *b.g);
+    b.mt = malloc(sizeof *b.mt);
+    b.ws = malloc(sizeof *b.ws);
+    static struct result res[NPTS];
+    int fails = 0;
+    for (int v = 0; v < 2; v++) {
+        b.ideal = v == 0;
+        if (strcmp(variant, "both") && strcmp(variant, b.ideal ? "ideal" : "adc"))
+            continue;
+        if (b.ideal) {
+            adc_init_ideal(&b.adc);
+            metro_cal_default(&b.cal);
+        } else {
+            adc_init_default(&b.adc, seed);
+            if (calib_measure(&b.adc, seed, &b.cal) != 0) {
+                fprintf(stderr, "calibration failed\n");
+                return 1;
+            }
+        }
+        struct grp grps[8];
+        int ng = 0;
+        printf("\n== variant %s ==\n%-7s %-28s %9s %9s %9s %8s %8s %9s  %s\n", b.ideal ? "ideal" : "adc", "group",
+               "point", "err%", "Qerr%", "shift%", "U%", "I%", "f Hz", "verdict");
+        for (int i = 0; i < npts; i++) {
+            const struct point *pt = &pts[i];
+            if (group != NULL && strcmp(group, pt->group))
+                continue;
+            /* reference points come before the points shifted against them */
+            struct result *r = &res[i];
+            run_point(&b, pt, seconds, r);
+            double shift = pt->ref >= 0 ? r->err - res[pt->ref].err : 0;
+            char *w = r->why + strlen(r->why);
+            size_t left = sizeof r->why - strlen(r->why);
+#define FAILIF(c, ...)                                          \
+    do {                                                        \
+        if (c) {                                                \
+            r->ok = false;                                      \
+            int n_ = snprintf(w, left, __VA_ARGS__);            \
+            if (n_ > 0 && (size_t)n_ < left) {                  \
+                w += n_;                                        \
+                left -= (size_t)n_;                             \
+            }                                                   \
+        }                                                       \
+    } while (0)
+            if (pt->kind == 0) {
+                double tgt = b.ideal ? 0.01 : pt->tgt, rtgt = b.ideal ? 0.01 : pt->rtgt;
+                FAILIF(pt->cls > 0 && fabs(r->err) > pt->cls, "class %.1f%% ", pt->cls);
+                FAILIF(pt->cls > 0 && fabs(r->err) > tgt, "target %.2f%% ", tgt);
+                FAILIF(pt->rcls > 0 && fabs(r->rerr) > pt->rcls, "Q class %.1f%% ", pt->rcls);
+                FAILIF(pt->rcls > 0 && fabs(r->rerr) > rtgt, "Q target %.2f%% ", rtgt);
+                FAILIF(pt->ref >= 0 && fabs(shift) > pt->scls, "shift class %.1f%% ", pt->scls);
+                FAILIF(pt->ref >= 0 && fabs(shift) > (b.ideal ? 0.01 : pt->stgt), "shift target ");
+                if (pt->check_ui) {
+                    FAILIF(fabs(r->uerr) > 0.05, "Urms ");
+                    FAILIF(fabs(r->ierr) > 0.1, "Irms ");
+                    FAILIF(fabs(r->ferr) > 0.005, "f ");
+                }
+            }
+            if (!r->ok)
+                fails++;
+            printf("%-7s %-28s %9.4f %9.4f %9.4f %8.4f %8.4f %9.5f  %s%s\n", pt->group, pt->name, r->err, r->rerr, shift,
+                   r->uerr, r->ierr, r->ferr, r->ok ? "ok" : "FAIL ", r->why);
+            if (pt->kind == 1)
+                printf("        first pulse after %.3f x the theoretical time\n", r->value);
+            if (out != NULL)
+                fprintf(out, "%s,%s,%s,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.3f,%.3f,%.3f,%.4f,%.3f,%.3f,%s\n",
+                        b.ideal ? "ideal" : "adc", pt->group, pt->name, pt->i, pt->pf_deg, r->err, r->rerr, shift,
+                        r->uerr, r->ierr, pt->cls, pt->tgt, pt->rcls, r->ferr, pt->scls, r->value,
+                        r->ok ? "ok" : "FAIL");
+            int gi;
+            for (gi = 0; gi < ng && strcmp(grps[gi].name, pt->group); gi++)
+                ;
+            if (gi == ng) {
+                memset(&grps[ng], 0, sizeof grps[ng]);
+                memcpy(grps[ng].name, pt->group, sizeof grps[ng].name);
+                ng++;
+            }
+            struct grp *g = &grps[gi];
+            g->n++;
+            g->fail += !r->ok;
+            if (pt->cls > 0 && fabs(r->err) > fabs(g->worst))
+                g->worst = r->err;
+            if (pt->rcls > 0 && fabs(r->rerr) > fabs(g->rworst))
+                g->rworst = r->rerr;
+            if (fabs(shift) > fabs(g->sworst))
+                g->sworst = shift;
+            if (fabs(r->uerr) > fabs(g->uworst))
+                g->uworst = r->uerr;
+            if (fabs(r->ierr) > fabs(g->iworst))
+                g->iworst = r->ierr;
+            if (fabs(r->ferr) > fabs(g->fworst))
+                g->fworst = r->ferr;
+        }
+        printf("\nworst per group (%s): group  points  P err%%  Q err%%  shift%%  U%%  I%%  f Hz  failed\n",
+               b.ideal ? "ideal" : "adc");
+        for (int gi = 0; gi < ng; gi++)
+            printf("  %-7s %4d %9.4f %9.4f %9.4f %8.4f %8.4f %9.5f %4d\n", grps[gi].name, grps[gi].n, grps[gi].worst,
+                   grps[gi].rworst, grps[gi].sworst, grps[gi].uworst, grps[gi].iworst, grps[gi].fworst,
+                   grps[gi].fail);
+    }
+    if (out != NULL)
+        fclose(out);
+    free(b.g);
+    free(b.mt);
+    free(b.ws);
+    printf("\n%d point(s) failed\n", fails);
+    return fails ? 1 : 0;
+}
