@@ -202,7 +202,7 @@ void loadctl_second(struct meter *m)
 void loadctl_poll(struct meter *m, uint32_t inputs)
 {
     struct loadctl *l = &m->ui.loadctl;
-    if (!m->ui.cfg.loadctl.tariff_inputs) {
+    if (!m->cfg.tariff_ext) {
         l->in_tariff = -1;
         return;
     }
@@ -213,8 +213,6 @@ void loadctl_poll(struct meter *m, uint32_t inputs)
     if (l->in_tariff >= 0)
         evlog_add(m, EV_TARIFF_INPUT, METER_SRC_INTERNAL, t + 1, l->in_tariff + 1);
     l->in_tariff = t;
-    if (t < METER_TARIFFS)
-        m->energy.tariff = (uint8_t)t;
     display_touch(m);
 }
 
@@ -236,9 +234,4 @@ int loadctl_remote(struct meter *m, unsigned relay, bool closed, enum meter_src 
 bool loadctl_closed(const struct meter *m, unsigned relay)
 {
     return relay < LOADCTL_RELAYS && ((m->ui.nv.loadctl.closed >> relay) & 1u);
-}
-
-int loadctl_input_tariff(const struct meter *m)
-{
-    return m->ui.cfg.loadctl.tariff_inputs ? m->ui.loadctl.in_tariff : -1;
 }

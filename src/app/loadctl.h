@@ -9,9 +9,9 @@
  * works in every mode; in an automatic mode it lasts until that source next
  * changes its mind. Every switching is logged with its source.
  *
- * External tariff inputs: when loadctl_tariff_inputs is 1, the two inputs
- * select the active tariff (T1 + bit0 + 2*bit1) instead of the calendar;
- * the tariff module asks loadctl_input_tariff(). Changes are logged.
+ * External tariff inputs: when the billing core's `tariff_input` is 1 the
+ * two inputs select the active tariff (tariff_select(), src/app/tariff.h);
+ * this module logs every change of what they select.
  *
  * Drives only hal->relay_set(METER_RELAY_AUX1/2); reads inputs, local time,
  * the active tariff and the limiter; relay positions persist.
@@ -62,8 +62,6 @@ struct loadctl_relay_cfg {
 
 struct loadctl_cfg {
     struct loadctl_relay_cfg r[LOADCTL_RELAYS];
-    uint8_t tariff_inputs; /* 1: external inputs select the tariff */
-    uint8_t pad[3];
 };
 
 /* Persisted in the legal snapshot. */
@@ -75,7 +73,7 @@ struct loadctl_nv {
 struct loadctl {
     uint8_t want;      /* bit r: what the automatic source wanted last second */
     uint8_t known;     /* bit r: want is valid (after the first evaluation) */
-    int8_t in_tariff;  /* tariff selected by the inputs, -1 none yet */
+    int8_t in_tariff;  /* tariff 0.. the inputs selected, -1 none seen yet */
 };
 
 void loadctl_cfg_default(struct loadctl_cfg *c);
@@ -95,13 +93,11 @@ bool loadctl_program_on(const struct loadctl_relay_cfg *r, unsigned minute_of_da
 
 void loadctl_init(struct meter *m);
 void loadctl_second(struct meter *m);
-/* Every main-loop pass: the tariff inputs. */
+/* Every main-loop pass: log changes of the tariff inputs (when they select
+ * the tariff). */
 void loadctl_poll(struct meter *m, uint32_t inputs);
 /* Head-end command for relay 0/1. */
 int loadctl_remote(struct meter *m, unsigned relay, bool closed, enum meter_src src);
 bool loadctl_closed(const struct meter *m, unsigned relay);
-/* Tariff (0-based) selected by the external inputs, or -1 when the inputs
- * are not configured to select it. */
-int loadctl_input_tariff(const struct meter *m);
 
 #endif

@@ -39,7 +39,7 @@ enum display_list_id { DISPLAY_AUTO = 0, DISPLAY_MANUAL = 1, DISPLAY_BATTERY = 2
 #define DISPLAY_SCROLL_MS 10000u          /* automatic list: 10 s per reading */
 #define DISPLAY_MANUAL_TIMEOUT_MS 120000u /* manual -> automatic after the last press */
 #define DISPLAY_BATTERY_TIMEOUT_MS 30000u /* battery display goes blank (saves the battery) */
-#define DISPLAY_LONG_PRESS_MS 5000u       /* display button held: end of billing (cover open) */
+#define DISPLAY_LONG_PRESS_MS 3000u       /* display button held: end of billing (cover open) */
 #define DISPLAY_LINK_MS 60000u            /* module/radio symbol lit after the last traffic */
 
 /* A list item: object-table row and billing period F (0 = current value,

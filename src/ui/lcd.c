@@ -26,15 +26,13 @@ size_t lcd_fit_number(char *s, size_t digits)
     size_t len = strlen(s);
     char *dot = strchr(s, '.');
     /* Dropping decimals truncates, as registers never round up. */
-    while (lcd_positions(s) > digits && dot != NULL) {
-        len--;
-        if (&s[len] == dot) {
-            s[len] = '\0';
+    while (dot != NULL && lcd_positions(s) > digits) {
+        s[--len] = '\0';
+        if (&s[len] == dot)
             dot = NULL;
-            break;
-        }
-        s[len] = '\0';
     }
+    if (len > 0 && s[len - 1] == '.')
+        s[--len] = '\0';
     if (lcd_positions(s) > digits) {
         memset(s, '-', digits);
         s[digits] = '\0';

@@ -105,17 +105,9 @@ int ui_commit_cfg(struct meter *m)
     return METER_OK;
 }
 
-/* The meter's time zone. */
-static const struct clock_zone *ui_zone(const struct meter *m)
-{
-    static const struct clock_zone utc = {0, CLOCK_DST_NONE, 0, {{0, 0}}};
-    (void)m;
-    return &utc;
-}
-
 int64_t ui_to_local(const struct meter *m, int64_t utc)
 {
-    return clock_to_local(ui_zone(m), utc);
+    return clock_to_local(&m->cfg.zone, utc);
 }
 
 void ui_local_now(const struct meter *m, struct ui_local *out)
