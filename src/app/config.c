@@ -14,6 +14,7 @@ struct config_image {
     uint32_t serial;
     struct meter_config cfg;
     struct metro_cal metro_cal;   /* legally relevant (S-2.6) */
+    struct ui_cfg ui;             /* display lists, disconnector, limiter, prepay, neutral, load control */
 };
 
 uint16_t config_image_size(void)
@@ -69,6 +70,7 @@ int config_load(struct meter *m)
     if (r >= 0 && img.version == CONFIG_VERSION && img.size == sizeof img && config_valid(&img.cfg)) {
         m->cfg = img.cfg;
         m->serial = img.serial;
+        m->ui.cfg = img.ui; /* checked again by ui_init() */
         if (metro_cal_load(&m->metro, &img.metro_cal) != 0) /* derived constants too */
             metro_cal_default(&m->metro.cal);
         return 0;
@@ -86,5 +88,6 @@ int config_save(struct meter *m)
     img.serial = m->serial;
     img.cfg = m->cfg;
     img.metro_cal = m->metro.cal;
+    img.ui = m->ui.cfg;
     return store_config_write(&m->store, &img);
 }

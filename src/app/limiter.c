@@ -73,7 +73,7 @@ static void trip(struct meter *m, unsigned step, uint64_t value)
     const struct limiter_cfg *c = &m->ui.cfg.limiter;
     struct limiter_nv *nv = &m->ui.nv.limiter;
     nv->count++;
-    nv->reconnect_at = m->now + c->delay_s;
+    nv->reconnect_at = (uint32_t)(m->now + c->delay_s);
     memset(m->ui.limiter.over_s, 0, sizeof m->ui.limiter.over_s);
     ui_commit_nv(m);
     evlog_add(m, EV_POWER_LIMIT, METER_SRC_INTERNAL, (int32_t)(step + 1), (int32_t)(value / 1000u));
@@ -94,10 +94,10 @@ void limiter_second(struct meter *m)
     if (relay_held_by(m, RELAY_CAUSE_LIMITER)) {
         /* Tripped: wait out the delay (it runs on through outages). */
         if (nv->reconnect_at == 0) {
-            nv->reconnect_at = m->now + c->delay_s;
+            nv->reconnect_at = (uint32_t)(m->now + c->delay_s);
             ui_commit_nv(m);
         }
-        if (m->now >= nv->reconnect_at) {
+        if (m->now >= (int64_t)nv->reconnect_at) {
             nv->reconnect_at = 0;
             relay_release_hold(m, RELAY_CAUSE_LIMITER, (enum relay_return)c->reconnect, METER_SRC_INTERNAL);
             display_touch(m);

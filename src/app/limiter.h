@@ -49,7 +49,7 @@ struct limiter_cfg {
 /* Persisted in the legal snapshot. */
 struct limiter_nv {
     uint32_t count;        /* power-limit exceedances since manufacture */
-    int64_t reconnect_at;  /* UTC of the pending reconnection, 0 none */
+    uint32_t reconnect_at; /* UTC of the pending reconnection, 0 none */
 };
 
 struct limiter {

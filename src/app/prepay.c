@@ -149,12 +149,12 @@ void prepay_init(struct meter *m)
 static void prepay_eval(struct meter *m, enum meter_src src)
 {
     const struct prepay_cfg *c = &m->ui.cfg.prepay;
-    struct prepay_nv *nv = &m->ui.nv.prepay;
+    uint8_t *warned = &m->ui.nv.prepay_warned;
     if (!c->enable) {
         if (relay_held_by(m, RELAY_CAUSE_PREPAY))
             relay_release_hold(m, RELAY_CAUSE_PREPAY, RELAY_RETURN_AUTO, src);
-        if (nv->warned) {
-            nv->warned = 0;
+        if (*warned) {
+            *warned = 0;
             ui_commit_nv(m);
         }
         return;
@@ -162,8 +162,8 @@ static void prepay_eval(struct meter *m, enum meter_src src)
     int64_t credit = prepay_credit_uwh(m);
     int32_t credit_wh = (int32_t)(credit / UWH_PER_WH);
     if (credit <= 0) {
-        if (!(nv->warned & WARNED_EMPTY)) {
-            nv->warned |= WARNED_EMPTY | WARNED_LOW;
+        if (!(*warned & WARNED_EMPTY)) {
+            *warned |= WARNED_EMPTY | WARNED_LOW;
             ui_commit_nv(m);
             evlog_add(m, EV_CREDIT_EMPTY, src, credit_wh, 0);
             display_touch(m);
@@ -178,13 +178,13 @@ static void prepay_eval(struct meter *m, enum meter_src src)
     if (relay_held_by(m, RELAY_CAUSE_PREPAY))
         relay_release_hold(m, RELAY_CAUSE_PREPAY, (enum relay_return)c->reconnect, src);
     uint8_t w = credit < (int64_t)c->low_wh * UWH_PER_WH ? WARNED_LOW : 0;
-    if (w && !(nv->warned & WARNED_LOW)) {
-        nv->warned = WARNED_LOW;
+    if (w && !(*warned & WARNED_LOW)) {
+        *warned = WARNED_LOW;
         ui_commit_nv(m);
         evlog_add(m, EV_CREDIT_LOW, src, credit_wh, 0);
         display_touch(m);
-    } else if (nv->warned != w) {
-        nv->warned = w;
+    } else if (*warned != w) {
+        *warned = w;
         ui_commit_nv(m);
         display_touch(m);
     }

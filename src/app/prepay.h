@@ -42,8 +42,6 @@ struct prepay_cfg {
 struct prepay_nv {
     int64_t base_uwh;    /* credit at the last top-up (uWh, may be < 0) */
     uint64_t ap_ref;     /* A+ total (uWh) at the last top-up */
-    uint8_t warned;      /* bit 0 low-credit event logged, bit 1 empty event logged */
-    uint8_t pad[7];
 };
 
 struct prepay {

@@ -32,7 +32,6 @@ int pulsein_set_divider(struct meter *m, uint32_t divider)
         return METER_ERANGE;
     m->ui.cfg.pulsein.divider = (uint16_t)divider;
     m->ui.nv.pulsein.rem = 0;
-    ui_commit_cfg(m);
     ui_commit_nv(m);
     return METER_OK;
 }

@@ -70,7 +70,6 @@ struct relay_nv {
     uint8_t closed;    /* position last driven (or about to be) */
     uint8_t cause;     /* cause of the pending/last operation */
     uint8_t unlogged;  /* 1: the operation's event is not logged yet */
-    uint8_t pad[3];
 };
 
 struct relay {

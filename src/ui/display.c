@@ -248,7 +248,6 @@ int display_list_set(struct meter *m, enum display_list_id which, const char *te
     struct display_cfg *c = &m->ui.cfg.display;
     memcpy(&c->item[list_off[which]], idx, n * sizeof idx[0]);
     c->n[which] = (uint8_t)n;
-    ui_commit_cfg(m);
     /* The list on show changed: start it again. */
     if ((which == DISPLAY_AUTO && d->mode == LCD_MODE_AUTO) ||
         (which == DISPLAY_MANUAL && d->mode == LCD_MODE_MANUAL) ||

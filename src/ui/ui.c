@@ -96,14 +96,9 @@ void ui_button(struct meter *m, enum meter_button b, uint32_t hold_ms)
 int ui_commit_nv(struct meter *m)
 {
     m->ui.nv_commits++;
-    return METER_OK;
+    return legal_save(m);
 }
 
-int ui_commit_cfg(struct meter *m)
-{
-    m->ui.cfg_commits++;
-    return METER_OK;
-}
 
 int64_t ui_to_local(const struct meter *m, int64_t utc)
 {

@@ -40,11 +40,13 @@ struct ui_cfg {
     struct pulsein_cfg pulsein;
 };
 
+/* Ordered by alignment: 48 bytes. */
 struct ui_nv {
-    struct limiter_nv limiter;
     struct prepay_nv prepay;
-    struct relay_nv relay;
+    struct limiter_nv limiter;
     struct pulsein_nv pulsein;
+    struct relay_nv relay;
+    uint8_t prepay_warned;   /* bit 0 low-credit event logged, bit 1 empty event logged */
     struct loadctl_nv loadctl;
     struct tamper_nv tamper;
     struct neutral_nv neutral;
@@ -61,7 +63,6 @@ struct ui {
     struct loadctl loadctl;
     struct pulsein pulsein;
     uint32_t nv_commits;   /* legal-snapshot writes asked for (diagnostics) */
-    uint32_t cfg_commits;  /* configuration writes asked for */
 };
 
 /* Factory configuration of everything in struct ui_cfg, and the state of
@@ -77,10 +78,10 @@ void ui_poll(struct meter *m);
 /* A button press from the port. */
 void ui_button(struct meter *m, enum meter_button b, uint32_t hold_ms);
 
-/* Persist ui.nv (legal snapshot) / ui.cfg (configuration) now. The relay
- * calls ui_commit_nv() before it drives the relay. */
+/* Persist ui.nv (with the legal snapshot) now. The relay calls it before
+ * it drives the relay. ui.cfg is saved by obj_write() after every accepted
+ * parameter change (config_save()). */
 int ui_commit_nv(struct meter *m);
-int ui_commit_cfg(struct meter *m);
 
 /* Local time of the meter (clock zone), for windows and time programs. */
 struct ui_local {
