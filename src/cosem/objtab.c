@@ -369,6 +369,7 @@ static const struct obj_def table[] = {
     OPTICAL_ROW(23, IEC21_CFG_PW2, METER_ACC_MANAGER, "iec_password_p2", "IEC 62056-21 password P2 (write-only)"),
     OPTICAL_ROW(24, IEC21_CFG_LOCK_TRIES, PUB, "iec_lockout_tries", "Wrong passwords before lockout"),
     OPTICAL_ROW(25, IEC21_CFG_LOCK_MIN, PUB, "iec_lockout_min", "Password lockout duration (min)"),
+    OPTICAL_ROW(26, IEC21_CFG_HISTORY, PUB, "readout_history", "Billing periods in the default readout"),
 };
 
 #define TABLE_LEN (sizeof table / sizeof table[0])

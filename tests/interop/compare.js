@@ -15,7 +15,10 @@ const report = (ok, key, a, b) => {
     checked++;
 };
 for (const key of Object.keys(ro).sort()) {
-    const r = ro[key], j = regs[key];
+    const r = ro[key];
+    const hist = /^(.*)\*(\d+)$/.exec(key); // C.D.E*NN: the NN-th last billing period
+    const j = hist ? (sim.billing && sim.billing[+hist[2] - 1] ? sim.billing[+hist[2] - 1].registers[hist[1]] : undefined)
+                   : regs[key];
     if (j === undefined) {
         console.log('-    ' + key + ': not in the JSON report (' + r.raw + ')');
         continue;

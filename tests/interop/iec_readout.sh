@@ -25,13 +25,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# 6 s of load (3 x 230 V x 100 A), then no current: the registers stand
+# 6 s of load (3 x 230 V x 100 A) with an end of billing after 3 s (so the
+# readout carries *01 history values), then no current: the registers stand
 # still while the client reads and until the report is written.
 cat > "$dir/sc.json" <<'JSON'
 {"start": "2026-03-29T00:00:00+02:00", "timezone": "EU",
  "segments": [
    {"duration": "6s", "phases": [{"u": 230.0, "i": 100.0, "phi": 0}]},
-   {"duration": "1h", "phases": [{"u": 230.0, "i": 0.0}]}]}
+   {"duration": "1h", "phases": [{"u": 230.0, "i": 0.0}]}],
+ "events": [{"at": "3s", "type": "remote", "command": "billing_reset"}]}
 JSON
 "$sim" --scenario "$dir/sc.json" --headless --feed blocks --until 25s --optical tcp:0 --json \
     > "$dir/sim.json" 2> "$dir/sim.err" &

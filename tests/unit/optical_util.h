@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "app/evlog.h"
+#include "cosem/objtab.h"
 #include "vmeter.h"
 
 struct cap {
@@ -110,6 +111,22 @@ static inline size_t hex(const char *s, uint8_t *out)
         s += 2;
     }
     return n;
+}
+
+/* Whether the clock object accepts a set to utc on a twin meter right now:
+ * the verdict the protocols must follow (ACK and a moved clock, or a
+ * refusal). */
+static inline bool om_clock_settable(int64_t utc)
+{
+    struct om *t = om_new();
+    const struct obj_def *d = objtab_find_key("clock");
+    struct obj_value v;
+    memset(&v, 0, sizeof v);
+    v.type = OBJ_T_DATETIME;
+    v.i = utc;
+    bool ok = d != NULL && obj_write(&t->v.m, d, METER_ACC_MANAGER, &v, METER_SRC_SIM) == METER_OK;
+    om_free(t);
+    return ok;
 }
 
 /* Audit trail. The per-log totals live in RAM and are always exact; the

@@ -37,6 +37,7 @@ void iec21_init(struct iec21 *s)
     s->cfg.mode = 'C';
     s->cfg.lock_tries = 3;
     s->cfg.lock_min = 15;
+    s->cfg.history = 2;
 }
 
 /* ---- output ----------------------------------------------------------------- */
@@ -148,18 +149,18 @@ static void fmt_civil(struct fmt_buf *f, int64_t civil, bool date, bool time, bo
     }
 }
 
-/* The address of a row as the readout shows it: C.D.E, "*NN" for a
- * billing period. */
-static void fmt_addr(struct fmt_buf *f, const struct obj_def *o)
+/* The address of a row as the readout shows it: C.D.E, "*NN" for the
+ * value of the NN-th last billing period. */
+static void fmt_addr(struct fmt_buf *f, const struct obj_def *o, unsigned period)
 {
     fmt_uint(f, o->ln.v[2], 1);
     fmt_char(f, '.');
     fmt_uint(f, o->ln.v[3], 1);
     fmt_char(f, '.');
     fmt_uint(f, o->ln.v[4], 1);
-    if (o->ln.v[5] != 255) {
+    if (period != 255) {
         fmt_char(f, '*');
-        fmt_uint(f, o->ln.v[5], 2);
+        fmt_uint(f, period, 2);
     }
 }
 
@@ -210,14 +211,15 @@ static int fmt_value(const struct meter *m, struct fmt_buf *f, const struct obj_
 }
 
 /* One data line "addr(value...)"; METER_ENOENT when it cannot be read. */
-static int fmt_line(const struct meter *m, const struct obj_def *o, enum meter_access acc, char *buf, size_t n)
+static int fmt_line(const struct meter *m, const struct obj_def *o, unsigned period, enum meter_access acc,
+                    char *buf, size_t n)
 {
     struct obj_value v;
     struct fmt_buf f;
-    if (obj_read(m, o, acc, &v) < 0)
+    if ((period == 255 ? obj_read(m, o, acc, &v) : obj_read_at(m, o, period, acc, &v)) < 0)
         return METER_ENOENT;
     fmt_init(&f, buf, n);
-    fmt_addr(&f, o);
+    fmt_addr(&f, o, period);
     if (fmt_value(m, &f, o, &v) < 0)
         return METER_ENOENT;
     return fmt_end(&f);
@@ -237,14 +239,33 @@ static bool iec21_default_entry(const struct obj_def *o)
     return ((o->flags & OBJ_F_PARAM) == 0 && o->key == NULL) || ident;
 }
 
-static const struct obj_def *iec21_find_cdef(const uint8_t e[4])
+/* The row of C.D.E*F and the billing period to read it at (255 = now):
+ * a row of its own, or a billed row's stored value (C.D.E*NN). */
+static const struct obj_def *iec21_find_cdef(const uint8_t e[4], unsigned *period)
 {
+    const struct obj_def *billed = NULL;
     for (size_t i = 0; i < objtab_count(); i++) {
         const struct obj_def *o = objtab_at(i);
-        if (memcmp(&o->ln.v[2], e, 4) == 0)
+        if (memcmp(&o->ln.v[2], e, 4) == 0) {
+            *period = 255;
             return o;
+        }
+        if (e[3] != 255 && e[3] != 0 && o->bill != 0 && o->ln.v[5] == 255 && memcmp(&o->ln.v[2], e, 3) == 0)
+            billed = o;
     }
-    return NULL;
+    *period = e[3];
+    return billed;
+}
+
+/* An address from the master ("1.8.0", "1.8.0*01", "1-0:1.8.0*255"). */
+static const struct obj_def *iec21_find(const char *code, unsigned *period)
+{
+    struct obis ln;
+    *period = 255;
+    if (obis_parse(code, &ln) < 0)
+        return NULL;
+    const struct obj_def *o = objtab_find(&ln);
+    return o != NULL ? o : iec21_find_cdef(&ln.v[2], period);
 }
 
 size_t iec21_readout(struct meter *m)
@@ -252,21 +273,32 @@ size_t iec21_readout(struct meter *m)
     struct iec21_out o;
     const struct iec21_cfg *c = &m->optical.iec.cfg;
     char line[OBJ_STR_MAX + 48];
+    unsigned period = 255;
     out_begin(&o, m, IEC21_STX);
-    size_t count = c->nlist > 0 ? c->nlist : objtab_count();
-    for (size_t i = 0; i < count; i++) {
-        const struct obj_def *d;
-        if (c->nlist > 0) {
-            d = iec21_find_cdef(c->list[i]);
-        } else {
-            d = objtab_at(i);
-            if (d != NULL && !iec21_default_entry(d))
-                d = NULL;
+    if (c->nlist > 0) {
+        for (size_t i = 0; i < c->nlist; i++) {
+            const struct obj_def *d = iec21_find_cdef(c->list[i], &period);
+            if (d != NULL && fmt_line(m, d, period, METER_ACC_PUBLIC, line, sizeof line) >= 0) {
+                out_str(&o, line);
+                out_str(&o, "\r\n");
+            }
         }
-        if (d == NULL || fmt_line(m, d, METER_ACC_PUBLIC, line, sizeof line) < 0)
-            continue;
-        out_str(&o, line);
-        out_str(&o, "\r\n");
+    } else {
+        /* the registers now, then the billed ones of the last periods */
+        for (unsigned f = 0; f <= c->history; f++) {
+            bool any = false;
+            for (size_t i = 0; i < objtab_count(); i++) {
+                const struct obj_def *d = objtab_at(i);
+                if (!iec21_default_entry(d) || (f > 0 && d->bill == 0) ||
+                    fmt_line(m, d, f == 0 ? 255u : f, METER_ACC_PUBLIC, line, sizeof line) < 0)
+                    continue;
+                any = true;
+                out_str(&o, line);
+                out_str(&o, "\r\n");
+            }
+            if (!any)
+                break; /* no such period stored (yet) */
+        }
     }
     out_str(&o, "!\r\n");
     return out_end(&o);
@@ -419,13 +451,14 @@ static void iec21_password(struct meter *m, unsigned lvl, const struct iec21_dat
 static void iec21_read(struct meter *m, const struct iec21_dataset *d)
 {
     struct iec21 *s = &m->optical.iec;
-    const struct obj_def *o = objtab_find_str(d->addr);
+    unsigned period;
+    const struct obj_def *o = iec21_find(d->addr, &period);
     char line[OBJ_STR_MAX + 48];
     if (o == NULL) {
         iec21_send_error(m, IEC21_ER_UNKNOWN);
         return;
     }
-    if (fmt_line(m, o, (enum meter_access)s->level, line, sizeof line) < 0) {
+    if (fmt_line(m, o, period, (enum meter_access)s->level, line, sizeof line) < 0) {
         iec21_send_error(m, IEC21_ER_ACCESS);
         return;
     }
@@ -592,7 +625,12 @@ static const struct obj_def *iec21_clock_view(struct meter *m, const struct obj_
 static void iec21_write(struct meter *m, const struct iec21_dataset *d)
 {
     struct iec21 *s = &m->optical.iec;
-    const struct obj_def *o = objtab_find_str(d->addr);
+    unsigned period;
+    const struct obj_def *o = iec21_find(d->addr, &period);
+    if (o != NULL && period != 255) {
+        iec21_send_error(m, IEC21_ER_ACCESS); /* history is never written */
+        return;
+    }
     struct obj_value in;
     if (o == NULL) {
         iec21_send_error(m, IEC21_ER_UNKNOWN);
@@ -728,6 +766,11 @@ int iec21_get_cfg(const struct meter *m, const struct obj_def *o, struct obj_val
         out->i = c->lock_min;
         out->scaler = 0;
         return METER_OK;
+    case IEC21_CFG_HISTORY:
+        out->type = OBJ_T_UINT;
+        out->i = c->history;
+        out->scaler = 0;
+        return METER_OK;
     default:
         return METER_ENOENT;
     }
@@ -764,7 +807,8 @@ static int iec21_list_parse(struct iec21_cfg *c, const struct obj_value *in)
         if (n >= IEC21_LIST_MAX)
             return METER_ENOSPC;
         memcpy(list[n], &ln.v[2], 4);
-        if (iec21_find_cdef(list[n]) == NULL)
+        unsigned period;
+        if (iec21_find_cdef(list[n], &period) == NULL)
             return METER_ENOENT;
         n++;
     }
@@ -813,6 +857,11 @@ int iec21_set_cfg(struct meter *m, const struct obj_def *o, const struct obj_val
         if (in->i < 1 || in->i > 1440)
             return METER_ERANGE;
         c->lock_min = (uint16_t)in->i;
+        return METER_OK;
+    case IEC21_CFG_HISTORY:
+        if (in->i < 0 || in->i > 24)
+            return METER_ERANGE;
+        c->history = (uint8_t)in->i;
         return METER_OK;
     default:
         return METER_ENOENT;

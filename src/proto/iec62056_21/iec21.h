@@ -58,6 +58,7 @@ struct iec21_cfg {
     uint8_t mode;                   /* 'A', 'B' or 'C' */
     uint8_t lock_tries;             /* wrong passwords before lockout */
     uint16_t lock_min;              /* lockout duration, minutes */
+    uint8_t history;                /* billing periods in the default readout */
     uint8_t nlist;                  /* 0 = default list built from the table */
     uint8_t list[IEC21_LIST_MAX][4]; /* C, D, E, F of each entry */
 };
@@ -116,7 +117,8 @@ enum iec21_cfg_arg {
     IEC21_CFG_PW1,
     IEC21_CFG_PW2,
     IEC21_CFG_LOCK_TRIES,
-    IEC21_CFG_LOCK_MIN
+    IEC21_CFG_LOCK_MIN,
+    IEC21_CFG_HISTORY
 };
 
 #endif
