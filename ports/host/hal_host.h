@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "eeprom.h"
 #include "trimeter/hal.h"
 #include "trimeter/meter_opts.h"
 
@@ -29,6 +30,10 @@ struct host_hw {
     uint8_t *nvm;           /* EEPROM image (nvm_size bytes) */
     uint32_t nvm_size;
     uint32_t nvm_page;
+    /* The EEPROM part on the image (ports/host/eeprom.h): page rules, wear,
+     * write time, power-cut and bit-flip injection. Bound to nvm on the
+     * first access when the caller did not eeprom_init() it. */
+    struct eeprom eeprom;
     uint32_t inputs;        /* enum meter_input */
     bool relay[3];
     bool pulse_on;

@@ -12,9 +12,10 @@
 #include "hal_host.h"
 #include "trimeter/meter.h"
 
-/* Default EEPROM geometry (docs/STORE.md documents the part). */
+/* EEPROM geometry: ST M95M04-DR, 4 Mbit, 512-byte pages (docs/STORE.md;
+ * ports/host/eeprom.h models it). */
 #define VMETER_NVM_SIZE (512u * 1024u)
-#define VMETER_NVM_PAGE 256u
+#define VMETER_NVM_PAGE 512u
 
 struct vmeter {
     struct host_hw hw;
