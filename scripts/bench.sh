@@ -11,3 +11,8 @@ for b in build-release/bench/bench_*; do
   echo
 done
 [ "$found" = 1 ] || echo "bench: no benchmarks built"
+# Cortex-M3 instruction counts of the sample path (QEMU; cm's scripts/bench_cm.sh).
+if command -v qemu-system-arm >/dev/null && command -v arm-none-eabi-gcc >/dev/null; then
+  echo "== bench_cm (Cortex-M3 under QEMU)"
+  scripts/bench_cm.sh || echo "bench_cm: failed"
+fi

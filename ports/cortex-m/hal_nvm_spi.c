@@ -1,8 +1,8 @@
 /*
  * hal_nvm_spi.c — the production NVM backend: a 25xx-series SPI EEPROM
- * (e.g. ST M95M04: 4 Mbit, 24-bit addresses, 512-byte pages of which the
- * core programs at most nvm_page_size = 256 at a time) on the PL022 SSP0,
- * chip select on GPIO0 pin 7 (active low).
+ * (ST M95M04: 4 Mbit, 24-bit addresses, 512-byte pages, as docs/STORE.md
+ * and the host's virtual EEPROM) on the PL022 SSP0, chip select on GPIO0
+ * pin 7 (active low).
  *
  * Protocol: WREN, then WRITE addr + up to one page, then poll RDSR until
  * the write-in-progress bit clears (t_WC <= 5 ms, bounded at 10 ms). Reads
@@ -18,7 +18,7 @@
 #include "cmsdk.h"
 
 #define EE_SIZE (512u * 1024u)
-#define EE_PAGE 256u
+#define EE_PAGE 512u
 #define EE_WREN 0x06u
 #define EE_RDSR 0x05u
 #define EE_READ 0x03u

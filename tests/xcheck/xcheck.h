@@ -22,7 +22,7 @@
 #define XCHECK_SECONDS 6u
 #define XCHECK_START_UTC 1774735200
 #define XCHECK_NVM_SIZE (512u * 1024u)
-#define XCHECK_NVM_PAGE 256u
+#define XCHECK_NVM_PAGE 512u
 
 struct xcheck {
     struct meter m;

@@ -76,11 +76,11 @@ END {
     printf "1.8.0       register %s kWh, from %s uWh: %s\n", reg["1.8.0"], v["ap_uwh"], want
     if (reg["1.8.0"] != want) fail("1.8.0 register " reg["1.8.0"] " != " want)
     if (v["an_uwh"] != 0) fail("A- counted on a pure import load")
-    # Sample clock: every tick delivered (4 per ms) and the per-sample path
-    # keeps up: at most the block-completing sample may run late.
-    if (v["samples"] < 4 * v["ms_elapsed"] - 8 || v["samples"] > 4 * v["ms_elapsed"] + 8)
-        fail("samples " v["samples"] " vs " v["ms_elapsed"] " ms: sample ticks lost")
-    if (v["adc_overruns"] > secs + 1) fail("adc_overruns " v["adc_overruns"] ": the sample path is too slow")
+    # The per-sample path keeps up with the sample clock (-icount shift=4:
+    # 62.5 MIPS, about a 72 MHz Cortex-M3): only the block-completing
+    # sample (the once-a-second DSP work runs in the interrupt) may run late.
+    # How late it runs: the bench (scripts/bench_cm.sh).
+    if (v["adc_overruns"] > secs + 1) fail("adc_overruns " v["adc_overruns"] ": the per-sample path is too slow")
     if (v["power_fail_latched"] != 1) fail("power-fail warning did not reach the core")
     if (v["stack_used"] >= v["stack_size"]) fail("stack overflow")
     printf "stack       %d of %d bytes used\n", v["stack_used"], v["stack_size"]
