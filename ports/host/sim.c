@@ -724,6 +724,13 @@ static void draw(struct sim *s)
     snprintf(view.disp_value, sizeof view.disp_value, "%s", lcd->value);
     snprintf(view.disp_unit, sizeof view.disp_unit, "%s", lcd->unit);
     snprintf(view.disp_text, sizeof view.disp_text, "%s", lcd->text);
+    view.lcd = *lcd; /* ui: the terminal draws the whole LCD */
+    view.led = s->v->hw.pulse_on;
+    view.aux[0] = s->v->hw.relay[METER_RELAY_AUX1];
+    view.aux[1] = s->v->hw.relay[METER_RELAY_AUX2];
+    struct obj_value pin;
+    if (obj_read(m, objtab_find_str("96.130.70"), METER_ACC_PUBLIC, &pin) == METER_OK)
+        view.pulse_in = (uint32_t)pin.i;
     for (size_t k = 0; k < sizeof codes / sizeof codes[0] && k < TUI_ROWS_MAX; k++)
         fmt_row(m, codes[k], &view.rows[view.nrows++]);
     view.power_on = s->power_on;
@@ -871,6 +878,10 @@ void sim_key(struct sim *s, int key)
         return;
     case 'm':
         v->hw.inputs ^= METER_IN_MAGNET;
+        return;
+    case 'p': /* ui: one edge on the pulse input */
+        if (s->power_on)
+            meter_pulse_input(&v->m);
         return;
     case 'q':
     case 'Q':

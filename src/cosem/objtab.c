@@ -185,6 +185,11 @@ static int get_fw_id(const struct meter *m, const struct obj_def *o, struct obj_
     {.ln = OBIS(0, 0, c, d, e_, 255), .ic = ic_, .unit = u, .scaler = sc, .decimals = dec, .rd = PUB, .arg = a, \
      .get = ui_obj_get, .act = ui_obj_act, .ex = METER_ACC_MANAGER, .key = k, .name = nm}
 #define UI_ROW(e_, a, nm) UI_VAL(96, 130, e_, IC_DATA, UNIT_NONE, 0, 0, a, nm)
+/* A load relay: writing 0/1 switches it (a command, not configuration). */
+#define UI_SWITCH(e_, a, k, nm) \
+    {.ln = OBIS(0, 0, 96, 130, e_, 255), .ic = IC_DISCONNECT_CONTROL, .unit = UNIT_NONE, .rd = PUB, \
+     .wr = METER_ACC_MANAGER, .arg = a, .get = ui_obj_get, .set = ui_obj_set, .act = ui_obj_act, \
+     .ex = METER_ACC_MANAGER, .key = k, .name = nm}
 
 /* Optical-port configuration (src/proto/iec62056_21): manufacturer block
  * 0-0:96.128.20..25, values held by the IEC 62056-21 module. */
@@ -346,10 +351,8 @@ static const struct obj_def table[] = {
     UI_PAR(96, 130, 51, IC_DATA, UNIT_NONE, 0, UI_DISP_MANUAL, "display_manual", "Display list: manual (up to 30)"),
     UI_PAR(96, 130, 52, IC_DATA, UNIT_NONE, 0, UI_DISP_BATTERY, "display_battery", "Display list: battery (up to 8)"),
     UI_ROW(53, UI_DISP_REJECT, "Display lists: why the last list was refused"),
-    UI_CMD(96, 130, 60, IC_DISCONNECT_CONTROL, UNIT_NONE, 0, 0, UI_LC1, "loadctl1",
-           "Load relay 1: closed (0/1; writing switches it); method 1 open, 2 close"),
-    UI_CMD(96, 130, 61, IC_DISCONNECT_CONTROL, UNIT_NONE, 0, 0, UI_LC2, "loadctl2",
-           "Load relay 2: closed (0/1; writing switches it); method 1 open, 2 close"),
+    UI_SWITCH(60, UI_LC1, "loadctl1", "Load relay 1: closed (0/1; writing switches it); method 1 open, 2 close"),
+    UI_SWITCH(61, UI_LC2, "loadctl2", "Load relay 2: closed (0/1; writing switches it); method 1 open, 2 close"),
     UI_PAR(96, 130, 62, IC_DATA, UNIT_NONE, 0, UI_LC1_MODE, "loadctl1_mode", "Load relay 1 source: remote, tariff, program, limiter"),
     UI_PAR(96, 130, 63, IC_DATA, UNIT_NONE, 0, UI_LC2_MODE, "loadctl2_mode", "Load relay 2 source: remote, tariff, program, limiter"),
     UI_PAR(96, 130, 64, IC_DATA, UNIT_NONE, 0, UI_LC1_TARIFFS, "loadctl1_tariffs", "Load relay 1 closed at tariffs \"1,2\""),

@@ -57,6 +57,7 @@ void ui_init(struct meter *m)
     loadctl_init(m);
     memset(&m->ui.pulsein, 0, sizeof m->ui.pulsein);
     display_init(m);
+    display_poll(m); /* the LCD shows from power-up on */
 }
 
 void ui_second(struct meter *m)
