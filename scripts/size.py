@@ -211,6 +211,242 @@ def struct_layout(readelf, elf, name):
         return size, members
     return None
 
+# ---- worst-case stack ----------------------------------------------------------
+# GCC's -fcallgraph-info=su (cmake/arm-none-eabi.cmake) leaves one .ci call
+# graph per object with every function's frame. Indirect calls (HAL
+# function pointers, object-table getters/setters ...) may reach any
+# function whose address is taken (found from the objects' non-call
+# relocations). Library routines without a .ci (memcpy, __aeabi_ldivmod ..)
+# count LIB_FRAME bytes. Exceptions nest by priority level (board.h): each
+# level adds its worst handler plus the 32-byte exception frame (+4 align).
+LIB_FRAME = 64
+EXC_FRAME = 36
+IRQ_LEVELS = [  # lowest urgency first; must match board.h's BOARD_PRIO_*
+    ("UARTs (0x80)", re.compile(r"^UART\d_(RX|TX)_IRQHandler$")),
+    ("SysTick sample clock (0x40)", re.compile(r"^SysTick_Handler$")),
+    ("supply monitor, faults, unexpected (0x00)",
+     re.compile(r"^(GPIO0_IRQHandler|MemManage_Handler|BusFault_Handler|UsageFault_Handler|Default_Handler)$")),
+    ("HardFault (-1)", re.compile(r"^HardFault_Handler$")),
+    ("NMI: watchdog warning (-2)", re.compile(r"^NMI_Handler$")),
+]
+CALL_RELOCS = {"R_ARM_THM_CALL", "R_ARM_THM_JUMP24", "R_ARM_THM_JUMP19", "R_ARM_THM_JUMP11",
+               "R_ARM_THM_JUMP8", "R_ARM_CALL", "R_ARM_JUMP24", "R_ARM_THM_PC22"}
+
+
+def load_objects(mapf):
+    base = os.path.dirname(mapf)
+    objs = []
+    for ln in open(mapf, encoding="utf-8", errors="replace"):
+        if ln.startswith("LOAD ") and ln.strip().endswith(".obj"):
+            objs.append(os.path.normpath(os.path.join(base, ln.split(None, 1)[1].strip())))
+    return objs
+
+
+def hal_field_names(mapf):
+    """Function-pointer members of struct meter_hal (include/trimeter/hal.h)."""
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "include", "trimeter", "hal.h")
+    try:
+        text = open(src, encoding="utf-8").read()
+    except OSError:
+        return set()
+    return set(re.findall(r"\(\*(\w+)\)\s*\(", text))
+
+
+def classify_indirect(loc, hal_fields, cache):
+    """__indirect_hal when the call site's source line calls a HAL member."""
+    if loc:
+        m = re.match(r"^(.*):(\d+):\d+$", loc)
+        if m:
+            path, line = m.group(1), int(m.group(2))
+            if path not in cache:
+                try:
+                    cache[path] = open(path, encoding="utf-8", errors="replace").read().splitlines()
+                except OSError:
+                    cache[path] = []
+            lines = cache[path]
+            text = lines[line - 1] if 0 < line <= len(lines) else ""
+            called = re.findall(r"(?:->|\.)\s*(\w+)\s*\(", text)
+            if any(c in hal_fields for c in called):
+                return "__indirect_hal"
+            if len(called) == 1:
+                return "__indirect_core." + called[0]
+    return "__indirect_core"
+
+
+def member_assignments(root):
+    """fn -> members it is stored into by name (`.get = fn`, `->set = fn`)."""
+    res = {}
+    pat = re.compile(r"(?:\.|->)\s*(\w+)\s*=\s*&?\s*(\w+)\b")
+    for sub in ("src", "ports"):
+        for d, _, files in os.walk(os.path.join(root, sub)):
+            for f in files:
+                if f.endswith(".c"):
+                    text = open(os.path.join(d, f), encoding="utf-8", errors="replace").read()
+                    for member, fn in pat.findall(text):
+                        res.setdefault(fn, set()).add(member)
+    return res
+
+
+def stack_worst(mapf, elf):
+    objs = load_objects(mapf)
+    frames, edges, dynamic = {}, {}, set()
+    local = {}  # (obj, name) -> title
+    node_re = re.compile(r'^node: \{ title: "([^"]+)" label: "([^"]*)"')
+    edge_re = re.compile(r'^edge: \{ sourcename: "([^"]+)" targetname: "([^"]+)"(?: label: "([^"]+)")?')
+    hal_fields = hal_field_names(mapf)
+    src_cache = {}
+    missing = 0
+    for o in objs:
+        ci = o[:-4] + ".ci" if o.endswith(".obj") else o + ".ci"
+        if not os.path.exists(ci):
+            missing += 1
+            continue
+        for ln in open(ci, encoding="utf-8", errors="replace"):
+            m = node_re.match(ln)
+            if m:
+                title, label = m.group(1), m.group(2)
+                fm = re.search(r"\\n(\d+) bytes \(([a-z,]+)\)", label)
+                if fm:
+                    frames[title] = int(fm.group(1))
+                    if "dynamic" in fm.group(2):
+                        dynamic.add(title)
+                    if ":" in title:
+                        local[(o, title.rsplit(":", 1)[1])] = title
+                continue
+            m = edge_re.match(ln)
+            if m:
+                target = m.group(2)
+                if target == "__indirect_call":
+                    target = classify_indirect(m.group(3), hal_fields, src_cache)
+                edges.setdefault(m.group(1), set()).add(target)
+    if missing == len(objs):
+        return None
+    nm = subprocess.run([os.environ.get("NM", "arm-none-eabi-nm"), elf], capture_output=True, text=True,
+                        check=True).stdout
+    linked = {ln.split()[-1] for ln in nm.splitlines() if len(ln.split()) >= 3}
+    # Address-taken functions (indirect-call targets) and the vector table.
+    taken, vectors = set(), set()
+    readelf = os.environ.get("READELF", "arm-none-eabi-readelf")
+    for o in objs:
+        out = subprocess.run([readelf, "-rW", o], capture_output=True, text=True).stdout
+        sec = ""
+        for ln in out.splitlines():
+            m = re.match(r"^Relocation section '([^']+)'", ln)
+            if m:
+                sec = m.group(1)
+                continue
+            f = ln.split()
+            if len(f) < 5 or not re.match(r"^[0-9a-f]{8}$", f[0]) or f[2] in CALL_RELOCS:
+                continue
+            if not re.match(r"^\.rel\.(text|rodata|data|isr_vector)", sec):
+                continue  # debug info and unwind tables name every function
+            sym = f[4]
+            name = sym[len(".text."):] if sym.startswith(".text.") else sym
+            title = local.get((o, name), name)
+            if title not in frames:
+                continue
+            if sec == ".rel.isr_vector":
+                vectors.add(title)
+            else:
+                taken.add(title)
+    taken -= vectors
+    taken = {t for t in taken if t.rsplit(":", 1)[-1] in linked}
+    # HAL calls reach the port's drivers, other indirect calls the core's
+    # callbacks (object-table rows ...). Static titles carry their file;
+    # global ones are looked up in the objects that define them.
+    defined_in = {}
+    for o in objs:
+        out = subprocess.run([readelf, "-sW", o], capture_output=True, text=True).stdout
+        for ln in out.splitlines():
+            f = ln.split()
+            if len(f) >= 8 and f[3] == "FUNC" and f[6] != "UND":
+                defined_in.setdefault(f[7], o)
+    def in_port(t):
+        where = t.rsplit(":", 1)[0] if ":" in t else defined_in.get(t, "")
+        return "/ports/" in where or "cm_board.dir" in where or "cm_prod.dir" in where
+    taken_hal = {t for t in taken if in_port(t)}
+    taken_core = taken - taken_hal
+    assigned = member_assignments(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+    def core_targets(member):
+        """Callbacks an `x->member(...)` call can reach: all but those stored
+        only into other members (macro-built rows stay candidates for all)."""
+        if member is None:
+            return taken_core
+        out = set()
+        for t in taken_core:
+            ms = assigned.get(t.rsplit(":", 1)[-1])
+            if not ms or member in ms:
+                out.add(t)
+        return out
+
+    memo, onpath, notes = {}, [], set()
+
+    def depth(fn):
+        if fn in memo:
+            return memo[fn]
+        if fn in onpath:
+            notes.add("recursion through " + fn.rsplit(":", 1)[-1] + " (cut)")
+            return (0, [])
+        if fn.startswith("__indirect_"):
+            return indirect(fn)
+        if fn not in frames:
+            return (LIB_FRAME, [fn + "?"])
+        onpath.append(fn)
+        best = (0, [])
+        for callee in sorted(edges.get(fn, ())):
+            d = depth(callee)
+            if d[0] > best[0]:
+                best = d
+        onpath.pop()
+        res = (frames[fn] + best[0], [fn] + best[1])
+        memo[fn] = res
+        return res
+
+    ind_memo = {}
+
+    def indirect(kind):
+        if kind in ind_memo:
+            return ind_memo[kind]
+        if kind in onpath:
+            notes.add("an indirect target calls indirectly again (%s; counted once)" % kind)
+            return (0, ["(indirect)"])
+        onpath.append(kind)
+        best = (0, ["(indirect: none)"])
+        if kind == "__indirect_hal":
+            targets = taken_hal
+        else:
+            targets = core_targets(kind.split(".", 1)[1] if "." in kind else None)
+        for t in sorted(targets):
+            d = depth(t)
+            if d[0] > best[0]:
+                best = d
+        onpath.pop()
+        ind_memo[kind] = (best[0], ["*" + best[1][0]] + best[1][1:])
+        return ind_memo[kind]
+
+    thread = depth("Reset_Handler")
+    levels = []
+    for name, pat in IRQ_LEVELS:
+        hs = sorted(v for v in vectors if pat.match(v.rsplit(":", 1)[-1]))
+        if not hs:
+            continue
+        w = max((depth(h) for h in hs), key=lambda d: d[0])
+        levels.append((name, w[0] + EXC_FRAME, w[1]))
+    if dynamic:
+        notes.add("dynamic frames (alloca/VLA) in " + ", ".join(sorted(d.rsplit(":", 1)[-1] for d in dynamic)))
+    def framed(path):
+        return [("%s(%d)" % (p.rsplit(":", 1)[-1], frames[p.lstrip("*")]) if p.lstrip("*") in frames else p)
+                for p in path]
+    thread = (thread[0], framed(thread[1]))
+    levels = [(n, d, framed(p)) for n, d, p in levels]
+    return thread, levels, len(taken), notes
+
+
+def short(path, n=7):
+    names = [p.rsplit(":", 1)[-1] for p in path]
+    return " > ".join(names[:n]) + (" > ..." if len(names) > n else "")
+
 
 def kib(n):
     return "%6.1f KiB" % (n / 1024.0)
@@ -318,6 +554,23 @@ def main():
         print("sizeof(struct meter): no DWARF in %s" % elf)
 
     problems = []
+    sw = stack_worst(mapf, elf)
+    if sw is None:
+        print("stack: no call-graph files (*.ci): build with cmake/arm-none-eabi.cmake's flags")
+    else:
+        thread, levels, ntaken, notes = sw
+        total = thread[0] + sum(l[1] for l in levels)
+        print("stack, static worst case (GCC call graphs; %d address-taken functions as indirect targets):" % ntaken)
+        print("   main path %5d  %s" % (thread[0], short(thread[1], 40)))
+        for name, d, path in levels:
+            print("   + %-40s %5d  %s" % (name, d, short(path, 5)))
+        print("   = %d bytes worst case with every interrupt level nested; %d reserved (%s)" % (
+            total, stack, "ok" if total <= stack else "TOO SMALL"))
+        for n in sorted(notes):
+            print("   note: " + n)
+        if total > stack:
+            problems.append("stack reservation %d < worst case %d (raise __stack_size in ld/mps2_an385_fw.ld)" % (
+                stack, total))
     if total_flash > FLASH_BUDGET:
         problems.append("flash over budget")
     if total_ram > RAM_BUDGET:
