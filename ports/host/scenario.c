@@ -37,17 +37,20 @@ static int fail(struct pctx *c, const char *path, const char *fmt, ...)
     return -1;
 }
 
+/* JSON paths are cut at SCN_PATH_MAX (deeper than any scenario nests). */
 static void path_key(char *out, const char *base, const char *key)
 {
-    if (base[0] == '\0')
-        snprintf(out, SCN_PATH_MAX, "%s", key);
-    else
-        snprintf(out, SCN_PATH_MAX, "%s.%s", base, key);
+    int n = base[0] == '\0' ? snprintf(out, SCN_PATH_MAX, "%s", key)
+                            : snprintf(out, SCN_PATH_MAX, "%s.%s", base, key);
+    if (n < 0 || n >= SCN_PATH_MAX)
+        out[SCN_PATH_MAX - 1] = '\0';
 }
 
 static void path_idx(char *out, const char *base, int i)
 {
-    snprintf(out, SCN_PATH_MAX, "%s[%d]", base, i);
+    int n = snprintf(out, SCN_PATH_MAX, "%s[%d]", base, i);
+    if (n < 0 || n >= SCN_PATH_MAX)
+        out[SCN_PATH_MAX - 1] = '\0';
 }
 
 static const char *json_type_name(const cJSON *j)
@@ -101,7 +104,7 @@ static int get_number(struct pctx *c, const cJSON *j, const char *path, double l
 
 static int get_uint(struct pctx *c, const cJSON *j, const char *path, unsigned lo, unsigned hi, unsigned *out)
 {
-    double v;
+    double v = 0.0;
     if (get_number(c, j, path, lo, hi, &v) < 0)
         return -1;
     if (v != floor(v))
@@ -120,7 +123,7 @@ static int get_string(struct pctx *c, const cJSON *j, const char *path, const ch
 
 static int get_duration(struct pctx *c, const cJSON *j, const char *path, bool allow_zero, int64_t *out)
 {
-    const char *s, *why;
+    const char *s = NULL, *why = NULL;
     if (get_string(c, j, path, &s) < 0)
         return -1;
     if (scenario_parse_duration(s, out, &why) < 0)
@@ -132,7 +135,7 @@ static int get_duration(struct pctx *c, const cJSON *j, const char *path, bool a
 
 static int get_time(struct pctx *c, const cJSON *j, const char *path, int64_t *utc, int *off)
 {
-    const char *s, *why;
+    const char *s = NULL, *why = NULL;
     if (get_string(c, j, path, &s) < 0)
         return -1;
     if (scenario_parse_time(s, utc, off, &why) < 0)
@@ -405,7 +408,7 @@ static int parse_phase(struct pctx *c, const cJSON *j, const char *path, struct 
         return -1;
     pp->shape = WAVE_SINE;
     if ((x = OPT("shape")) != NULL) {
-        const char *s;
+        const char *s = NULL;
         if (get_string(c, x, p, &s) < 0)
             return -1;
         if (strcmp(s, "sine") == 0)
@@ -468,7 +471,7 @@ static int parse_segment(struct pctx *c, const cJSON *j, const char *path, struc
     x = cJSON_GetObjectItemCaseSensitive(j, "label");
     path_key(p, path, "label");
     if (x != NULL) {
-        const char *s;
+        const char *s = NULL;
         if (get_string(c, x, p, &s) < 0)
             return -1;
         snprintf(sg->label, sizeof sg->label, "%s", s);
@@ -532,7 +535,7 @@ static int parse_event(struct pctx *c, const cJSON *j, const char *path, struct 
         return fail(c, path, "must be an object, not %s", json_type_name(j));
     const cJSON *x = cJSON_GetObjectItemCaseSensitive(j, "type");
     path_key(p, path, "type");
-    const char *type;
+    const char *type = NULL;
     if (x == NULL)
         return fail(c, p, "missing (the event type)");
     if (get_string(c, x, p, &type) < 0)
@@ -571,7 +574,7 @@ static int parse_event(struct pctx *c, const cJSON *j, const char *path, struct 
         if (x == NULL)
             return fail(c, p, "missing (required by \"%s\" events)", type);
     }
-    const char *s;
+    const char *s = NULL;
     switch (ev->type) {
     case SCN_EV_BUTTON: {
         if (get_string(c, x, p, &s) < 0)
@@ -626,7 +629,7 @@ static int parse_event(struct pctx *c, const cJSON *j, const char *path, struct 
         break;
     }
     case SCN_EV_PULSE_IN: {
-        unsigned n;
+        unsigned n = 0;
         if (get_uint(c, x, p, 1, 1000000, &n) < 0)
             return -1;
         ev->count = n;
@@ -717,7 +720,7 @@ int scenario_parse(const char *text, const char *file, struct scenario *sc, char
         goto out;
     sc->zone.std_offset_min = (int16_t)off;
     if ((x = cJSON_GetObjectItemCaseSensitive(root, "timezone")) != NULL) {
-        const char *s;
+        const char *s = NULL;
         if (get_string(&c, x, "timezone", &s) < 0)
             goto out;
         if (strcmp(s, "EU") == 0)
@@ -730,7 +733,7 @@ int scenario_parse(const char *text, const char *file, struct scenario *sc, char
         }
     }
     if ((x = cJSON_GetObjectItemCaseSensitive(root, "description")) != NULL) {
-        const char *s;
+        const char *s = NULL;
         if (get_string(&c, x, "description", &s) < 0)
             goto out;
     }

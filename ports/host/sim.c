@@ -497,9 +497,9 @@ static void default_scenario(char *out, size_t n)
     if (access(out, R_OK) == 0)
         return;
     char alt[PATH_MAX + 64];
-    snprintf(alt, sizeof alt, "%s/%s", SIM_SOURCE_DIR, SIM_DEFAULT_SCENARIO);
-    if (access(alt, R_OK) == 0)
-        snprintf(out, n, "%s", alt);
+    int w = snprintf(alt, sizeof alt, "%s/%s", SIM_SOURCE_DIR, SIM_DEFAULT_SCENARIO);
+    if (w > 0 && (size_t)w < sizeof alt && (size_t)w < n && access(alt, R_OK) == 0)
+        memcpy(out, alt, (size_t)w + 1);
 #endif
 }
 
