@@ -7,6 +7,8 @@
 #include <cmocka.h>
 
 #include "app/evlog.h"
+#include "app/clock.h"
+#include "app/profile.h"
 #include "cosem/objtab.h"
 #include "optical_util.h"
 #include "proto/kmp/kmp.h"
@@ -130,6 +132,57 @@ static void get_type_serial_log(void **state)
     om_free(o);
 }
 
+/* Load profile from a time on: the records profile_read() gives, in order. */
+static void get_profile(void **state)
+{
+    struct om *o = om_new();
+    om_load(o, 2 * 3600, 1000000); /* two hours at 10.8 kW */
+    uint32_t total = profile_count(&o->v.m);
+    if (total == 0) {
+        om_free(o);
+        skip(); /* the store keeps no profile records (yet) */
+    }
+    struct profile_entry first;
+    assert_int_equal(profile_read(&o->v.m, 0, &first), METER_OK);
+    struct clock_dt dt;
+    clock_split(dispatch_civil(&o->v.m, first.time, false), &dt);
+    uint8_t req[] = {0x3F, 0xA0, (uint8_t)(dt.year % 100), dt.mon, dt.day, dt.hour, dt.min, 0, 50};
+    kmp_tx(o, req, sizeof req);
+    uint8_t dl[KMP_DL_MAX];
+    int n = kmp_reply(o, dl, sizeof dl);
+    assert_true(n > 4);
+    unsigned cnt = dl[3];
+    assert_true(cnt >= 1);
+    assert_int_equal(dl[2], first.channels);
+    size_t p = 4;
+    for (unsigned i = 0; i < cnt; i++) {
+        struct profile_entry e;
+        assert_int_equal(profile_read(&o->v.m, i, &e), METER_OK);
+        clock_split(dispatch_civil(&o->v.m, e.time, false), &dt);
+        assert_int_equal(dl[p], dt.year % 100);
+        assert_int_equal(dl[p + 3], dt.hour);
+        assert_int_equal(dl[p + 4], dt.min);
+        assert_int_equal(dl[p + 5], e.status);
+        p += 6;
+        for (unsigned c = 0; c < e.n; c++) {
+            struct kmp_num num;
+            int k = kmp_num_decode(dl + p, (size_t)n - p, &num);
+            assert_true(k > 0);
+            assert_int_equal(num.mant, e.v[c]);
+            assert_int_equal(num.exp, -2);
+            p += (size_t)k;
+        }
+    }
+    assert_int_equal(p, (size_t)n);
+    /* a time after the last record: no records */
+    uint8_t late[] = {0x3F, 0xA0, 99, 12, 31, 23, 59, 0, 50};
+    kmp_tx(o, late, sizeof late);
+    n = kmp_reply(o, dl, sizeof dl);
+    assert_int_equal(n, 4);
+    assert_int_equal(dl[3], 0);
+    om_free(o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -137,6 +190,7 @@ int main(void)
         cmocka_unit_test(put_register_writable),
         cmocka_unit_test(set_clock),
         cmocka_unit_test(get_type_serial_log),
+        cmocka_unit_test(get_profile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

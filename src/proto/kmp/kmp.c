@@ -7,6 +7,7 @@
 
 #include "app/clock.h"
 #include "app/evlog.h"
+#include "app/profile.h"
 #include "cosem/objtab.h"
 #include "proto/dispatch.h"
 #include "trimeter/meter.h"
@@ -344,6 +345,60 @@ static int kmp_get_log(const struct meter *m, const uint8_t *d, size_t n, uint8_
     return (int)k;
 }
 
+/* <YY MM DD hh mm ss local> <max records>: load-profile records whose
+ * period ends at or after that time, oldest first. Answer: <channel mask>
+ * <count> then per record <YY MM DD hh mm (local end of period)> <status>
+ * and one number per channel (A+ A- R+ R- order, kWh / kvarh). */
+static int kmp_get_profile(const struct meter *m, const uint8_t *d, size_t n, uint8_t *dl, size_t k, size_t cap)
+{
+    if (n != 7 || d[1] < 1 || d[1] > 12 || d[2] < 1 || d[2] > 31 || d[3] > 23 || d[4] > 59 || d[5] > 59)
+        return METER_EINVAL;
+    int64_t from = dispatch_utc(m, clock_join(2000 + d[0], d[1], d[2], d[3], d[4], d[5]));
+    uint32_t lo = 0, hi = profile_count(m);
+    struct profile_entry e;
+    while (lo < hi) { /* first record ending at or after `from` (time stamps ascend) */
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (profile_read(m, mid, &e) == METER_OK && e.time < from)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t kmask = k++, kcount = k++;
+    unsigned got = 0;
+    dl[kmask] = 0;
+    for (uint32_t i = lo; i < profile_count(m) && got < d[6]; i++) {
+        struct clock_dt dt;
+        uint8_t rec[6 + MEAS_QTY * 10];
+        size_t r = 0;
+        if (profile_read(m, i, &e) != METER_OK)
+            break;
+        if (got > 0 && e.channels != dl[kmask])
+            break; /* channel set changed: the master asks again from here */
+        clock_split(dispatch_civil(m, e.time, false), &dt);
+        rec[r++] = (uint8_t)(dt.year % 100);
+        rec[r++] = dt.mon;
+        rec[r++] = dt.day;
+        rec[r++] = dt.hour;
+        rec[r++] = dt.min;
+        rec[r++] = e.status;
+        for (unsigned c = 0; c < e.n && c < MEAS_QTY; c++) {
+            struct kmp_num num = {.mant = e.v[c] < 0 ? 0 : (uint64_t)e.v[c], .exp = -2, .neg = false};
+            int w = kmp_num_encode(&num, rec + r, sizeof rec - r);
+            if (w < 0)
+                return w;
+            r += (size_t)w;
+        }
+        if (k + r > cap)
+            break;
+        memcpy(dl + k, rec, r);
+        k += r;
+        dl[kmask] = e.channels;
+        got++;
+    }
+    dl[kcount] = (uint8_t)got;
+    return (int)k;
+}
+
 size_t kmp_serve(struct meter *m, enum meter_access acc, const uint8_t *frame, size_t n, uint8_t *out, size_t cap)
 {
     uint8_t req[KMP_DL_MAX];
@@ -379,6 +434,9 @@ size_t kmp_serve(struct meter *m, enum meter_access acc, const uint8_t *frame, s
         return 1;
     case KMP_CID_GET_LOG:
         r = kmp_get_log(m, d, dn, dl, k, dl_room);
+        break;
+    case KMP_CID_GET_PROFILE:
+        r = kmp_get_profile(m, d, dn, dl, k, dl_room);
         break;
     default:
         return 0; /* unknown command: silence */

@@ -47,7 +47,8 @@ enum kmp_cid {
     KMP_CID_SET_CLOCK = 0x09,
     KMP_CID_GET_REGISTER = 0x10,
     KMP_CID_PUT_REGISTER = 0x11,
-    KMP_CID_GET_LOG = 0xA2 /* "GetLogIdPresent": records by index, newest first */
+    KMP_CID_GET_PROFILE = 0xA0, /* "GetLogTimePresent": load profile from a time on */
+    KMP_CID_GET_LOG = 0xA2      /* "GetLogIdPresent": event records by index, newest first */
 };
 
 /* KMP unit codes used by this meter (the full table: docs/PROTOCOLS.md). */
