@@ -69,4 +69,41 @@ import json, sys
 r = json.load(open(sys.argv[1]))["registers"]
 assert all(abs(r[c]["value"] - 230.0) < 0.6 for c in ("32.7.0", "52.7.0", "72.7.0")), r
 PY
+# ---- config, clock_set, remote through the object table ----------------------------------
+scenario cr '{"config": {"demand_period_min": 30},
+  "segments": [{"duration": "5m", "phases": {"i": 5}}],
+  "events": [{"at": "1m", "type": "config", "config": {"profile_period_min": 5}},
+             {"at": "2m", "type": "clock_set", "time": "2026-07-01T12:00:00+02:00"},
+             {"at": "3m", "type": "remote", "command": "disconnect"}]}'
+"$SIM" --scenario "$TMP/cr.json" --fast --json > "$TMP/cr.out" 2> "$TMP/cr.err"
+python3 - "$TMP/cr.out" <<'PY' && ok "config at power-up and by event, clock_set, remote disconnect" || bad "config/clock_set/remote: $(cat "$TMP/cr.err")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+r = d["registers"]
+assert r["0.8.0"]["value"] == 30 and r["0.8.4"]["value"] == 5, (r["0.8.0"], r["0.8.4"])
+# clock set to 12:00 standard (13:00 summer time) at 2 min, 3 min before the end
+assert d["time"] == "2026-07-01T13:03:00+03:00", d["time"]
+assert r["0.9.1"]["value"] == "13:03:00" and r["0.9.2"]["value"] == "2026-07-01", (r["0.9.1"], r["0.9.2"])
+assert d["relay"] == "open", d["relay"]
+PY
+scenario cbad '{"segments": [{"duration": "5m"}], "config": {"demand_period_min": "fifteen"}}'
+set +e
+"$SIM" --scenario "$TMP/cbad.json" --fast > /dev/null 2> "$TMP/cbad.err"
+rc=$?
+set -e
+if [ $rc -eq 2 ] && grep -q "config.demand_period_min: must be a number" "$TMP/cbad.err"; then
+  ok "a config value of the wrong type is refused before the run: $(cat "$TMP/cbad.err")"
+else
+  bad "config type: exit $rc $(cat "$TMP/cbad.err")"
+fi
+scenario crange '{"segments": [{"duration": "5m"}], "config": {"demand_period_min": 7}}'
+set +e
+"$SIM" --scenario "$TMP/crange.json" --fast > /dev/null 2> "$TMP/crange.err"
+rc=$?
+set -e
+if [ $rc -eq 2 ] && grep -q "config.demand_period_min: refused by the meter" "$TMP/crange.err"; then
+  ok "a config value the meter refuses is refused before the run: $(cat "$TMP/crange.err")"
+else
+  bad "config range: exit $rc $(cat "$TMP/crange.err")"
+fi
 finish
