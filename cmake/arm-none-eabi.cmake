@@ -7,11 +7,9 @@ set(CMAKE_OBJCOPY arm-none-eabi-objcopy)
 set(CMAKE_SIZE arm-none-eabi-size)
 set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
 set(TRIMETER_CPU_FLAGS "-mcpu=cortex-m3 -mthumb" CACHE STRING "CPU flags for the target")
-# -g: DWARF stays in the ELF (scripts/size.sh reads struct meter's layout
-# from it). -fcallgraph-info=su: per-object call graph with stack frames
-# (*.ci next to the objects) for size.sh's worst-case stack. Neither changes
-# the generated code or the flashed bytes.
-set(CMAKE_C_FLAGS_INIT "${TRIMETER_CPU_FLAGS} -ffunction-sections -fdata-sections -g -fcallgraph-info=su")
+# ports/cortex-m adds -g and -fcallgraph-info=su to the firmware objects
+# (for scripts/size.sh); neither changes the generated code.
+set(CMAKE_C_FLAGS_INIT "${TRIMETER_CPU_FLAGS} -ffunction-sections -fdata-sections")
 set(CMAKE_ASM_FLAGS_INIT "${TRIMETER_CPU_FLAGS}")
 set(CMAKE_EXE_LINKER_FLAGS_INIT "-Wl,--gc-sections")
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)

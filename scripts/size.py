@@ -556,7 +556,8 @@ def main():
     problems = []
     sw = stack_worst(mapf, elf)
     if sw is None:
-        print("stack: no call-graph files (*.ci): build with cmake/arm-none-eabi.cmake's flags")
+        print("stack: no call-graph files (*.ci) next to the objects (ports/cortex-m adds -fcallgraph-info=su)")
+        problems.append("no call graphs: the stack reservation cannot be checked")
     else:
         thread, levels, ntaken, notes = sw
         total = thread[0] + sum(l[1] for l in levels)
