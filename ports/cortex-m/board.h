@@ -40,6 +40,26 @@
 #define BOARD_PIN_IN_FIRST 8u
 #define BOARD_PIN_PFAIL 13u  /* supply monitor comparator, 1 = failing */
 
+/* ---- exception and interrupt handlers (the vector table in startup.c;
+ * device handlers live with their drivers) --------------------------------- */
+void Reset_Handler(void);
+void NMI_Handler(void);
+void HardFault_Handler(void);
+void MemManage_Handler(void);
+void BusFault_Handler(void);
+void UsageFault_Handler(void);
+void Default_Handler(void);
+void SysTick_Handler(void);     /* hal_rtc.c: sample clock + time base */
+void GPIO0_IRQHandler(void);    /* hal_supply.c: power-fail warning */
+void UART0_RX_IRQHandler(void); /* hal_uart.c */
+void UART1_RX_IRQHandler(void);
+void UART2_RX_IRQHandler(void);
+void UART3_RX_IRQHandler(void);
+void UART0_TX_IRQHandler(void);
+void UART1_TX_IRQHandler(void);
+void UART2_TX_IRQHandler(void);
+void UART3_TX_IRQHandler(void);
+
 /* ---- start-up hooks (startup.c calls them) -------------------------------- */
 /* Before .data/.bss exist nothing may be touched; board_pre_main runs after
  * they are initialised and before main (semihosting images open their

@@ -36,7 +36,6 @@ void board_rtc_init(void)
     SYST_CSR = SYST_CSR_CLKSOURCE | SYST_CSR_TICKINT | SYST_CSR_ENABLE;
 }
 
-void SysTick_Handler(void);
 void SysTick_Handler(void)
 {
     board_adc_tick();

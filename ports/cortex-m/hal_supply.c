@@ -41,7 +41,6 @@ bool board_supply_ok(void *ctx)
     return !(GPIO_DATA(GPIO0_BASE) & (1u << PIN_PFAIL));
 }
 
-void GPIO0_IRQHandler(void);
 void GPIO0_IRQHandler(void)
 {
     GPIO_INTCLEAR(GPIO0_BASE) = 1u << PIN_PFAIL;

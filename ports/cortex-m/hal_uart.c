@@ -161,14 +161,6 @@ static void uart_tx_isr(unsigned n)
     uart_tx_pump(n);
 }
 
-void UART0_RX_IRQHandler(void);
-void UART1_RX_IRQHandler(void);
-void UART2_RX_IRQHandler(void);
-void UART3_RX_IRQHandler(void);
-void UART0_TX_IRQHandler(void);
-void UART1_TX_IRQHandler(void);
-void UART2_TX_IRQHandler(void);
-void UART3_TX_IRQHandler(void);
 void UART0_RX_IRQHandler(void) { uart_rx_isr(0); }
 void UART1_RX_IRQHandler(void) { uart_rx_isr(1); }
 void UART2_RX_IRQHandler(void) { uart_rx_isr(2); }

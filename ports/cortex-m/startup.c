@@ -20,25 +20,6 @@ int main(void);
 
 #define STACK_PAINT 0xA5A5A5A5u
 
-void Reset_Handler(void);
-void NMI_Handler(void);
-void HardFault_Handler(void);
-void MemManage_Handler(void);
-void BusFault_Handler(void);
-void UsageFault_Handler(void);
-void Default_Handler(void);
-/* Device handlers live with their drivers. */
-void SysTick_Handler(void);
-void UART0_RX_IRQHandler(void);
-void UART1_RX_IRQHandler(void);
-void UART2_RX_IRQHandler(void);
-void UART3_RX_IRQHandler(void);
-void UART0_TX_IRQHandler(void);
-void UART1_TX_IRQHandler(void);
-void UART2_TX_IRQHandler(void);
-void UART3_TX_IRQHandler(void);
-void GPIO0_IRQHandler(void);
-
 typedef void (*vector_fn)(void);
 
 struct vector_table {
