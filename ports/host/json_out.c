@@ -367,7 +367,14 @@ static void write_events(struct json_w *w, const struct sim *s)
         jw_str(w, evlog_log_name((enum evlog_log)r.log));
         jw_key(w, "type");
         jw_str(w, evlog_code_name((enum evlog_code)r.code));
-        if (r.log == EVLOG_DISCONNECT) {
+        if (r.code == EV_LOADCTL_SWITCH) { /* ui: a load relay, not the disconnector */
+            jw_key(w, "relay");
+            jw_uint(w, (unsigned)r.a);
+            jw_key(w, "closed");
+            jw_uint(w, (unsigned)r.b & 1u);
+            jw_key(w, "source");
+            jw_str(w, loadctl_source_name((enum loadctl_source)((unsigned)r.b >> 8)));
+        } else if (r.log == EVLOG_DISCONNECT) {
             jw_key(w, "cause");
             jw_str(w, relay_cause_name((enum relay_cause)r.a));
         }

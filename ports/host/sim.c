@@ -628,11 +628,25 @@ static void neutral_float(struct wave_set *ws)
     }
 }
 
+/* ui: an open disconnector carries no current; the supply side keeps its
+ * voltages (the meter measures there). */
+static void load_disconnect(struct wave_set *ws)
+{
+    for (int k = 0; k < 3; k++) {
+        for (unsigned c = 0; c < ws->ph[k].ncomp; c++)
+            ws->ph[k].c[c].i_rms = 0.0;
+        ws->ph[k].i_dc = 0.0;
+    }
+}
+
 static void load_segment(struct sim *s, int64_t sec)
 {
     s->seg = scenario_segment_at(&s->sc, sec, &s->seg_end);
     const struct scn_segment *sg = &s->sc.seg[s->seg];
     *s->ws = *sg->ws;
+    s->load_connected = s->v->hw.relay[METER_RELAY_MAIN];
+    if (!s->load_connected)
+        load_disconnect(s->ws);
     if (s->neutral_lost)
         neutral_float(s->ws);
     blocks_prepare(&s->bs, s->ws, sg->frequency);
@@ -991,7 +1005,7 @@ static void sim_second(struct sim *s)
         s->t += 1000;
         return;
     }
-    if (!s->seg_valid || sec >= s->seg_end)
+    if (!s->seg_valid || sec >= s->seg_end || s->v->hw.relay[METER_RELAY_MAIN] != s->load_connected)
         load_segment(s, sec);
     if (s->opts.source.fill == NULL)
         blocks_ref_add(&s->ref, &s->bs, 1.0);

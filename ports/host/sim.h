@@ -134,6 +134,7 @@ struct sim {
     int64_t pulse_left;          /* pulse-input train (pulse_in event) */
     double pulse_period_ms, pulse_next_ms;
     bool neutral_lost;
+    bool load_connected;         /* ui: disconnector position the loaded segment assumed */
     bool quit;
 
     /* real-time pacing */

@@ -89,8 +89,9 @@ struct cell {
     char sep; /* '.', ':' or 0 */
 };
 
-/* Split a field's text into cells, right-aligned in `cells` positions. */
-static unsigned field_cells(const char *text, struct cell *out, unsigned cells)
+/* Split a field's text into cells, aligned in `cells` positions (the value
+ * to the right, the identifier to the left, as on the glass). */
+static unsigned field_cells(const char *text, struct cell *out, unsigned cells, bool right)
 {
     struct cell tmp[24];
     unsigned n = 0;
@@ -108,7 +109,7 @@ static unsigned field_cells(const char *text, struct cell *out, unsigned cells)
         n = cells;
     }
     memset(out, 0, cells * sizeof out[0]);
-    memcpy(out + (cells - n), tmp, n * sizeof tmp[0]);
+    memcpy(out + (right ? cells - n : 0), tmp, n * sizeof tmp[0]);
     return cells;
 }
 
@@ -180,8 +181,8 @@ size_t tui_lcd_text(const struct lcd_state *l, char *buf, size_t n)
     char tmp[16];
     if (n > 0)
         buf[0] = '\0';
-    field_cells(l->value, val, LCD_VALUE_DIGITS);
-    field_cells(l->id, id, LCD_ID_DIGITS);
+    field_cells(l->value, val, LCD_VALUE_DIGITS, true);
+    field_cells(l->id, id, LCD_ID_DIGITS, false);
 
     /* Annunciators: quadrant, tariff, phase voltages and current
      * directions, phase sequence. Unlit symbols are blank. */

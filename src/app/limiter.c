@@ -65,7 +65,15 @@ bool limiter_tripped(const struct meter *m)
 
 bool limiter_shedding(const struct meter *m)
 {
-    return m->ui.limiter.shed;
+    return m->ui.nv.limiter_shed != 0;
+}
+
+/* The first stage holds through outages: the heater stays off while the
+ * load that caused it may still be there. */
+static void set_shed(struct meter *m, bool on)
+{
+    m->ui.nv.limiter_shed = on ? 1u : 0u;
+    ui_commit_nv(m);
 }
 
 static void trip(struct meter *m, unsigned step, uint64_t value)
@@ -127,14 +135,14 @@ void limiter_second(struct meter *m)
     if (lowest != 0 && v > lowest * 1000u) {
         l->shed_under_s = 0;
         l->shed_over_s = inc(l->shed_over_s);
-        if (!l->shed && l->shed_over_s >= c->shed_s)
-            l->shed = true;
+        if (!limiter_shedding(m) && l->shed_over_s >= c->shed_s)
+            set_shed(m, true);
     } else {
         l->shed_over_s = 0;
-        if (l->shed) {
+        if (limiter_shedding(m)) {
             l->shed_under_s = inc(l->shed_under_s);
             if (l->shed_under_s >= c->delay_s || lowest == 0)
-                l->shed = false;
+                set_shed(m, false);
         }
     }
 }

@@ -56,7 +56,6 @@ struct limiter {
     uint16_t over_s[LIMITER_STEPS]; /* seconds each step has been exceeded */
     uint16_t shed_over_s;           /* seconds above the lowest threshold */
     uint16_t shed_under_s;          /* seconds below it while shed */
-    bool shed;                      /* first stage active */
 };
 
 void limiter_cfg_default(struct limiter_cfg *c);

@@ -22,6 +22,11 @@ const char *loadctl_mode_name(enum loadctl_mode mode)
     return (unsigned)mode < LOADCTL_MODES ? mode_names[mode] : "unknown";
 }
 
+const char *loadctl_source_name(enum loadctl_source src)
+{
+    return loadctl_mode_name((enum loadctl_mode)src); /* the same names */
+}
+
 int loadctl_mode_parse(const char *text, size_t len)
 {
     for (unsigned k = 0; k < LOADCTL_MODES; k++)

@@ -43,8 +43,7 @@ enum loadctl_source {
     LOADCTL_SRC_REMOTE = 0,
     LOADCTL_SRC_TARIFF = 1,
     LOADCTL_SRC_PROGRAM = 2,
-    LOADCTL_SRC_LIMITER = 3,
-    LOADCTL_SRC_POWERUP = 4
+    LOADCTL_SRC_LIMITER = 3
 };
 
 struct loadctl_interval {
@@ -79,6 +78,8 @@ struct loadctl {
 void loadctl_cfg_default(struct loadctl_cfg *c);
 
 const char *loadctl_mode_name(enum loadctl_mode mode);
+/* "remote", "tariff", "program", "limiter". */
+const char *loadctl_source_name(enum loadctl_source src);
 int loadctl_mode_parse(const char *text, size_t len);
 
 /* "06:00-08:00,22:00-23:30" <-> intervals. Returns length / 0 or error. */

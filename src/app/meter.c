@@ -156,12 +156,12 @@ static void meter_second(struct meter *m)
 int meter_poll(struct meter *m)
 {
     const struct meter_hal *hal = m->hal;
+    ui_poll(m); /* tamper and tariff inputs first (stamped with the time they came), display timers */
     if (m->block_pending) {
         m->block_pending = false;
         meter_second(m);
         ui_second(m); /* display and control: relay, limiter, prepay, neutral, load control */
     }
-    ui_poll(m);       /* tamper inputs, display timers; cheap when idle */
     if (m->power_fail && !(m->status & METER_ST_POWER_FAIL)) {
         m->status |= METER_ST_POWER_FAIL;
         legal_save(m);

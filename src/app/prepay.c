@@ -26,8 +26,23 @@ void prepay_cfg_default(struct prepay_cfg *c)
 int64_t prepay_credit_uwh(const struct meter *m)
 {
     const struct prepay_nv *nv = &m->ui.nv.prepay;
+    if (!m->ui.cfg.prepay.enable || m->energy.total[MEAS_AP] < nv->ap_ref)
+        return nv->base_uwh;
     uint64_t used = m->energy.total[MEAS_AP] - nv->ap_ref;
     return nv->base_uwh - (int64_t)used;
+}
+
+void prepay_enable(struct meter *m, bool on)
+{
+    struct prepay_nv *nv = &m->ui.nv.prepay;
+    if ((m->ui.cfg.prepay.enable != 0) == on)
+        return;
+    /* Freeze the credit as it is; count from A+ now on. */
+    nv->base_uwh = prepay_credit_uwh(m);
+    nv->ap_ref = m->energy.total[MEAS_AP];
+    m->ui.cfg.prepay.enable = on ? 1u : 0u;
+    ui_commit_nv(m);
+    display_touch(m);
 }
 
 bool prepay_empty(const struct meter *m)

@@ -10,7 +10,8 @@
  *
  * The credit is not a counter of its own: credit = base - (A+ now - A+ at
  * the last top-up), so it survives any outage exactly as A+ does and costs
- * no NVM writes beyond the top-ups.
+ * no NVM writes beyond the top-ups. While prepayment is off the credit
+ * stands still (base kept, reference taken again when it is switched on).
  *
  * Reads the energy register A+ and local time; acts only through
  * relay_hold/release; persists base and reference in the legal snapshot.
@@ -63,6 +64,8 @@ bool prepay_window_open(const struct prepay_cfg *c, unsigned wday, unsigned minu
 int prepay_window_format(const struct prepay_cfg *c, char *buf, size_t n);
 int prepay_window_parse(struct prepay_cfg *c, const char *text, size_t len);
 
+/* Switch prepayment on or off; the credit stands still while off. */
+void prepay_enable(struct meter *m, bool on);
 /* Top up by wh (> 0). Returns 0 or METER_ERANGE. */
 int prepay_topup(struct meter *m, int64_t wh, enum meter_src src);
 

@@ -68,6 +68,7 @@ void ui_second(struct meter *m)
     loadctl_second(m);
     relay_second(m);
     display_touch(m);
+    display_poll(m);
 }
 
 void ui_poll(struct meter *m)

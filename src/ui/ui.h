@@ -47,6 +47,7 @@ struct ui_nv {
     struct pulsein_nv pulsein;
     struct relay_nv relay;
     uint8_t prepay_warned;   /* bit 0 low-credit event logged, bit 1 empty event logged */
+    uint8_t limiter_shed;    /* 1: Smart Disconnect's first stage has shed the load relays */
     struct loadctl_nv loadctl;
     struct tamper_nv tamper;
     struct neutral_nv neutral;

@@ -317,8 +317,7 @@ int ui_obj_set(struct meter *m, const struct obj_def *o, const struct obj_value 
     case UI_PP_ENABLE:
         if (range_of(in, 0, 0, 1, &x) < 0)
             return METER_EINVAL;
-        c->prepay.enable = (uint8_t)x;
-        display_touch(m);
+        prepay_enable(m, x != 0);
         return METER_OK;
     case UI_PP_LOW:
         if ((r = range_of(in, o->scaler, 0, PREPAY_CREDIT_MAX_WH, &x)) < 0)

@@ -190,6 +190,26 @@ static void first_stage_sheds_the_load_relay(void **state)
 
 /* ---- outages ---------------------------------------------------------------- */
 
+/* Shed, then an outage: the load relay stays off after power-up until the
+ * load has been below the lowest threshold for the delay. */
+static void outage_while_shed(void **state)
+{
+    (void)state;
+    struct rig *r = limited("auto");
+    rig_set_text(r, "loadctl1_mode", "limiter");
+    rig_set_num(r, "limiter_shed_s", 5);
+    struct meas_block ok = rig_block(230, 10), over = rig_block(230, 27);
+    rig_run(r, &over, 6);
+    assert_false(loadctl_closed(&r->v.m, 0));
+    rig_outage(r, 20);
+    rig_run(r, &ok, 10);
+    assert_false(loadctl_closed(&r->v.m, 0));
+    assert_false(r->v.hw.relay[METER_RELAY_AUX1]);
+    rig_run(r, &ok, 290);
+    assert_true(loadctl_closed(&r->v.m, 0));
+    rig_free(r);
+}
+
 /* Tripped, then an outage during the delay: still open, counter kept, the
  * delay counted from the trip (it ran on during the outage). */
 static void outage_during_the_reconnect_delay(void **state)
@@ -265,6 +285,7 @@ int main(void)
         cmocka_unit_test(power_basis),
         cmocka_unit_test(head_end_may_reconnect_early),
         cmocka_unit_test(first_stage_sheds_the_load_relay),
+        cmocka_unit_test(outage_while_shed),
         cmocka_unit_test(outage_during_the_reconnect_delay),
         cmocka_unit_test(outage_while_a_step_runs),
         cmocka_unit_test(outage_at_the_trip),
