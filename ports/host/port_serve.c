@@ -146,6 +146,20 @@ void port_serve_poll(struct port_serve *p)
     port_flush(p);
 }
 
+/* "tcp:PORT" -> port (0 = any free one). */
+static int port_parse_tcp(const char *spec, uint16_t *port, char *err, size_t n)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(spec + 4, &end, 10);
+    if (spec[4] < '0' || spec[4] > '9' || *end != '\0' || errno != 0 || v > 65535) {
+        snprintf(err, n, "--optical: bad TCP port in \"%s\"", spec);
+        return -1;
+    }
+    *port = (uint16_t)v;
+    return 0;
+}
+
 int port_serve_open(struct port_serve *p, const char *spec, char *err, size_t n)
 {
     memset(p, 0, sizeof *p);
@@ -155,15 +169,9 @@ int port_serve_open(struct port_serve *p, const char *spec, char *err, size_t n)
     p->baud = 300;
     p->framing = METER_FRAMING_7E1;
     if (strncmp(spec, "tcp:", 4) == 0) {
-        char *end;
-        errno = 0;
-        unsigned long port = strtoul(spec + 4, &end, 10);
-        if (spec[4] < '0' || spec[4] > '9' || *end != '\0' || errno != 0 || port > 65535) {
-            snprintf(err, n, "--optical: bad TCP port in \"%s\"", spec);
+        if (port_parse_tcp(spec, &p->tcp_port, err, n) < 0)
             return -1;
-        }
         p->kind = PORT_TCP;
-        p->tcp_port = (uint16_t)port;
         return port_tcp_open(p, err, n);
     }
     if (strncmp(spec, "pty:", 4) == 0 && spec[4] != '\0' && strlen(spec + 4) < sizeof p->path) {
@@ -233,15 +241,9 @@ int port_serve_option(struct sim_opts *o, const char *arg, char *err, size_t n)
         snprintf(err, n, "--optical: expected tcp:PORT or pty:PATH, got \"%s\"", arg);
         return -1;
     }
-    if (tcp) {
-        char *end;
-        errno = 0;
-        unsigned long port = strtoul(arg + 4, &end, 10);
-        if (arg[4] < '0' || arg[4] > '9' || *end != '\0' || errno != 0 || port > 65535) {
-            snprintf(err, n, "--optical: bad TCP port in \"%s\"", arg);
-            return -1;
-        }
-    }
+    uint16_t port;
+    if (tcp && port_parse_tcp(arg, &port, err, n) < 0)
+        return -1;
     struct port_attach *a = calloc(1, sizeof *a);
     if (a == NULL) {
         snprintf(err, n, "--optical: out of memory");

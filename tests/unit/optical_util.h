@@ -113,6 +113,35 @@ static inline size_t hex(const char *s, uint8_t *out)
     return n;
 }
 
+static inline size_t tx_str(struct om *o, const char *s)
+{
+    return om_tx(o, s, strlen(s));
+}
+
+/* Send the IEC 62056-21 block "SOH cmd STX data ETX BCC" (data NULL:
+ * "SOH cmd ETX BCC"). */
+static inline size_t tx_cmd(struct om *o, const char *cmd, const char *data)
+{
+    uint8_t b[300];
+    size_t n = 0, k = data != NULL ? strlen(data) : 0;
+    if (k > sizeof b - 8)
+        return 0;
+    b[n++] = 0x01;
+    memcpy(b + n, cmd, 2);
+    n += 2;
+    if (data != NULL) {
+        b[n++] = 0x02;
+        memcpy(b + n, data, k);
+        n += k;
+    }
+    b[n++] = 0x03;
+    uint8_t bcc = 0;
+    for (size_t i = 1; i < n; i++)
+        bcc ^= b[i];
+    b[n++] = bcc;
+    return om_tx(o, b, n);
+}
+
 /* Whether the clock object accepts a set to utc on a twin meter right now:
  * the verdict the protocols must follow (ACK and a moved clock, or a
  * refusal). */

@@ -24,28 +24,6 @@ static size_t tx_hex(struct om *o, const char *h)
     return om_tx(o, b, n);
 }
 
-static size_t tx_str(struct om *o, const char *s)
-{
-    return om_tx(o, s, strlen(s));
-}
-
-static size_t tx_cmd(struct om *o, const char *cmd, const char *data)
-{
-    uint8_t b[300];
-    size_t n = 0;
-    b[n++] = 0x01;
-    memcpy(b + n, cmd, 2);
-    n += 2;
-    if (data != NULL) {
-        b[n++] = 0x02;
-        memcpy(b + n, data, strlen(data));
-        n += strlen(data);
-    }
-    b[n++] = 0x03;
-    b[n] = iec21_bcc(b + 1, n - 1);
-    n++;
-    return om_tx(o, b, n);
-}
 
 static void detection_and_sessions(void **state)
 {

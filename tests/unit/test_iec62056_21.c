@@ -124,30 +124,6 @@ static void baud_chars(void **state)
 
 /* ---- sessions ------------------------------------------------------------------ */
 
-static size_t tx_str(struct om *o, const char *s)
-{
-    return om_tx(o, s, strlen(s));
-}
-
-/* Send "SOH cmd STX data ETX BCC" (data NULL: "SOH cmd ETX BCC"). */
-static size_t tx_cmd(struct om *o, const char *cmd, const char *data)
-{
-    uint8_t b[300];
-    size_t n = 0;
-    b[n++] = 0x01;
-    memcpy(b + n, cmd, 2);
-    n += 2;
-    if (data != NULL) {
-        b[n++] = 0x02;
-        memcpy(b + n, data, strlen(data));
-        n += strlen(data);
-    }
-    b[n++] = 0x03;
-    b[n] = iec21_bcc(b + 1, n - 1);
-    n++;
-    return om_tx(o, b, n);
-}
-
 static bool reply_is(const struct om *o, const char *s)
 {
     return o->cap.n == strlen(s) && memcmp(o->cap.buf, s, o->cap.n) == 0;

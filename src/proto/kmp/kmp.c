@@ -305,6 +305,23 @@ static int kmp_set_clock(struct meter *m, enum meter_access acc, const uint8_t *
     return obj_write(m, o, acc, &in, METER_SRC_OPTICAL_KMP);
 }
 
+/* A time stamp as <YY MM DD hh mm [ss]> binary, local or standard time;
+ * returns the bytes written (5 or 6). */
+static size_t kmp_put_time(const struct meter *m, int64_t utc, bool standard, bool secs, uint8_t *p)
+{
+    struct clock_dt dt;
+    clock_split(dispatch_civil(m, utc, standard), &dt);
+    p[0] = (uint8_t)(dt.year % 100);
+    p[1] = dt.mon;
+    p[2] = dt.day;
+    p[3] = dt.hour;
+    p[4] = dt.min;
+    if (!secs)
+        return 5;
+    p[5] = dt.sec;
+    return 6;
+}
+
 /* <log (0xFF = all)> <skip newest, 2 bytes> <max records>. Answer: <log>
  * <count> then per record <YY MM DD hh mm ss (standard time)> <code>
  * <log> <src> <a 4> <b 4> (17 bytes), newest first. */
@@ -318,20 +335,13 @@ static int kmp_get_log(const struct meter *m, const uint8_t *d, size_t n, uint8_
     uint32_t avail = evlog_available(m);
     for (uint32_t j = avail; j-- > 0 && got < want && k + 17 <= cap;) {
         struct evlog_rec r;
-        struct clock_dt dt;
         if (evlog_get(m, j, &r) < 0 || (d[0] != 0xFFu && r.log != d[0]))
             continue;
         if (skip > 0) {
             skip--;
             continue;
         }
-        clock_split(dispatch_civil(m, r.time, true), &dt);
-        dl[k++] = (uint8_t)(dt.year % 100);
-        dl[k++] = dt.mon;
-        dl[k++] = dt.day;
-        dl[k++] = dt.hour;
-        dl[k++] = dt.min;
-        dl[k++] = dt.sec;
+        k += kmp_put_time(m, r.time, true, true, dl + k);
         dl[k++] = (uint8_t)r.code;
         dl[k++] = r.log;
         dl[k++] = r.src;
@@ -367,19 +377,12 @@ static int kmp_get_profile(const struct meter *m, const uint8_t *d, size_t n, ui
     unsigned got = 0;
     dl[kmask] = 0;
     for (uint32_t i = lo; i < profile_count(m) && got < d[6]; i++) {
-        struct clock_dt dt;
         uint8_t rec[6 + MEAS_QTY * 10];
-        size_t r = 0;
         if (profile_read(m, i, &e) != METER_OK)
             break;
         if (got > 0 && e.channels != dl[kmask])
             break; /* channel set changed: the master asks again from here */
-        clock_split(dispatch_civil(m, e.time, false), &dt);
-        rec[r++] = (uint8_t)(dt.year % 100);
-        rec[r++] = dt.mon;
-        rec[r++] = dt.day;
-        rec[r++] = dt.hour;
-        rec[r++] = dt.min;
+        size_t r = kmp_put_time(m, e.time, false, false, rec);
         rec[r++] = e.status;
         for (unsigned c = 0; c < e.n && c < MEAS_QTY; c++) {
             struct kmp_num num = {.mant = e.v[c] < 0 ? 0 : (uint64_t)e.v[c], .exp = -2, .neg = false};
