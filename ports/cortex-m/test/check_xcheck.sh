@@ -8,14 +8,31 @@
 # host stream is perturbed by COUNTS on I1 at sample SAMPLE and the test
 # passes only if the comparison reports the difference: proof that the
 # check can fail.
-# Usage: check_xcheck.sh QEMU TARGET_ELF HOST_PROGRAM [--expect-difference SAMPLE COUNTS]
+# With --also HOST2 a second host build (-O0) must agree too: results
+# that change with the optimiser point at undefined behaviour.
+# Usage: check_xcheck.sh QEMU TARGET_ELF HOST_PROGRAM [--also HOST2] [--expect-difference SAMPLE COUNTS]
 set -u
 qemu=$1 elf=$2 host=$3
 shift 3
-expect_diff=0 perturb=()
+expect_diff=0 perturb=() also=""
+if [ "${1:-}" = --also ]; then
+  also=$2
+  shift 2
+fi
 if [ "${1:-}" = --expect-difference ]; then
   expect_diff=1
   perturb=(--perturb "$2" "$3")
+fi
+if [ -n "$also" ]; then
+  a=$(mktemp)
+  "$also" > "$a" && "$host" | cmp -s - "$a"
+  same=$?
+  rm -f "$a"
+  if [ $same -ne 0 ]; then
+    echo "FAIL: the host builds $(basename "$host") and $(basename "$also") disagree (undefined behaviour?)"
+    exit 1
+  fi
+  echo "host -O2 and -O0 builds agree"
 fi
 tgt_out=$(mktemp) host_out=$(mktemp)
 trap 'rm -f "$tgt_out" "$host_out"' EXIT
