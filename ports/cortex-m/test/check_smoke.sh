@@ -71,8 +71,10 @@ END {
     near("31.7.0 A", reg["31.7.0"], i[0], 2e-3)
     near("51.7.0 A", reg["51.7.0"], i[1], 2e-3)
     near("71.7.0 A", reg["71.7.0"], i[2], 2e-3)
-    # The register reads the high-resolution value truncated to 0.01 kWh.
-    want = sprintf("%.2f", int(v["ap_uwh"] / 1e7) / 100)
+    # The register reads the high-resolution value truncated to its
+    # resolution (as many decimals as it shows, in kWh).
+    d = index(reg["1.8.0"], ".") ? length(reg["1.8.0"]) - index(reg["1.8.0"], ".") : 0
+    want = sprintf("%." d "f", int(v["ap_uwh"] / 10 ^ (9 - d)) / 10 ^ d)
     printf "1.8.0       register %s kWh, from %s uWh: %s\n", reg["1.8.0"], v["ap_uwh"], want
     if (reg["1.8.0"] != want) fail("1.8.0 register " reg["1.8.0"] " != " want)
     if (v["an_uwh"] != 0) fail("A- counted on a pure import load")
