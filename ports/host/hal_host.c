@@ -90,8 +90,12 @@ static int h_relay_set(void *ctx, enum meter_relay relay, bool closed)
 static void h_pulse_set(void *ctx, bool on)
 {
     struct host_hw *hw = ctx;
-    if (on && !hw->pulse_on)
+    if (on && !hw->pulse_on) {
         hw->pulses++;
+        hw->pulse_on_ms = hw->sim_ms;
+    } else if (!on && hw->pulse_on) {
+        hw->pulse_off_ms = hw->sim_ms;
+    }
     hw->pulse_on = on;
 }
 

@@ -38,6 +38,7 @@ struct host_hw {
     bool relay[3];
     bool pulse_on;
     uint64_t pulses;        /* rising edges on LED/S0 */
+    uint64_t pulse_on_ms, pulse_off_ms; /* sim_ms of the last rising / falling edge */
     bool supply_ok;
     uint32_t watchdog_kicks;
     /* Byte-stream ports (0 = optical): where the core's replies and line

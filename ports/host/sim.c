@@ -20,6 +20,7 @@
 #include "calib.h"
 #include "json_out.h"
 #include "port_serve.h"
+#include "pulse_log.h"
 #include "tui.h"
 #include "ui/display.h"
 #include "ui/lcd.h"
@@ -139,6 +140,7 @@ static int opt_seed(struct sim_opts *o, const char *a, char *err, size_t n)
 
 /* The command line. Add an option by adding a row (and its apply function). */
 const struct sim_option sim_options[] = {
+    {"--pulse-log", "FILE", pulse_log_option, "write every LED/S0 pulse (time, width, count) to FILE"},
     {"--scenario", "FILE", opt_scenario, "load a scenario (default " SIM_DEFAULT_SCENARIO ")"},
     {"--fast", NULL, opt_fast, "as fast as possible, no terminal UI, no pacing (wins over real time)"},
     {"--headless", NULL, opt_headless, "real time without the terminal UI (automatic without a terminal)"},
