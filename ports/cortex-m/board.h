@@ -6,7 +6,7 @@
  * interrupts, and one struct meter_hal (board_hal_bind) that hands the core
  * NVM, RTC, relays, pulse output, inputs, serial ports, supply monitor and
  * watchdog. Interrupt handlers call into the core through meter.h only
- * (meter_sample from the ADC interrupt, meter_power_fail from the supply
+ * (meter_sample from the sample interrupt, meter_power_fail from the supply
  * monitor). Nothing here is part of the portable core; port code may keep
  * its state in file-static variables.
  *

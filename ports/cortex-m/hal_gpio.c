@@ -26,7 +26,7 @@ static volatile uint32_t gpio_out;          /* shadow of DATAOUT */
 static volatile uint32_t coil_ms_left[3];   /* per relay, 0 = coil idle */
 static uint32_t pulse_edges;
 
-/* Called from the main loop, SysTick and (pulse output) the ADC interrupt. */
+/* Called from the main loop and from SysTick (coil timers; the pulse output from the sample path). */
 void board_gpio_write(uint32_t set, uint32_t clear)
 {
     uint32_t key = board_irq_save();

@@ -1,6 +1,7 @@
 /*
  * main.c — the PRODUCTION image (trimeter-fw.elf): no semihosting, no debug
- * text. The ADC interrupt delivers sample sets to meter_sample(); the main
+ * text. The sample interrupt (SysTick, hal_adc.c) delivers sample sets to
+ * meter_sample(); the main
  * loop runs meter_poll() (registers, store, protocols, watchdog kick) and
  * sleeps until the next interrupt; received bytes go to meter_port_rx().
  * The supply monitor's interrupt calls meter_power_fail(). These call paths
