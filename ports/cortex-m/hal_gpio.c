@@ -26,7 +26,8 @@ static volatile uint32_t gpio_out;          /* shadow of DATAOUT */
 static volatile uint32_t coil_ms_left[3];   /* per relay, 0 = coil idle */
 static uint32_t pulse_edges;
 
-/* Called from the main loop and from SysTick (coil timers; the pulse output from the sample path). */
+/* Called from the main loop, from SysTick (coil timers) and from the sample
+ * path (pulse output). */
 void board_gpio_write(uint32_t set, uint32_t clear)
 {
     uint32_t key = board_irq_save();

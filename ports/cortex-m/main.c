@@ -1,9 +1,9 @@
 /*
  * main.c — the PRODUCTION image (trimeter-fw.elf): no semihosting, no debug
  * text. The sample interrupt (SysTick, hal_adc.c) delivers sample sets to
- * meter_sample(); the main
- * loop runs meter_poll() (registers, store, protocols, watchdog kick) and
- * sleeps until the next interrupt; received bytes go to meter_port_rx().
+ * meter_sample(); the main loop runs meter_poll() (registers, store,
+ * protocols, watchdog kick) and sleeps until the next interrupt; received
+ * bytes go to meter_port_rx().
  * The supply monitor's interrupt calls meter_power_fail(). These call paths
  * are what keeps the core in the image under --gc-sections, so its size is
  * the firmware's size.
