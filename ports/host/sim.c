@@ -992,8 +992,13 @@ static void sim_second(struct sim *s)
     int64_t sec = s->t / 1000;
     if (!s->power_on && sec >= s->power_back)
         power_up(s);
-    while (s->next_ev < s->sc.nev && s->sc.ev[s->next_ev].at_s <= sec)
+    bool any = false;
+    while (s->next_ev < s->sc.nev && s->sc.ev[s->next_ev].at_s <= sec) {
         apply_event(s, &s->sc.ev[s->next_ev++]);
+        any = true;
+    }
+    if (any && s->power_on)
+        meter_poll(&s->v->m); /* the main loop sees changed inputs at once, not a block later */
     if (!s->power_on) {
         /* No mains: no measurement; the core runs on its battery for the
          * display (S-4.2) until the supply returns (a cold boot). */
