@@ -22,7 +22,7 @@ else
 fi
 
 # --fast wins over --headless (an hour would otherwise take an hour)
-timeout 60 "$SIM" --scenario "$lab" --headless --fast --until 1h --json > "$TMP/f.json" < /dev/null
+timeout 60 "$SIM" --scenario "$lab" --headless --fast --until 1h --feed blocks --json > "$TMP/f.json" < /dev/null
 [ "$(secs "$TMP/f.json")" = 3600 ] && ok "--fast wins over --headless" || bad "--fast --headless"
 
 # SIGTERM: clean end, exit 0, the report of what ran
