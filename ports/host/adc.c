@@ -152,41 +152,37 @@ void adc_quantise(struct adc_model *a, const double x[METER_CHANNELS], int32_t o
     }
 }
 
-/* Time-domain stage 1: gain, the sinc^3 in-band droop as the FIR
- * [1/8 3/4 1/8] (delay one sample), the channel delay by linear
- * interpolation. The synthesiser's spectral stage is exact; this one is
- * for replayed samples. */
+/* Time-domain stage 1 for samples from outside the synthesiser (replay):
+ * gain; the sinc^3's in-band droop as the FIR [1/8 3/4 1/8] (it matches
+ * the droop to the 4th order in frequency: 1.4e-7 at 50 Hz, 9e-5 at
+ * 250 Hz); the channel delay by cubic Lagrange interpolation around a
+ * common delay of ADC_TD_DELAY samples (linear interpolation would add a
+ * gain error of d(1-d) w^2/2, 0.02-0.03 % at 50 Hz for the current
+ * channels' lead). The common delay shifts every channel alike. */
 void adc_convert(struct adc_model *a, const double phys[METER_CHANNELS], int32_t out[METER_CHANNELS])
 {
     double x[METER_CHANNELS];
     for (unsigned c = 0; c < METER_CHANNELS; c++) {
         double *h = a->hist[c];
-        h[3] = h[2];
-        h[2] = h[1];
-        h[1] = h[0];
+        memmove(h + 1, h, sizeof a->hist[c] - sizeof h[0]);
         h[0] = phys[c] * a->ch[c].gain;
         if (a->osr == 0 && a->ch[c].delay_s == 0.0) {
             x[c] = h[0];
             continue;
         }
-        /* filtered at n-1 and n-2 (or n and n-1 without the filter) */
-        double y1, y2, y0;
-        if (a->osr > 0) {
-            y0 = 0.125 * h[0] + 0.75 * h[1] + 0.125 * h[2]; /* centre n-1 */
-            y1 = 0.125 * h[1] + 0.75 * h[2] + 0.125 * h[3]; /* centre n-2 */
-            y2 = y0;
-        } else {
-            y0 = h[0];
-            y1 = h[1];
-            y2 = y0;
-        }
-        double d = a->ch[c].delay_s * a->fs; /* samples, |d| < 1 */
-        if (d >= 0) {
-            x[c] = (1.0 - d) * y0 + d * y1;
-        } else {
-            /* a lead: extrapolate from the two newest filtered values */
-            x[c] = (1.0 - d) * y2 + d * y1;
-        }
+        /* the filtered signal at ages 1..4 samples */
+        double y[4];
+        for (int k = 0; k < 4; k++)
+            y[k] = a->osr > 0 ? 0.125 * h[k] + 0.75 * h[k + 1] + 0.125 * h[k + 2] : h[k + 1];
+        /* its value at age t (nodes 1..4 -> u = t - 1 in [0, 3]) */
+        double u = ADC_TD_DELAY + a->ch[c].delay_s * a->fs - 1.0;
+        if (u < 0.0)
+            u = 0.0;
+        if (u > 3.0)
+            u = 3.0;
+        double l0 = -(u - 1) * (u - 2) * (u - 3) / 6, l1 = u * (u - 2) * (u - 3) / 2;
+        double l2 = -u * (u - 1) * (u - 3) / 2, l3 = u * (u - 1) * (u - 2) / 6;
+        x[c] = l0 * y[0] + l1 * y[1] + l2 * y[2] + l3 * y[3];
     }
     adc_quantise(a, x, out);
 }

@@ -39,7 +39,7 @@ struct adc_model {
     unsigned osr;              /* sigma-delta oversampling ratio (0: no decimation filter) */
     struct adc_channel ch[METER_CHANNELS];
     uint64_t rng[4];           /* xoshiro256** state (--seed) */
-    double hist[METER_CHANNELS][4]; /* time-domain stage (adc_convert) */
+    double hist[METER_CHANNELS][6]; /* time-domain stage (adc_convert) */
     bool clipped;              /* a sample hit full scale since the last look */
 };
 
@@ -62,7 +62,9 @@ double adc_group_delay(const struct adc_model *a);
 
 /* Stage 2 only: x already went through adc_response (the synthesiser). */
 void adc_quantise(struct adc_model *a, const double x[METER_CHANNELS], int32_t out[METER_CHANNELS]);
-/* Both stages in the time domain, for samples from outside the synthesiser. */
+/* Both stages in the time domain, for samples from outside the synthesiser
+ * (a common delay of ADC_TD_DELAY samples instead of the sinc^3's). */
+#define ADC_TD_DELAY 1.5
 void adc_convert(struct adc_model *a, const double phys[METER_CHANNELS], int32_t out[METER_CHANNELS]);
 
 #endif

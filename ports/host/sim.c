@@ -21,6 +21,7 @@
 #include "json_out.h"
 #include "port_serve.h"
 #include "pulse_log.h"
+#include "replay.h"
 #include "tui.h"
 #include "ui/display.h"
 #include "ui/lcd.h"
@@ -149,6 +150,8 @@ const struct sim_option sim_options[] = {
     {"--json", NULL, opt_json, "print the final state as one JSON object on stdout"},
     {"--state", "FILE", opt_state, "EEPROM image file: created if missing, resumed if present"},
     {"--seed", "N", opt_seed, "fix the noise of the ADC model"},
+    {"--replay", "FILE.wav", replay_option, "feed a WAV file (V1 I1 V2 I2 V3 I3 [IN]) through the ADC model and DSP"},
+    {"--replay-scale", "VOLTS,AMPS", replay_scale_option, "full-scale values of the replay file (default 600,200)"},
     {"--optical", "tcp:PORT|pty:PATH", port_serve_option, "serve the optical port (KMP, IEC 62056-21) on 127.0.0.1 TCP or a pty"},
     {"--list-config", NULL, opt_list_config, "print the scenario config keys (docs/SCENARIOS.md table) and exit"},
     {"--help", NULL, opt_help, "this text"},
@@ -1131,6 +1134,8 @@ int sim_run(struct sim *s, char *err, size_t n)
         s->t_end = (s->t0 + s->opts.until) * 1000;
     } else if (s->mode == SIM_MODE_INTERACTIVE) {
         s->t_end = INT64_MAX;
+    } else if (s->opts.source.fill != NULL && s->opts.source.duration_ms > 0) {
+        s->t_end = s->t + (s->opts.source.duration_ms + 999) / 1000 * 1000; /* the replay's length */
     } else {
         /* the end of the segment pattern in progress */
         s->t_end = (s->t0 / s->sc.period_s + 1) * s->sc.period_s * 1000;
@@ -1195,6 +1200,10 @@ void sim_free(struct sim *s)
     free(s->ws);
     free(s->gen);
     scenario_free(&s->sc);
+    if (s->opts.source.close != NULL)
+        s->opts.source.close(s->opts.source.ctx);
+    s->opts.source.close = NULL;
+    s->opts.source.ctx = NULL;
     s->v = NULL;
     s->ws = NULL;
     s->gen = NULL;

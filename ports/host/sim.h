@@ -63,6 +63,8 @@ struct sim_source {
     void *ctx;
     int (*fill)(struct sim *s, void *ctx, double (*out)[METER_CHANNELS], size_t n,
                 double ref_uwh[MEAS_QTY]);
+    int64_t duration_ms;       /* the run's length without --until (0: the scenario's) */
+    void (*close)(void *ctx);  /* at sim_free (may be NULL) */
 };
 
 struct sim_opts {

@@ -238,6 +238,17 @@ static int64_t metro_frequency(struct metro *mt, bool ref_ok, int32_t psi)
                 slope = -lim;
         }
         mt->f_locked = 2;
+        /* the phase advance spans two block centres; a frequency step (a
+         * change faster than the predictor follows) shows as a block
+         * average, from the crossings, that differs from its estimate: the
+         * crossings are right then (steady: both agree within 1e-4 Hz) */
+        int64_t step_win = Q16(((uint64_t)1 << 32) / 100 / METRO_N); /* 0.01 Hz */
+        int64_t dc = f + slope / 2 - f_zc;
+        if (f_zc >= 0 && (dc > step_win || -dc > step_win)) {
+            f = f_zc;
+            slope = 0;
+            mt->f_locked = 1;
+        }
     } else if (f_zc >= 0) {
         f = f_zc;
         mt->f_locked = 1;
