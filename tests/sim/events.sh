@@ -96,6 +96,14 @@ if [ $rc -eq 2 ] && grep -q "config.demand_period_min: must be a number" "$TMP/c
 else
   bad "config type: exit $rc $(cat "$TMP/cbad.err")"
 fi
+# ---- pulse input ---------------------------------------------------------------------------
+scenario pin '{"segments": [{"duration": "1m"}], "events": [{"at": "5s", "type": "pulse_in", "count": 50, "rate_hz": 25}]}'
+for feed in blocks samples; do
+  "$SIM" --scenario "$TMP/pin.json" --fast --feed $feed --json > "$TMP/pin.out"
+  n=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["registers"]["96.130.70"]["value"])' "$TMP/pin.out")
+  [ "$n" = 50 ] && ok "pulse_in: 50 edges at 25 Hz counted ($feed feed)" || bad "pulse_in ($feed): counted $n"
+done
+
 scenario crange '{"segments": [{"duration": "5m"}], "config": {"demand_period_min": 7}}'
 set +e
 "$SIM" --scenario "$TMP/crange.json" --fast > /dev/null 2> "$TMP/crange.err"
