@@ -94,7 +94,7 @@ int eeprom_program(struct eeprom *e, uint32_t addr, const void *buf, size_t len)
     if (len > 0 && addr / pg != (addr + (uint32_t)len - 1u) / pg)
         return METER_EINVAL; /* the page buffer wraps; the store must never ask */
     if (e->before_program != NULL)
-        e->before_program(e->hook_ctx, e, addr, len);
+        e->before_program(e->hook_ctx, e, addr, buf, len);
     if (e->off)
         return METER_EIO;
     if (len == 0)

@@ -61,8 +61,8 @@ struct eeprom {
     uint32_t rng;              /* source of the undefined bytes */
     bool off;
     /* called before every program operation (tests raise the supply
-     * monitor's warning here); may arm a cut */
-    void (*before_program)(void *ctx, struct eeprom *e, uint32_t addr, size_t len);
+     * monitor's warning or fork a torn copy of the image here); may arm a cut */
+    void (*before_program)(void *ctx, struct eeprom *e, uint32_t addr, const void *buf, size_t len);
     void *hook_ctx;
 };
 

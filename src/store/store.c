@@ -293,14 +293,16 @@ static int slot_syndrome(const struct store *s, const struct store_ring *r, uint
     return METER_OK;
 }
 
-/* A single flipped bit (not a torn write) explains slot idx as a record of
- * n stored bytes with parity par. */
+/* A flipped bit in the stored bytes explains slot idx as a complete record
+ * of n stored bytes with parity par. A torn write cannot look like that:
+ * its CRC, written last, would be old. (One wrong bit in the CRC itself is
+ * what a write cut inside the CRC can leave, so it does not count.) */
 static bool slot_flipped(const struct store *s, const struct store_ring *r, uint32_t idx, uint32_t n, uint8_t par)
 {
     uint32_t syn;
     if (slot_syndrome(s, r, idx, n, par, &syn) < 0 || syn == 0)
         return false;
-    return crc_locate(syn, n, 1) != -1;
+    return crc_locate(syn, n, 1) >= 0;
 }
 
 /* Read and verify a blob record; copies min(len, dlen) payload bytes to dst
@@ -576,19 +578,36 @@ static int ring_mount(struct store *s, struct store_ring *r, bool blob, uint32_t
     return METER_OK;
 }
 
-/* A log's newest record may have taken a flipped bit: with the head
- * scanned back one slot, the slot after it holds a record that one bit
- * away verifies with this lap's parity. Take it (reads correct it). */
+/* A log's newest record may be one bit off: the scan then ends one slot
+ * early and the slot after the head verifies with this lap's parity once
+ * one bit is flipped. Take it (reads correct it). A wrong bit in the
+ * payload under a correct CRC is a flip (corruption); a wrong bit in the
+ * CRC is also what a write cut inside the CRC leaves, with the payload
+ * complete, so that one is taken silently. */
 static void log_recover_head(struct store *s, struct store_ring *r)
 {
     struct recinfo ri;
+    uint8_t buf[ST_STAGE];
     if (r->nslots == 0)
         return;
     int st = slot_check(s, NULL, r, ring_salt(r), r->next, false, 0, &ri);
-    if (st != REC_BAD || crc_locate(ri.syn[r->par], ri.n, 1) == -1)
+    if (st != REC_BAD)
         return;
-    ring_advance(r);
-    s->corrupt++;
+    int32_t bit = crc_locate(ri.syn[r->par], ri.n, 1);
+    if (bit == -1 || ri.n > sizeof buf)
+        return;
+    /* rewrite it whole, so later mounts do not meet a bad record inside
+     * the window (a cut here just loses this newest record again) */
+    if (s->hal->nvm_read(s->hal->ctx, store_slot_addr(s, r, r->next), buf, ri.n) < 0)
+        return;
+    if (bit >= 0) {
+        buf[(uint32_t)bit / 8u] ^= (uint8_t)(1u << ((uint32_t)bit % 8u));
+        s->corrupt++;
+    }
+    if (rec_program(s, r, r->next, r->par, NULL, 0, buf, 0, r->rec, ri.n, false) == METER_OK) {
+        ring_advance(r);
+        s->flags |= STORE_F_REPAIRED;
+    }
 }
 
 /* Both copies of a dual area: find their heads, classify a difference
@@ -705,9 +724,8 @@ static int sb_write(struct store *s)
 }
 
 /* Read the newest superblock. 1 = found, 0 = none. */
-static int sb_load(struct store *s, struct sbv *v, bool *lagging)
+static int sb_load(struct store *s, struct sbv *v, uint32_t hseq[2], bool *lagging)
 {
-    uint32_t hseq[2];
     *lagging = dual_mount(s, s->super, hseq) == METER_ESTATE;
     unsigned c = hseq[1] > hseq[0] ? 1u : 0u;
     for (unsigned k = 0; k < 2; k++, c ^= 1u) {
@@ -779,8 +797,9 @@ int store_mount(struct store *s, const struct meter_hal *hal, const struct store
         return e;
     }
     struct sbv v;
+    uint32_t sb_h[2];
     bool sb_lag = false;
-    int have = sb_load(s, &v, &sb_lag);
+    int have = sb_load(s, &v, sb_h, &sb_lag);
     if (have && (v.format != STORE_FORMAT || v.size != hal->nvm_size || v.page != pgsz(s))) {
         if (v.format > STORE_FORMAT) {
             /* written by newer firmware: touch nothing */
@@ -799,8 +818,12 @@ int store_mount(struct store *s, const struct meter_hal *hal, const struct store
     }
     int err = 0;
     bool changed = sb_merge(s, &v, have != 0, first, end);
-    if (changed || sb_lag) {
-        if (changed && have)
+    /* a lagging copy is brought up first (same sequence number), so the
+     * copies never differ by more than the one write in flight */
+    if (sb_lag && have)
+        dual_repair(s, s->super, sb_h, false);
+    if (changed) {
+        if (have)
             s->flags |= STORE_F_UPGRADED;
         e = sb_write(s);
         if (e < 0) {
