@@ -554,7 +554,7 @@ static int iec21_value_to(struct meter *m, const struct obj_def *o, const struct
                           struct obj_value *in)
 {
     struct obj_value cur;
-    if (o->get(m, o, &cur) < 0)
+    if (obj_read(m, o, METER_ACC_CAL, &cur) < 0) /* only its type and scaler are used */
         return METER_EINVAL;
     memset(in, 0, sizeof *in);
     in->type = cur.type;

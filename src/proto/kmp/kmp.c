@@ -278,7 +278,8 @@ static int kmp_put_register(struct meter *m, enum meter_access acc, const uint8_
         int r = kmp_num_decode(d + p + 3, n - p - 3, &num);
         p += 3u + (size_t)r;
         const struct obj_def *o = objtab_find_kmp(id);
-        if (o == NULL || o->get(m, o, &cur) < 0 || kmp_value_to(o, &cur, unit, &num, &in) < 0) {
+        /* the current value (any level: only its type and scaler are used) */
+        if (o == NULL || obj_read(m, o, METER_ACC_CAL, &cur) < 0 || kmp_value_to(o, &cur, unit, &num, &in) < 0) {
             kmp_refuse(m, o, id);
             continue;
         }
