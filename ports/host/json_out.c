@@ -421,8 +421,12 @@ int json_out_report(FILE *f, const struct sim *s)
     jw_uint(&w, s->power_ups);
     jw_key(&w, "feed");
     jw_str(&w, s->feed == SIM_FEED_SAMPLES ? "samples" : "blocks");
-    clock_format_iso(clock_to_local(&s->sc.zone, s->sc.start_utc + s->t / 1000),
-                     clock_offset_min(&s->sc.zone, s->sc.start_utc + s->t / 1000), t, sizeof t);
+    /* the reference covers this run: from the scenario start, or from the
+     * resumed time of a --state run */
+    scenario_format_local(&s->sc.zone, s->sc.start_utc + s->t0, t, sizeof t);
+    jw_key(&w, "reference_since");
+    jw_str(&w, t);
+    scenario_format_local(&s->sc.zone, s->sc.start_utc + s->t / 1000, t, sizeof t);
     jw_key(&w, "sim_time");
     jw_str(&w, t);
     jw_key(&w, "sim_seconds");

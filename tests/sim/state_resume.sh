@@ -22,6 +22,13 @@ fi
 a=$(hires "$TMP/a.json"); b=$(hires "$TMP/b.json")
 python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); sys.exit(0 if b >= 2*a - 0.01 else 1)" "$a" "$b" &&
   ok "resumed run continues the registers ($a -> $b kWh)" || bad "resume: $a -> $b kWh"
+python3 - "$TMP/a.json" "$TMP/b.json" <<'PY' && ok "resumed run continues the time line where the meter left off" || bad "resume time line"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+print(a["sim_time"], "->", b["reference_since"], "->", b["sim_time"])
+assert b["reference_since"] == a["sim_time"] == a["time"]
+assert b["sim_seconds"] == 3600 and b["sim_time"] == "2026-06-01T15:00:00+03:00"
+PY
 
 rm -f "$st"
 "$SIM" --scenario "$SRC/scenarios/outage.json" --fast --feed blocks --state "$st" --json > "$TMP/o.json"
