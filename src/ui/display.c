@@ -334,13 +334,6 @@ int display_reject_text(const struct meter *m, char *buf, size_t n)
 
 /* ---- runtime -------------------------------------------------------------- */
 
-/* No mains: the early warning came, or no phase has voltage. */
-static bool mains_lost(const struct meter *m)
-{
-    const uint32_t none = MEAS_F_NO_VOLTAGE_L1 | MEAS_F_NO_VOLTAGE_L2 | MEAS_F_NO_VOLTAGE_L3;
-    return m->power_fail || (m->seconds > 0 && (m->block.flags & none) == none);
-}
-
 void display_init(struct meter *m)
 {
     struct display *d = &m->ui.display;
@@ -387,11 +380,11 @@ void display_button(struct meter *m, uint32_t hold_ms)
     struct display *d = &m->ui.display;
     d->t_press_ms = ui_ms(m);
     d->dirty = true;
-    if (hold_ms >= DISPLAY_LONG_PRESS_MS && !mains_lost(m)) {
+    if (hold_ms >= DISPLAY_LONG_PRESS_MS && !ui_mains_lost(m)) {
         display_long_press(m);
         return;
     }
-    if (mains_lost(m)) {
+    if (ui_mains_lost(m)) {
         if (d->mode != LCD_MODE_BATTERY) {
             d->mode = LCD_MODE_BATTERY;
             d->pos = 0;
@@ -530,7 +523,7 @@ static void render(const struct meter *m, struct lcd_state *l)
         }
     }
 
-    if (!mains_lost(m)) {
+    if (!ui_mains_lost(m)) {
         const struct meas_block *b = &m->block;
         for (unsigned p = 0; p < METER_PHASES && p < 3; p++) {
             if (b->ph[p].u_mv > 160000)
@@ -574,7 +567,7 @@ void display_poll(struct meter *m)
 {
     struct display *d = &m->ui.display;
     uint32_t now = ui_ms(m);
-    bool lost = mains_lost(m);
+    bool lost = ui_mains_lost(m);
 
     if (lost && (d->mode == LCD_MODE_AUTO || d->mode == LCD_MODE_MANUAL)) {
         d->mode = LCD_MODE_OFF;

@@ -79,6 +79,12 @@ void ui_poll(struct meter *m)
     display_poll(m);
 }
 
+bool ui_mains_lost(const struct meter *m)
+{
+    const uint32_t none = MEAS_F_NO_VOLTAGE_L1 | MEAS_F_NO_VOLTAGE_L2 | MEAS_F_NO_VOLTAGE_L3;
+    return m->power_fail || (m->seconds > 0 && (m->block.flags & none) == none);
+}
+
 void ui_button(struct meter *m, enum meter_button b, uint32_t hold_ms)
 {
     switch (b) {
@@ -86,7 +92,9 @@ void ui_button(struct meter *m, enum meter_button b, uint32_t hold_ms)
         display_button(m, hold_ms);
         break;
     case METER_BTN_DISCONNECT:
-        relay_button(m);
+        /* On the battery there is no energy to move the relay. */
+        if (!ui_mains_lost(m))
+            relay_button(m);
         break;
     default:
         return;

@@ -76,6 +76,9 @@ void ui_init(struct meter *m);
 void ui_second(struct meter *m);
 /* Every main-loop pass: inputs, display timers. Cheap when idle. */
 void ui_poll(struct meter *m);
+/* No mains: the supply monitor's warning came, or no phase has voltage
+ * (the core runs on its battery: display only). */
+bool ui_mains_lost(const struct meter *m);
 /* A button press from the port. */
 void ui_button(struct meter *m, enum meter_button b, uint32_t hold_ms);
 

@@ -170,6 +170,21 @@ static void never_opens_above_breaking_capacity(void **state)
     rig_free(r);
 }
 
+/* On the battery the button cannot move the relay. */
+static void button_does_nothing_without_mains(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(RIG_T0);
+    struct meas_block none = rig_block(0, 0);
+    rig_run(r, &none, 2);
+    unsigned drives = r->drives;
+    meter_button(&r->v.m, METER_BTN_DISCONNECT, 200);
+    assert_int_equal(st(r), RELAY_CONNECTED);
+    assert_int_equal(r->drives, drives);
+    assert_true(physically_closed(r));
+    rig_free(r);
+}
+
 /* ---- outages ---------------------------------------------------------------- */
 
 static void keeps_its_position_through_an_outage(void **state)
@@ -281,6 +296,7 @@ int main(void)
         cmocka_unit_test(without_soft_reconnect_the_button_undoes_a_remote_opening),
         cmocka_unit_test(every_cause_holds_until_it_lets_go),
         cmocka_unit_test(never_opens_above_breaking_capacity),
+        cmocka_unit_test(button_does_nothing_without_mains),
         cmocka_unit_test(keeps_its_position_through_an_outage),
         cmocka_unit_test(outage_between_persist_and_drive_open),
         cmocka_unit_test(outage_between_persist_and_drive_close),
