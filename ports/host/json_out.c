@@ -253,6 +253,8 @@ static void write_registers(struct json_w *w, const struct sim *s)
             /* test-mode view: the internal register before truncation (S-8.5) */
             struct obj_value hi;
             memset(&hi, 0, sizeof hi);
+            hi.unit = o->unit;
+            hi.scaler = o->scaler; /* as obj_read presets it for the getter */
             if (o->get(m, o, &hi) == METER_OK && (hi.type == OBJ_T_INT || hi.type == OBJ_T_UINT)) {
                 jw_key(w, "hires");
                 jw_fixed(w, (double)hi.i * pow(10.0, hi.scaler - 3), 9);
