@@ -1049,12 +1049,8 @@ static int resume_time(const struct sim *s, int64_t *utc)
     int r = -1;
     if (p != NULL && img != NULL) {
         memcpy(img, s->nvm, VMETER_NVM_SIZE);
-        p->hw.nvm = img;
-        p->hw.nvm_size = VMETER_NVM_SIZE;
-        p->hw.nvm_page = VMETER_NVM_PAGE;
+        vmeter_wire(p, img, VMETER_NVM_SIZE, 0);
         p->hw.rtc_valid = false;
-        p->hw.supply_ok = true;
-        host_hal_bind(&p->hal, &p->hw);
         meter_init(&p->m, &p->hal);
         *utc = p->m.now;
         r = 0;
@@ -1112,15 +1108,31 @@ int sim_run(struct sim *s, char *err, size_t n)
     int64_t resumed;
     if (!s->fresh && resume_time(s, &resumed) == 0 && resumed > s->sc.start_utc)
         s->t0 = resumed - s->sc.start_utc; /* the scenario's time line continues there */
-    vmeter_boot(s->v, s->nvm, VMETER_NVM_SIZE, s->sc.start_utc + s->t0);
+    /* Events do not repeat; the levels they left (cover, magnet, neutral)
+     * are still there when a resumed meter powers up. */
+    uint32_t inputs = 0;
+    while (s->next_ev < s->sc.nev && s->sc.ev[s->next_ev].at_s < s->t0) {
+        const struct scn_event *e = &s->sc.ev[s->next_ev++];
+        if (e->type == SCN_EV_COVER_OPEN)
+            inputs |= METER_IN_COVER_OPEN;
+        else if (e->type == SCN_EV_COVER_CLOSE)
+            inputs &= ~(uint32_t)METER_IN_COVER_OPEN;
+        else if (e->type == SCN_EV_MAGNET_ON)
+            inputs |= METER_IN_MAGNET;
+        else if (e->type == SCN_EV_MAGNET_OFF)
+            inputs &= ~(uint32_t)METER_IN_MAGNET;
+        else if (e->type == SCN_EV_NEUTRAL_LOSS || e->type == SCN_EV_NEUTRAL_RESTORE)
+            s->neutral_lost = e->type == SCN_EV_NEUTRAL_LOSS;
+    }
+    vmeter_wire(s->v, s->nvm, VMETER_NVM_SIZE, s->sc.start_utc + s->t0);
+    s->v->hw.inputs = inputs; /* read at power-up */
+    meter_init(&s->v->m, &s->v->hal);
     s->power_on = true;
     if (s->fresh && factory_calibrate(s) != 0) {
         snprintf(err, n, "factory calibration of the virtual meter failed");
         return SIM_EXIT_FAIL;
     }
     s->t = s->t0 * 1000;
-    while (s->next_ev < s->sc.nev && s->sc.ev[s->next_ev].at_s < s->t0)
-        s->next_ev++; /* events do not repeat */
 
     if (cfg_apply_zone(&s->v->m, &s->sc, err, n) < 0 ||
         cfg_apply_range(&s->v->m, &s->sc, 0, s->sc.nconfig_top, err, n) < 0)

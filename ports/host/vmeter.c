@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-int vmeter_boot(struct vmeter *v, uint8_t *nvm, uint32_t nvm_size, int64_t start_utc)
+void vmeter_wire(struct vmeter *v, uint8_t *nvm, uint32_t nvm_size, int64_t start_utc)
 {
     memset(&v->hw, 0, sizeof v->hw);
     v->hw.nvm = nvm;
@@ -14,6 +14,11 @@ int vmeter_boot(struct vmeter *v, uint8_t *nvm, uint32_t nvm_size, int64_t start
     v->hw.supply_ok = true;
     v->hw.relay[METER_RELAY_MAIN] = true;
     host_hal_bind(&v->hal, &v->hw);
+}
+
+int vmeter_boot(struct vmeter *v, uint8_t *nvm, uint32_t nvm_size, int64_t start_utc)
+{
+    vmeter_wire(v, nvm, nvm_size, start_utc);
     return meter_init(&v->m, &v->hal);
 }
 

@@ -26,6 +26,9 @@ struct vmeter {
 /* Power a meter up on an EEPROM image the caller owns (nvm_size bytes, all
  * 0xFF for a factory-fresh part) with the RTC set to start_utc. */
 int vmeter_boot(struct vmeter *v, uint8_t *nvm, uint32_t nvm_size, int64_t start_utc);
+/* The hardware part of vmeter_boot() alone (no meter_init): change v->hw
+ * (inputs found at power-up, a dead RTC ...) before powering up yourself. */
+void vmeter_wire(struct vmeter *v, uint8_t *nvm, uint32_t nvm_size, int64_t start_utc);
 
 /* Advance simulated time by one second of exact blocks (blocks feed). */
 int vmeter_step_block(struct vmeter *v, const struct meas_block *b);

@@ -30,6 +30,20 @@ assert b["reference_since"] == a["sim_time"] == a["time"]
 assert b["sim_seconds"] == 3600 and b["sim_time"] == "2026-06-01T15:00:00+03:00"
 PY
 
+# a cover opened before the resume point is still open at the resumed power-up
+rm -f "$st"
+scenario cov '{"segments": [{"duration": "1h", "phases": {"i": 5}}], "events": [{"at": "10m", "type": "cover_open"}]}'
+"$SIM" --scenario "$TMP/cov.json" --fast --until 20m --state "$st" > /dev/null
+"$SIM" --scenario "$TMP/cov.json" --fast --until 20m --state "$st" --json > "$TMP/cov.out"
+python3 - "$TMP/cov.out" <<'PY' && ok "levels left by earlier events (cover open) hold at the resumed power-up" || bad "cover state across a resume"
+import json, sys
+d = json.load(open(sys.argv[1]))
+t = [(e["time"], e["type"]) for e in d["events"] if e["log"] == "tamper"]
+print(t)
+assert t == [("2026-01-01T00:10:00+02:00", "cover_open")], t
+assert "COVER" in d["display"]["symbols"]
+PY
+
 rm -f "$st"
 "$SIM" --scenario "$SRC/scenarios/outage.json" --fast --feed blocks --state "$st" --json > "$TMP/o.json"
 python3 - "$TMP/o.json" <<'PY' && ok "registers survive an outage (early warning: nothing lost)" || bad "registers after an outage"
