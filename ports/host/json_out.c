@@ -217,6 +217,36 @@ static void write_value(struct json_w *w, const struct sim *s, const struct obj_
     }
 }
 
+/* One register: "key": {"value", "unit"[, "hires"][, "time"]}. hires: the
+ * test-mode view of an energy register before truncation (S-8.5). */
+static void write_register(struct json_w *w, const struct sim *s, const struct obj_def *o, const char *key,
+                           const struct obj_value *v, bool hires)
+{
+    jw_key(w, key);
+    jw_obj_begin(w);
+    jw_key(w, "value");
+    write_value(w, s, o, v);
+    jw_key(w, "unit");
+    jw_str(w, obj_unit_text(o));
+    if (hires && (o->flags & OBJ_F_ENERGY) && o->get != NULL) {
+        struct obj_value hi;
+        memset(&hi, 0, sizeof hi);
+        hi.unit = o->unit;
+        hi.scaler = o->scaler; /* as obj_read presets it for the getter */
+        if (o->get(&s->v->m, o, &hi) == METER_OK && (hi.type == OBJ_T_INT || hi.type == OBJ_T_UINT)) {
+            jw_key(w, "hires");
+            jw_fixed(w, (double)hi.i * pow(10.0, hi.scaler - 3), 9);
+        }
+    }
+    if (v->capture != 0) {
+        char t[40];
+        time_standard(s, v->capture, t, sizeof t);
+        jw_key(w, "time");
+        jw_str(w, t);
+    }
+    jw_obj_end(w);
+}
+
 static void write_registers(struct json_w *w, const struct sim *s)
 {
     const struct meter *m = &s->v->m;
@@ -243,30 +273,7 @@ static void write_registers(struct json_w *w, const struct sim *s)
         }
         if (dup)
             obis_format_full(&o->ln, key, sizeof key);
-        jw_key(w, key);
-        jw_obj_begin(w);
-        jw_key(w, "value");
-        write_value(w, s, o, &v);
-        jw_key(w, "unit");
-        jw_str(w, obj_unit_text(o));
-        if ((o->flags & OBJ_F_ENERGY) && o->get != NULL) {
-            /* test-mode view: the internal register before truncation (S-8.5) */
-            struct obj_value hi;
-            memset(&hi, 0, sizeof hi);
-            hi.unit = o->unit;
-            hi.scaler = o->scaler; /* as obj_read presets it for the getter */
-            if (o->get(m, o, &hi) == METER_OK && (hi.type == OBJ_T_INT || hi.type == OBJ_T_UINT)) {
-                jw_key(w, "hires");
-                jw_fixed(w, (double)hi.i * pow(10.0, hi.scaler - 3), 9);
-            }
-        }
-        if (v.capture != 0) {
-            char t[40];
-            time_standard(s, v.capture, t, sizeof t);
-            jw_key(w, "time");
-            jw_str(w, t);
-        }
-        jw_obj_end(w);
+        write_register(w, s, o, key, &v, true);
     }
     jw_obj_end(w);
 }
@@ -331,18 +338,7 @@ static void write_billing(struct json_w *w, const struct sim *s)
                 continue;
             char key[32];
             obis_format_short(&o->ln, key, sizeof key);
-            jw_key(w, key);
-            jw_obj_begin(w);
-            jw_key(w, "value");
-            write_value(w, s, o, &v);
-            jw_key(w, "unit");
-            jw_str(w, obj_unit_text(o));
-            if (v.capture != 0) {
-                time_standard(s, v.capture, t, sizeof t);
-                jw_key(w, "time");
-                jw_str(w, t);
-            }
-            jw_obj_end(w);
+            write_register(w, s, o, key, &v, false);
         }
         jw_obj_end(w);
         jw_obj_end(w);

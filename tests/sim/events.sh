@@ -87,15 +87,7 @@ assert r["0.9.1"]["value"] == "13:03:00" and r["0.9.2"]["value"] == "2026-07-01"
 assert d["relay"] == "open", d["relay"]
 PY
 scenario cbad '{"segments": [{"duration": "5m"}], "config": {"demand_period_min": "fifteen"}}'
-set +e
-"$SIM" --scenario "$TMP/cbad.json" --fast > /dev/null 2> "$TMP/cbad.err"
-rc=$?
-set -e
-if [ $rc -eq 2 ] && grep -q "config.demand_period_min: must be a number" "$TMP/cbad.err"; then
-  ok "a config value of the wrong type is refused before the run: $(cat "$TMP/cbad.err")"
-else
-  bad "config type: exit $rc $(cat "$TMP/cbad.err")"
-fi
+expect_refused "a config value of the wrong type is refused before the run" "config.demand_period_min: must be a number" -- --scenario "$TMP/cbad.json"
 # ---- pulse input ---------------------------------------------------------------------------
 scenario pin '{"segments": [{"duration": "1m"}], "events": [{"at": "5s", "type": "pulse_in", "count": 50, "rate_hz": 25}]}'
 for feed in blocks samples; do
@@ -105,13 +97,5 @@ for feed in blocks samples; do
 done
 
 scenario crange '{"segments": [{"duration": "5m"}], "config": {"demand_period_min": 7}}'
-set +e
-"$SIM" --scenario "$TMP/crange.json" --fast > /dev/null 2> "$TMP/crange.err"
-rc=$?
-set -e
-if [ $rc -eq 2 ] && grep -q "config.demand_period_min: refused by the meter" "$TMP/crange.err"; then
-  ok "a config value the meter refuses is refused before the run: $(cat "$TMP/crange.err")"
-else
-  bad "config range: exit $rc $(cat "$TMP/crange.err")"
-fi
+expect_refused "a config value the meter refuses is refused before the run" "config.demand_period_min: refused by the meter" -- --scenario "$TMP/crange.json"
 finish
