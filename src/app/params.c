@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "trimeter/meter.h"
-#include "util/crc.h"
 #include "util/fmt.h"
 
 /* ---- registers ------------------------------------------------------------ */
@@ -346,25 +345,12 @@ int par_get_cfg(const struct meter *m, const struct obj_def *o, struct obj_value
         }
         break;
     case PAR_TARIFF_CALENDAR: {
-        int n = tariff_cal_format(&c->cal, v->s, sizeof v->s);
-        if (n < 0)
-            return n;
-        v->type = OBJ_T_STRING;
-        v->len = (uint8_t)n;
-        v->i = crc32_ieee(0, (const uint8_t *)v->s, (size_t)n);
-        return METER_OK;
+        return obj_text_value(v, tariff_cal_format(&c->cal, v->s, sizeof v->s));
     }
     default:
         return METER_ENOENT;
     }
-    int n = fmt_end(&f);
-    if (n < 0)
-        return n;
-    v->type = OBJ_T_STRING;
-    v->len = (uint8_t)n;
-    /* The audit log's old/new of a text value: its CRC-32. */
-    v->i = crc32_ieee(0, (const uint8_t *)v->s, (size_t)n);
-    return METER_OK;
+    return obj_text_value(v, fmt_end(&f));
 }
 
 int par_set_cfg(struct meter *m, const struct obj_def *o, const struct obj_value *in, enum meter_src src)

@@ -10,6 +10,7 @@
 #include "ui/ui_obj.h"
 #include "trimeter/meter.h"
 #include "proto/iec62056_21/iec21.h"
+#include "util/crc.h"
 #include "util/fmt.h"
 
 /* ---- getters ------------------------------------------------------------ */
@@ -465,6 +466,16 @@ int obj_read(const struct meter *m, const struct obj_def *o, enum meter_access a
         out->i = obj_value_at_scaler(out, res);
         out->scaler = res;
     }
+    return METER_OK;
+}
+
+int obj_text_value(struct obj_value *v, int n)
+{
+    if (n < 0)
+        return n;
+    v->type = OBJ_T_STRING;
+    v->len = (uint8_t)n;
+    v->i = crc32_ieee(0, (const uint8_t *)v->s, (size_t)n);
     return METER_OK;
 }
 

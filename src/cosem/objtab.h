@@ -144,6 +144,10 @@ int obj_read_at(const struct meter *m, const struct obj_def *o, unsigned f, enum
                 struct obj_value *out);
 /* v's integer brought to scaler (truncated toward zero when coarser). */
 int64_t obj_value_at_scaler(const struct obj_value *v, int8_t scaler);
+/* Finish a text value of n bytes written into v->s (n < 0: an error, passed
+ * on): type, length, and v->i = its CRC-32, which stands for the text as
+ * the audit log's old/new value. Returns 0 or n. */
+int obj_text_value(struct obj_value *v, int n);
 /* OBIS of a row packed as A<<24 | C<<16 | D<<8 | E (event records). */
 uint32_t obj_packed(const struct obj_def *o);
 

@@ -58,6 +58,15 @@ static uint16_t row_index(const struct obj_def *o)
     return (uint16_t)(o - objtab_at(0));
 }
 
+/* Is the item among the first n of the list? */
+static bool list_has(const uint16_t *items, unsigned n, size_t item)
+{
+    for (unsigned k = 0; k < n; k++)
+        if (items[k] == item)
+            return true;
+    return false;
+}
+
 static int verdict(struct display_verdict *v, enum display_reject r, unsigned pos, uint16_t row)
 {
     v->rej = (uint8_t)r;
@@ -84,20 +93,13 @@ int display_list_check(enum display_list_id which, const uint16_t *idx, unsigned
         enum display_reject r = display_row_allowed(o, display_item_f(idx[k]), which);
         if (r != DISPLAY_REJ_NONE)
             return verdict(v, r, k + 1, (uint16_t)display_item_row(idx[k]));
-        for (unsigned j = 0; j < k; j++)
-            if (idx[j] == idx[k])
-                return verdict(v, DISPLAY_REJ_DUPLICATE, k + 1, (uint16_t)display_item_row(idx[k]));
+        if (list_has(idx, k, idx[k]))
+            return verdict(v, DISPLAY_REJ_DUPLICATE, k + 1, (uint16_t)display_item_row(idx[k]));
     }
     if (which == DISPLAY_MANUAL) {
-        for (size_t i = 0; i < objtab_count(); i++) {
-            if (!display_row_mandatory(objtab_at(i)))
-                continue;
-            unsigned k = 0;
-            while (k < n && idx[k] != i)
-                k++;
-            if (k == n)
+        for (size_t i = 0; i < objtab_count(); i++)
+            if (display_row_mandatory(objtab_at(i)) && !list_has(idx, n, i))
                 return verdict(v, DISPLAY_REJ_LEGAL, 0, (uint16_t)i);
-        }
     }
     return verdict(v, DISPLAY_REJ_NONE, 0, 0);
 }
@@ -174,22 +176,13 @@ static void build_list(struct display_cfg *c, enum display_list_id which, const 
         const struct obj_def *o = objtab_find_str(codes[k]);
         if (o == NULL || display_row_allowed(o, 0, which) != DISPLAY_REJ_NONE)
             continue; /* a row this firmware does not have (yet) */
-        uint16_t r = row_index(o);
-        unsigned j = 0;
-        while (j < n && items[j] != r)
-            j++;
-        if (j == n)
-            items[n++] = r;
+        if (!list_has(items, n, row_index(o)))
+            items[n++] = row_index(o);
     }
     if (which == DISPLAY_MANUAL) {
         /* Every legal register, even ones the code list does not name. */
         for (size_t i = 0; i < objtab_count(); i++) {
-            if (!display_row_mandatory(objtab_at(i)))
-                continue;
-            unsigned j = 0;
-            while (j < n && items[j] != i)
-                j++;
-            if (j < n)
+            if (!display_row_mandatory(objtab_at(i)) || list_has(items, n, i))
                 continue;
             if (n < list_max[which]) {
                 items[n++] = (uint16_t)i;

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "trimeter/meter.h"
-#include "util/crc.h"
 #include "util/fmt.h"
 
 /* ---- values ---------------------------------------------------------------- */
@@ -32,24 +31,13 @@ static int put_bool(struct obj_value *v, bool x)
     return METER_OK;
 }
 
-/* A text value; its CRC-32 stands for it in the audit log's old/new. */
-static int put_text_len(struct obj_value *v, int n)
-{
-    if (n < 0)
-        return n;
-    v->type = OBJ_T_STRING;
-    v->len = (uint8_t)n;
-    v->i = crc32_ieee(0, (const uint8_t *)v->s, (size_t)n);
-    return METER_OK;
-}
-
 static int put_text(struct obj_value *v, const char *s)
 {
     size_t n = strlen(s);
     if (n > sizeof v->s)
         return METER_ENOSPC;
     memcpy(v->s, s, n);
-    return put_text_len(v, (int)n);
+    return obj_text_value(v, (int)n);
 }
 
 /* A whole number in the row's scaler (scenario numbers, protocol values). */
@@ -109,19 +97,19 @@ static int get_text_of(const struct meter *m, unsigned par, struct obj_value *v)
     const struct ui_cfg *c = &m->ui.cfg;
     switch (par) {
     case UI_PP_WINDOW:
-        return put_text_len(v, prepay_window_format(&c->prepay, v->s, sizeof v->s));
+        return obj_text_value(v, prepay_window_format(&c->prepay, v->s, sizeof v->s));
     case UI_DISP_AUTO:
     case UI_DISP_MANUAL:
     case UI_DISP_BATTERY:
-        return put_text_len(v, display_list_get(m, (enum display_list_id)(par - UI_DISP_AUTO), v->s, sizeof v->s));
+        return obj_text_value(v, display_list_get(m, (enum display_list_id)(par - UI_DISP_AUTO), v->s, sizeof v->s));
     case UI_DISP_REJECT:
-        return put_text_len(v, display_reject_text(m, v->s, sizeof v->s));
+        return obj_text_value(v, display_reject_text(m, v->s, sizeof v->s));
     case UI_LC1_TARIFFS:
     case UI_LC2_TARIFFS:
-        return put_text_len(v, loadctl_tariffs_format(c->loadctl.r[par - UI_LC1_TARIFFS].tariffs, v->s, sizeof v->s));
+        return obj_text_value(v, loadctl_tariffs_format(c->loadctl.r[par - UI_LC1_TARIFFS].tariffs, v->s, sizeof v->s));
     case UI_LC1_PROGRAM:
     case UI_LC2_PROGRAM:
-        return put_text_len(v, loadctl_program_format(&c->loadctl.r[par - UI_LC1_PROGRAM], v->s, sizeof v->s));
+        return obj_text_value(v, loadctl_program_format(&c->loadctl.r[par - UI_LC1_PROGRAM], v->s, sizeof v->s));
     default:
         return METER_ENOENT;
     }
