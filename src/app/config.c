@@ -22,6 +22,16 @@ uint16_t config_image_size(void)
     return (uint16_t)sizeof(struct config_image);
 }
 
+uint32_t config_ring_fit(const struct meter *m, unsigned ring, uint16_t rec_size)
+{
+    const struct store *s = &m->store;
+    uint32_t page = m->hal != NULL ? m->hal->nvm_page_size : 0;
+    uint32_t slot = ((uint32_t)rec_size + STORE_REC_OVERHEAD + 3u) & ~3u;
+    if (ring >= s->layout.nlogs || rec_size == 0 || page == 0 || slot > page || s->logs[ring].pages == 0)
+        return 0;
+    return (uint32_t)s->logs[ring].pages * (page / slot) - 1u;
+}
+
 bool config_period_ok(unsigned minutes)
 {
     return minutes == 5 || minutes == 15 || minutes == 30 || minutes == 60;

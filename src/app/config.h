@@ -59,6 +59,12 @@ int config_save(struct meter *m);
 /* Bytes of the configuration image (for the store layout). */
 uint16_t config_image_size(void);
 
+/* Largest depth the area a ring got at mount holds at rec_size bytes a
+ * record (the store's slot rule, store.h: payload + STORE_REC_OVERHEAD
+ * rounded up to 4 bytes, slots never straddle a page, one slot of slack);
+ * 0 when the ring has no area. For store_log_resize(). */
+uint32_t config_ring_fit(const struct meter *m, unsigned ring, uint16_t rec_size);
+
 /* Validity checks shared by the setters and the loader. */
 bool config_period_ok(unsigned minutes);
 

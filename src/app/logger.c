@@ -31,6 +31,12 @@ int logger_bind(struct meter *m)
             if (objtab_at(i) == o)
                 lg->row[k] = (uint16_t)i;
     }
+    /* Records of the configured size, as many as the ring's area holds
+     * (unchanged after a power cycle: the records stay). */
+    uint16_t rec = logger_rec_size(m->cfg.logger_n);
+    uint32_t depth = config_ring_fit(m, RING_LOGGER, rec);
+    if (depth > 0)
+        (void)store_log_resize(&m->store, RING_LOGGER, rec, depth);
     return METER_OK;
 }
 

@@ -17,8 +17,8 @@ static void meter_layout(struct store_layout *l)
     l->nlogs = RING_EVLOG + EVLOG_COUNT;
     l->logs[RING_BILLING].rec_size = (uint16_t)sizeof(struct billing_rec);
     l->logs[RING_BILLING].depth = BILLING_DEPTH;
-    l->logs[RING_PROFILE].rec_size = profile_rec_size(0x0f);
-    l->logs[RING_PROFILE].depth = profile_depth(5, 0x0f);
+    l->logs[RING_PROFILE].rec_size = PROFILE_AREA_REC;
+    l->logs[RING_PROFILE].depth = PROFILE_AREA_DEPTH;
     l->logs[RING_LOGGER].rec_size = logger_rec_size(LOGGER_CHANNELS);
     l->logs[RING_LOGGER].depth = LOGGER_AREA_BYTES / logger_rec_size(LOGGER_CHANNELS);
     for (unsigned i = 0; i < EVLOG_COUNT; i++) {
@@ -37,7 +37,11 @@ static void meter_app_init(struct meter *m)
     if (hal->rtc_get == NULL || hal->rtc_get(hal->ctx, &m->now) < 0)
         m->status |= METER_ST_CLOCK_INVALID;
     m->billing.next = -1;
-    if (legal_restore(m, &last) < 0) {
+    int restored = legal_restore(m, &last);
+    profile_bind(m); /* after the registers: the profile's readings unwrap against them */
+    if (m->store.flags & STORE_F_CORRUPT)
+        evlog_add(m, EV_NVM_CORRUPT, METER_SRC_INTERNAL, (int32_t)m->store.corrupt, (int32_t)m->store.flags);
+    if (restored < 0) {
         /* Factory-fresh: the first billing boundary is the next one. */
         m->billing.ref = m->now;
     } else {
@@ -71,6 +75,8 @@ int meter_init(struct meter *m, const struct meter_hal *hal)
         m->status |= METER_ST_NVM_FAIL;
     if (m->store.flags & STORE_F_CORRUPT)
         m->status |= METER_ST_NVM_CORRUPT;
+    if (m->store.flags & STORE_F_NOSPACE) /* a log of the layout is disabled: the part is too small */
+        m->status |= METER_ST_NVM_FAIL;
     meter_app_init(m);
     dispatch_init(m);
     ui_init(m);
