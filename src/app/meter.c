@@ -115,8 +115,8 @@ static void meter_pulse_poll(struct meter *m)
     m->pulse_ms = now;
     if (dt > 5000u)
         dt = 5000u;
-    while (dt-- > 0 && pulse_busy(&m->metro.pulse))
-        if (metro_pulse_ms(&m->metro) && hal->pulse_set != NULL)
+    while (metro_pulse_elapse(&m->metro, &dt)) /* per edge, not per ms */
+        if (hal->pulse_set != NULL)
             hal->pulse_set(hal->ctx, m->metro.pulse.on);
 }
 

@@ -44,6 +44,7 @@
 #define F_MIN_INC ((uint32_t)(((uint64_t)40 << 32) / METRO_N))
 #define F_MAX_INC ((uint32_t)(((uint64_t)70 << 32) / METRO_N))
 #define Q16(x) ((int64_t)(x) * 65536)
+#define METRO_TPM (METRO_N / 1000)    /* pulse ticks (samples) per millisecond */
 #define METRO_CLIP_RMS8 ((uint32_t)(8388607.0 / 1.41421356 * 256 * 0.995)) /* rms, counts Q8 */
 
 /* ---- calibration -------------------------------------------------------- */
@@ -153,6 +154,7 @@ static void metro_block_reset(struct metro *mt)
 {
     memset(mt->acc, 0, sizeof mt->acc);
     mt->n = 0;
+    mt->n_last = 0;
     mt->win_m = 0;
     mt->win_d = METRO_N - 1;
     mt->zc_count = 0;
@@ -169,9 +171,9 @@ void metro_init(struct metro *mt)
     mt->nco_inc = F_NOMINAL_INC;
     mt->nco_inc_prev = F_NOMINAL_INC;
     mt->f_inc_q16_prev = Q16(F_NOMINAL_INC);
-    mt->ms_div = METRO_N / 1000;
     pulse_init(&mt->pulse);
     metro_block_reset(mt);
+    mt->n_next = METRO_N;
 }
 
 /* ---- block -------------------------------------------------------------- */
@@ -443,8 +445,7 @@ void metro_block(struct metro *mt)
     if (clip)
         b->flags |= MEAS_F_CLIPPED;
 
-    pulse_add(&mt->pulse, b->e[MEAS_AP] + b->e[MEAS_AN]);
-    mt->pulse_busy = pulse_busy(&mt->pulse);
+    pulse_add(&mt->pulse, b->e[MEAS_AP] + b->e[MEAS_AN], METRO_TPM);
 
     /* the next block locks to the first phase with voltage */
     int next_ref = ref;
@@ -477,10 +478,11 @@ static void metro_zc(struct metro *mt, int32_t z)
     mt->zc_count++;
 }
 
-/* One phase of one sample set: ten multiply-accumulates. */
-static inline void metro_phase(struct metro_acc *a, int32_t *i_prev, int64_t u, int64_t i, int64_t w, int64_t wc,
+/* One phase of one sample set (x: its u, i): ten multiply-accumulates. */
+static inline void metro_phase(struct metro_acc *a, int32_t *i_prev, const int32_t *x, int64_t w, int64_t wc,
                                int64_t ws)
 {
+    int64_t u = x[0], i = x[1];
     a->si += i;
     a->swu += w * u;
     a->suu += u * u;
@@ -494,10 +496,32 @@ static inline void metro_phase(struct metro_acc *a, int32_t *i_prev, int64_t u, 
     a->is += ws * i;
 }
 
-unsigned metro_sample(struct metro *mt, const int32_t s[METER_CHANNELS])
+/* The sample at which metro_sample has more to do than accumulate: the
+ * block's end or the pulse output's next edge (one test per sample). */
+static unsigned metro_event(struct metro *mt)
 {
     unsigned ev = 0;
-    int32_t s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3], s4 = s[4], s5 = s[5], z = s[mt->zc_ch];
+    uint32_t elapsed = mt->n - mt->n_last;
+    mt->n_last = mt->n;
+    if (mt->pulse.due != 0) {
+        mt->pulse.due -= elapsed; /* n_next never passes the edge */
+        if (mt->pulse.due == 0 && pulse_edge(&mt->pulse, METRO_TPM))
+            ev |= METRO_EV_PULSE;
+    }
+    if (mt->n == METRO_N) {
+        metro_block(mt); /* restarts n and n_last at 0 */
+        ev |= METRO_EV_BLOCK;
+    }
+    uint32_t next = METRO_N;
+    if (mt->pulse.due != 0 && mt->pulse.due < METRO_N - mt->n)
+        next = mt->n + mt->pulse.due;
+    mt->n_next = next;
+    return ev;
+}
+
+unsigned metro_sample(struct metro *mt, const int32_t s[METER_CHANNELS])
+{
+    int32_t z = s[mt->zc_ch];
     /* shared by the three phases: window and local oscillator */
     int64_t m = mt->win_m;
     int32_t w = (int32_t)((m * m) >> METRO_WIN_SHIFT);
@@ -508,25 +532,16 @@ unsigned metro_sample(struct metro *mt, const int32_t s[METER_CHANNELS])
     int32_t wc = (w * fix_sin_tab[((ph >> 22) + 256u) & 1023u]) >> 15;
     int32_t ws = -((w * fix_sin_tab[ph >> 22]) >> 15);
 
-    metro_phase(&mt->acc[0], &mt->i_prev[0], s0, s1, w, wc, ws);
-    metro_phase(&mt->acc[1], &mt->i_prev[1], s2, s3, w, wc, ws);
-    metro_phase(&mt->acc[2], &mt->i_prev[2], s4, s5, w, wc, ws);
+    metro_phase(&mt->acc[0], &mt->i_prev[0], &s[0], w, wc, ws);
+    metro_phase(&mt->acc[1], &mt->i_prev[1], &s[2], w, wc, ws);
+    metro_phase(&mt->acc[2], &mt->i_prev[2], &s[4], w, wc, ws);
 
     if ((mt->zc_prev & ~z) < 0) /* last < 0 <= z: a rising crossing */
         metro_zc(mt, z);
     mt->zc_prev = z;
 
-    if (++mt->n == METRO_N) {
-        metro_block(mt);
-        ev = METRO_EV_BLOCK;
-    }
-    if (mt->pulse_busy && --mt->ms_div == 0) {
-        mt->ms_div = METRO_N / 1000;
-        if (pulse_ms(&mt->pulse))
-            ev |= METRO_EV_PULSE;
-        mt->pulse_busy = pulse_busy(&mt->pulse);
-    }
-    return ev;
+    /* block end and pulse edges share one countdown */
+    return ++mt->n == mt->n_next ? metro_event(mt) : 0;
 }
 
 /* ---- blocks feed -------------------------------------------------------- */
@@ -535,11 +550,10 @@ void metro_feed_block(struct metro *mt, const struct meas_block *b)
 {
     mt->out = *b;
     mt->fed_samples = false;
-    pulse_add(&mt->pulse, b->e[MEAS_AP] + b->e[MEAS_AN]);
-    mt->pulse_busy = pulse_busy(&mt->pulse);
+    pulse_add(&mt->pulse, b->e[MEAS_AP] + b->e[MEAS_AN], 1);
 }
 
-unsigned metro_pulse_ms(struct metro *mt)
+unsigned metro_pulse_elapse(struct metro *mt, uint32_t *dt_ms)
 {
-    return pulse_ms(&mt->pulse) ? METRO_EV_PULSE : 0;
+    return pulse_elapse(&mt->pulse, dt_ms, 1) ? METRO_EV_PULSE : 0;
 }

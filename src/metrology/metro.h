@@ -88,6 +88,8 @@ struct metro {
     int64_t w0;                 /* sum of the window over a block */
     int64_t w0lo;               /* the same times the oscillator's amplitude */
     uint32_t n;                 /* samples in the current block */
+    uint32_t n_next;            /* n at which the block ends or the next pulse edge is due */
+    uint32_t n_last;            /* n at the last of those events (pulse countdown) */
     int64_t win_m, win_d;       /* window recurrence: m = n*(N-n) */
     uint32_t nco_ph, nco_inc;   /* local oscillator, 2^32 per turn / per sample */
     uint32_t nco_inc_prev;
@@ -105,8 +107,6 @@ struct metro {
     struct metro_raw raw[METER_PHASES];
     struct pulse_out pulse;
     bool fed_samples;           /* the last block came from metro_sample */
-    bool pulse_busy;            /* the pulse output needs the millisecond tick */
-    uint8_t ms_div;             /* samples to the next millisecond tick */
     struct meas_block out;      /* last complete block */
 };
 
@@ -142,8 +142,10 @@ void metro_block(struct metro *mt);
  * energy drives the pulse output. */
 void metro_feed_block(struct metro *mt, const struct meas_block *b);
 
-/* Advance the pulse output by one millisecond when no samples drive it
- * (blocks feed); returns METRO_EV_PULSE when the level changed. */
-unsigned metro_pulse_ms(struct metro *mt);
+/* Let *dt_ms pass on the pulse output when no samples drive it (blocks
+ * feed), up to its next level change: METRO_EV_PULSE then (level in
+ * mt->pulse.on, the rest of the time left in *dt_ms; call again), 0 when
+ * all of it passed. Costs one step per edge, not per millisecond. */
+unsigned metro_pulse_elapse(struct metro *mt, uint32_t *dt_ms);
 
 #endif

@@ -15,7 +15,7 @@ void pulse_init(struct pulse_out *p)
     memset(p, 0, sizeof *p);
 }
 
-void pulse_add(struct pulse_out *p, int64_t uwh)
+void pulse_add(struct pulse_out *p, int64_t uwh, uint32_t tpm)
 {
     if (uwh <= 0)
         return;
@@ -30,24 +30,40 @@ void pulse_add(struct pulse_out *p, int64_t uwh)
     if (sp > 1000u)
         sp = 1000u;
     p->spacing_ms = (uint16_t)sp;
+    if (p->due == 0 && p->pending > 0)
+        p->due = tpm;
 }
 
-bool pulse_ms(struct pulse_out *p)
+bool pulse_edge(struct pulse_out *p, uint32_t tpm)
 {
-    bool changed = false;
-    if (p->on && --p->on_left == 0) {
+    if (p->on) {
+        /* end of the pulse; the next may start one spacing after this one did */
         p->on = false;
-        changed = true;
+        p->due = (p->rest_ms > 0 ? p->rest_ms : 1u) * tpm;
+        return true;
     }
-    if (p->gap_left > 0)
-        p->gap_left--;
-    if (p->gap_left == 0 && p->pending > 0 && !p->on) {
+    if (p->pending > 0) {
         p->pending--;
         p->total++;
         p->on = true;
-        p->on_left = METER_PULSE_MS;
-        p->gap_left = p->spacing_ms;
-        changed = true;
+        p->rest_ms = (uint16_t)(p->spacing_ms - METER_PULSE_MS);
+        p->due = METER_PULSE_MS * tpm;
+        return true;
     }
-    return changed;
+    p->due = 0; /* the spacing is over and nothing is pending: idle */
+    return false;
+}
+
+bool pulse_elapse(struct pulse_out *p, uint32_t *ticks, uint32_t tpm)
+{
+    while (p->due != 0 && *ticks >= p->due) {
+        *ticks -= p->due;
+        p->due = 0;
+        if (pulse_edge(p, tpm))
+            return true;
+    }
+    if (p->due != 0)
+        p->due -= *ticks;
+    *ticks = 0;
+    return false;
 }

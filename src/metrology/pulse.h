@@ -5,8 +5,10 @@
  * Energy arrives once per second (a block); the pulses it completes are
  * spread evenly over the following second, so the pulse count equals the
  * registered active energy to within one pulse once that second has passed.
- * Driven by a 1 ms tick (from the sample interrupt, or from the main loop's
- * clock in the blocks feed). Touches nothing but its own state.
+ * Edges are scheduled, not ticked: `due` counts the caller's ticks (samples
+ * in the samples feed, milliseconds in the blocks feed; `tpm` ticks per ms)
+ * to the next edge, so the work is per edge, never per millisecond.
+ * Touches nothing but its own state.
  */
 #ifndef TRIMETER_PULSE_H
 #define TRIMETER_PULSE_H
@@ -18,21 +20,21 @@ struct pulse_out {
     int64_t acc_uwh;     /* energy not yet turned into pulses */
     uint32_t pending;    /* pulses due, not yet started */
     uint32_t total;      /* pulses started since power-up */
+    uint32_t due;        /* ticks to the next edge; 0 = none scheduled (idle) */
     uint16_t spacing_ms; /* start-to-start distance for this second */
-    uint16_t gap_left;   /* ms until the next pulse may start */
-    uint16_t on_left;    /* ms the current pulse stays on */
+    uint16_t rest_ms;    /* from the end of this pulse to the earliest next start */
     bool on;             /* output level */
 };
 
 void pulse_init(struct pulse_out *p);
-/* Add the active energy of one block (uWh, >= 0). */
-void pulse_add(struct pulse_out *p, int64_t uwh);
-/* One millisecond; returns true when the level changed. */
-bool pulse_ms(struct pulse_out *p);
-/* true while the tick has anything to do. */
-static inline bool pulse_busy(const struct pulse_out *p)
-{
-    return p->pending != 0 || p->on || p->gap_left != 0;
-}
+/* Add the active energy of one block (uWh, >= 0); an idle output starts
+ * its first pulse 1 ms later. */
+void pulse_add(struct pulse_out *p, int64_t uwh, uint32_t tpm);
+/* The edge that is due now (the caller counted `due` down to 0): schedules
+ * the next; true when the level changed. */
+bool pulse_edge(struct pulse_out *p, uint32_t tpm);
+/* Let *ticks pass, up to the first level change (then true, *ticks holds
+ * what is left); false when all of *ticks passed without one. */
+bool pulse_elapse(struct pulse_out *p, uint32_t *ticks, uint32_t tpm);
 
 #endif
