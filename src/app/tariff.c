@@ -22,16 +22,32 @@ void tariff_cal_factory(struct tariff_cal *c)
 
 /* ---- lookup ----------------------------------------------------------- */
 
+/* The exception date entry for a civil date, or NULL. */
+static const uint32_t *exception_of(const struct tariff_cal *c, const struct clock_dt *dt)
+{
+    for (unsigned i = 0; i < c->nexc && i < TARIFF_EXCEPTIONS; i++) {
+        uint32_t x = c->exc[i];
+        if (EXC_MON(x) == dt->mon && EXC_DAY(x) == dt->day &&
+            (EXC_YEAR(x) == 0 || EXC_YEAR(x) == (uint32_t)dt->year))
+            return &c->exc[i];
+    }
+    return NULL;
+}
+
+bool tariff_is_exception(const struct tariff_cal *c, int64_t local)
+{
+    struct clock_dt dt;
+    clock_split(local, &dt);
+    return exception_of(c, &dt) != NULL;
+}
+
 unsigned tariff_day_profile(const struct tariff_cal *c, int64_t local)
 {
     struct clock_dt dt;
     clock_split(local, &dt);
-    for (unsigned i = 0; i < c->nexc && i < TARIFF_EXCEPTIONS; i++) {
-        uint32_t x = c->exc[i];
-        if (EXC_MON(x) == dt.mon && EXC_DAY(x) == dt.day &&
-            (EXC_YEAR(x) == 0 || EXC_YEAR(x) == (uint32_t)dt.year))
-            return EXC_PROF(x);
-    }
+    const uint32_t *x = exception_of(c, &dt);
+    if (x != NULL)
+        return EXC_PROF(*x);
     if (c->nseasons == 0)
         return 0;
     /* The season whose start is the latest on or before today; before the

@@ -21,6 +21,7 @@
 #ifndef TRIMETER_TARIFF_H
 #define TRIMETER_TARIFF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -62,6 +63,8 @@ int tariff_cal_parse(struct tariff_cal *c, const char *text, size_t len);
  * "x+N". Returns length or a negative error. */
 int tariff_cal_format(const struct tariff_cal *c, char *buf, size_t n);
 
+/* Is the local date one of the exception (holiday) dates? */
+bool tariff_is_exception(const struct tariff_cal *c, int64_t local);
 /* Day profile index for a local date. */
 unsigned tariff_day_profile(const struct tariff_cal *c, int64_t local);
 /* Tariff 1..8 from the calendar at local time `local`. */

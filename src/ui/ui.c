@@ -118,10 +118,11 @@ int64_t ui_to_local(const struct meter *m, int64_t utc)
 void ui_local_now(const struct meter *m, struct ui_local *out)
 {
     struct clock_dt dt;
-    clock_split(ui_to_local(m, m->now), &dt);
+    int64_t local = ui_to_local(m, m->now);
+    clock_split(local, &dt);
     out->wday = dt.wday;
     out->minute = (uint16_t)(dt.hour * 60u + dt.min);
-    out->exception = false;
+    out->exception = tariff_is_exception(&m->cfg.cal, local);
 }
 
 uint32_t ui_ms(const struct meter *m)

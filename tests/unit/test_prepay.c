@@ -161,6 +161,24 @@ static void top_up_then_button_or_automatic(void **state)
     rig_free(r);
 }
 
+/* A holiday of the tariff calendar is no disconnection day. */
+static void not_on_exception_days(void **state)
+{
+    (void)state;
+    struct rig *r = prepaid(eest(31, 10, 0), 0, "manual"); /* Tuesday, no credit */
+    assert_int_equal(rig_set_text(r, "tariff_calendar", "+x=2026-03-31/1"), METER_OK);
+    struct meas_block b = rig_block(230, 2);
+    rig_run(r, &b, 3600);
+    assert_true(closed(r));
+    assert_true(prepay_empty(&r->v.m));
+    /* Through the night (an outage) to Wednesday 09:00, a working day. */
+    rig_outage(r, (unsigned)(eest(32, 9, 0) - eest(31, 11, 0)));
+    rig_run(r, &b, 1);
+    assert_false(closed(r));
+    assert_int_equal(rig_last_event(r, EV_RELAY_OPEN).a, RELAY_CAUSE_PREPAY);
+    rig_free(r);
+}
+
 static void debt_is_paid_first(void **state)
 {
     (void)state;
@@ -269,6 +287,7 @@ int main(void)
         cmocka_unit_test(credit_runs_out_and_waits_for_the_window),
         cmocka_unit_test(no_disconnection_after_15_or_at_the_weekend),
         cmocka_unit_test(top_up_then_button_or_automatic),
+        cmocka_unit_test(not_on_exception_days),
         cmocka_unit_test(debt_is_paid_first),
         cmocka_unit_test(switching_prepayment_off_gives_the_supply_back),
         cmocka_unit_test(window_and_reconnect_through_the_object_table),
