@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The two feeds agree: ten minutes of tests/sim/data/feeds.json (import with
-# harmonics, then export, unbalanced) through waveforms -> ADC -> DSP and as
-# exact blocks give the same energy registers within a loose tolerance
-# (1 % or 2 Wh: first-cut metrology; ACCURACY.md's targets are tested by the
+# harmonics, a phase-fired load, then export, unbalanced) through waveforms ->
+# ADC model -> DSP and as exact blocks give the same energy registers within
+# 0.3 % or 1 Wh (ACCURACY.md's loosest target; the targets themselves are tested by the
 # accuracy suite), and both match the reference.
 # Usage: feeds.sh path/to/trimeter-sim source-dir
 SIM=$1 SRC=$2
@@ -17,7 +17,7 @@ assert s["feed"] == "samples" and b["feed"] == "blocks", (s["feed"], b["feed"])
 bad = 0
 for k in ("1.8.0", "2.8.0", "3.8.0", "4.8.0"):
     xs, xb, ref = s["registers"][k]["hires"], b["registers"][k]["hires"], b["reference"][k]
-    tol = max(0.01 * ref, 0.002)
+    tol = max(0.003 * ref, 0.001)
     good = abs(xs - xb) <= tol and abs(xs - ref) <= tol and ref > 0.005
     print(("ok   " if good else "FAIL ") + f"{k}: samples {xs:.6f} blocks {xb:.6f} reference {ref:.6f} (tolerance {tol:.6f})")
     bad += not good
