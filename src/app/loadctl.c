@@ -152,7 +152,7 @@ void loadctl_init(struct meter *m)
     memset(l, 0, sizeof *l);
     l->in_tariff = -1;
     for (unsigned r = 0; r < LOADCTL_RELAYS; r++)
-        drive(m, r, (m->ui.nv.loadctl.closed >> r) & 1u);
+        drive(m, r, (((unsigned)m->ui.nv.loadctl.closed >> r) & 1u) != 0);
 }
 
 void loadctl_second(struct meter *m)
@@ -168,7 +168,7 @@ void loadctl_second(struct meter *m)
         enum loadctl_source why;
         switch (c->r[r].mode) {
         case LOADCTL_TARIFF:
-            want = (c->r[r].tariffs >> m->energy.tariff) & 1u;
+            want = (((unsigned)c->r[r].tariffs >> m->energy.tariff) & 1u) != 0;
             why = LOADCTL_SRC_TARIFF;
             break;
         case LOADCTL_PROGRAM:
@@ -238,5 +238,5 @@ int loadctl_remote(struct meter *m, unsigned relay, bool closed, enum meter_src 
 
 bool loadctl_closed(const struct meter *m, unsigned relay)
 {
-    return relay < LOADCTL_RELAYS && ((m->ui.nv.loadctl.closed >> relay) & 1u);
+    return relay < LOADCTL_RELAYS && (((unsigned)m->ui.nv.loadctl.closed >> relay) & 1u) != 0;
 }

@@ -145,7 +145,7 @@ int display_list_parse(const char *text, size_t len, enum display_list_id which,
         if (star != NULL)
             *star = '\0';
         const struct obj_def *o = objtab_find_str(tok);
-        if (o == NULL || f > BILLING_DEPTH)
+        if (o == NULL || f > BILLING_DEPTH || row_index(o) >= (1u << DISPLAY_ROW_BITS))
             return verdict(v, DISPLAY_REJ_UNKNOWN, count + 1, 0);
         idx[count++] = DISPLAY_ITEM(row_index(o), f);
         if (i == len)
