@@ -51,6 +51,10 @@ uint32_t legal_crc(const struct meter *m)
 int legal_save(struct meter *m)
 {
     struct legal_snap s;
+    /* Supply warning latched: the one emergency save at the end of this
+     * main-loop pass writes it all (docs/STORE.md: one page in the hold-up). */
+    if (m->power_fail && !(m->status & METER_ST_POWER_FAIL))
+        return METER_OK;
     memset(&s, 0, sizeof s);
     s.energy = m->energy;
     s.demand = m->demand;

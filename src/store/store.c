@@ -620,9 +620,11 @@ static int dual_mount(struct store *s, struct store_ring r[2], uint32_t hseq[2])
         ring_mount(s, &r[c], true, &hseq[c], &len[c]);
     if (hseq[0] == hseq[1])
         return METER_OK;
+    /* copy A is written first (and alone while the supply fails), so A
+     * ahead is a cut or an emergency save; B ahead, or a record one bit
+     * off where A's newest should be copied to, is damage */
     unsigned ahead = hseq[1] > hseq[0] ? 1u : 0u, lag = ahead ^ 1u;
-    if (ahead == 1 || hseq[lag] + 1u != hseq[ahead] ||
-        slot_flipped(s, &r[lag], r[lag].next, align4(ST_HDR + len[ahead]), r[lag].par))
+    if (ahead == 1 || slot_flipped(s, &r[lag], r[lag].next, align4(ST_HDR + len[ahead]), r[lag].par))
         s->corrupt++;
     return METER_ESTATE; /* caller repairs */
 }
@@ -867,7 +869,9 @@ int store_legal_write(struct store *s, const void *data)
         return METER_OK; /* nothing new: spare the cells and the hold-up time */
     uint32_t seq = (s->hseq[0] > s->hseq[1] ? s->hseq[0] : s->hseq[1]) + 1u;
     int e0 = blob_append(s, &s->legal[0], &s->hseq[0], seq, data, 0, len, true);
-    int e1 = blob_append(s, &s->legal[1], &s->hseq[1], seq, data, 0, len, true);
+    /* Under the supply monitor's warning the hold-up time is for copy A
+     * only (one page write per save); the next mount brings B up to it. */
+    int e1 = supply_failing(s) ? METER_EBUSY : blob_append(s, &s->legal[1], &s->hseq[1], seq, data, 0, len, true);
     s->legal_crc = crc;
     s->legal_synced = e0 == METER_OK && e1 == METER_OK;
     return e0 < 0 && e1 < 0 ? e0 : METER_OK;

@@ -47,8 +47,11 @@
 /* Bytes a log record costs beyond its payload (CRC-32); slots are the
  * payload plus this, rounded up to 4 bytes, and never straddle a page. */
 #define STORE_REC_OVERHEAD 4u
-/* Program operations of one store_legal_write() (the emergency save). */
+/* Program operations of one store_legal_write(): copy A and copy B; while
+ * the supply monitor warns only copy A (the emergency save: one page write,
+ * the next mount copies it to B). */
 #define STORE_LEGAL_WRITE_OPS 2u
+#define STORE_LEGAL_SAVE_OPS 1u
 
 struct store_log_def {
     uint16_t rec_size;   /* bytes of one record (payload) */

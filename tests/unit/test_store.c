@@ -367,8 +367,19 @@ static void supply_warning_keeps_the_bus_for_legal(void **state)
     assert_int_equal(store_log_clear(&st, 0), METER_OK); /* empty: nothing to do */
     assert_int_equal(dev.hw.eeprom.ops, ops);
     assert_int_equal(store_legal_write(&st, a), METER_OK);
-    assert_int_equal(dev.hw.eeprom.ops, ops + STORE_LEGAL_WRITE_OPS);
+    assert_int_equal(dev.hw.eeprom.ops, ops + STORE_LEGAL_SAVE_OPS);
+    fill(a, sizeof a, 2);
+    assert_int_equal(store_legal_write(&st, a), METER_OK); /* a second save: still one page each */
+    assert_int_equal(dev.hw.eeprom.ops, ops + 2 * STORE_LEGAL_SAVE_OPS);
     supply = true;
+    /* the next boot: the newest save, copy B brought up, nothing reported */
+    uint8_t c[300];
+    assert_int_equal(mount(&l), METER_OK);
+    assert_false(st.flags & STORE_F_CORRUPT);
+    assert_true(st.flags & STORE_F_REPAIRED);
+    assert_int_equal(st.hseq[0], st.hseq[1]);
+    assert_int_equal(store_legal_read(&st, c), METER_OK);
+    assert_memory_equal(c, a, 120);
     assert_int_equal(store_log_append(&st, 0, a), METER_OK);
     dev.hal.supply_ok = NULL;
 }
