@@ -39,7 +39,8 @@ enum sim_feed { SIM_FEED_AUTO, SIM_FEED_SAMPLES, SIM_FEED_BLOCKS };
 #define SIM_DEFAULT_SCENARIO "scenarios/household.json"
 #define SIM_AUTO_SAMPLES_MAX_S 86400 /* auto feed: samples up to one day */
 #define SIM_POLL_MS 10               /* meter_poll period in simulated time */
-#define SIM_HOLDUP_MS 20             /* supply warning ahead of a cut */
+#define SIM_PFAIL_DETECT_MS 10       /* mains lost -> supply monitor warning (docs/METROLOGY.md) */
+#define SIM_HOLDUP_MS 20             /* warning -> the core stops: bulk capacitor hold-up */
 #define SIM_MAX_ATTACH 4
 
 struct sim;
@@ -133,6 +134,8 @@ struct sim {
     int64_t power_back;          /* s */
     int64_t power_off_at;        /* ms */
     unsigned power_ups;          /* cold boots after outages in this run */
+    uint64_t holdup_used_us;     /* EEPROM time after the last power-fail warning */
+    unsigned holdup_overruns;    /* power-downs whose save did not fit the hold-up */
     int64_t pulse_left;          /* pulse-input train (pulse_in event) */
     double pulse_period_ms, pulse_next_ms;
     bool neutral_lost;
