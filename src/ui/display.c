@@ -536,11 +536,12 @@ static void render(const struct meter *m, struct lcd_state *l)
                 l->sym |= k == 0 ? LCD_SYM_MODULE : LCD_SYM_RADIO;
     }
 
-    switch (relay_state_of(m)) {
-    case RELAY_CONNECTED: l->disc = LCD_DISC_CLOSED; break;
-    case RELAY_READY: l->disc = LCD_DISC_READY; break;
-    default: l->disc = LCD_DISC_OPEN; break;
-    }
+    /* The symbol shows where the relay is (an opening may wait for the
+     * current to drop below the breaking capacity). */
+    if (relay_state_of(m) == RELAY_READY)
+        l->disc = LCD_DISC_READY;
+    else
+        l->disc = relay_is_closed(m) ? LCD_DISC_CLOSED : LCD_DISC_OPEN;
     uint8_t tb = tamper_bits(m);
     if ((m->status & (METER_ST_NVM_CORRUPT | METER_ST_NVM_FAIL | METER_ST_SELFTEST_FAIL |
                       METER_ST_CLOCK_INVALID)) ||

@@ -151,6 +151,7 @@ static void never_opens_above_breaking_capacity(void **state)
     assert_int_equal(e.a, RELAY_CAUSE_REMOTE);
     assert_int_equal(e.b, 86000);
     rig_run(r, &over, 10);
+    assert_true(rig_has_symbol(display_state(&r->v.m), "DISC_CLOSED")); /* where it is */
     assert_true(physically_closed(r));
     assert_int_equal(rig_events(r, EV_RELAY_DEFERRED, ANY), 1); /* logged once */
     /* At the breaking capacity it opens, with the cause of the command. */
