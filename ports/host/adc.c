@@ -40,14 +40,28 @@ void adc_seed(struct adc_model *a, uint64_t seed)
     }
 }
 
-/* Unit-variance noise: Irwin-Hall sum of four 16-bit uniforms (tails cut at
- * 3.46 sigma, which an ADC's thermal noise model does not miss). */
-static double gauss(uint64_t s[4])
+/* The quantile table: Phi^-1((k + 0.5) / n) by bisection on erfc, scaled
+ * to unit rms. */
+static void gauss_table(struct adc_model *a)
 {
-    uint64_t r = rng_next(s);
-    double sum = (double)(r & 0xffff) + (double)((r >> 16) & 0xffff) + (double)((r >> 32) & 0xffff) +
-                 (double)(r >> 48);
-    return (sum / 65536.0 - 2.0 + 2.0 / 65536.0) * 1.7320508075688772;
+    const unsigned n = 1u << ADC_GAUSS_BITS;
+    double q[1u << ADC_GAUSS_BITS], ss = 0;
+    for (unsigned k = 0; k < n / 2; k++) {
+        double p = ((double)k + 0.5) / n, lo = -8.0, hi = 0.0; /* lower half: z < 0 */
+        for (int it = 0; it < 60; it++) {
+            double mid = 0.5 * (lo + hi);
+            if (0.5 * erfc(-mid / M_SQRT2) < p)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        q[k] = 0.5 * (lo + hi);
+        q[n - 1 - k] = -q[k];
+        ss += 2 * q[k] * q[k];
+    }
+    double g = 1.0 / sqrt(ss / n);
+    for (unsigned k = 0; k < n; k++)
+        a->gauss[k] = (float)(q[k] * g);
 }
 
 static void init_common(struct adc_model *a)
@@ -58,6 +72,7 @@ static void init_common(struct adc_model *a)
         a->ch[c].lsb = (c % 2 == 0 && c < 6) ? U_LSB : I_LSB;
         a->ch[c].gain = 1.0;
     }
+    gauss_table(a);
     adc_seed(a, 1);
 }
 
@@ -126,29 +141,33 @@ double adc_group_delay(const struct adc_model *a)
 
 void adc_quantise(struct adc_model *a, const double x[METER_CHANNELS], int32_t out[METER_CHANNELS])
 {
+    bool sar = a->kind == ADC_SAR16;
+    double max = sar ? 32767.0 : CODE_MAX, scale = sar ? 1.0 / 256.0 : 1.0;
+    const uint64_t mask = (1u << ADC_GAUSS_BITS) - 1u;
+    uint64_t bits = 0;
+    unsigned left = 0;
     for (unsigned c = 0; c < METER_CHANNELS; c++) {
         const struct adc_channel *k = &a->ch[c];
-        double v = x[c] / k->lsb + k->offset;
-        if (a->kind == ADC_SAR16) {
-            v = v / 256.0;
-            if (k->noise > 0)
-                v += k->noise * gauss(a->rng);
-            v = floor(v + 0.5);
-            if (v > 32767.0 || v < -32767.0) {
-                v = v > 0 ? 32767.0 : -32767.0;
-                a->clipped = true;
+        double v = (x[c] / k->lsb + k->offset) * scale;
+        if (k->noise > 0) {
+            if (left == 0) {
+                bits = rng_next(a->rng);
+                left = 64 / ADC_GAUSS_BITS;
             }
-            out[c] = (int32_t)v * 256;
-            continue;
+            v += k->noise * a->gauss[bits & mask];
+            bits >>= ADC_GAUSS_BITS;
+            left--;
         }
-        if (k->noise > 0)
-            v += k->noise * gauss(a->rng);
-        v = floor(v + 0.5);
-        if (v > CODE_MAX || v < -CODE_MAX) {
-            v = v > 0 ? CODE_MAX : -CODE_MAX;
+        int32_t q;
+        if (v > -max - 0.5 && v < max + 0.5) {
+            /* round half up: truncating a positive value is its floor */
+            q = (int32_t)((int64_t)(v + (0.5 + 16777216.0)) - 16777216);
+        } else {
+            /* clipped at full scale (NaN from a replayed file: code 0) */
             a->clipped = true;
+            q = v != v ? 0 : v > 0 ? (int32_t)max : -(int32_t)max;
         }
-        out[c] = (int32_t)v;
+        out[c] = sar ? q * 256 : q;
     }
 }
 

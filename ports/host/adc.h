@@ -25,6 +25,11 @@
 
 enum adc_kind { ADC_SIGMA_DELTA = 0, ADC_SAR16 = 1 };
 
+/* White noise: a uniformly chosen one of 2^ADC_GAUSS_BITS equiprobable
+ * quantiles of the normal distribution (tails at +-2.9 sigma), seven noise
+ * samples (a whole sample set) per 64-bit draw of the generator. */
+#define ADC_GAUSS_BITS 9
+
 struct adc_channel {
     double lsb;      /* physical units per 24-bit count, nominal (V or A) */
     double gain;     /* actual / nominal transfer (1 + gain error) */
@@ -39,6 +44,7 @@ struct adc_model {
     unsigned osr;              /* sigma-delta oversampling ratio (0: no decimation filter) */
     struct adc_channel ch[METER_CHANNELS];
     uint64_t rng[4];           /* xoshiro256** state (--seed) */
+    float gauss[1u << ADC_GAUSS_BITS]; /* standard normal quantiles, rms 1 */
     double hist[METER_CHANNELS][6]; /* time-domain stage (adc_convert) */
     bool clipped;              /* a sample hit full scale since the last look */
 };
