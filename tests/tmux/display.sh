@@ -89,7 +89,7 @@ for k in 2 3; do
 done
 echo "automatic: ${ids[*]} at ${times[*]}"
 
-# The annunciators of a balanced 3 x 5 A import.
+# The annunciators of a balanced 3 x 5 A import, PF 0.87 inductive (Q1).
 d=$(lcd)
 sym=" $(field "$d" symbols) "
 for s in L1 L2 L3 "1>" "2>" "3>" 123 Q1; do
