@@ -2,23 +2,29 @@
  * bench_metro — performance of the measuring chain (make bench):
  *  - instructions per three-phase sample set of metro_sample (the per-sample
  *    path, and with the once-a-second block work amortised), counted by
- *    valgrind --tool=callgrind on this program's --loop mode;
- *  - the Cortex-M cycle figure, when the cm engineer's measurement file
- *    (build-cortex-m/metro_cycles.txt) exists;
- *  - the simulator speed in sample-accurate mode (synthesiser + ADC model
- *    + the whole virtual meter) as a multiple of real time, one core.
+ *    valgrind --tool=callgrind on metro_loop (the metrology alone, -O2) fed
+ *    one second of a household load through the ADC model;
+ *  - the Cortex-M figure comes from scripts/bench_cm.sh (QEMU icount), which
+ *    `make bench` runs after this table;
+ *  - the simulator speed in sample-accurate mode as a multiple of real time,
+ *    one core: trimeter-sim --fast --feed samples on the household scenario
+ *    (wall and CPU time), and the chain alone (synthesiser + ADC model +
+ *    whole virtual meter) in this process; with the load average, since a
+ *    shared machine slows the wall clock.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "adc.h"
 #include "metrology/metro.h"
 #include "vmeter.h"
 #include "wave.h"
 
-#define LOOP_BLOCKS 20
+#define LOOP_BLOCKS 20 /* as metro_loop.c */
 
 static struct wave_set *household(void)
 {
@@ -60,21 +66,6 @@ static int32_t (*make_samples(void))[METER_CHANNELS]
     return buf;
 }
 
-static int loop_mode(void)
-{
-    int32_t(*buf)[METER_CHANNELS] = make_samples();
-    struct metro *mt = malloc(sizeof *mt);
-    metro_init(mt);
-    unsigned acc = 0;
-    for (int b = 0; b < LOOP_BLOCKS; b++)
-        for (int n = 0; n < METRO_N; n++)
-            acc += metro_sample(mt, buf[n]);
-    printf("%u\n", acc);
-    free(mt);
-    free(buf);
-    return 0;
-}
-
 /* Inclusive instructions of fn from a callgrind output file. */
 static double callgrind_fn(const char *file, const char *fn, int inclusive)
 {
@@ -109,23 +100,56 @@ static double now_s(void)
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
-int main(int argc, char **argv)
+static double cpu_children_s(void)
 {
-    if (argc > 1 && !strcmp(argv[1], "--loop"))
-        return loop_mode();
+    struct rusage ru;
+    getrusage(RUSAGE_CHILDREN, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 + (double)ru.ru_stime.tv_sec +
+           (double)ru.ru_stime.tv_usec * 1e-6;
+}
 
-    printf("%-58s %14s\n", "measuring chain (src/metrology)", "value");
-    /* instructions per sample set, callgrind on --loop */
-    char cmd[1024];
-    const char *out = "/tmp/bench_metro.callgrind";
-    snprintf(cmd, sizeof cmd, "valgrind --tool=callgrind --callgrind-out-file=%s %s --loop >/dev/null 2>&1", out,
-             argv[0]);
-    double self = -1, incl = -1;
-    if (getenv("BENCH_NO_CALLGRIND") == NULL && system(cmd) == 0) {
-        self = callgrind_fn(out, "metro_sample", 0);
-        incl = callgrind_fn(out, "metro_sample", 1);
-        remove(out);
+static void print_load(void)
+{
+    char line[128] = "?";
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f != NULL) {
+        if (fgets(line, sizeof line, f) == NULL)
+            line[0] = 0;
+        fclose(f);
     }
+    char *nl = strchr(line, '\n');
+    if (nl != NULL)
+        *nl = 0;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    printf("%-58s %14s\n", "  load average now (1, 5, 15 min; runnable/total)", line);
+    printf("%-58s %14ld\n", "  CPUs", cpus);
+}
+
+int main(void)
+{
+    printf("%-58s %14s\n", "measuring chain (src/metrology)", "value");
+    /* instructions per sample set: callgrind on metro_loop */
+    char file[] = "/tmp/bench_metro.XXXXXX", cg[64], cmd[1024];
+    int fd = mkstemp(file);
+    int32_t(*buf)[METER_CHANNELS] = make_samples();
+    double self = -1, incl = -1;
+    if (fd >= 0 && write(fd, buf, sizeof(int32_t[METRO_N][METER_CHANNELS])) ==
+                       (ssize_t)sizeof(int32_t[METRO_N][METER_CHANNELS])) {
+        snprintf(cg, sizeof cg, "%s.cg", file);
+        snprintf(cmd, sizeof cmd,
+                 "valgrind --tool=callgrind --callgrind-out-file=%s %s/bench/metro_loop %s >/dev/null 2>&1", cg,
+                 TRIMETER_BINARY_DIR, file);
+        if (system(cmd) == 0) {
+            self = callgrind_fn(cg, "metro_sample", 0);
+            incl = callgrind_fn(cg, "metro_sample", 1);
+        }
+        remove(cg);
+    }
+    if (fd >= 0) {
+        close(fd);
+        remove(file);
+    }
+    free(buf);
     double sets = (double)LOOP_BLOCKS * METRO_N;
     if (self > 0) {
         printf("%-58s %14.1f\n", "host instr. per 3-phase sample set, per-sample path (-O2)", self / sets);
@@ -134,17 +158,23 @@ int main(int argc, char **argv)
     } else {
         printf("%-58s %14s\n", "host instr. per sample set", "valgrind n/a");
     }
-    FILE *f = fopen(TRIMETER_SOURCE_DIR "/build-cortex-m/metro_cycles.txt", "r");
-    double cyc = -1;
-    if (f != NULL) {
-        if (fscanf(f, "%lf", &cyc) != 1)
-            cyc = -1;
-        fclose(f);
+    printf("%-58s %14s\n", "Cortex-M3 instructions/cycles per sample set", "bench_cm below");
+
+    /* the simulator itself: one hour of the household scenario */
+    snprintf(cmd, sizeof cmd,
+             "%s/trimeter-sim --scenario %s/scenarios/household.json --fast --feed samples --until 1h --seed 1 "
+             ">/dev/null 2>&1",
+             TRIMETER_BINARY_DIR, TRIMETER_SOURCE_DIR);
+    double c0 = cpu_children_s(), w0 = now_s();
+    int rc = system(cmd);
+    double wall = now_s() - w0, cpu = cpu_children_s() - c0;
+    if (rc == 0) {
+        printf("%-58s %14.0f\n", "trimeter-sim --feed samples, x real time (wall)", 3600.0 / wall);
+        printf("%-58s %14.0f\n", "  same, x real time of its CPU time (one core)", 3600.0 / cpu);
+    } else {
+        printf("%-58s %14s\n", "trimeter-sim --feed samples", "failed");
     }
-    if (cyc > 0)
-        printf("%-58s %14.0f\n", "Cortex-M cycles per sample set (QEMU icount, cm build)", cyc);
-    else
-        printf("%-58s %14s\n", "Cortex-M cycles per sample set", "not measured");
+    printf("%-58s %14s\n", "  target", ">= 500");
 
     /* simulator speed: synthesiser + ADC model + the whole virtual meter */
     struct adc_model adc;
@@ -168,9 +198,9 @@ int main(int argc, char **argv)
             vmeter_step_sample(v, c);
         }
     double dt = now_s() - t0;
-    printf("%-58s %14.0f\n", "simulator speed, samples feed, x real time (one core)", secs / dt);
-    printf("%-58s %14s\n", "  target", ">= 500");
+    printf("%-58s %14.0f\n", "chain alone in this process, x real time (wall)", secs / dt);
     printf("%-58s %14.1f\n", "  ns per sample set (synth + ADC + meter)", dt / secs / METRO_N * 1e9);
+    print_load();
     printf("%-58s %14zu\n", "struct metro RAM (bytes)", sizeof(struct metro));
     free(g);
     free(ws);
