@@ -31,9 +31,15 @@ int billing_end(struct meter *m, enum billing_cause cause, enum meter_src src)
 {
     struct billing_rec r;
     memset(&r, 0, sizeof r);
+    /* A calendar end found late (at power-up after an outage over one or
+     * more boundaries) is stamped with the first boundary that passed:
+     * the registers have not moved since the power failed. */
+    int64_t at = m->now;
+    if (cause == BILLING_CALENDAR && m->billing.next > 0 && m->billing.next < m->now)
+        at = m->billing.next;
     demand_billing_add_cum(&m->demand);
     m->billing.count++;
-    r.time = (uint32_t)m->now;
+    r.time = (uint32_t)at;
     r.period = m->billing.count;
     r.cause = (uint8_t)cause;
     /* Every billed row, read as the object table presents it now. */

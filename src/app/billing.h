@@ -45,7 +45,12 @@ struct meter;
 /* End the billing period now (src: who asked, for the event log).
  * Returns 0 or a negative error. */
 int billing_end(struct meter *m, enum billing_cause cause, enum meter_src src);
-/* Once a second: end the period when a calendar boundary has passed. */
+/* Once a second, and at power-up: end the period when a calendar boundary
+ * has passed. Boundaries missed during an outage end ONE period at
+ * power-up (as a COSEM single-action schedule executes a missed script
+ * once): its snapshot holds the registers as they were at the power
+ * failure, stamped with the first missed boundary; the counter moves by
+ * one and the next boundary is the first after the power-up. */
 void billing_tick(struct meter *m);
 /* UTC of the first calendar boundary strictly after `after` (0 if none). */
 int64_t billing_next_boundary(const struct meter *m, int64_t after);

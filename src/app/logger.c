@@ -109,6 +109,7 @@ int logger_reconfigure(struct meter *m)
     if (r >= 0)
         r = store_log_clear(&m->store, RING_LOGGER);
     logger_restart(&m->logger, PROFILE_ST_CONFIG);
+    evlog_add(m, EV_PROFILE_CLEAR, METER_SRC_INTERNAL, 0, m->cfg.logger_n);
     return r;
 }
 

@@ -54,6 +54,7 @@ static void meter_app_init(struct meter *m)
         profile_power_up(m, last);
         logger_power_up(m);
         evlog_add(m, EV_OUTAGE_END, METER_SRC_INTERNAL, (int32_t)(m->now - last), 0);
+        billing_tick(m); /* a boundary passed while off: before the first block's energy */
     }
     legal_boot(m);
     evlog_add(m, EV_POWER_UP, METER_SRC_INTERNAL, 0, 0);

@@ -555,6 +555,18 @@ int obj_action(struct meter *m, const struct obj_def *o, enum meter_access acc, 
     return METER_OK;
 }
 
+/* A row's value for the audit log: the number, or the CRC-32 of a text
+ * (whether or not the getter filled v->i). */
+static int64_t audit_read(const struct meter *m, const struct obj_def *o, struct obj_value *v, int64_t dflt)
+{
+    memset(v, 0, sizeof *v);
+    if (o->get(m, o, v) != METER_OK)
+        return dflt;
+    if (v->type == OBJ_T_STRING)
+        return crc32_ieee(0, (const uint8_t *)v->s, v->len < OBJ_STR_MAX ? v->len : OBJ_STR_MAX);
+    return v->i;
+}
+
 int obj_write(struct meter *m, const struct obj_def *o, enum meter_access acc,
               const struct obj_value *in, enum meter_src src)
 {
@@ -565,11 +577,11 @@ int obj_write(struct meter *m, const struct obj_def *o, enum meter_access acc,
         return r;
     /* Audit: old and new as the row reads them (text rows give a CRC-32). */
     struct obj_value v;
-    int64_t old = o->get(m, o, &v) == METER_OK ? v.i : 0;
+    int64_t old = audit_read(m, o, &v, 0);
     r = o->set(m, o, in, src);
     if (r < 0)
         return r;
-    int64_t now = o->get(m, o, &v) == METER_OK ? v.i : in->i;
+    int64_t now = audit_read(m, o, &v, in->i);
     evlog_add_obj(m, (o->flags & OBJ_F_LEGAL) ? EV_LEGAL_PARAM_CHANGE : EV_PARAM_CHANGE, src, obj_packed(o),
                   (int32_t)old, (int32_t)now);
     if (o->flags & OBJ_F_PARAM)

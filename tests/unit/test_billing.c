@@ -26,6 +26,12 @@ static struct bm *boot_at(int64_t utc)
     return b;
 }
 
+/* Power cycle: RAM lost, the same EEPROM, the RTC at utc. */
+static void reboot(struct bm *b, int64_t utc)
+{
+    assert_int_equal(vmeter_boot(&b->v, b->nvm, sizeof b->nvm, utc), METER_OK);
+}
+
 static void run(struct bm *b, int64_t secs, int32_t watts)
 {
     struct meas_block blk;
@@ -118,6 +124,121 @@ static void billing_day_key(void **state)
     free(b);
 }
 
+/* Every billed row of every stored snapshot reads back through
+ * obj_read_at(*F) as it read at the end of that period; the store keeps
+ * the last 24 (S-2.4: at least 12), older ones are gone. */
+#define PERIODS 27
+static void snapshots_hold_every_billed_row(void **state)
+{
+    (void)state;
+    int64_t t0 = 1780000000;
+    struct bm *b = boot_at(t0);
+    struct meter *m = &b->v.m;
+    const struct obj_def *eob = objtab_find_key("end_of_billing");
+    size_t nrows = 0;
+    for (size_t i = 0; i < objtab_count(); i++)
+        nrows += objtab_at(i)->bill != 0;
+    assert_true(nrows >= 17);
+    static int64_t want[PERIODS + 1][BILLING_SLOTS], cap[PERIODS + 1][BILLING_CAPS];
+    static int64_t at[PERIODS + 1];
+    for (unsigned k = 1; k <= PERIODS; k++) {
+        run(b, 1800 + 60 * k, (int32_t)(500 * k)); /* a different peak every period */
+        for (size_t i = 0; i < objtab_count(); i++) {
+            const struct obj_def *o = objtab_at(i);
+            struct obj_value v;
+            if (o->bill == 0)
+                continue;
+            assert_int_equal(obj_read(m, o, METER_ACC_PUBLIC, &v), METER_OK);
+            want[k][o->bill - 1] = v.i;
+            if (o->ic == IC_EXT_REGISTER)
+                cap[k][o->arg] = v.capture;
+        }
+        at[k] = m->now;
+        assert_int_equal(obj_action(m, eob, METER_ACC_MANAGER, 1, NULL, METER_SRC_OPTICAL_IEC), METER_OK);
+    }
+    assert_int_equal(billing_snapshot_count(m), BILLING_DEPTH);
+    assert_int_equal(rd(b, "0.1.0"), PERIODS);
+    for (unsigned f = 1; f <= BILLING_DEPTH + 1; f++) {
+        unsigned k = PERIODS + 1 - f; /* the period f periods ago */
+        struct billing_rec rec;
+        if (f > BILLING_DEPTH) {
+            assert_int_equal(billing_snapshot_read(m, f, &rec), METER_ENOENT);
+            struct obj_value v;
+            assert_int_equal(obj_read_at(m, objtab_find_str("1.8.0"), f, METER_ACC_PUBLIC, &v), METER_ENOENT);
+            break;
+        }
+        assert_int_equal(billing_snapshot_read(m, f, &rec), METER_OK);
+        assert_int_equal(rec.period, k);
+        assert_int_equal(rec.time, at[k]);
+        assert_int_equal(rec.cause, BILLING_COMMAND);
+        for (size_t i = 0; i < objtab_count(); i++) {
+            const struct obj_def *o = objtab_at(i);
+            struct obj_value v;
+            if (o->bill == 0)
+                continue;
+            assert_int_equal(obj_read_at(m, o, f, METER_ACC_PUBLIC, &v), METER_OK);
+            /* the cumulative maximum demand is captured with the period's maximum added */
+            int64_t x = want[k][o->bill - 1] + (o == objtab_find_str("1.2.0") ? want[k][14] : 0);
+            assert_int_equal(v.i, x);
+            if (o->ic == IC_EXT_REGISTER)
+                assert_int_equal(v.capture, cap[k][o->arg]);
+        }
+    }
+    /* the values are real: energy grows, the peak of period k is k x 500 W */
+    struct obj_value v;
+    assert_int_equal(obj_read_at(m, objtab_find_str("1.6.0"), 1, METER_ACC_PUBLIC, &v), METER_OK);
+    assert_in_range(v.i, 500 * PERIODS - 2, 500 * PERIODS);
+    assert_int_equal(obj_read_at(m, objtab_find_str("1.6.0"), 2, METER_ACC_PUBLIC, &v), METER_OK);
+    assert_in_range(v.i, 500 * (PERIODS - 1) - 2, 500 * (PERIODS - 1));
+    /* cumulative demand = sum of the period maxima */
+    int64_t cum = 0;
+    for (unsigned k = 1; k <= PERIODS; k++)
+        cum += want[k][14];
+    assert_int_equal(rd(b, "1.2.0"), cum);
+    /* the snapshots survive a power cycle */
+    reboot(b, m->now + 60);
+    assert_int_equal(billing_snapshot_count(&b->v.m), BILLING_DEPTH);
+    assert_int_equal(obj_read_at(&b->v.m, objtab_find_str("1.8.0"), 3, METER_ACC_PUBLIC, &v), METER_OK);
+    assert_int_equal(v.i, want[PERIODS - 2][0]);
+    free(b);
+}
+
+/* An outage over three monthly boundaries ends ONE period at power-up:
+ * the snapshot holds the registers of the power failure, stamped with the
+ * first boundary missed; the next boundary after power-up counts again. */
+static void outage_over_several_boundaries_bills_once(void **state)
+{
+    (void)state;
+    int64_t may1 = 1777582800; /* 2026-05-01 00:00 EEST */
+    struct bm *b = boot_at(may1 - 86400 * 3);
+    run(b, 7200, 3000);
+    int64_t kwh = rd(b, "1.8.0");
+    legal_save(&b->v.m); /* the power-fail save */
+    int64_t aug3 = 1785704400 + 2 * 86400; /* 2026-08-03 00:00 EEST */
+    reboot(b, aug3);
+    struct meter *m = &b->v.m;
+    assert_int_equal(rd(b, "0.1.0"), 1);
+    assert_int_equal(billing_snapshot_count(m), 1);
+    struct billing_rec rec;
+    assert_int_equal(billing_snapshot_read(m, 1, &rec), METER_OK);
+    assert_int_equal(rec.time, may1);
+    assert_int_equal(rec.cause, BILLING_CALENDAR);
+    struct obj_value v;
+    assert_int_equal(obj_read_at(m, objtab_find_str("1.8.0"), 1, METER_ACC_PUBLIC, &v), METER_OK);
+    assert_int_equal(v.i, kwh);
+    assert_true(kwh > 0);
+    /* the energy after the power-up belongs to the new period */
+    run(b, 3600, 3000);
+    assert_int_equal(rd(b, "0.1.0"), 1);
+    int64_t sep1 = 1788210000; /* 2026-09-01 00:00 EEST */
+    reboot(b, sep1 - 10);
+    run(b, 20, 3000);
+    assert_int_equal(rd(b, "0.1.0"), 2);
+    assert_int_equal(billing_snapshot_read(&b->v.m, 1, &rec), METER_OK);
+    assert_int_equal(rec.time, sep1);
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -125,6 +246,8 @@ int main(void)
         cmocka_unit_test(calendar_boundary_counts_once),
         cmocka_unit_test(command_needs_management_access),
         cmocka_unit_test(billing_day_key),
+        cmocka_unit_test(snapshots_hold_every_billed_row),
+        cmocka_unit_test(outage_over_several_boundaries_bills_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
