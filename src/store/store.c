@@ -23,7 +23,9 @@
 #define ST_LEGAL_SLOT 512u
 #define ST_CONFIG_SLOT 2048u
 #define ST_DUAL_SLOTS 2u     /* superblock and configuration slots per copy */
-#define ST_SB_ENTRY 24u
+#define ST_SB_ENTRY 20u
+
+_Static_assert(24u + ST_SB_ENTRY * STORE_MAX_LOGS == STORE_SUPER_PAYLOAD, "superblock entry size");
 
 enum { ID_SUPER = 0x10, ID_LEGAL = 0x20, ID_CONFIG = 0x30, ID_LOG = 0x40 };
 enum { REC_BAD = 0, REC_VALID = 1, REC_ERASED = 2 };
