@@ -589,27 +589,27 @@ static int ring_mount(struct store *s, struct store_ring *r, bool blob, uint32_t
 static void log_recover_head(struct store *s, struct store_ring *r)
 {
     struct recinfo ri;
-    uint8_t buf[ST_STAGE];
+    uint8_t buf[ST_STAGE / 2]; /* log records up to 252 bytes are rewritten; larger ones only taken */
     if (r->nslots == 0)
         return;
     int st = slot_check(s, NULL, r, ring_salt(r), r->next, false, 0, &ri);
     if (st != REC_BAD)
         return;
     int32_t bit = crc_locate(ri.syn[r->par], ri.n, 1);
-    if (bit == -1 || ri.n > sizeof buf)
+    if (bit == -1)
         return;
+    if (bit >= 0)
+        s->corrupt++;
     /* rewrite it whole, so later mounts do not meet a bad record inside
      * the window (a cut here just loses this newest record again) */
-    if (s->hal->nvm_read(s->hal->ctx, store_slot_addr(s, r, r->next), buf, ri.n) < 0)
-        return;
-    if (bit >= 0) {
-        buf[(uint32_t)bit / 8u] ^= (uint8_t)(1u << ((uint32_t)bit % 8u));
-        s->corrupt++;
-    }
-    if (rec_program(s, r, r->next, r->par, NULL, 0, buf, 0, r->rec, ri.n, false) == METER_OK) {
-        ring_advance(r);
+    if (ri.n <= sizeof buf && s->hal->nvm_read(s->hal->ctx, store_slot_addr(s, r, r->next), buf, ri.n) == METER_OK) {
+        if (bit >= 0)
+            buf[(uint32_t)bit / 8u] ^= (uint8_t)(1u << ((uint32_t)bit % 8u));
+        if (rec_program(s, r, r->next, r->par, NULL, 0, buf, 0, r->rec, ri.n, false) < 0)
+            return;
         s->flags |= STORE_F_REPAIRED;
     }
+    ring_advance(r);
 }
 
 /* Both copies of a dual area: find their heads, classify a difference
