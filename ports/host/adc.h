@@ -30,6 +30,11 @@ enum adc_kind { ADC_SIGMA_DELTA = 0, ADC_SAR16 = 1 };
  * samples (a whole sample set) per 64-bit draw of the generator. */
 #define ADC_GAUSS_BITS 9
 
+/* adc_convert's interpolator: taps, and the common delay (samples) it
+ * centres them on. */
+#define ADC_TD_TAPS 6
+#define ADC_TD_DELAY 1.5
+
 struct adc_channel {
     double lsb;      /* physical units per 24-bit count, nominal (V or A) */
     double gain;     /* actual / nominal transfer (1 + gain error) */
@@ -45,7 +50,8 @@ struct adc_model {
     struct adc_channel ch[METER_CHANNELS];
     uint64_t rng[4];           /* xoshiro256** state (--seed) */
     float gauss[1u << ADC_GAUSS_BITS]; /* standard normal quantiles, rms 1 */
-    double hist[METER_CHANNELS][6]; /* time-domain stage (adc_convert) */
+    double hist[METER_CHANNELS][ADC_TD_TAPS + 2]; /* time-domain stage (adc_convert) */
+    bool hist_primed;          /* hist holds samples (the first one fills it: no start-up ringing) */
     bool clipped;              /* a sample hit full scale since the last look */
 };
 
@@ -70,7 +76,6 @@ double adc_group_delay(const struct adc_model *a);
 void adc_quantise(struct adc_model *a, const double x[METER_CHANNELS], int32_t out[METER_CHANNELS]);
 /* Both stages in the time domain, for samples from outside the synthesiser
  * (a common delay of ADC_TD_DELAY samples instead of the sinc^3's). */
-#define ADC_TD_DELAY 1.5
 void adc_convert(struct adc_model *a, const double phys[METER_CHANNELS], int32_t out[METER_CHANNELS]);
 
 #endif
