@@ -85,26 +85,6 @@ static const char *kind_name(const struct store_area *a, char *buf, size_t n)
     return buf;
 }
 
-static struct meas_block load(double kw)
-{
-    struct meas_block b;
-    memset(&b, 0, sizeof b);
-    double pw = kw * 1000.0 / 3.0;
-    for (int p = 0; p < 3; p++) {
-        b.ph[p].u_mv = 230000;
-        b.ph[p].i_ua = (int32_t)(pw / 230.0 * 1e6);
-        b.ph[p].p_mw = (int32_t)(pw * 1000.0);
-        b.ph[p].s_mva = b.ph[p].p_mw;
-        b.ph[p].u_angle_mdeg = p == 0 ? 0 : p == 1 ? -120000 : 120000;
-        b.ph[p].e[MEAS_AP] = (int64_t)(pw * 1e6 / 3600.0);
-        b.e[MEAS_AP] += b.ph[p].e[MEAS_AP];
-        b.p_mw += b.ph[p].p_mw;
-        b.s_mva += b.ph[p].s_mva;
-    }
-    b.f_mhz = 50000;
-    b.quadrant = 1;
-    return b;
-}
 
 static void print_map(const struct store *st)
 {
@@ -158,7 +138,7 @@ static struct life lifetime(double kw, double days, uint8_t *img)
     memset(&L, 0, sizeof L);
     memset(img, 0xff, VMETER_NVM_SIZE);
     vmeter_boot(&v, img, VMETER_NVM_SIZE, 1774735200);
-    struct meas_block b = load(kw);
+    struct meas_block b = vmeter_block_kw(kw);
     for (int s = 0; s < 3600; s++) /* settle: first hour not counted */
         vmeter_step_block(&v, &b);
     acct_start(&v);

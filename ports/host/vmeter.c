@@ -38,3 +38,24 @@ int vmeter_step_sample(struct vmeter *v, const int32_t s[METER_CHANNELS])
         v->hw.sim_ms++;
     return v->m.block_pending ? meter_poll(&v->m) : METER_OK;
 }
+
+struct meas_block vmeter_block_kw(double kw)
+{
+    struct meas_block b;
+    memset(&b, 0, sizeof b);
+    double pw = kw * 1000.0 / 3.0;
+    for (int p = 0; p < 3; p++) {
+        b.ph[p].u_mv = 230000;
+        b.ph[p].i_ua = (int32_t)(pw / 230.0 * 1e6);
+        b.ph[p].p_mw = (int32_t)(pw * 1000.0);
+        b.ph[p].s_mva = b.ph[p].p_mw;
+        b.ph[p].u_angle_mdeg = p == 0 ? 0 : p == 1 ? -120000 : 120000;
+        b.ph[p].e[MEAS_AP] = (int64_t)(pw * 1e6 / 3600.0);
+        b.e[MEAS_AP] += b.ph[p].e[MEAS_AP];
+        b.p_mw += b.ph[p].p_mw;
+        b.s_mva += b.ph[p].s_mva;
+    }
+    b.f_mhz = 50000;
+    b.quadrant = 1;
+    return b;
+}

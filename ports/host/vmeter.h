@@ -37,4 +37,8 @@ int vmeter_step_block(struct vmeter *v, const struct meas_block *b);
  * completes. */
 int vmeter_step_sample(struct vmeter *v, const int32_t s[METER_CHANNELS]);
 
+/* One second of a balanced resistive import of kw on three phases at
+ * 230 V (exact block, for benches and tests that need a steady load). */
+struct meas_block vmeter_block_kw(double kw);
+
 #endif

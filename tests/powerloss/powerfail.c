@@ -97,27 +97,6 @@ static void deadline(void *ctx, struct eeprom *e, uint32_t addr, const void *buf
         eeprom_cut_after(e, len / 2u, EEPROM_TEAR_CYCLE, 99);
 }
 
-static struct meas_block load(double kw)
-{
-    struct meas_block b;
-    memset(&b, 0, sizeof b);
-    double pw = kw * 1000.0 / 3.0;
-    for (int p = 0; p < 3; p++) {
-        b.ph[p].u_mv = 230000;
-        b.ph[p].i_ua = (int32_t)(pw / 230.0 * 1e6);
-        b.ph[p].p_mw = (int32_t)(pw * 1000.0);
-        b.ph[p].s_mva = b.ph[p].p_mw;
-        b.ph[p].u_angle_mdeg = p == 0 ? 0 : p == 1 ? -120000 : 120000;
-        b.ph[p].e[MEAS_AP] = (int64_t)(pw * 1e6 / 3600.0);
-        b.e[MEAS_AP] += b.ph[p].e[MEAS_AP];
-        b.p_mw += b.ph[p].p_mw;
-        b.s_mva += b.ph[p].s_mva;
-    }
-    b.f_mhz = 50000;
-    b.quadrant = 1;
-    return b;
-}
-
 static void wrap(struct vmeter *v)
 {
     P.v = v;
@@ -161,7 +140,7 @@ static bool one(double kw, uint64_t at, uint64_t cut, enum eeprom_tear mode, uin
     P.inject_at = NEVER;
     P.cut_bytes = NEVER;
     vmeter_boot(&v, img, VMETER_NVM_SIZE, T0 - WARM);
-    struct meas_block b = load(kw);
+    struct meas_block b = vmeter_block_kw(kw);
     for (int s = 0; s < WARM; s++)
         vmeter_step_block(&v, &b);
     memcpy(before, img, VMETER_NVM_SIZE);
