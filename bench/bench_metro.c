@@ -141,7 +141,7 @@ int main(void)
                  TRIMETER_BINARY_DIR, file);
         if (system(cmd) == 0) {
             self = callgrind_fn(cg, "metro_sample", 0);
-            incl = callgrind_fn(cg, "metro_sample", 1);
+            incl = callgrind_fn(cg, "metro_sample", 1) + callgrind_fn(cg, "metro_poll", 1);
         }
         remove(cg);
     }
@@ -153,7 +153,7 @@ int main(void)
     double sets = (double)LOOP_BLOCKS * METRO_N;
     if (self > 0) {
         printf("%-58s %14.1f\n", "host instr. per 3-phase sample set, per-sample path (-O2)", self / sets);
-        printf("%-58s %14.1f\n", "  same incl. the 1 s block work, amortised", incl / sets);
+        printf("%-58s %14.1f\n", "  same incl. the 1 s block work (metro_poll), amortised", incl / sets);
         printf("%-58s %14s\n", "  target", "<= 150");
     } else {
         printf("%-58s %14s\n", "host instr. per sample set", "valgrind n/a");

@@ -50,6 +50,7 @@ static void cal_run(struct metro *mt, struct adc_model *adc, struct wave_gen *g,
             adc_quantise(adc, x, s);
             metro_sample(mt, s);
         }
+        metro_poll(mt);
         if (b < 2)
             continue;
         for (int p = 0; p < 3; p++) {

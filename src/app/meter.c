@@ -166,6 +166,7 @@ int meter_poll(struct meter *m)
     ui_poll(m); /* tamper and tariff inputs first (stamped with the time they came), display timers */
     if (m->block_pending) {
         m->block_pending = false;
+        (void)metro_poll(&m->metro); /* a sampled block is finished here, not in the sample interrupt */
         meter_second(m);
         ui_second(m); /* display and control: relay, limiter, prepay, neutral, load control */
     }

@@ -45,6 +45,7 @@
 #define F_MAX_INC ((uint32_t)(((uint64_t)70 << 32) / METRO_N))
 #define Q16(x) ((int64_t)(x) * 65536)
 #define METRO_TPM (METRO_N / 1000)    /* pulse ticks (samples) per millisecond */
+#define METRO_PULSE_PICKUP (METRO_N / 10) /* 100 ms into a block: the last block's pulses */
 #define METRO_CLIP_RMS8 ((uint32_t)(8388607.0 / 1.41421356 * 256 * 0.995)) /* rms, counts Q8 */
 
 /* ---- calibration -------------------------------------------------------- */
@@ -173,7 +174,7 @@ void metro_init(struct metro *mt)
     mt->f_inc_q16_prev = Q16(F_NOMINAL_INC);
     pulse_init(&mt->pulse);
     metro_block_reset(mt);
-    mt->n_next = METRO_N;
+    mt->n_next = METRO_PULSE_PICKUP;
 }
 
 /* ---- block -------------------------------------------------------------- */
@@ -270,48 +271,91 @@ static int64_t metro_frequency(struct metro *mt, bool ref_ok, int32_t psi)
     return f + slope / 2;
 }
 
-/* Not static: keeps the once-a-second work out of metro_sample's frame. */
-void metro_block(struct metro *mt)
+/* Mean-square of u of phase p's sums, DC removed (counts^2, Q16), and
+ * that voltage's rms in mV (calibrated gain, no rms offset). */
+static int64_t block_u_mv(const struct metro *mt, const struct metro_acc *a, int p)
 {
+    const int64_t N = METRO_N;
+    int64_t du8 = fix_mul_div(a->swu, 256, mt->w0);
+    int64_t nuu = a->suu - fix_mul_shr(N * du8, du8, 16);
+    int64_t ms = nuu > 0 ? nuu / N : 0;
+    return fix_mul_div(fix_isqrt64((uint64_t)ms), mt->cal.u_gain_pv[p], 1000000000LL);
+}
+
+/* The end of a block, in the sample interrupt: only what the next block
+ * needs at once (its oscillator frequency, the reference phase) and a copy
+ * of the sums; metro_poll() does the rest in the main loop, so the
+ * interrupt never runs long (real-time: the sample period is 250 us).
+ * Not static: keeps this work out of metro_sample's frame. */
+void metro_block_end(struct metro *mt)
+{
+    struct metro_blk *bk = &mt->blk;
+    uint32_t block_inc = mt->nco_inc;
+    /* frequency first: it sets the oscillator of the next block. The
+     * reference voltage must be there (its rms, not its DFT bin, which is
+     * empty while the NCO is off frequency). */
+    int ref = mt->ref_ph;
+    const struct metro_acc *ra = &mt->acc[ref];
+    int32_t psi = fix_atan2(fix_mul_div(ra->us, 256, mt->w0lo), fix_mul_div(ra->uc, 256, mt->w0lo));
+    bool ref_ok = block_u_mv(mt, ra, ref) > U_FREQ_MV;
+    int64_t f_q16 = metro_frequency(mt, ref_ok, psi);
+    mt->psi_prev = psi;
+    mt->ref_valid = ref_ok;
+    bk->no_freq = f_q16 < 0;
+    bk->f_q16 = f_q16 < 0 ? Q16(block_inc) : f_q16;
+    bk->inc = block_inc;
+
+    /* the next block locks to the first phase with voltage */
+    int next_ref = ref;
+    if (!ref_ok)
+        for (int p = 0; p < METER_PHASES; p++)
+            if (block_u_mv(mt, &mt->acc[p], p) > U_FREQ_MV) {
+                next_ref = p;
+                break;
+            }
+    if (next_ref != ref) {
+        mt->ref_ph = (uint8_t)next_ref;
+        mt->zc_ch = (uint8_t)(2 * next_ref);
+        mt->ref_valid = 0;
+        mt->zc_prev = 0;
+    }
+
+    /* hand the sums over */
+    memcpy(bk->acc, mt->acc, sizeof bk->acc);
+    for (int p = 0; p < METER_PHASES; p++) {
+        bk->sij[p] = mt->acc[p].si - mt->i_prev[p] + mt->i_last[p]; /* sum of i[n-1] */
+        mt->i_last[p] = mt->i_prev[p];
+    }
+    bk->ready = true;
+
+    mt->fed_samples = true;
+    metro_block_reset(mt);
+}
+
+bool metro_poll(struct metro *mt)
+{
+    struct metro_blk *bk = &mt->blk;
+    if (!bk->ready)
+        return false;
     struct meas_block *b = &mt->out;
     const int64_t N = METRO_N;
-    uint32_t block_inc = mt->nco_inc;
+    uint32_t block_inc = bk->inc;
+    int64_t f_q16 = bk->f_q16;
     memset(b, 0, sizeof *b);
     b->flags = MEAS_F_SAMPLES;
+    if (bk->no_freq)
+        b->flags |= MEAS_F_NO_FREQ;
 
     /* phasors of the fundamental (half peak, counts Q8) */
     int64_t ur[METER_PHASES], ui[METER_PHASES], ir[METER_PHASES], ii[METER_PHASES];
     for (int p = 0; p < METER_PHASES; p++) {
-        const struct metro_acc *a = &mt->acc[p];
+        const struct metro_acc *a = &bk->acc[p];
         ur[p] = fix_mul_div(a->uc, 256, mt->w0lo);
         ui[p] = fix_mul_div(a->us, 256, mt->w0lo);
         ir[p] = fix_mul_div(a->ic, 256, mt->w0lo);
         ii[p] = fix_mul_div(a->is, 256, mt->w0lo);
     }
-
-    /* frequency first: it sets the window correction of this block. The
-     * reference voltage must be there (its rms, not its DFT bin, which is
-     * empty while the NCO is off frequency). */
-    int ref = mt->ref_ph;
-    int32_t psi = fix_atan2(ui[ref], ur[ref]);
-    bool ref_ok;
-    {
-        const struct metro_acc *a = &mt->acc[ref];
-        int64_t du8 = fix_mul_div(a->swu, 256, mt->w0);
-        int64_t nuu = a->suu - fix_mul_shr(N * du8, du8, 16);
-        int64_t ms = nuu > 0 ? nuu / N : 0;
-        int64_t uref_mv = fix_mul_div(fix_isqrt64((uint64_t)ms), mt->cal.u_gain_pv[ref], 1000000000LL);
-        ref_ok = uref_mv > U_FREQ_MV;
-    }
-    int64_t f_q16 = metro_frequency(mt, ref_ok, psi);
-    mt->psi_prev = psi;
-    mt->ref_valid = ref_ok;
-    if (f_q16 < 0) {
-        b->flags |= MEAS_F_NO_FREQ;
-        f_q16 = Q16(block_inc);
-    }
     b->f_mhz = (uint32_t)fix_mul_shr(f_q16, (int64_t)METRO_N * 1000, 48);
-
     /* window gain at the frequency offset d = f - f_nco (bins = Hz):
      * g = 1 - y^2/56 + y^4/8064, y = 2 pi d (window (x(1-x))^2) */
     int64_t g_q30 = (int64_t)1 << 30;
@@ -334,18 +378,17 @@ void metro_block(struct metro *mt)
     bool any_load = false, clip = false;
     int64_t u0x = 0, u0y = 0;
     for (int p = 0; p < METER_PHASES; p++) {
-        const struct metro_acc *a = &mt->acc[p];
+        const struct metro_acc *a = &bk->acc[p];
         struct meas_phase *ph = &b->ph[p];
         /* DC: the voltage's from the window-weighted mean (no leakage of the
          * fundamental), removed from u only in the products: a DC current
          * times an AC voltage is real (oscillating) energy over a block */
         int64_t du8 = fix_mul_div(a->swu, 256, mt->w0);
-        int64_t sij = a->si - mt->i_prev[p] + mt->i_last[p]; /* sum of i[n-1] */
+        int64_t sij = bk->sij[p];
         int64_t nuu = a->suu - fix_mul_shr(N * du8, du8, 16);
         int64_t nii = a->sii - fix_mul_div(a->si, a->si, N);
         int64_t nui = a->sui - fix_mul_shr(du8, a->si, 8);
         int64_t nuj = a->suj - fix_mul_shr(du8, sij, 8);
-        mt->i_last[p] = mt->i_prev[p];
 
         /* rms */
         int64_t uu = fix_mul_div(nuu, 65536, N), iq = fix_mul_div(nii, 65536, N);
@@ -445,24 +488,12 @@ void metro_block(struct metro *mt)
     if (clip)
         b->flags |= MEAS_F_CLIPPED;
 
-    pulse_add(&mt->pulse, b->e[MEAS_AP] + b->e[MEAS_AN], METRO_TPM);
-
-    /* the next block locks to the first phase with voltage */
-    int next_ref = ref;
-    if (!ref_ok)
-        for (int p = 0; p < METER_PHASES; p++)
-            if (b->ph[p].u_mv > U_FREQ_MV) {
-                next_ref = p;
-                break;
-            }
-    if (next_ref != ref) {
-        mt->ref_ph = (uint8_t)next_ref;
-        mt->zc_ch = (uint8_t)(2 * next_ref);
-        mt->ref_valid = 0;
-        mt->zc_prev = 0;
-    }
-    mt->fed_samples = true;
-    metro_block_reset(mt);
+    /* its pulses: the interrupt takes them METRO_PULSE_PICKUP samples into
+     * the next block (or at its next event after that, if this was late) */
+    mt->pulse_uwh = (mt->pulse_ready ? mt->pulse_uwh : 0) + b->e[MEAS_AP] + b->e[MEAS_AN];
+    mt->pulse_ready = true;
+    bk->ready = false;
+    return true;
 }
 
 /* ---- per sample --------------------------------------------------------- */
@@ -508,12 +539,17 @@ static unsigned metro_event(struct metro *mt)
         if (mt->pulse.due == 0 && pulse_edge(&mt->pulse, METRO_TPM))
             ev |= METRO_EV_PULSE;
     }
+    if (mt->pulse_ready) {
+        /* the energy of the block metro_poll finished */
+        pulse_add(&mt->pulse, mt->pulse_uwh, METRO_TPM);
+        mt->pulse_ready = false;
+    }
     if (mt->n == METRO_N) {
-        metro_block(mt); /* restarts n and n_last at 0 */
+        metro_block_end(mt); /* restarts n and n_last at 0 */
         ev |= METRO_EV_BLOCK;
     }
-    uint32_t next = METRO_N;
-    if (mt->pulse.due != 0 && mt->pulse.due < METRO_N - mt->n)
+    uint32_t next = mt->n < METRO_PULSE_PICKUP ? METRO_PULSE_PICKUP : METRO_N;
+    if (mt->pulse.due != 0 && mt->pulse.due < next - mt->n)
         next = mt->n + mt->pulse.due;
     mt->n_next = next;
     return ev;

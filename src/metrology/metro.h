@@ -64,6 +64,16 @@ struct metro_acc {
     int64_t uc, us, ic, is; /* windowed DFT at the NCO frequency */
 };
 
+/* A finished block handed from the sample interrupt to metro_poll(). */
+struct metro_blk {
+    struct metro_acc acc[METER_PHASES];
+    int64_t sij[METER_PHASES];  /* sum of i[n-1] */
+    int64_t f_q16;              /* frequency at the block centre, NCO units Q16 */
+    uint32_t inc;               /* the NCO increment the block was demodulated with */
+    bool no_freq;               /* no voltage to measure the frequency on */
+    volatile bool ready;        /* set by the interrupt, cleared by metro_poll */
+};
+
 /* Values derived from the calibration, recomputed when it changes. */
 struct metro_derived {
     int64_t kp[METER_PHASES];   /* uW per (N * count^2), Q60 */
@@ -106,6 +116,11 @@ struct metro {
     int64_t rem_tot[MEAS_QTY];
     struct metro_raw raw[METER_PHASES];
     struct pulse_out pulse;
+    /* main loop -> interrupt: the energy of the block metro_poll finished,
+     * turned into pulses METRO_PULSE_PICKUP samples into the next block */
+    int64_t pulse_uwh;
+    volatile bool pulse_ready;
+    struct metro_blk blk;
     bool fed_samples;           /* the last block came from metro_sample */
     struct meas_block out;      /* last complete block */
 };
@@ -131,12 +146,19 @@ int metro_cal_get(const struct metro *mt, enum metro_cal_field f, unsigned ph, i
 int metro_cal_set(struct metro *mt, enum metro_cal_field f, unsigned ph, int64_t v);
 
 /* Add one sample set V1 I1 V2 I2 V3 I3 IN (ADC counts); returns a mask of
- * enum metro_event. Fixed point, no division, no call in the common path. */
+ * enum metro_event. Fixed point, no division, no call in the common path.
+ * At the end of a block (METRO_EV_BLOCK) it only sets the next block's
+ * oscillator and hands the sums over: metro_poll() finishes the block. */
 unsigned metro_sample(struct metro *mt, const int32_t s[METER_CHANNELS]);
 
-/* The once-a-second part of metro_sample (internal; not static so that
+/* The block-end part of metro_sample (internal; not static so that
  * metro_sample's frame stays small). */
-void metro_block(struct metro *mt);
+void metro_block_end(struct metro *mt);
+
+/* Main loop: finish the block the sample interrupt handed over (true: a new
+ * mt->out); false when there is none. The interrupt starts the block's
+ * pulses 100 ms into the next block (if metro_poll ran by then). */
+bool metro_poll(struct metro *mt);
 
 /* A block made elsewhere (simulator --feed blocks) becomes mt->out, and its
  * energy drives the pulse output. */

@@ -78,11 +78,12 @@ static void pulses_follow_energy(void **state)
             adc_quantise(&adc, x, c);
             vmeter_step_sample(v, c);
         }
-    /* one more second of zero load lets the last block's pulses out */
+    /* two more seconds of zero load let the last block's pulses out (they
+     * start at the end of the block after it, metro_poll finishes blocks) */
     pp[0].i = pp[1].i = pp[2].i = 0;
     assert_int_equal(wave_build(ws, pp, err, sizeof err), 0);
     wave_gen_load(g, ws, 50, 0);
-    for (int n = 0; n < METER_SAMPLE_RATE; n++) {
+    for (int n = 0; n < 2 * METER_SAMPLE_RATE; n++) {
         double x[METER_CHANNELS];
         int32_t c[METER_CHANNELS];
         wave_gen_next(g, x);
