@@ -74,6 +74,7 @@ struct meter {
     struct profile profile; /* src/app: load profile (records in the store) */
     struct logger logger;   /* src/app: analysis logger (records in the store) */
     struct quality quality; /* src/app: sag / swell detection */
+    struct tariff_memo tariff_memo; /* src/app/tariff.h: calendar tariff of the running minute */
     struct legal legal;     /* src/app: legal id, CRC, self-test, snapshot bookkeeping */
     struct store store;     /* src/store: NVM journal */
     struct dispatch optical; /* src/proto: optical port session (KMP, IEC 62056-21) */

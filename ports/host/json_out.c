@@ -381,6 +381,25 @@ static void write_events(struct json_w *w, const struct sim *s)
     jw_arr_end(w);
 }
 
+/* Events per log: since manufacture (the 0-0:96.129.10.. counters) and
+ * still readable in the log's ring (0-0:99.98.x entries). */
+static void write_event_counts(struct json_w *w, const struct sim *s)
+{
+    const struct meter *m = &s->v->m;
+    jw_key(w, "event_counts");
+    jw_obj_begin(w);
+    for (unsigned log = 0; log < EVLOG_COUNT; log++) {
+        jw_key(w, evlog_log_name((enum evlog_log)log));
+        jw_obj_begin(w);
+        jw_key(w, "total");
+        jw_uint(w, evlog_total(m, (enum evlog_log)log));
+        jw_key(w, "stored");
+        jw_uint(w, evlog_count(m, (enum evlog_log)log));
+        jw_obj_end(w);
+    }
+    jw_obj_end(w);
+}
+
 int json_out_report(FILE *f, const struct sim *s)
 {
     struct json_w w;
@@ -405,6 +424,7 @@ int json_out_report(FILE *f, const struct sim *s)
     write_billing(&w, s);
     write_display(&w, s);
     write_events(&w, s);
+    write_event_counts(&w, s);
 
     /* extras */
     jw_key(&w, "pulses");

@@ -147,7 +147,12 @@ static void meter_second(struct meter *m)
     /* The block covers [now-1, now): its tariff is the one at its start. */
     uint32_t in = hal->inputs_read != NULL ? hal->inputs_read(hal->ctx) : 0;
     const struct meter_config *c = &m->cfg;
-    m->energy.tariff = (uint8_t)tariff_select(&c->cal, clock_to_local(&c->zone, m->now - 1), c->tariff_ext, in);
+    int64_t minute = clock_floor(m->now - 1, 60);
+    if (c->tariff_ext || minute != m->tariff_memo.minute) {
+        m->tariff_memo.reg = (uint8_t)tariff_select(&c->cal, clock_to_local(&c->zone, m->now - 1), c->tariff_ext, in);
+        m->tariff_memo.minute = c->tariff_ext ? 0 : minute;
+    }
+    m->energy.tariff = m->tariff_memo.reg;
     bool commit = energy_add_block(&m->energy, &m->block, c->energy_res);
     commit |= demand_add(&m->demand, m->now, (uint64_t)(m->block.e[MEAS_AP] > 0 ? m->block.e[MEAS_AP] : 0),
                              m->energy.tariff, (int64_t)c->demand_period_min * 60, (int64_t)c->zone.std_offset_min * 60);

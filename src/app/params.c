@@ -353,13 +353,22 @@ int par_get_cfg(const struct meter *m, const struct obj_def *o, struct obj_value
     return obj_text_value(v, fmt_end(&f));
 }
 
+static int set_cfg(struct meter *m, const struct obj_def *o, const struct obj_value *in);
+
 int par_set_cfg(struct meter *m, const struct obj_def *o, const struct obj_value *in, enum meter_src src)
+{
+    (void)src;
+    int r = set_cfg(m, o, in);
+    m->tariff_memo.minute = 0; /* calendar, zone or tariff input may have changed */
+    return r;
+}
+
+static int set_cfg(struct meter *m, const struct obj_def *o, const struct obj_value *in)
 {
     struct meter_config *c = &m->cfg;
     const char *s = NULL;
     size_t n = 0;
     int64_t x = 0;
-    (void)src;
     switch (o->arg) {
     case PAR_TIMEZONE:
         if (text_of(in, &s, &n) < 0)

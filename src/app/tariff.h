@@ -54,6 +54,14 @@ struct tariff_cal {
     uint32_t exc[TARIFF_EXCEPTIONS];
 };
 
+/* The tariff register of the running minute: switch points are whole
+ * minutes of local time and time-zone offsets whole minutes, so the
+ * calendar is looked up once a minute (meter.c), not every second. */
+struct tariff_memo {
+    int64_t minute;   /* UTC start of the minute it holds, 0 = none (recompute) */
+    uint8_t reg;      /* register index 0..METER_TARIFFS-1 */
+};
+
 /* The factory calendar: T1 07:00-22:00, T2 22:00-07:00 every day. */
 void tariff_cal_factory(struct tariff_cal *c);
 /* Parse the text form into c (whole replace, or amend when text starts with

@@ -5,6 +5,7 @@ total, the total equals the reference within one resolution step, the
 number of billing periods, the maximum demand equals the highest 15-minute
 mean of the reference, and (full variant) the billing snapshots and the
 load profile's record count. Usage: check_billing.py SIM DAYS full|short"""
+import datetime
 import json
 import math
 import subprocess
@@ -88,16 +89,58 @@ for q in range(96):
 dm = reg["1.6.0"]["value"]
 check(abs(dm - best) <= 0.002, "maximum demand 1.6.0 %.3f kW = highest 15-min mean of the reference %.3f kW" % (dm, best))
 
+
+
+def eu_offset_h(utc):
+    """EET/EEST offset at a UTC datetime (EU rule: last Sunday of March and
+    October, 01:00 UTC)."""
+    def last_sunday(y, mo):
+        d = datetime.datetime(y, mo + 1, 1) - datetime.timedelta(days=1) if mo < 12 else datetime.datetime(y, 12, 31)
+        return datetime.datetime(d.year, d.month, d.day - (d.weekday() + 1) % 7, 1)
+    y = utc.year
+    return 3 if last_sunday(y, 3) <= utc < last_sunday(y, 10) else 2
+
+
+def ref_ap_kwh(t):
+    """Reference A+ energy (kWh) t seconds after the start: the daily pattern repeats."""
+    full, rest = divmod(t, 86400)
+    day = sum(p * (y1 - y0) for (y0, y1, p) in segs)
+    part = sum(p * max(0, min(rest, y1) - y0) for (y0, y1, p) in segs)
+    return (full * day + part) / 3.6e6
+
+
 if variant == "full":
     bills = d["billing"]
     check(len(bills) == months, "%d billing snapshots stored (expected %d)" % (len(bills), months))
-    if bills:
-        check(bills[0]["period"] == months, "newest snapshot is period %d" % months)
-        dmh = bills[0]["registers"].get("1.6.0", {}).get("value")
-        check(dmh is not None and abs(dmh - best) <= 0.002, "snapshot max demand %s kW" % dmh)
+    start = datetime.datetime(2026, 3, 31, 21, 0)  # the scenario start in UTC
+    ok_time = ok_energy = ok_demand = ok_sum = True
+    for k, b in enumerate(bills):  # newest first
+        period = months - k
+        mo, yr = 4 + period, 2026
+        while mo > 12:
+            mo, yr = mo - 12, yr + 1
+        local = datetime.datetime(yr, mo, 1)
+        utc = local - datetime.timedelta(hours=3)
+        if eu_offset_h(utc) == 2:
+            utc = local - datetime.timedelta(hours=2)
+        std = utc + datetime.timedelta(hours=2)  # time stamps in standard time
+        want = std.strftime("%Y-%m-%dT%H:%M:%S+02:00")
+        ok_time &= b["period"] == period and b["time"] == want
+        r = b["registers"]
+        e = ref_ap_kwh(int((utc - start).total_seconds()))
+        v = r["1.8.0"]["value"]
+        ok_energy &= e - step - 1e-6 <= v <= e + 1e-6
+        ok_demand &= abs(r["1.6.0"]["value"] - best) <= 0.002
+        ok_sum &= v - 4 * step - 1e-9 <= sum(r["1.8.%d" % t]["value"] for t in range(1, 5)) <= v + 1e-9
+        if not (ok_time and ok_energy):
+            print("     snapshot %d: %s (want %s), 1.8.0 %.2f, reference %.6f" % (b["period"], b["time"], want, v, e))
+    check(ok_time, "snapshots newest first, periods %d..1, stamped 00:00 local on day 1 (in standard time)" % months)
+    check(ok_energy, "every snapshot's 1.8.0 within one step below the reference at its boundary")
+    check(ok_demand, "every snapshot's max demand 1.6.0 = %.3f kW" % best)
+    check(ok_sum, "every snapshot's tariff registers add up to its 1.8.0 (4 truncations)")
     hours = days * 24
     n = reg["99.1.0"]["value"]
     check(n == hours, "load profile holds %d hourly records (expected %d)" % (n, hours))
 
-print("%d passed, %d failed" % (7 + (3 if variant == "full" else 0) - len(fails), len(fails)))
+print("%d passed, %d failed" % (7 + (6 if variant == "full" else 0) - len(fails), len(fails)))
 sys.exit(1 if fails else 0)
