@@ -2,35 +2,17 @@
  * up), the commit at every change of a register's last digit (a power cut
  * without warning at any second loses less than one step and never makes
  * a register go backwards), tariff registers adding up to the total. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
-
-#include "cosem/objtab.h"
-#include "vmeter.h"
+#include "ui_rig.h"
 
 #define T0 1780000000
 
-struct gm {
-    struct vmeter v;
-    uint8_t nvm[VMETER_NVM_SIZE];
-};
-
-static struct gm *boot_on(uint8_t *nvm, int64_t utc, bool fresh)
+/* A meter booted from a copy of another one's EEPROM (a cut without warning). */
+static struct rig *boot_copy(const uint8_t *nvm, int64_t utc)
 {
-    struct gm *b = calloc(1, sizeof *b);
-    assert_non_null(b);
-    if (fresh)
-        memset(b->nvm, 0xff, sizeof b->nvm);
-    else
-        memcpy(b->nvm, nvm, sizeof b->nvm);
-    assert_int_equal(vmeter_boot(&b->v, b->nvm, sizeof b->nvm, utc), METER_OK);
-    return b;
+    struct rig *c = rig_new(utc - 1);
+    memcpy(c->nvm, nvm, VMETER_NVM_SIZE);
+    rig_reboot(c, 1);
+    return c;
 }
 
 static int64_t rd(const struct meter *m, const char *code, int8_t *scaler)
@@ -86,34 +68,21 @@ static void steps_and_commit_points(void **state)
 static void resolution_key_truncates(void **state)
 {
     (void)state;
-    struct gm *g = boot_on(NULL, T0, true);
+    struct rig *g = rig_new(T0);
     struct meter *m = &g->v.m;
     m->energy.total[MEAS_AP] = 123456789012ull; /* 123.456789012 kWh */
     int8_t sc;
     assert_int_equal(rd(m, "1.8.0", &sc), 12345);
     assert_int_equal(sc, 1);
-    struct obj_value v;
-    memset(&v, 0, sizeof v);
-    v.type = OBJ_T_STRING;
-    memcpy(v.s, "0.1", 3);
-    v.len = 3;
-    const struct obj_def *o = objtab_find_key("energy_resolution");
-    assert_int_equal(obj_write(m, o, METER_ACC_MANAGER, &v, METER_SRC_SIM), METER_OK);
+    assert_int_equal(rig_set_text(g, "energy_resolution", "0.1"), METER_OK);
     assert_int_equal(rd(m, "1.8.0", &sc), 1234);
     assert_int_equal(sc, 2);
-    memcpy(v.s, "1", 1);
-    v.len = 1;
-    assert_int_equal(obj_write(m, o, METER_ACC_MANAGER, &v, METER_SRC_SIM), METER_OK);
+    assert_int_equal(rig_set_text(g, "energy_resolution", "1"), METER_OK);
     assert_int_equal(rd(m, "1.8.0", &sc), 123);
-    memcpy(v.s, "0.5", 3);
-    v.len = 3;
-    assert_int_equal(obj_write(m, o, METER_ACC_MANAGER, &v, METER_SRC_SIM), METER_ERANGE);
-    v.type = OBJ_T_UINT;
-    v.i = 10; /* Wh */
-    assert_int_equal(obj_write(m, o, METER_ACC_MANAGER, &v, METER_SRC_SIM), METER_OK);
+    assert_int_equal(rig_set_text(g, "energy_resolution", "0.5"), METER_ERANGE);
+    assert_int_equal(rig_set_num(g, "energy_resolution", 10), METER_OK); /* Wh */
     assert_int_equal(rd(m, "1.8.0", &sc), 12345);
-    /* the billing snapshot truncates the same way */
-    free(g);
+    rig_free(g);
 }
 
 /* A cut without warning at every one of 400 seconds: the meter booted
@@ -122,7 +91,7 @@ static void resolution_key_truncates(void **state)
 static void cut_at_any_second(void **state)
 {
     (void)state;
-    struct gm *g = boot_on(NULL, T0, true);
+    struct rig *g = rig_new(T0);
     static uint8_t copy[VMETER_NVM_SIZE];
     struct meas_block b;
     static const char *const regs[] = {"1.8.0", "2.8.0", "3.8.0", "1.8.1", "1.8.2", "3.8.1", "3.8.2"};
@@ -133,12 +102,12 @@ static void cut_at_any_second(void **state)
         if (s % 7 != 3)
             continue;
         memcpy(copy, g->nvm, sizeof copy);
-        struct gm *c = boot_on(copy, g->v.m.now + 1, false);
+        struct rig *c = boot_copy(copy, g->v.m.now + 1);
         for (unsigned k = 0; k < sizeof regs / sizeof regs[0]; k++)
             assert_int_equal(rd(&c->v.m, regs[k], NULL), rd(&g->v.m, regs[k], NULL));
         for (unsigned q = 0; q < MEAS_QTY; q++)
             assert_true(c->v.m.energy.total[q] <= g->v.m.energy.total[q]);
-        free(c);
+        rig_free(c);
     }
     /* tariffs add up to the total at full resolution */
     const struct energy *e = &g->v.m.energy;
@@ -149,7 +118,7 @@ static void cut_at_any_second(void **state)
     }
     assert_int_equal(sum, e->total[MEAS_AP]);
     assert_int_equal(rsum, e->total[MEAS_RP]);
-    free(g);
+    rig_free(g);
 }
 
 int main(void)

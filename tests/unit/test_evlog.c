@@ -3,46 +3,14 @@
  * since manufacture travel in the legal snapshot, rings keep their depth,
  * the merged view is in global order, audit records carry object, old/new
  * and interface. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
-
-#include "cosem/objtab.h"
-#include "vmeter.h"
+#include "ui_rig.h"
 
 #define T0 1780000000
-
-struct em {
-    struct vmeter v;
-    uint8_t nvm[VMETER_NVM_SIZE];
-};
-
-static struct em *boot_at(int64_t utc)
-{
-    struct em *b = calloc(1, sizeof *b);
-    assert_non_null(b);
-    memset(b->nvm, 0xff, sizeof b->nvm);
-    assert_int_equal(vmeter_boot(&b->v, b->nvm, sizeof b->nvm, utc), METER_OK);
-    return b;
-}
-
-static void power_cycle(struct em *b, int64_t off_s)
-{
-    int64_t t = b->v.m.now + off_s;
-    meter_power_fail(&b->v.m);
-    meter_poll(&b->v.m); /* the emergency save */
-    assert_int_equal(vmeter_boot(&b->v, b->nvm, sizeof b->nvm, t), METER_OK);
-}
 
 static void persist_across_power_cycles(void **state)
 {
     (void)state;
-    struct em *b = boot_at(T0);
+    struct rig *b = rig_new(T0);
     struct meter *m = &b->v.m;
     /* power_up at the first boot */
     assert_int_equal(evlog_total(m, EVLOG_STATUS), 1);
@@ -50,8 +18,7 @@ static void persist_across_power_cycles(void **state)
     for (int k = 0; k < 5; k++)
         assert_int_equal(evlog_add(m, EV_COVER_OPEN + (k & 1), METER_SRC_INTERNAL, k, -k), METER_OK);
     uint32_t head = m->evlog.head;
-    power_cycle(b, 100);
-    m = &b->v.m;
+    rig_outage(b, 100);
     assert_int_equal(evlog_total(m, EVLOG_TAMPER), 5);
     assert_int_equal(evlog_count(m, EVLOG_TAMPER), 5);
     /* outage end + power up after the cycle */
@@ -83,14 +50,14 @@ static void persist_across_power_cycles(void **state)
     }
     assert_int_equal(n, evlog_available(m));
     assert_int_equal(last, m->evlog.head - 1);
-    free(b);
+    rig_free(b);
 }
 
 /* A ring keeps its depth: the oldest records go, the totals count on. */
 static void rings_keep_their_depth(void **state)
 {
     (void)state;
-    struct em *b = boot_at(T0);
+    struct rig *b = rig_new(T0);
     struct meter *m = &b->v.m;
     uint32_t depth = evlog_depth(EVLOG_CLOCK);
     assert_int_equal(depth, 50);
@@ -98,8 +65,7 @@ static void rings_keep_their_depth(void **state)
         m->now++;
         assert_int_equal(evlog_add(m, EV_CLOCK_ADJUST, METER_SRC_OPTICAL_KMP, (int32_t)k, 0), METER_OK);
     }
-    power_cycle(b, 10);
-    m = &b->v.m;
+    rig_outage(b, 10);
     assert_int_equal(evlog_total(m, EVLOG_CLOCK), depth + 17);
     assert_int_equal(evlog_count(m, EVLOG_CLOCK), depth);
     struct evlog_rec r;
@@ -115,7 +81,7 @@ static void rings_keep_their_depth(void **state)
     assert_int_equal(v.i, depth + 17);
     assert_int_equal(obj_read(m, objtab_find_str("0-0:99.98.4"), METER_ACC_PUBLIC, &v), METER_OK);
     assert_int_equal(v.i, depth);
-    free(b);
+    rig_free(b);
 }
 
 /* A parameter change: object, old and new value, interface, in the audit
@@ -123,7 +89,7 @@ static void rings_keep_their_depth(void **state)
 static void audit_records(void **state)
 {
     (void)state;
-    struct em *b = boot_at(T0);
+    struct rig *b = rig_new(T0);
     struct meter *m = &b->v.m;
     const struct obj_def *o = objtab_find_key("demand_period_min");
     struct obj_value v;
@@ -133,8 +99,7 @@ static void audit_records(void **state)
     assert_int_equal(obj_write(m, o, METER_ACC_MANAGER, &v, METER_SRC_OPTICAL_IEC), METER_OK);
     v.i = 60;
     assert_int_equal(obj_write(m, o, METER_ACC_READER, &v, METER_SRC_OPTICAL_KMP), METER_EACCES);
-    power_cycle(b, 5);
-    m = &b->v.m;
+    rig_outage(b, 5);
     assert_int_equal(m->cfg.demand_period_min, 30);
     struct evlog_rec r;
     uint32_t n = evlog_count(m, EVLOG_AUDIT);
@@ -149,7 +114,7 @@ static void audit_records(void **state)
     assert_int_equal(r.code, EV_ACCESS_DENIED);
     assert_int_equal(r.obj, obj_packed(o));
     assert_int_equal(r.src, METER_SRC_OPTICAL_KMP);
-    free(b);
+    rig_free(b);
 }
 
 int main(void)

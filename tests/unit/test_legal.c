@@ -2,25 +2,10 @@
  * firmware change detected at boot, the periodic self-test (program
  * checksum) and NVM corruption reported as status bits, events and the
  * error register. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
-
-#include "cosem/objtab.h"
+#include "ui_rig.h"
 #include "util/crc.h"
-#include "vmeter.h"
 
 #define T0 1780000000
-
-struct lg {
-    struct vmeter v;
-    uint8_t nvm[VMETER_NVM_SIZE];
-};
 
 /* A "program" region the test controls. */
 static uint8_t region[256];
@@ -33,29 +18,11 @@ static int test_region(void *ctx, const void **p, size_t *n)
     return METER_OK;
 }
 
-static struct lg *boot_at(int64_t utc)
-{
-    struct lg *b = calloc(1, sizeof *b);
-    assert_non_null(b);
-    memset(b->nvm, 0xff, sizeof b->nvm);
-    assert_int_equal(vmeter_boot(&b->v, b->nvm, sizeof b->nvm, utc), METER_OK);
-    return b;
-}
-
 /* Reboot the same hardware with the test's legal region. */
-static void reboot_region(struct lg *b)
+static void reboot_region(struct rig *b)
 {
     b->v.hal.legal_region = test_region;
-    meter_power_fail(&b->v.m);
-    meter_poll(&b->v.m);
-    assert_int_equal(meter_init(&b->v.m, &b->v.hal), METER_OK);
-}
-
-static int64_t rd(const struct meter *m, const char *code)
-{
-    struct obj_value v;
-    assert_int_equal(obj_read(m, objtab_find_str(code), METER_ACC_PUBLIC, &v), METER_OK);
-    return v.i;
+    rig_outage(b, 1);
 }
 
 static bool last_event(const struct meter *m, enum evlog_log log, enum evlog_code code, struct evlog_rec *r)
@@ -70,7 +37,7 @@ static bool last_event(const struct meter *m, enum evlog_log log, enum evlog_cod
 static void identification_and_crc(void **state)
 {
     (void)state;
-    struct lg *b = boot_at(T0);
+    struct rig *b = rig_new(T0);
     struct meter *m = &b->v.m;
     struct obj_value v;
     assert_int_equal(obj_read(m, objtab_find_str("0.2.0"), METER_ACC_PUBLIC, &v), METER_OK);
@@ -104,7 +71,7 @@ static void identification_and_crc(void **state)
     assert_true(last_event(m, EVLOG_STATUS, EV_FW_CHANGED, &r));
     assert_int_equal((uint32_t)r.a, c1);
     assert_int_equal((uint32_t)r.b, m->legal.crc);
-    free(b);
+    rig_free(b);
 }
 
 /* The program changes under the running meter: the daily self-test finds
@@ -112,7 +79,7 @@ static void identification_and_crc(void **state)
 static void periodic_self_test(void **state)
 {
     (void)state;
-    struct lg *b = boot_at(T0);
+    struct rig *b = rig_new(T0);
     struct meter *m = &b->v.m;
     memset(region, 0x11, sizeof region);
     reboot_region(b);
@@ -127,24 +94,22 @@ static void periodic_self_test(void **state)
     struct evlog_rec r;
     assert_true(last_event(m, EVLOG_STATUS, EV_SELFTEST_FAIL, &r));
     assert_int_equal(r.a, LEGAL_T_PROGRAM);
-    assert_int_equal((rd(m, "97.97.0") >> 16) & LEGAL_T_PROGRAM, LEGAL_T_PROGRAM);
-    free(b);
+    assert_int_equal((rig_read(b, "97.97.0") >> 16) & LEGAL_T_PROGRAM, LEGAL_T_PROGRAM);
+    rig_free(b);
 }
 
 /* Two flipped bits in an event record: beyond correction, found at mount. */
 static void nvm_corruption_reported(void **state)
 {
     (void)state;
-    struct lg *b = boot_at(T0);
+    struct rig *b = rig_new(T0);
     struct meter *m = &b->v.m;
     for (int k = 0; k < 6; k++)
         evlog_add(m, EV_MAGNET_START, METER_SRC_INTERNAL, k, 0);
     const struct store_ring *r = &m->store.logs[RING_EVLOG + EVLOG_TAMPER];
     uint32_t a = store_slot_addr(&m->store, r, 2);
     b->nvm[a + 16] ^= 0x21;
-    meter_power_fail(m);
-    meter_poll(m);
-    assert_int_equal(vmeter_boot(&b->v, b->nvm, sizeof b->nvm, T0 + 60), METER_OK);
+    rig_outage(b, 60);
     assert_int_equal(m->store.flags & STORE_F_CORRUPT, STORE_F_CORRUPT);
     assert_int_equal(m->status & METER_ST_NVM_CORRUPT, METER_ST_NVM_CORRUPT);
     assert_int_equal(m->legal.tests & LEGAL_T_NVM, LEGAL_T_NVM);
@@ -154,7 +119,7 @@ static void nvm_corruption_reported(void **state)
     assert_true(e.a >= 1);
     assert_true(last_event(m, EVLOG_STATUS, EV_SELFTEST_FAIL, &e));
     assert_int_equal(e.a & LEGAL_T_NVM, LEGAL_T_NVM);
-    assert_int_equal(rd(m, "97.97.0") & METER_ST_NVM_CORRUPT, METER_ST_NVM_CORRUPT);
+    assert_int_equal(rig_read(b, "97.97.0") & METER_ST_NVM_CORRUPT, METER_ST_NVM_CORRUPT);
     /* the damaged record reads as corrupt, its neighbours as they were */
     struct evlog_rec x;
     assert_int_equal(evlog_read(m, EVLOG_TAMPER, 1, &x), METER_OK);
@@ -162,7 +127,7 @@ static void nvm_corruption_reported(void **state)
     assert_int_equal(evlog_read(m, EVLOG_TAMPER, 2, &x), METER_ECORRUPT);
     assert_int_equal(evlog_read(m, EVLOG_TAMPER, 3, &x), METER_OK);
     assert_int_equal(x.a, 3);
-    free(b);
+    rig_free(b);
 }
 
 int main(void)

@@ -1,55 +1,12 @@
 /* Analysis logger (S-3.2): averages per interval of the configured rows,
  * record size and depth fitted to the channels, status bits, clear on
  * reconfiguration, survival of a power cycle. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
-
-#include "cosem/objtab.h"
-#include "vmeter.h"
+#include "ui_rig.h"
 
 #define T0 1767225600 /* 2026-01-01T00:00:00Z */
 
-struct lm {
-    struct vmeter v;
-    uint8_t nvm[VMETER_NVM_SIZE];
-};
-
-static struct lm *boot_at(int64_t utc)
-{
-    struct lm *b = calloc(1, sizeof *b);
-    assert_non_null(b);
-    memset(b->nvm, 0xff, sizeof b->nvm);
-    assert_int_equal(vmeter_boot(&b->v, b->nvm, sizeof b->nvm, utc), METER_OK);
-    return b;
-}
-
-static int set_text(struct lm *b, const char *key, const char *text)
-{
-    struct obj_value v;
-    memset(&v, 0, sizeof v);
-    v.type = OBJ_T_STRING;
-    v.len = (uint8_t)strlen(text);
-    memcpy(v.s, text, v.len);
-    return obj_write(&b->v.m, objtab_find_key(key), METER_ACC_MANAGER, &v, METER_SRC_SIM);
-}
-
-static int set_int(struct lm *b, const char *key, int64_t x)
-{
-    struct obj_value v;
-    memset(&v, 0, sizeof v);
-    v.type = OBJ_T_UINT;
-    v.i = x;
-    return obj_write(&b->v.m, objtab_find_key(key), METER_ACC_MANAGER, &v, METER_SRC_SIM);
-}
-
 /* One second: P = w W on every phase sum, U = u mV, I = i uA on L1. */
-static void second(struct lm *b, int32_t w, int32_t u, int32_t i)
+static void second(struct rig *b, int32_t w, int32_t u, int32_t i)
 {
     struct meas_block blk;
     memset(&blk, 0, sizeof blk);
@@ -62,18 +19,18 @@ static void second(struct lm *b, int32_t w, int32_t u, int32_t i)
     vmeter_step_block(&b->v, &blk);
 }
 
-static struct lm *configured(void)
+static struct rig *configured(void)
 {
-    struct lm *b = boot_at(T0);
-    assert_int_equal(set_text(b, "logger_channels", "1.7.0,32.7.0,31.7.0"), METER_OK);
-    assert_int_equal(set_int(b, "logger_interval_min", 1), METER_OK);
+    struct rig *b = rig_new(T0);
+    assert_int_equal(rig_set_text(b, "logger_channels", "1.7.0,32.7.0,31.7.0"), METER_OK);
+    assert_int_equal(rig_set_num(b, "logger_interval_min", 1), METER_OK);
     return b;
 }
 
 static void averages_per_interval(void **state)
 {
     (void)state;
-    struct lm *b = configured();
+    struct rig *b = configured();
     struct meter *m = &b->v.m;
     assert_int_equal(logger_count(m), 0);
     /* record size and depth fitted to three channels */
@@ -104,20 +61,18 @@ static void averages_per_interval(void **state)
     assert_int_equal(e.time, T0 + 120);
     assert_int_equal(e.v[0], 2000000);
     assert_int_equal(e.status, 0);
-    free(b);
+    rig_free(b);
 }
 
 static void power_cycle_and_clock_set(void **state)
 {
     (void)state;
-    struct lm *b = configured();
+    struct rig *b = configured();
     struct meter *m = &b->v.m;
     for (int s = 0; s < 150; s++)
         second(b, 3000, 230000, 1000);
     assert_int_equal(logger_count(m), 2);
-    legal_save(m);
-    assert_int_equal(vmeter_boot(&b->v, b->nvm, sizeof b->nvm, m->now + 600), METER_OK);
-    m = &b->v.m;
+    rig_outage(b, 600);
     assert_int_equal(logger_count(m), 2); /* kept: same channels, same record size */
     assert_int_equal(m->cfg.logger_n, 3);
     for (int s = 0; s < 60; s++)
@@ -137,19 +92,19 @@ static void power_cycle_and_clock_set(void **state)
     assert_true(logger_count(m) >= n + 2);
     assert_int_equal(logger_read(m, logger_count(m) - 2, &e), METER_OK);
     assert_int_equal(e.status & PROFILE_ST_CLOCK_SET, PROFILE_ST_CLOCK_SET);
-    free(b);
+    rig_free(b);
 }
 
 static void reconfiguration_clears(void **state)
 {
     (void)state;
-    struct lm *b = configured();
+    struct rig *b = configured();
     struct meter *m = &b->v.m;
     for (int s = 0; s < 180; s++)
         second(b, 3000, 230000, 1000);
     assert_int_equal(logger_count(m), 3);
     uint32_t st = evlog_count(m, EVLOG_STATUS);
-    assert_int_equal(set_text(b, "logger_channels", "1.7.0"), METER_OK);
+    assert_int_equal(rig_set_text(b, "logger_channels", "1.7.0"), METER_OK);
     assert_int_equal(logger_count(m), 0);
     assert_int_equal(store_log_rec_size(&m->store, RING_LOGGER), 8);
     struct evlog_rec r;
@@ -158,18 +113,18 @@ static void reconfiguration_clears(void **state)
     assert_int_equal(r.code, EV_PROFILE_CLEAR);
     assert_int_equal(r.a, 0);
     assert_int_equal(r.b, 1);
-    assert_int_equal(set_int(b, "logger_interval_min", 7), METER_ERANGE);
-    assert_int_equal(set_text(b, "logger_channels", "1.7.0,0.9.1"), METER_EINVAL); /* not a register */
+    assert_int_equal(rig_set_num(b, "logger_interval_min", 7), METER_ERANGE);
+    assert_int_equal(rig_set_text(b, "logger_channels", "1.7.0,0.9.1"), METER_EINVAL); /* not a register */
     assert_int_equal(m->cfg.logger_n, 1);
     /* sixteen channels at 5 min: the 382M's 2.5 days */
-    assert_int_equal(set_text(b, "logger_channels",
+    assert_int_equal(rig_set_text(b, "logger_channels",
                               "1.7.0,2.7.0,3.7.0,4.7.0,21.7.0,41.7.0,61.7.0,32.7.0,52.7.0,72.7.0,31.7.0,51.7.0,"
                               "71.7.0,14.7.0,13.7.0,22.7.0"),
                      METER_OK);
-    assert_int_equal(set_int(b, "logger_interval_min", 5), METER_OK);
+    assert_int_equal(rig_set_num(b, "logger_interval_min", 5), METER_OK);
     assert_int_equal(store_log_rec_size(&m->store, RING_LOGGER), 68);
     assert_true(store_log_depth(&m->store, RING_LOGGER) >= 720); /* 2.5 days x 288 */
-    free(b);
+    rig_free(b);
 }
 
 int main(void)

@@ -3,35 +3,12 @@
  * legal parameter changes with the switch are counted and audit-logged;
  * every parameter write is audit-logged with object, old/new value and
  * interface; the configuration survives a power cycle. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
-#include <cmocka.h>
-
-#include "cosem/objtab.h"
+#include "ui_rig.h"
 #include "util/crc.h"
-#include "vmeter.h"
 
 #define T0 1780000000
-
-struct om {
-    struct vmeter v;
-    uint8_t nvm[VMETER_NVM_SIZE];
-};
-
-static struct om *boot_at(int64_t utc)
-{
-    struct om *b = calloc(1, sizeof *b);
-    assert_non_null(b);
-    memset(b->nvm, 0xff, sizeof b->nvm);
-    assert_int_equal(vmeter_boot(&b->v, b->nvm, sizeof b->nvm, utc), METER_OK);
-    return b;
-}
 
 static bool newest(const struct meter *m, enum evlog_log log, struct evlog_rec *r)
 {
@@ -42,7 +19,7 @@ static bool newest(const struct meter *m, enum evlog_log log, struct evlog_rec *
 static void legal_rows_need_the_seal(void **state)
 {
     (void)state;
-    struct om *b = boot_at(T0);
+    struct rig *b = rig_new(T0);
     struct meter *m = &b->v.m;
     struct meas_block blk;
     memset(&blk, 0, sizeof blk);
@@ -108,11 +85,9 @@ static void legal_rows_need_the_seal(void **state)
     struct obj_value c;
     assert_int_equal(obj_read(m, objtab_find_str("96.2.0"), METER_ACC_PUBLIC, &c), METER_OK);
     assert_int_equal(c.i, params);
-    meter_power_fail(m);
-    meter_poll(m);
-    assert_int_equal(vmeter_boot(&b->v, b->nvm, sizeof b->nvm, m->now + 5), METER_OK);
+    rig_outage(b, 5);
     assert_int_equal(b->v.m.legal.changes, params);
-    free(b);
+    rig_free(b);
 }
 
 /* Every writable parameter row: writing back what it reads is accepted and
@@ -121,7 +96,7 @@ static void legal_rows_need_the_seal(void **state)
 static void every_parameter_write_is_audited(void **state)
 {
     (void)state;
-    struct om *b = boot_at(T0);
+    struct rig *b = rig_new(T0);
     struct meter *m = &b->v.m;
     unsigned n = 0;
     for (size_t i = 0; i < objtab_count(); i++) {
@@ -155,26 +130,7 @@ static void every_parameter_write_is_audited(void **state)
         n++;
     }
     assert_true(n >= 30);
-    free(b);
-}
-
-static int write_text(struct meter *m, const char *key, const char *text)
-{
-    struct obj_value v;
-    memset(&v, 0, sizeof v);
-    v.type = OBJ_T_STRING;
-    v.len = (uint8_t)strlen(text);
-    memcpy(v.s, text, v.len);
-    return obj_write(m, objtab_find_key(key), METER_ACC_MANAGER, &v, METER_SRC_OPTICAL_IEC);
-}
-
-static int write_int(struct meter *m, const char *key, int64_t x)
-{
-    struct obj_value v;
-    memset(&v, 0, sizeof v);
-    v.type = OBJ_T_INT;
-    v.i = x;
-    return obj_write(m, objtab_find_key(key), METER_ACC_MANAGER, &v, METER_SRC_OPTICAL_IEC);
+    rig_free(b);
 }
 
 static void read_text(const struct meter *m, const char *key, char *buf)
@@ -212,13 +168,13 @@ static void configuration_persists(void **state)
         {"serial", "87654321", 0},
         {"dst_table", "2027-03-28T01:00:00Z/2027-10-31T01:00:00Z", 0},
     };
-    struct om *b = boot_at(T0);
+    struct rig *b = rig_new(T0);
     struct meter *m = &b->v.m;
     char before[sizeof cfg / sizeof cfg[0]][256];
     for (unsigned k = 0; k < sizeof cfg / sizeof cfg[0]; k++) {
         char old[256];
         read_text(m, cfg[k].key, old);
-        int r = cfg[k].text ? write_text(m, cfg[k].key, cfg[k].text) : write_int(m, cfg[k].key, cfg[k].num);
+        int r = cfg[k].text ? rig_set_text(b, cfg[k].key, cfg[k].text) : rig_set_num(b, cfg[k].key, cfg[k].num);
         if (r != METER_OK)
             fail_msg("%s refused: %d", cfg[k].key, r);
         read_text(m, cfg[k].key, before[k]);
@@ -228,13 +184,13 @@ static void configuration_persists(void **state)
     assert_string_equal(before[10],
                         "d1=00:00/2,06:30/1,21:00/3;d2=00:00/4;s1=03-01/1111122;s2=10-15/2222222;x=12-24/2,2027-01-06/2");
     /* cut without warning: the configuration was written when it changed */
-    assert_int_equal(vmeter_boot(&b->v, b->nvm, sizeof b->nvm, T0 + 3600), METER_OK);
+    rig_reboot(b, 3600);
     for (unsigned k = 0; k < sizeof cfg / sizeof cfg[0]; k++) {
         char now[256];
         read_text(&b->v.m, cfg[k].key, now);
         assert_string_equal(now, before[k]);
     }
-    free(b);
+    rig_free(b);
 }
 
 int main(void)

@@ -3,59 +3,19 @@
  * readings, status bits (power failure, clock set, DST, partial period,
  * reconfiguration), clear on reconfiguration with its events, survival of
  * a power cycle, a saturated delta, delta mode. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
-#include <cmocka.h>
-
-#include "cosem/objtab.h"
-#include "vmeter.h"
+#include "ui_rig.h"
 
 #define T0 1767225600 /* 2026-01-01T00:00:00Z: aligned to every period in EET */
 #define STEP 10000000ull /* uWh of 0.01 kWh */
 
-struct pm {
-    struct vmeter v;
-    uint8_t nvm[VMETER_NVM_SIZE];
-};
-
-static struct pm *boot_at(int64_t utc)
+/* Power cycle without warning at utc (the tests move m->now themselves). */
+static void reboot_at(struct rig *b, int64_t utc)
 {
-    struct pm *b = calloc(1, sizeof *b);
-    assert_non_null(b);
-    memset(b->nvm, 0xff, sizeof b->nvm);
-    assert_int_equal(vmeter_boot(&b->v, b->nvm, sizeof b->nvm, utc), METER_OK);
-    return b;
-}
-
-/* Power cycle: RAM lost, the same EEPROM, the RTC at utc. */
-static void reboot(struct pm *b, int64_t utc)
-{
-    assert_int_equal(vmeter_boot(&b->v, b->nvm, sizeof b->nvm, utc), METER_OK);
-}
-
-static int set_text(struct pm *b, const char *key, const char *text)
-{
-    struct obj_value v;
-    memset(&v, 0, sizeof v);
-    v.type = OBJ_T_STRING;
-    v.len = (uint8_t)strlen(text);
-    memcpy(v.s, text, v.len);
-    return obj_write(&b->v.m, objtab_find_key(key), METER_ACC_MANAGER, &v, METER_SRC_SIM);
-}
-
-static int set_int(struct pm *b, const char *key, int64_t x)
-{
-    struct obj_value v;
-    memset(&v, 0, sizeof v);
-    v.type = OBJ_T_UINT;
-    v.i = x;
-    return obj_write(&b->v.m, objtab_find_key(key), METER_ACC_MANAGER, &v, METER_SRC_SIM);
+    b->v.hw.rtc_utc = utc;
+    b->v.hw.rtc_base_ms = b->v.hw.sim_ms;
+    rig_reboot(b, 0);
 }
 
 /* Energy of period k on channel q (uWh): varied, so every delta differs. */
@@ -67,7 +27,7 @@ static uint64_t energy_of(unsigned k, unsigned q)
 /* n periods straight through the profile (no blocks): the registers and
  * the clock move one period at a time; `gap` periods are skipped first
  * (as if the meter had been off). */
-static void periods(struct pm *b, unsigned n, unsigned gap, unsigned *k)
+static void periods(struct rig *b, unsigned n, unsigned gap, unsigned *k)
 {
     struct meter *m = &b->v.m;
     int64_t p = (int64_t)m->cfg.profile_period_min * 60;
@@ -96,15 +56,15 @@ static const unsigned periods_min[] = {5, 15, 30, 60};
 static void s31_depth_every_configuration(void **state)
 {
     (void)state;
-    struct pm *b = boot_at(T0);
+    struct rig *b = rig_new(T0);
     struct meter *m = &b->v.m;
     assert_int_equal(m->store.flags & STORE_F_NOSPACE, 0);
     assert_int_equal(m->status & METER_ST_NVM_FAIL, 0);
     printf("  channels       period  rec B  ring depth  entries kept  days kept  S-3.1 days\n");
     for (unsigned c = 0; c < 4; c++)
         for (unsigned i = 0; i < 4; i++) {
-            assert_int_equal(set_text(b, "profile_channels", chan_sets[c]), METER_OK);
-            assert_int_equal(set_int(b, "profile_period_min", periods_min[i]), METER_OK);
+            assert_int_equal(rig_set_text(b, "profile_channels", chan_sets[c]), METER_OK);
+            assert_int_equal(rig_set_num(b, "profile_period_min", periods_min[i]), METER_OK);
             unsigned ch = m->cfg.profile_channels, per_day = 1440u / periods_min[i];
             uint32_t depth = store_log_depth(&m->store, RING_PROFILE);
             assert_int_equal(store_log_rec_size(&m->store, RING_PROFILE), profile_rec_size(ch));
@@ -114,17 +74,17 @@ static void s31_depth_every_configuration(void **state)
                    profile_rec_size(ch), depth, keep, keep / per_day, profile_depth_days(periods_min[i], ch));
             assert_true(keep >= need);
         }
-    free(b);
+    rig_free(b);
 }
 
 /* Fill beyond the depth: the ring wraps, the oldest anchor goes, and every
  * entry still reads back with its time stamp and reading. */
 static void fill_and_wrap(const char *chans, unsigned per_min)
 {
-    struct pm *b = boot_at(T0);
+    struct rig *b = rig_new(T0);
     struct meter *m = &b->v.m;
-    assert_int_equal(set_text(b, "profile_channels", chans), METER_OK);
-    assert_int_equal(set_int(b, "profile_period_min", per_min), METER_OK);
+    assert_int_equal(rig_set_text(b, "profile_channels", chans), METER_OK);
+    assert_int_equal(rig_set_num(b, "profile_period_min", per_min), METER_OK);
     unsigned ch = m->cfg.profile_channels, n = 0, k = 0;
     for (unsigned q = 0; q < MEAS_QTY; q++)
         n += (ch >> q) & 1u;
@@ -174,13 +134,13 @@ static void fill_and_wrap(const char *chans, unsigned per_min)
     uint64_t tot[MEAS_QTY];
     memcpy(tot, m->energy.total, sizeof tot);
     legal_save(m);
-    reboot(b, m->now + 10);
+    reboot_at(b, m->now + 10);
     assert_int_equal(profile_count(&b->v.m), count);
     assert_memory_equal(b->v.m.energy.total, tot, sizeof tot);
     assert_int_equal(profile_read(&b->v.m, count - 1, &e), METER_OK);
     assert_int_equal(e.time, prev.time);
     assert_memory_equal(e.abs, prev.abs, sizeof e.abs);
-    free(b);
+    rig_free(b);
 }
 
 static void fill_one_channel_5min(void **state)
@@ -203,7 +163,7 @@ static void fill_two_channels_60min(void **state)
 
 /* ---- through the blocks feed -------------------------------------------- */
 
-static void run(struct pm *b, int64_t secs, int32_t watts)
+static void run(struct rig *b, int64_t secs, int32_t watts)
 {
     struct meas_block blk;
     memset(&blk, 0, sizeof blk);
@@ -217,14 +177,14 @@ static void run(struct pm *b, int64_t secs, int32_t watts)
         vmeter_step_block(&b->v, &blk);
 }
 
-static struct profile_entry entry(struct pm *b, uint32_t i)
+static struct profile_entry entry(struct rig *b, uint32_t i)
 {
     struct profile_entry e;
     assert_int_equal(profile_read(&b->v.m, i, &e), METER_OK);
     return e;
 }
 
-static struct profile_entry newest(struct pm *b)
+static struct profile_entry newest(struct rig *b)
 {
     assert_true(profile_count(&b->v.m) > 0);
     return entry(b, profile_count(&b->v.m) - 1);
@@ -235,8 +195,8 @@ static void status_power_failure(void **state)
 {
     (void)state;
     int64_t t = T0 + 120; /* 00:02 UTC: joins the first period late */
-    struct pm *b = boot_at(t);
-    assert_int_equal(set_int(b, "profile_period_min", 5), METER_OK);
+    struct rig *b = rig_new(t);
+    assert_int_equal(rig_set_num(b, "profile_period_min", 5), METER_OK);
     run(b, 480, 6000); /* to 00:10 */
     assert_int_equal(profile_count(&b->v.m), 2);
     struct profile_entry e = entry(b, 0);
@@ -249,7 +209,7 @@ static void status_power_failure(void **state)
     int64_t cut = b->v.m.now;
     int64_t saved = b->v.m.legal.saved_at;
     assert_true(saved > T0 + 600);
-    reboot(b, cut + 1200); /* back at 00:32:10 */
+    reboot_at(b, cut + 1200); /* back at 00:32:10 */
     /* the interrupted period (00:10-00:15) got its entry at power-up */
     assert_int_equal(profile_count(&b->v.m), 3);
     e = newest(b);
@@ -267,7 +227,7 @@ static void status_power_failure(void **state)
     /* an outage inside a period: the period goes on, flagged */
     run(b, 60, 6000); /* 00:36 */
     legal_save(&b->v.m);
-    reboot(b, b->v.m.now + 30);
+    reboot_at(b, b->v.m.now + 30);
     run(b, 210, 6000); /* to 00:40 */
     e = newest(b);
     assert_int_equal(e.time, T0 + 2400);
@@ -277,14 +237,14 @@ static void status_power_failure(void **state)
     assert_int_equal(e.time, T0 + 2700);
     assert_int_equal(e.status, 0);
     assert_int_equal(e.abs[0], (int64_t)(b->v.m.energy.total[MEAS_AP] / STEP));
-    free(b);
+    rig_free(b);
 }
 
 static void status_clock_set_and_adjust(void **state)
 {
     (void)state;
-    struct pm *b = boot_at(T0);
-    assert_int_equal(set_int(b, "profile_period_min", 15), METER_OK);
+    struct rig *b = rig_new(T0);
+    assert_int_equal(rig_set_num(b, "profile_period_min", 15), METER_OK);
     run(b, 1800 + 420, 3000); /* 00:37 */
     uint32_t n0 = profile_count(&b->v.m);
     struct obj_value v;
@@ -322,7 +282,7 @@ static void status_clock_set_and_adjust(void **state)
     e = newest(b);
     assert_true(e.abs[0] > before);
     assert_true(e.time < T0 + 10800);
-    free(b);
+    rig_free(b);
 }
 
 /* EU DST starts 2026-03-29 01:00 UTC: entries ending after it carry DST. */
@@ -330,8 +290,8 @@ static void status_dst(void **state)
 {
     (void)state;
     int64_t sw = 1774746000; /* 2026-03-29T01:00:00Z */
-    struct pm *b = boot_at(sw - 1800);
-    assert_int_equal(set_int(b, "profile_period_min", 15), METER_OK);
+    struct rig *b = rig_new(sw - 1800);
+    assert_int_equal(rig_set_num(b, "profile_period_min", 15), METER_OK);
     run(b, 3600, 1000);
     uint32_t n = profile_count(&b->v.m);
     assert_int_equal(n, 4);
@@ -340,7 +300,7 @@ static void status_dst(void **state)
         assert_int_equal(e.time, sw - 900 + (int64_t)i * 900);
         assert_int_equal((e.status & PROFILE_ST_DST) != 0, e.time >= sw); /* in force at the end instant */
     }
-    free(b);
+    rig_free(b);
 }
 
 /* Changing the period or the channels clears the profile: an audit record
@@ -348,16 +308,16 @@ static void status_dst(void **state)
 static void clear_on_reconfiguration(void **state)
 {
     (void)state;
-    struct pm *b = boot_at(T0);
+    struct rig *b = rig_new(T0);
     struct meter *m = &b->v.m;
     run(b, 3 * 3600, 2000);
     assert_int_equal(profile_count(m), 3);
     uint32_t status = evlog_count(m, EVLOG_STATUS);
-    assert_int_equal(set_int(b, "profile_period_min", 60), METER_OK); /* unchanged */
+    assert_int_equal(rig_set_num(b, "profile_period_min", 60), METER_OK); /* unchanged */
     assert_int_equal(profile_count(m), 3);
     assert_int_equal(evlog_count(m, EVLOG_STATUS), status);
     uint32_t audit = evlog_count(m, EVLOG_AUDIT);
-    assert_int_equal(set_int(b, "profile_period_min", 30), METER_OK);
+    assert_int_equal(rig_set_num(b, "profile_period_min", 30), METER_OK);
     assert_int_equal(profile_count(m), 0);
     assert_int_equal(store_log_count(&m->store, RING_PROFILE), 0);
     struct evlog_rec r;
@@ -379,7 +339,7 @@ static void clear_on_reconfiguration(void **state)
     assert_int_equal(e.status & PROFILE_ST_CONFIG, PROFILE_ST_CONFIG);
     assert_int_equal(entry(b, 1).status & PROFILE_ST_CONFIG, 0);
     /* channels: cleared, smaller records, readings of the new set */
-    assert_int_equal(set_text(b, "profile_channels", "A+,R+"), METER_OK);
+    assert_int_equal(rig_set_text(b, "profile_channels", "A+,R+"), METER_OK);
     assert_int_equal(profile_count(m), 0);
     assert_int_equal(evlog_read(m, EVLOG_STATUS, evlog_count(m, EVLOG_STATUS) - 1, &r), METER_OK);
     assert_int_equal(r.code, EV_PROFILE_CLEAR);
@@ -391,15 +351,15 @@ static void clear_on_reconfiguration(void **state)
     assert_int_equal(e.abs[0], reading(m, MEAS_AP));
     assert_int_equal(e.abs[1], reading(m, MEAS_RP));
     /* the mode is presentation only: no clear */
-    assert_int_equal(set_text(b, "profile_mode", "delta"), METER_OK);
+    assert_int_equal(rig_set_text(b, "profile_mode", "delta"), METER_OK);
     assert_int_equal(profile_count(m), 1);
     e = newest(b);
     assert_int_equal(e.v[0], e.delta[0]);
     assert_true(e.delta[0] > 0 && e.delta[0] < e.abs[0]);
     /* a refused value changes nothing */
-    assert_int_equal(set_int(b, "profile_period_min", 7), METER_ERANGE);
+    assert_int_equal(rig_set_num(b, "profile_period_min", 7), METER_ERANGE);
     assert_int_equal(profile_count(m), 1);
-    free(b);
+    rig_free(b);
 }
 
 /* More than 81.91 kWh in one period: the delta saturates in its record and
@@ -407,7 +367,7 @@ static void clear_on_reconfiguration(void **state)
 static void saturated_delta(void **state)
 {
     (void)state;
-    struct pm *b = boot_at(T0);
+    struct rig *b = rig_new(T0);
     struct meter *m = &b->v.m;
     unsigned k = 0;
     periods(b, 3, 0, &k);
@@ -422,7 +382,7 @@ static void saturated_delta(void **state)
     assert_int_equal(e.abs[0], before.abs[0] + 10000);
     assert_int_equal(after.abs[0], e.abs[0] + after.delta[0]);
     assert_int_equal(newest(b).abs[0], reading(m, MEAS_AP));
-    free(b);
+    rig_free(b);
 }
 
 int main(void)
