@@ -18,6 +18,11 @@
 #ifndef METER_SAMPLE_RATE
 #define METER_SAMPLE_RATE 4000
 #endif
+/* Frequency of the factory calibration (Hz); the front end's droop is
+ * corrected relative to it (metrology cal_fresp_ppm). */
+#ifndef METER_CAL_HZ
+#define METER_CAL_HZ 50
+#endif
 /* Measuring elements. */
 #ifndef METER_PHASES
 #define METER_PHASES 3

@@ -14,7 +14,8 @@
 
 #define CAL_U 230.0
 #define CAL_I 5.0
-#define CAL_F 50.0
+#define CAL_F ((double)METER_CAL_HZ)
+#define CAL_F2 (1.2 * CAL_F) /* second frequency: the front end's droop */
 #define CAL_BLOCKS 4 /* averaged after one settling block */
 
 struct cal_avg {
@@ -22,8 +23,8 @@ struct cal_avg {
 };
 
 /* Feed settle + CAL_BLOCKS blocks of a balanced signal and average the raw values. */
-static void cal_run(struct metro *mt, struct adc_model *adc, struct wave_gen *g, double u, double i, double phi_deg,
-                    struct cal_avg *avg)
+static void cal_run(struct metro *mt, struct adc_model *adc, struct wave_gen *g, double f, double u, double i,
+                    double phi_deg, struct cal_avg *avg)
 {
     struct wave_phase_params pp[3];
     memset(pp, 0, sizeof pp);
@@ -39,7 +40,7 @@ static void cal_run(struct metro *mt, struct adc_model *adc, struct wave_gen *g,
         free(ws);
         return;
     }
-    wave_gen_load(g, ws, CAL_F, 0);
+    wave_gen_load(g, ws, f, 0);
     free(ws);
     memset(avg, 0, sizeof *avg);
     double x[METER_CHANNELS];
@@ -78,7 +79,7 @@ int calib_measure(const struct adc_model *adc_in, uint64_t seed, struct metro_ca
     metro_cal_default(&c);
     struct cal_avg a;
 
-    cal_run(mt, adc, g, CAL_U, 0, 0, &a);
+    cal_run(mt, adc, g, CAL_F, CAL_U, 0, 0, &a);
     for (int p = 0; p < 3; p++)
         c.i_rmsos[p] = (int32_t)lround(a.ii[p]);
     /* the voltage noise floor (a few LSB against 2^21 counts) is far below
@@ -86,7 +87,8 @@ int calib_measure(const struct adc_model *adc_in, uint64_t seed, struct metro_ca
     if (metro_cal_load(mt, &c) != 0)
         goto out;
 
-    cal_run(mt, adc, g, CAL_U, CAL_I, 0, &a);
+    cal_run(mt, adc, g, CAL_F, CAL_U, CAL_I, 0, &a);
+    struct cal_avg at50 = a;
     for (int p = 0; p < 3; p++) {
         double ur = sqrt(a.uu[p] - c.u_rmsos[p]), ir = sqrt(a.ii[p] - c.i_rmsos[p]);
         c.u_gain_pv[p] = (int32_t)lround(CAL_U * 1e12 / ur);
@@ -98,7 +100,7 @@ int calib_measure(const struct adc_model *adc_in, uint64_t seed, struct metro_ca
     /* phase: the lead seen at PF 0.5, then a second pass on the residue of
      * the compensation (the interpolator's angle is not exactly linear) */
     for (int pass = 0; pass < 2; pass++) {
-        cal_run(mt, adc, g, CAL_U, CAL_I, 60.0, &a);
+        cal_run(mt, adc, g, CAL_F, CAL_U, CAL_I, 60.0, &a);
         for (int p = 0; p < 3; p++) {
             double lead_deg = 60.0 - a.phic[p];
             c.i_lead_ps[p] += (int32_t)lround(lead_deg / 360.0 / CAL_F * 1e12);
@@ -106,6 +108,17 @@ int calib_measure(const struct adc_model *adc_in, uint64_t seed, struct metro_ca
         if (metro_cal_load(mt, &c) != 0)
             goto out;
     }
+    /* the front end's droop: the same signal at 1.2 f_cal; the raw mean
+     * squares fall as (1 - fresp ((f/f_cal)^2 - 1))^2 on every channel */
+    cal_run(mt, adc, g, CAL_F2, CAL_U, CAL_I, 0, &a);
+    double k2 = (CAL_F2 / CAL_F) * (CAL_F2 / CAL_F) - 1, fr = 0;
+    for (int p = 0; p < 3; p++) {
+        fr += (1 - sqrt((a.uu[p] - c.u_rmsos[p]) / (at50.uu[p] - c.u_rmsos[p]))) / k2;
+        fr += (1 - sqrt((a.ii[p] - c.i_rmsos[p]) / (at50.ii[p] - c.i_rmsos[p]))) / k2;
+    }
+    c.fresp_ppm = (int32_t)lround(fr / 6 * 1e6);
+    if (metro_cal_load(mt, &c) != 0)
+        goto out;
     *cal = c;
     rc = 0;
 out:
@@ -140,6 +153,14 @@ int calib_write(struct vmeter *v, const struct metro_cal *cal)
             val.i = vals[f][p];
             rc = obj_write(&v->m, o, METER_ACC_MANAGER, &val, METER_SRC_FACTORY);
         }
+    if (rc == 0) {
+        const struct obj_def *o = objtab_find_key("cal_fresp_ppm");
+        struct obj_value val;
+        memset(&val, 0, sizeof val);
+        val.type = OBJ_T_INT;
+        val.i = cal->fresp_ppm;
+        rc = o != NULL ? obj_write(&v->m, o, METER_ACC_MANAGER, &val, METER_SRC_FACTORY) : METER_ENOENT;
+    }
     v->hw.inputs = saved;
     return rc;
 }

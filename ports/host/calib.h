@@ -5,11 +5,12 @@
  * references, the constants computed and written through the object table
  * with the sealed calibration switch closed (they are legally relevant).
  *
- * Steps (all three phases at once, 50 Hz):
- *   1. U = Un, I = 0         -> current rms offsets (noise floor)
- *   2. U = 0,  I = Ib        -> voltage rms offsets
- *   3. U = Un, I = Ib, PF 1  -> voltage and current gains
- *   4. U = Un, I = Ib, PF 0.5 ind. -> current-channel lead (phase), twice
+ * Steps (all three phases at once, METER_CAL_HZ):
+ *   1. U = Un, I = 0         -> current rms offsets (noise floor; the
+ *                               voltage's is negligible: u_rmsos stays 0)
+ *   2. U = Un, I = Ib, PF 1  -> voltage and current gains
+ *   3. U = Un, I = Ib, PF 0.5 ind. -> current-channel lead (phase), twice
+ *   4. U = Un, I = Ib, PF 1 at 1.2 x METER_CAL_HZ -> the front end's droop
  */
 #ifndef TRIMETER_CALIB_H
 #define TRIMETER_CALIB_H

@@ -291,6 +291,7 @@ static const struct obj_def table[] = {
     CAL_ROWS3(METRO_CAL_I_RMSOS, "cal_i_rmsos_l", "Calibration: current rms offset (counts^2)"),
     CAL_ROW(METRO_CAL_CREEP, 0, 0, "metro_creep_ua", "No-load threshold per phase (uA)"),
     CAL_ROW(METRO_CAL_SUMMATION, 0, 0, "metro_summation", "Phase summation: 0 net (vector), 1 arithmetic"),
+    CAL_ROW(METRO_CAL_FRESP, 0, 0, "cal_fresp_ppm", "Calibration: front-end droop, ppm of amplitude per (f/fcal)^2-1"),
     LOG_ROW(1, 99, 1, 0, RING_PROFILE, "Load profile (entries)"),
     LOG_ROW(1, 99, 2, 0, RING_LOGGER, "Analysis logger (entries)"),
     LOG_ROW(0, 99, 98, 0, RING_EVLOG + EVLOG_STATUS, "Event log: status"),

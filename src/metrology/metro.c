@@ -46,6 +46,7 @@
 #define Q16(x) ((int64_t)(x) * 65536)
 #define METRO_TPM (METRO_N / 1000)    /* pulse ticks (samples) per millisecond */
 #define METRO_PULSE_PICKUP (METRO_N / 10) /* 100 ms into a block: the last block's pulses */
+#define F_CAL_Q16 Q16(((uint64_t)METER_CAL_HZ << 32) / METRO_N) /* calibration frequency, NCO units */
 #define METRO_CLIP_RMS8 ((uint32_t)(8388607.0 / 1.41421356 * 256 * 0.995)) /* rms, counts Q8 */
 
 /* ---- calibration -------------------------------------------------------- */
@@ -76,6 +77,8 @@ static bool cal_valid(const struct metro_cal *c)
             return false;
     }
     if (c->creep_ua < 0 || c->creep_ua > 1000000)
+        return false;
+    if (c->fresp_ppm < -20000 || c->fresp_ppm > 20000)
         return false;
     return c->summation == METRO_SUM_NET || c->summation == METRO_SUM_ARITH;
 }
@@ -112,6 +115,7 @@ static int32_t *cal_field(struct metro_cal *c, enum metro_cal_field f, unsigned 
     case METRO_CAL_I_RMSOS: return &c->i_rmsos[ph];
     case METRO_CAL_CREEP: return &c->creep_ua;
     case METRO_CAL_SUMMATION: return &c->summation;
+    case METRO_CAL_FRESP: return &c->fresp_ppm;
     default: return NULL;
     }
 }
@@ -369,6 +373,15 @@ bool metro_poll(struct metro *mt)
     }
     int64_t g2_q30 = fix_mul_shr(g_q30, g_q30, 30);
 
+    /* the front end's droop at this frequency relative to the calibration
+     * frequency, for the fundamental: amplitude 1 + ea, power 1 + ep */
+    int64_t ep_q30 = 0;
+    if (mt->cal.fresp_ppm != 0) {
+        int64_t t = fix_mul_div(f_q16, (int64_t)1 << 30, F_CAL_Q16);           /* f / f_cal */
+        int64_t ea = fix_mul_div(fix_mul_shr(t, t, 30) - ((int64_t)1 << 30), mt->cal.fresp_ppm, 1000000);
+        ep_q30 = 2 * ea + fix_mul_shr(ea, ea, 30);
+    }
+
     /* interpolator response at the block frequency: H = 1 + k(1-cos x) + j k sin x */
     int64_t sx, c1x;
     small_sincos(fix_mul_shr(block_inc, PI_Q30, 31), &sx, &c1x);
@@ -394,6 +407,13 @@ bool metro_poll(struct metro *mt)
         int64_t uu = fix_mul_div(nuu, 65536, N), iq = fix_mul_div(nii, 65536, N);
         mt->raw[p].uu_ms = uu;
         mt->raw[p].ii_ms = iq;
+        if (ep_q30 != 0) {
+            /* the fundamental's share of the mean squares (counts^2 Q16) */
+            int64_t u1 = fix_mul_div(2 * (ur[p] * ur[p] + ui[p] * ui[p]), (int64_t)1 << 30, g2_q30);
+            int64_t i1 = fix_mul_div(2 * (ir[p] * ir[p] + ii[p] * ii[p]), (int64_t)1 << 30, g2_q30);
+            uu += fix_mul_shr(u1, ep_q30, 30);
+            iq += fix_mul_shr(i1, ep_q30, 30);
+        }
         uu -= Q16(mt->cal.u_rmsos[p]);
         iq -= Q16(mt->cal.i_rmsos[p]);
         uint32_t urms8 = fix_isqrt64((uint64_t)(uu > 0 ? uu : 0));
@@ -422,6 +442,13 @@ bool metro_poll(struct metro *mt)
         int64_t ici = fix_mul_shr(fix_mul_shr(ir[p], hi, 30) + fix_mul_shr(ii[p], hr, 30), hinv, 30);
         int64_t q16 = 2 * (ui[p] * icr - ur[p] * ici);
         q16 = fix_mul_div(q16, (int64_t)1 << 30, g2_q30);
+        if (ep_q30 != 0) {
+            /* droop: the fundamental's active power is added the correction
+             * (harmonics keep theirs: docs/METROLOGY.md) */
+            int64_t p16 = fix_mul_div(2 * (ur[p] * icr + ui[p] * ici), (int64_t)1 << 30, g2_q30);
+            p_uw[p] += fix_mul_shr(fix_mul_shr(p16, mt->d.kq[p], 60), ep_q30, 30);
+            q16 += fix_mul_shr(q16, ep_q30, 30);
+        }
         q_uvar[p] = fix_mul_shr(q16, mt->d.kq[p], 60);
 
         ang_u[p] = fix_atan2(ui[p], ur[p]);

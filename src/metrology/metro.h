@@ -42,6 +42,10 @@ struct metro_cal {
     int32_t i_rmsos[METER_PHASES];    /* same for i */
     int32_t creep_ua;                 /* no-load threshold on Irms per phase, uA */
     int32_t summation;                /* enum metro_sum */
+    int32_t fresp_ppm;                /* front end's in-band droop (ADC decimation filter):
+                                         amplitude at f = at METER_CAL_HZ times
+                                         1 - fresp ((f / METER_CAL_HZ)^2 - 1), ppm;
+                                         the fundamental is corrected for it */
 };
 
 /* Fields of struct metro_cal, for the object table rows. */
@@ -52,7 +56,8 @@ enum metro_cal_field {
     METRO_CAL_U_RMSOS = 3,
     METRO_CAL_I_RMSOS = 4,
     METRO_CAL_CREEP = 5,     /* phase ignored */
-    METRO_CAL_SUMMATION = 6  /* phase ignored */
+    METRO_CAL_SUMMATION = 6, /* phase ignored */
+    METRO_CAL_FRESP = 7      /* phase ignored */
 };
 
 /* Per-phase sums of one block (cleared at the block end). */
