@@ -290,7 +290,7 @@ int par_get_cfg(const struct meter *m, const struct obj_def *o, struct obj_value
     const struct meter_config *c = &m->cfg;
     struct fmt_buf f;
     fmt_init(&f, v->s, sizeof v->s);
-    switch (o->arg) {
+    switch (o->arg & 0xffu) {
     case PAR_TIMEZONE:
         return text_value(v, c->zone.mode == CLOCK_DST_EU ? "EU" : c->zone.mode == CLOCK_DST_TABLE ? "table" : "none",
                           c->zone.mode == CLOCK_DST_EU ? 2 : c->zone.mode == CLOCK_DST_TABLE ? 5 : 4);
@@ -347,6 +347,9 @@ int par_get_cfg(const struct meter *m, const struct obj_def *o, struct obj_value
     case PAR_TARIFF_CALENDAR: {
         return obj_text_value(v, tariff_cal_format(&c->cal, v->s, sizeof v->s));
     }
+    case PAR_TARIFF_EXC:
+        return obj_text_value(v, tariff_exc_format(&c->cal, (o->arg >> 8) * PAR_EXC_PER_ROW, PAR_EXC_PER_ROW, v->s,
+                                                   sizeof v->s));
     default:
         return METER_ENOENT;
     }

@@ -46,8 +46,11 @@ enum par_key {
     PAR_LOGGER_CHANNELS,
     PAR_TARIFF_CALENDAR,
     PAR_TARIFF_INPUT,
-    PAR_SERIAL
+    PAR_SERIAL,
+    PAR_TARIFF_EXC     /* read-only page of exception dates: arg = PAR_TARIFF_EXC | page << 8 */
 };
+/* Exception dates per page row (0-0:96.129.20..25): 18 x 13 characters fit a value. */
+#define PAR_EXC_PER_ROW 18u
 int par_get_cfg(const struct meter *m, const struct obj_def *o, struct obj_value *v);
 int par_set_cfg(struct meter *m, const struct obj_def *o, const struct obj_value *in, enum meter_src src);
 

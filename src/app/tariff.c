@@ -294,6 +294,30 @@ static void fmt_md(struct fmt_buf *f, unsigned mon, unsigned day)
     fmt_uint(f, day, 2);
 }
 
+/* One exception date "[YYYY-]MM-DD/P". */
+static void fmt_exc(struct fmt_buf *f, uint32_t x)
+{
+    if (EXC_YEAR(x)) {
+        fmt_uint(f, EXC_YEAR(x), 4);
+        fmt_char(f, '-');
+    }
+    fmt_md(f, EXC_MON(x), EXC_DAY(x));
+    fmt_char(f, '/');
+    fmt_uint(f, EXC_PROF(x) + 1u, 1);
+}
+
+int tariff_exc_format(const struct tariff_cal *c, unsigned first, unsigned count, char *buf, size_t n)
+{
+    struct fmt_buf f;
+    fmt_init(&f, buf, n);
+    for (unsigned i = first; i < c->nexc && i < first + count; i++) {
+        if (i > first)
+            fmt_char(&f, ',');
+        fmt_exc(&f, c->exc[i]);
+    }
+    return fmt_end(&f);
+}
+
 int tariff_cal_format(const struct tariff_cal *c, char *buf, size_t n)
 {
     struct fmt_buf f;
@@ -329,17 +353,10 @@ int tariff_cal_format(const struct tariff_cal *c, char *buf, size_t n)
     /* Exception dates while they fit, leaving room for a "x+NNN" summary. */
     unsigned i;
     for (i = 0; i < c->nexc; i++) {
-        uint32_t x = c->exc[i];
         if (f.len + 18 + 7 >= n)
             break;
         fmt_str(&f, i == 0 ? ";x=" : ",");
-        if (EXC_YEAR(x)) {
-            fmt_uint(&f, EXC_YEAR(x), 4);
-            fmt_char(&f, '-');
-        }
-        fmt_md(&f, EXC_MON(x), EXC_DAY(x));
-        fmt_char(&f, '/');
-        fmt_uint(&f, EXC_PROF(x) + 1u, 1);
+        fmt_exc(&f, c->exc[i]);
     }
     if (i < c->nexc) {
         fmt_str(&f, ";x+");

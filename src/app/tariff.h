@@ -73,6 +73,11 @@ int tariff_cal_format(const struct tariff_cal *c, char *buf, size_t n);
 
 /* Is the local date one of the exception (holiday) dates? */
 bool tariff_is_exception(const struct tariff_cal *c, int64_t local);
+/* Exception dates first..first+count-1 (in the order written) as
+ * "[YYYY-]MM-DD/P,..." (the calendar text's x= list, read in pages).
+ * Returns length or a negative error. */
+int tariff_exc_format(const struct tariff_cal *c, unsigned first, unsigned count, char *buf, size_t n);
+
 /* Day profile index for a local date. */
 unsigned tariff_day_profile(const struct tariff_cal *c, int64_t local);
 /* Tariff 1..8 from the calendar at local time `local`. */

@@ -171,6 +171,11 @@ static int get_fw_id(const struct meter *m, const struct obj_def *o, struct obj_
 #define LOG_ROW(a_, c, d, e_, ring, nm) \
     {.ln = OBIS(a_, 0, c, d, e_, 255), .ic = IC_PROFILE_GENERIC, .unit = UNIT_NONE, .rd = PUB, .arg = ring, \
      .get = par_get_entries, .name = nm}
+/* The calendar's exception dates in pages, read-only (the calendar text holds
+ * what fits; writes go through tariff_calendar "+x=..."). */
+#define EXC_ROW(pg, nm) \
+    {.ln = A(96, 129, 20 + (pg)), .ic = IC_DATA, .unit = UNIT_NONE, .flags = OBJ_F_PARAM, .rd = PUB, \
+     .arg = (uint16_t)(PAR_TARIFF_EXC | (pg) << 8), .get = par_get_cfg, .name = nm}
 #define EVCOUNT_ROW(log, nm) COUNT_ROW(0, 96, 129, 10 + (log), IC_DATA, UNIT_NONE, 0, par_get_ev_total, log, 0, nm)
 
 /* Display and control (src/ui/ui_obj.c): manufacturer block 0-0:96.130.E
@@ -282,6 +287,12 @@ static const struct obj_def table[] = {
             "Tariff calendar (docs/BILLING.md syntax)"),
     CFG_ROW(0, 96, 129, 6, IC_DATA, UNIT_NONE, PAR_TARIFF_INPUT, "tariff_input",
             "External tariff inputs override the calendar (0/1)"),
+    EXC_ROW(0, "Tariff calendar: exception dates 1-18"),
+    EXC_ROW(1, "Tariff calendar: exception dates 19-36"),
+    EXC_ROW(2, "Tariff calendar: exception dates 37-54"),
+    EXC_ROW(3, "Tariff calendar: exception dates 55-72"),
+    EXC_ROW(4, "Tariff calendar: exception dates 73-90"),
+    EXC_ROW(5, "Tariff calendar: exception dates 91-100"),
     LOG_ROW(0, 98, 1, 0, RING_BILLING, "Billing snapshots (entries)"),
     /* ---- metrology calibration (legal; sealed calibration switch) ---- */
     CAL_ROWS3(METRO_CAL_U_GAIN, "cal_u_gain_l", "Calibration: voltage gain (pV per count)"),

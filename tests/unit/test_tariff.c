@@ -188,6 +188,26 @@ static void hundred_exceptions_by_amending(void **state)
     int n = tariff_cal_format(&c, buf, sizeof buf);
     assert_true(n > 0 && n < 250);
     assert_non_null(strstr(buf, ";x+"));
+    /* read back whole in pages of 18 dates (rows 0-0:96.129.20..25): the
+     * text without its x= part plus every page parses to the same calendar */
+    char full[2000];
+    char *x = strstr(buf, ";x=");
+    assert_non_null(x);
+    size_t len = (size_t)(x - buf);
+    memcpy(full, buf, len);
+    len += (size_t)snprintf(full + len, sizeof full - len, ";x=");
+    for (unsigned page = 0; page < 6; page++) {
+        char part[250];
+        int k = tariff_exc_format(&c, page * 18u, 18u, part, sizeof part);
+        assert_true(k >= 0 && k < 250);
+        assert_int_equal(k == 0, page * 18u >= c.nexc);
+        if (k > 0)
+            len += (size_t)snprintf(full + len, sizeof full - len, "%s%s", page ? "," : "", part);
+    }
+    struct tariff_cal d;
+    memset(&d, 0, sizeof d);
+    assert_int_equal(tariff_cal_parse(&d, full, len), METER_OK);
+    assert_memory_equal(&c, &d, sizeof c);
 }
 
 static void format_round_trip(void **state)
