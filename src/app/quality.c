@@ -30,7 +30,10 @@ void quality_tick(struct meter *m)
     struct quality *q = &m->quality;
     for (unsigned ph = 0; ph < METER_PHASES; ph++) {
         int32_t u = m->block.ph[ph].u_mv;
-        track(m, ph, u < QUALITY_SAG_MV, &q->low_s[ph], &q->sag, EV_SAG_START, EV_SAG_END, u);
+        if (u >= QUALITY_SAG_MV)
+            q->seen |= (uint8_t)(1u << ph);
+        if (q->seen & (1u << ph))
+            track(m, ph, u < QUALITY_SAG_MV, &q->low_s[ph], &q->sag, EV_SAG_START, EV_SAG_END, u);
         track(m, ph, u > QUALITY_SWELL_MV, &q->high_s[ph], &q->swell, EV_SWELL_START, EV_SWELL_END, u);
     }
 }
