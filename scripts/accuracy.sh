@@ -12,7 +12,7 @@ rm -f "$out/results.csv"
 echo "variant,group,point,current_a,phi_deg,err_pct,qerr_pct,shift_pct,uerr_pct,ierr_pct,class_pct,target_pct,qclass_pct,ferr_hz,shift_class_pct,value,verdict" > "$out/results.csv"
 rc=0
 "$build/tests/accuracy/acc" --seconds "$secs" --csv "$out/results.csv" > "$out/run.txt" || rc=$?
-/usr/bin/python3 scripts/accuracy_plot.py "$out"
+ACC_SECONDS=$secs /usr/bin/python3 scripts/accuracy_plot.py "$out"
 grep -A8 "worst per group" "$out/run.txt" || true
 [ "$rc" = 0 ] && echo "accuracy: all points within class limits and targets" || echo "accuracy: FAILED points, see $out/run.txt"
 exit "$rc"
