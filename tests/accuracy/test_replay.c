@@ -140,33 +140,32 @@ static void compare(const struct run *d, const struct run *r, const char *what)
     }
 }
 
-static void replay_float_equals_direct(void **state)
+/* The direct run, then the same SECONDS written to a WAV file (format,
+ * channels, full scale) and replayed with extra options. */
+static void replay_case(const char *name, int format, int channels, double vfs, double afs, const char *scale)
 {
-    (void)state;
     struct run d, r;
     const char *until[] = {"--until", "60s"};
     run_sim(until, 2, &d);
     char wav[320];
-    snprintf(wav, sizeof wav, "%s/float6.wav", dir);
-    write_wav(wav, SF_FORMAT_WAV | SF_FORMAT_FLOAT, 6, METER_SAMPLE_RATE, REPLAY_SCALE_V, REPLAY_SCALE_A);
+    snprintf(wav, sizeof wav, "%s/%s.wav", dir, name);
+    write_wav(wav, format, channels, METER_SAMPLE_RATE, vfs, afs);
     /* without --until the run is as long as the file */
-    const char *rp[] = {"--replay", wav};
-    run_sim(rp, 2, &r);
-    compare(&d, &r, "float");
+    const char *rp[] = {"--replay", wav, "--replay-scale", scale};
+    run_sim(rp, scale != NULL ? 4 : 2, &r);
+    compare(&d, &r, name);
+}
+
+static void replay_float_equals_direct(void **state)
+{
+    (void)state;
+    replay_case("float6", SF_FORMAT_WAV | SF_FORMAT_FLOAT, 6, REPLAY_SCALE_V, REPLAY_SCALE_A, NULL);
 }
 
 static void replay_pcm_with_neutral_and_scale(void **state)
 {
     (void)state;
-    struct run d, r;
-    const char *until[] = {"--until", "60s"};
-    run_sim(until, 2, &d);
-    char wav[320];
-    snprintf(wav, sizeof wav, "%s/pcm7.wav", dir);
-    write_wav(wav, SF_FORMAT_WAV | SF_FORMAT_PCM_24, 7, METER_SAMPLE_RATE, 400.0, 50.0);
-    const char *rp[] = {"--replay-scale", "400,50", "--replay", wav};
-    run_sim(rp, 4, &r);
-    compare(&d, &r, "pcm24+IN");
+    replay_case("pcm24_7ch", SF_FORMAT_WAV | SF_FORMAT_PCM_24, 7, 400.0, 50.0, "400,50");
 }
 
 static void refused(int argc, const char **argv, const char *why)

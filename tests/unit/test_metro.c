@@ -1,6 +1,6 @@
 /* Metrology through the whole virtual meter: calibration goes through the
  * legal object rows (sealed switch), and the LED/S0 pulse count equals the
- * registered active energy within one pulse. */
+ * registered active energy within one pulse, every pulse 30 ms wide. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -49,6 +49,27 @@ static void calibration_needs_the_switch(void **state)
     free(nvm);
 }
 
+/* One sample set of g through the ADC into the meter; widths[] counts
+ * the LED pulses by width in samples (on edge to off edge). */
+static void step(struct vmeter *v, struct wave_gen *g, struct adc_model *adc, uint64_t n, uint64_t *on_at,
+                 unsigned *ok_width, unsigned *bad_width)
+{
+    double x[METER_CHANNELS];
+    int32_t c[METER_CHANNELS];
+    wave_gen_next(g, x);
+    adc_quantise(adc, x, c);
+    bool was = v->hw.pulse_on;
+    vmeter_step_sample(v, c);
+    if (!was && v->hw.pulse_on)
+        *on_at = n;
+    if (was && !v->hw.pulse_on) {
+        if (n - *on_at == METER_PULSE_MS * (METER_SAMPLE_RATE / 1000))
+            ++*ok_width;
+        else
+            ++*bad_width;
+    }
+}
+
 static void pulses_follow_energy(void **state)
 {
     (void)state;
@@ -70,30 +91,24 @@ static void pulses_follow_energy(void **state)
     struct wave_gen *g = malloc(sizeof *g);
     wave_gen_init(g, METER_SAMPLE_RATE, &adc);
     wave_gen_load(g, ws, 50, 0);
-    for (int s = 0; s < 20; s++)
-        for (int n = 0; n < METER_SAMPLE_RATE; n++) {
-            double x[METER_CHANNELS];
-            int32_t c[METER_CHANNELS];
-            wave_gen_next(g, x);
-            adc_quantise(&adc, x, c);
-            vmeter_step_sample(v, c);
-        }
+    uint64_t n = 0, on_at = 0;
+    unsigned ok = 0, bad = 0;
+    for (; n < 20 * METER_SAMPLE_RATE; n++)
+        step(v, g, &adc, n, &on_at, &ok, &bad);
     /* two more seconds of zero load let the last block's pulses out (they
-     * start at the end of the block after it, metro_poll finishes blocks) */
+     * start 100 ms into the block after it, metro_poll finishes blocks) */
     pp[0].i = pp[1].i = pp[2].i = 0;
     assert_int_equal(wave_build(ws, pp, err, sizeof err), 0);
     wave_gen_load(g, ws, 50, 0);
-    for (int n = 0; n < 2 * METER_SAMPLE_RATE; n++) {
-        double x[METER_CHANNELS];
-        int32_t c[METER_CHANNELS];
-        wave_gen_next(g, x);
-        adc_quantise(&adc, x, c);
-        vmeter_step_sample(v, c);
-    }
+    for (; n < 22 * METER_SAMPLE_RATE; n++)
+        step(v, g, &adc, n, &on_at, &ok, &bad);
     uint64_t wh = (v->m.energy.total[MEAS_AP] + v->m.energy.total[MEAS_AN]) / 1000000u;
     assert_true(wh > 100);
     assert_true(v->hw.pulses <= wh && v->hw.pulses + 1 >= wh);
     assert_false(v->hw.pulse_on);
+    /* every pulse exactly 30 ms wide, counted in samples */
+    assert_int_equal(ok, v->hw.pulses);
+    assert_int_equal(bad, 0);
     free(g);
     free(ws);
     free(v);

@@ -1,8 +1,8 @@
 /* The LED/S0 pulse engine (src/metrology/pulse.c): edges are scheduled, so
  * jumping over a whole second gives exactly the edges a 1-ms tick gives;
  * pulses are 30 ms wide, start at least 40 ms apart, and the count equals
- * the registered active energy within one pulse — in the blocks feed
- * (edges per block, no per-millisecond loop) and in the samples feed. */
+ * the registered active energy within one pulse in the blocks feed (edges
+ * per block, no per-millisecond loop). The samples feed: test_metro.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,10 +12,8 @@
 
 #include <cmocka.h>
 
-#include "adc.h"
 #include "metrology/pulse.h"
 #include "vmeter.h"
-#include "wave.h"
 
 #define MAX_EDGES 20000
 
@@ -196,49 +194,6 @@ static void blocks_feed_10ms_polls(void **state)
     blocks_feed(true);
 }
 
-static void samples_feed_width(void **state)
-{
-    (void)state;
-    uint8_t *nvm;
-    struct vmeter *v = boot(&nvm);
-    struct wave_phase_params pp[3];
-    memset(pp, 0, sizeof pp);
-    for (int k = 0; k < 3; k++) {
-        pp[k].u = 230;
-        pp[k].i = 60;
-        pp[k].angle_deg = -120.0 * k;
-    }
-    struct wave_set *ws = malloc(sizeof *ws);
-    char err[80];
-    assert_int_equal(wave_build(ws, pp, err, sizeof err), 0);
-    struct adc_model adc;
-    adc_init_ideal(&adc);
-    struct wave_gen *g = malloc(sizeof *g);
-    wave_gen_init(g, METER_SAMPLE_RATE, &adc);
-    wave_gen_load(g, ws, 50, 0);
-    uint64_t seen = 0, on_at = 0;
-    for (int n = 0; n < 7 * METER_SAMPLE_RATE; n++) {
-        double x[METER_CHANNELS];
-        int32_t c[METER_CHANNELS];
-        wave_gen_next(g, x);
-        adc_quantise(&adc, x, c);
-        bool was = v->hw.pulse_on;
-        vmeter_step_sample(v, c);
-        if (!was && v->hw.pulse_on)
-            on_at = (uint64_t)n;
-        if (was && !v->hw.pulse_on) {
-            /* in samples: exactly 30 ms */
-            assert_int_equal((uint64_t)n - on_at, METER_PULSE_MS * (METER_SAMPLE_RATE / 1000));
-            seen++;
-        }
-    }
-    assert_true(seen >= 50); /* 41.4 kW: 11.5 pulses/s from the end of the second block */
-    free(g);
-    free(ws);
-    free(v);
-    free(nvm);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -246,7 +201,6 @@ int main(void)
         cmocka_unit_test(ticks_per_ms),
         cmocka_unit_test(blocks_feed_per_block_polls),
         cmocka_unit_test(blocks_feed_10ms_polls),
-        cmocka_unit_test(samples_feed_width),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
