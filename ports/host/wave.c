@@ -297,6 +297,10 @@ static void gen_sync(struct wave_gen *g)
                 l->ci[c] = i;
             }
         }
+        l->ionly = true;
+        for (unsigned c = 0; c < 6; c += 2)
+            if (l->cr[c] != 0.0 || l->ci[c] != 0.0)
+                l->ionly = false;
     }
     if (coef) {
         for (int c = 0; c < 7; c++)
@@ -340,8 +344,16 @@ void wave_gen_next(struct wave_gen *g, double out[7])
     for (unsigned k = 0; k < g->nl; k++) {
         struct wave_line *l = &g->l[k];
         double zr = l->zr, zi = l->zi;
-        for (int c = 0; c < 7; c++)
-            out[c] += l->cr[c] * zr - l->ci[c] * zi;
+        if (l->ionly) {
+            /* a current harmonic (shaped loads: most lines) */
+            out[1] += l->cr[1] * zr - l->ci[1] * zi;
+            out[3] += l->cr[3] * zr - l->ci[3] * zi;
+            out[5] += l->cr[5] * zr - l->ci[5] * zi;
+            out[6] += l->cr[6] * zr - l->ci[6] * zi;
+        } else {
+            for (int c = 0; c < 7; c++)
+                out[c] += l->cr[c] * zr - l->ci[c] * zi;
+        }
         l->zr = zr * l->sr - zi * l->si;
         l->zi = zr * l->si + zi * l->sr;
         if (drift) {

@@ -100,6 +100,7 @@ struct wave_line {
     double sr, si;     /* e^{j mult dtheta} */
     double ar, ai;     /* step of the step under drift: e^{j mult ddtheta} */
     double cr[7], ci[7];
+    bool ionly;        /* no voltage at this frequency: only I1 I2 I3 IN */
 };
 
 /* A stateful generator: phasor recurrences instead of cos() per sample and
