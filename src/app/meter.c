@@ -121,6 +121,12 @@ static void meter_pulse_poll(struct meter *m)
             hal->pulse_set(hal->ctx, m->metro.pulse.on);
 }
 
+/* The supply monitor's level; a port without one always has supply. */
+static bool meter_supply_ok(const struct meter *m)
+{
+    return m->hal->supply_ok == NULL || m->hal->supply_ok(m->hal->ctx);
+}
+
 void meter_power_fail(struct meter *m)
 {
     m->power_fail = true;
@@ -168,6 +174,7 @@ static void meter_second(struct meter *m)
 int meter_poll(struct meter *m)
 {
     const struct meter_hal *hal = m->hal;
+    bool had_block = m->block_pending;
     ui_poll(m); /* tamper and tariff inputs first (stamped with the time they came), display timers */
     if (m->block_pending) {
         m->block_pending = false;
@@ -178,6 +185,15 @@ int meter_poll(struct meter *m)
     if (m->power_fail && !(m->status & METER_ST_POWER_FAIL)) {
         m->status |= METER_ST_POWER_FAIL;
         legal_save(m);
+    } else if ((m->status & METER_ST_POWER_FAIL) && had_block && meter_supply_ok(m)) {
+        /* The supply came back without a reset (a dip the hold-up rode
+         * through and a block has completed since): re-arm the warning so the
+         * next failure gets its emergency save too. Clear first, then look
+         * again, so a warning from the interrupt in between is not lost. */
+        m->power_fail = false;
+        m->status &= ~(uint32_t)METER_ST_POWER_FAIL;
+        if (!meter_supply_ok(m))
+            m->power_fail = true;
     }
     meter_pulse_poll(m);
     dispatch_poll(m); /* optical port timeouts; cheap when idle */

@@ -86,11 +86,49 @@ static void register_resolution_truncates(void **state)
     free(nvm);
 }
 
+/* A supply dip the hold-up rides through must re-arm the early warning: the
+ * next real failure saves the full-resolution state again (regression: the
+ * latch used to stay set until a reset, so the second failure lost energy). */
+static void power_fail_rearms_after_supply_returns(void **state)
+{
+    (void)state;
+    uint8_t *nvm = malloc(VMETER_NVM_SIZE);
+    struct vmeter *v = calloc(1, sizeof *v);
+    memset(nvm, 0xff, VMETER_NVM_SIZE);
+    assert_int_equal(vmeter_boot(v, nvm, VMETER_NVM_SIZE, 1774735200), METER_OK);
+    struct meas_block b = block_of(1000, 0); /* 1 mWh a second: far below a 0.01 kWh digit */
+    for (int s = 0; s < 5; s++)
+        vmeter_step_block(v, &b);
+
+    v->hw.supply_ok = false; /* dip: warning, emergency save */
+    meter_power_fail(&v->m);
+    meter_poll(&v->m);
+    assert_true(v->m.status & METER_ST_POWER_FAIL);
+    v->hw.supply_ok = true; /* ... and the mains comes back */
+    for (int s = 0; s < 3; s++)
+        vmeter_step_block(v, &b);
+    assert_false(v->m.status & METER_ST_POWER_FAIL);
+
+    int64_t before_cut = read_hires(&v->m, "1.8.0");
+    v->hw.supply_ok = false; /* the real failure */
+    meter_power_fail(&v->m);
+    meter_poll(&v->m);
+
+    /* power-up on the same EEPROM: RAM is lost, the saved state is all */
+    memset(&v->m, 0, sizeof v->m);
+    v->hw.supply_ok = true;
+    assert_int_equal(meter_init(&v->m, &v->hal), METER_OK);
+    assert_int_equal(read_hires(&v->m, "1.8.0"), before_cut);
+    free(v);
+    free(nvm);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(two_meters_side_by_side),
         cmocka_unit_test(register_resolution_truncates),
+        cmocka_unit_test(power_fail_rearms_after_supply_returns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
