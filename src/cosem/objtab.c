@@ -256,7 +256,8 @@ static const struct obj_def table[] = {
     DEMAND_ROW(2, 0, IC_REGISTER, OBJ_F_LEGAL, par_get_demand_cum, 0, 16, "Cumulative maximum demand P+"),
     DEMAND_ROW(4, 0, IC_DEMAND_REGISTER, OBJ_F_INSTANT, par_get_demand_last, 0, 0,
                "Average demand P+ of the last completed period"),
-    COUNT_ROW(0, 96, 8, 0, IC_REGISTER, UNIT_HOUR, 0, par_get_hours, 0, 17, "Operating hour counter (C.8.0)"),
+    {.ln = OBIS(0, 0, 96, 8, 0, 255), .ic = IC_REGISTER, .unit = UNIT_HOUR, .rd = PUB, .kmp_id = 0x03EC,
+     .get = par_get_hours, .bill = 17, .name = "Operating hour counter (C.8.0)"}, /* COUNT_ROW + KMP 1004 */
     COUNT_ROW(0, 0, 1, 0, IC_DATA, UNIT_NONE, OBJ_F_LEGAL, par_get_billing_count, 0, 0, "Billing period counter"),
     COUNT_ROW(0, 96, 14, 0, IC_DATA, UNIT_NONE, 0, par_get_tariff, 0, 0, "Active tariff"),
     COUNT_ROW(0, 96, 2, 0, IC_DATA, UNIT_NONE, OBJ_F_LEGAL, par_get_legal_changes, 0, 0,

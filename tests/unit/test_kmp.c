@@ -132,34 +132,29 @@ static void get_type_serial_log(void **state)
     om_free(o);
 }
 
-/* Load profile from a time on: the records profile_read() gives, in order. */
-static void get_profile(void **state)
+/* Steady import on all phases for `seconds`: uwh per phase and second. */
+static void load_for(struct om *o, int seconds, int64_t uwh_per_phase)
 {
-    struct om *o = om_new();
-    om_load(o, 2 * 3600, 1000000); /* two hours at 10.8 kW */
-    uint32_t total = profile_count(&o->v.m);
-    if (total == 0) {
-        om_free(o);
-        skip(); /* the store keeps no profile records (yet) */
-    }
-    struct profile_entry first;
-    assert_int_equal(profile_read(&o->v.m, 0, &first), METER_OK);
-    struct clock_dt dt;
-    clock_split(dispatch_civil(&o->v.m, first.time, false), &dt);
-    uint8_t req[] = {0x3F, 0xA0, (uint8_t)(dt.year % 100), dt.mon, dt.day, dt.hour, dt.min, 0, 50};
-    kmp_tx(o, req, sizeof req);
-    uint8_t dl[KMP_DL_MAX];
-    int n = kmp_reply(o, dl, sizeof dl);
-    assert_true(n > 4);
+    om_load(o, seconds, uwh_per_phase);
+}
+
+/* Check a GetProfile answer against profile_read(first + i): channel mask,
+ * count, per record the local end of period, status and every channel
+ * value (0.01 kWh). Returns the number of records. */
+static unsigned check_profile_reply(struct om *o, const uint8_t *dl, int n, uint32_t first)
+{
+    assert_true(n >= 4);
     unsigned cnt = dl[3];
-    assert_true(cnt >= 1);
-    assert_int_equal(dl[2], first.channels);
     size_t p = 4;
     for (unsigned i = 0; i < cnt; i++) {
         struct profile_entry e;
-        assert_int_equal(profile_read(&o->v.m, i, &e), METER_OK);
+        struct clock_dt dt;
+        assert_int_equal(profile_read(&o->v.m, first + i, &e), METER_OK);
+        assert_int_equal(dl[2], e.channels);
         clock_split(dispatch_civil(&o->v.m, e.time, false), &dt);
         assert_int_equal(dl[p], dt.year % 100);
+        assert_int_equal(dl[p + 1], dt.mon);
+        assert_int_equal(dl[p + 2], dt.day);
         assert_int_equal(dl[p + 3], dt.hour);
         assert_int_equal(dl[p + 4], dt.min);
         assert_int_equal(dl[p + 5], e.status);
@@ -168,18 +163,116 @@ static void get_profile(void **state)
             struct kmp_num num;
             int k = kmp_num_decode(dl + p, (size_t)n - p, &num);
             assert_true(k > 0);
+            assert_false(num.neg);
             assert_int_equal(num.mant, e.v[c]);
             assert_int_equal(num.exp, -2);
             p += (size_t)k;
         }
     }
     assert_int_equal(p, (size_t)n);
+    return cnt;
+}
+
+/* GetProfile from a local time: the entries profile_read() gives from the
+ * first period ending at or after it, in order, and their readings follow
+ * the energy that was fed (an independent check of the values). */
+static void get_profile(void **state)
+{
+    struct om *o = om_new();
+    /* five hours, a different load each hour: 0.5, 1.0, ... 2.5 Wh per
+     * phase and second (5.4 .. 27 kWh per hour on three phases) */
+    for (int h = 0; h < 5; h++)
+        load_for(o, 3600, 500000 * (h + 1));
+    om_load(o, 60, 0); /* past the last period end */
+    uint32_t total = profile_count(&o->v.m);
+    assert_true(total >= 5); /* hourly profile (factory), one entry per hour at least */
+    struct profile_entry e[8];
+    for (uint32_t i = 0; i < total && i < 8; i++)
+        assert_int_equal(profile_read(&o->v.m, i, &e[i]), METER_OK);
+    assert_int_equal(e[0].channels, 0x0f); /* A+ A- R+ R-, absolute readings */
+    /* the readings follow the energy fed: A+ of the last full hours */
+    for (uint32_t i = total - 3; i < total; i++) {
+        assert_int_equal(e[i].time - e[i - 1].time, 3600);
+        int64_t h = (e[i].time - OM_START) / 3600; /* the hour that ended */
+        assert_true(h >= 1 && h <= 5);
+        assert_int_equal(e[i].v[0] - e[i - 1].v[0], 3 * 500000 * h * 3600 / 10000000);
+        assert_int_equal(e[i].v[1], 0);
+    }
+    /* from the end of entry 2 (local time): entries 2.. */
+    struct clock_dt dt;
+    clock_split(dispatch_civil(&o->v.m, e[2].time, false), &dt);
+    uint8_t req[] = {0x3F, 0xA0, (uint8_t)(dt.year % 100), dt.mon, dt.day, dt.hour, dt.min, 0, 50};
+    kmp_tx(o, req, sizeof req);
+    uint8_t dl[KMP_DL_MAX];
+    int n = kmp_reply(o, dl, sizeof dl);
+    unsigned cnt = check_profile_reply(o, dl, n, 2);
+    assert_true(cnt >= 2);                  /* as many as fit in one frame */
+    assert_true(cnt <= total - 2);
+    /* from one minute after entry 1 ended: also entries 2.. */
+    clock_split(dispatch_civil(&o->v.m, e[1].time + 60, false), &dt);
+    uint8_t mid[] = {0x3F, 0xA0, (uint8_t)(dt.year % 100), dt.mon, dt.day, dt.hour, dt.min, 0, 1};
+    kmp_tx(o, mid, sizeof mid);
+    n = kmp_reply(o, dl, sizeof dl);
+    assert_int_equal(check_profile_reply(o, dl, n, 2), 1); /* max records 1 */
+    /* the last entry alone */
+    clock_split(dispatch_civil(&o->v.m, e[total - 1].time, false), &dt);
+    uint8_t last[] = {0x3F, 0xA0, (uint8_t)(dt.year % 100), dt.mon, dt.day, dt.hour, dt.min, 0, 50};
+    kmp_tx(o, last, sizeof last);
+    n = kmp_reply(o, dl, sizeof dl);
+    assert_int_equal(check_profile_reply(o, dl, n, total - 1), 1);
     /* a time after the last record: no records */
     uint8_t late[] = {0x3F, 0xA0, 99, 12, 31, 23, 59, 0, 50};
     kmp_tx(o, late, sizeof late);
     n = kmp_reply(o, dl, sizeof dl);
     assert_int_equal(n, 4);
     assert_int_equal(dl[3], 0);
+    /* malformed: month 13, wrong length: silence */
+    uint8_t bad[] = {0x3F, 0xA0, 26, 13, 1, 0, 0, 0, 5};
+    assert_int_equal(kmp_tx(o, bad, sizeof bad), 0);
+    assert_int_equal(kmp_tx(o, bad, sizeof bad - 1), 0);
+    /* one channel (A+): the profile restarts with that channel set */
+    const struct obj_def *pc = objtab_find_key("profile_channels");
+    assert_non_null(pc);
+    struct obj_value v = {.type = OBJ_T_STRING};
+    strcpy(v.s, "A+");
+    v.len = 2;
+    assert_int_equal(obj_write(&o->v.m, pc, METER_ACC_MANAGER, &v, METER_SRC_SIM), METER_OK);
+    load_for(o, 2 * 3600 + 60, 1000000);
+    total = profile_count(&o->v.m);
+    assert_true(total >= 2);
+    assert_int_equal(profile_read(&o->v.m, 0, &e[0]), METER_OK);
+    assert_int_equal(e[0].channels, 0x01);
+    clock_split(dispatch_civil(&o->v.m, e[0].time, false), &dt);
+    uint8_t one[] = {0x3F, 0xA0, (uint8_t)(dt.year % 100), dt.mon, dt.day, dt.hour, dt.min, 0, 50};
+    kmp_tx(o, one, sizeof one);
+    n = kmp_reply(o, dl, sizeof dl);
+    assert_int_equal(check_profile_reply(o, dl, n, 0), total);
+    om_free(o);
+}
+
+/* The operating hour counter (0-0:96.8.0) is KMP register 0x03EC. */
+static void hour_counter(void **state)
+{
+    struct om *o = om_new();
+    load_for(o, 3 * 3600 + 10, 1000000);
+    const struct obj_def *d = objtab_find_kmp(0x03EC);
+    assert_non_null(d);
+    assert_true(d == objtab_find_str("0.0.96.8.0.255") || d == objtab_find_str("96.8.0"));
+    struct obj_value v;
+    assert_int_equal(obj_read(&o->v.m, d, METER_ACC_READER, &v), METER_OK);
+    assert_true(v.i >= 3);
+    uint8_t req[] = {0x3F, 0x10, 0x01, 0x03, 0xEC};
+    kmp_tx(o, req, sizeof req);
+    uint8_t dl[KMP_DL_MAX];
+    int n = kmp_reply(o, dl, sizeof dl);
+    assert_true(n > 6);
+    assert_int_equal(dl[2], 0x03);
+    assert_int_equal(dl[3], 0xEC);
+    assert_int_equal(dl[4], KMP_U_H);
+    struct kmp_num num;
+    assert_true(kmp_num_decode(dl + 5, (size_t)n - 5, &num) > 0);
+    assert_int_equal(num.exp, 0);
+    assert_int_equal(num.mant, (uint64_t)v.i);
     om_free(o);
 }
 
@@ -191,6 +284,7 @@ int main(void)
         cmocka_unit_test(set_clock),
         cmocka_unit_test(get_type_serial_log),
         cmocka_unit_test(get_profile),
+        cmocka_unit_test(hour_counter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

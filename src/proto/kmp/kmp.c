@@ -365,22 +365,19 @@ static int kmp_get_profile(const struct meter *m, const uint8_t *d, size_t n, ui
     if (n != 7 || d[1] < 1 || d[1] > 12 || d[2] < 1 || d[2] > 31 || d[3] > 23 || d[4] > 59 || d[5] > 59)
         return METER_EINVAL;
     int64_t from = dispatch_utc(m, clock_join(2000 + d[0], d[1], d[2], d[3], d[4], d[5]));
-    uint32_t lo = 0, hi = profile_count(m);
+    /* One pass of a cursor from the oldest entry (profile_read(i) would
+     * walk from the oldest for every i). Entries without a known time
+     * (time 0) are before any `from`. */
+    struct profile_cursor cur;
     struct profile_entry e;
-    while (lo < hi) { /* first record ending at or after `from` (time stamps ascend) */
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (profile_read(m, mid, &e) == METER_OK && e.time < from)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    profile_cursor_init(m, &cur);
     size_t kmask = k++, kcount = k++;
     unsigned got = 0;
     dl[kmask] = 0;
-    for (uint32_t i = lo; i < profile_count(m) && got < d[6]; i++) {
+    while (got < d[6] && profile_next(m, &cur, &e) == METER_OK) {
         uint8_t rec[6 + MEAS_QTY * 10];
-        if (profile_read(m, i, &e) != METER_OK)
-            break;
+        if (e.time < from)
+            continue;
         if (got > 0 && e.channels != dl[kmask])
             break; /* channel set changed: the master asks again from here */
         size_t r = kmp_put_time(m, e.time, false, false, rec);
