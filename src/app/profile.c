@@ -195,7 +195,7 @@ static uint32_t bits_get(const uint8_t *buf, unsigned *at, unsigned n)
 {
     uint32_t v = 0;
     for (unsigned i = 0; i < n; i++, (*at)++)
-        v |= (uint32_t)((buf[*at / 8u] >> (*at % 8u)) & 1u) << i;
+        v |= (((uint32_t)buf[*at / 8u] >> (*at % 8u)) & 1u) << i;
     return v;
 }
 
