@@ -15,6 +15,7 @@ struct config_image {
     struct meter_config cfg;
     struct metro_cal metro_cal;   /* legally relevant (S-2.6) */
     struct ui_cfg ui;             /* display lists, disconnector, limiter, prepay, neutral, load control */
+    struct iec21_cfg iec;         /* optical port: readout list, mode, passwords, lockout (src/proto) */
 };
 
 uint16_t config_image_size(void)
@@ -81,6 +82,7 @@ int config_load(struct meter *m)
         m->cfg = img.cfg;
         m->serial = img.serial;
         m->ui.cfg = img.ui; /* checked again by ui_init() */
+        m->optical.iec.cfg = img.iec; /* checked by dispatch_init() */
         if (metro_cal_load(&m->metro, &img.metro_cal) != 0) /* derived constants too */
             metro_cal_default(&m->metro.cal);
         return 0;
@@ -99,5 +101,6 @@ int config_save(struct meter *m)
     img.cfg = m->cfg;
     img.metro_cal = m->metro.cal;
     img.ui = m->ui.cfg;
+    img.iec = m->optical.iec.cfg;
     return store_config_write(&m->store, &img);
 }
