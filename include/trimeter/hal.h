@@ -70,7 +70,16 @@ struct meter_hal {
     uint32_t (*inputs_read)(void *ctx);
 
     /* ---- byte-stream ports (0 = optical; others: modules) ------------- */
+    /* Queue bytes for sending; returns how many were taken. */
     size_t (*port_write)(void *ctx, unsigned port, const uint8_t *buf, size_t len);
+    /* Bytes port_write takes right now without waiting (free space of the
+     * TX queue). The core never writes more, so the main loop never waits
+     * for the line; long answers go out from meter_poll(). NULL = no limit
+     * (everything goes out at once, as on the host). */
+    size_t (*port_tx_room)(void *ctx, unsigned port);
+    /* Change baud rate and framing, effective after the bytes already given
+     * to port_write have left the transmitter (the core calls it in order
+     * with the bytes). */
     int (*port_config)(void *ctx, unsigned port, uint32_t baud, enum meter_framing framing);
 
     /* ---- supply monitor and watchdog ---------------------------------- */

@@ -111,8 +111,15 @@ void meter_button(struct meter *m, enum meter_button b, uint32_t hold_ms);
 void meter_pulse_input(struct meter *m);
 
 /* Bytes received on a byte-stream port (0 = the optical head). Replies go
- * out through hal->port_write, possibly before this returns. Returns 0,
- * METER_ENOTSUP for a port no protocol serves, METER_EINVAL. */
+ * out through hal->port_write as far as hal->port_tx_room allows before
+ * this returns, the rest from meter_poll(). Returns 0, METER_ENOTSUP for a
+ * port no protocol serves, METER_EINVAL. */
 int meter_port_rx(struct meter *m, unsigned port, const uint8_t *buf, size_t len);
+
+/* The port's receiver saw a framing or parity error (a byte sent at
+ * another rate or framing); called from the main loop, not the interrupt.
+ * The optical port uses it to hear a KMP master (9600 8N1) while it
+ * listens for IEC 62056-21 sign-ons (300 7E1) and back (docs/PROTOCOLS.md). */
+void meter_port_line_error(struct meter *m, unsigned port);
 
 #endif

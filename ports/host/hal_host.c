@@ -1,5 +1,6 @@
 #include "hal_host.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "trimeter/err.h"
@@ -122,6 +123,14 @@ static size_t h_port_write(void *ctx, unsigned port, const uint8_t *buf, size_t 
     return hw->port[port].write(hw->port[port].ctx, buf, len);
 }
 
+static size_t h_port_tx_room(void *ctx, unsigned port)
+{
+    struct host_hw *hw = ctx;
+    if (port >= METER_PORTS)
+        return 0;
+    return hw->port[port].room != NULL ? hw->port[port].room(hw->port[port].ctx) : SIZE_MAX;
+}
+
 static int h_port_config(void *ctx, unsigned port, uint32_t baud, enum meter_framing framing)
 {
     struct host_hw *hw = ctx;
@@ -150,5 +159,6 @@ void host_hal_bind(struct meter_hal *hal, struct host_hw *hw)
     hal->watchdog_kick = h_watchdog_kick;
     hal->legal_region = h_legal_region;
     hal->port_write = h_port_write;
+    hal->port_tx_room = h_port_tx_room;
     hal->port_config = h_port_config;
 }

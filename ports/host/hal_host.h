@@ -43,11 +43,13 @@ struct host_hw {
     uint32_t watchdog_kicks;
     /* Byte-stream ports (0 = optical): where the core's replies and line
      * changes go (ports/host/port_tcp.c, port_pty.c, or a test). NULL
-     * write = replies are dropped. */
+     * write = replies are dropped; NULL room = no limit on what the core
+     * may write at once (hal->port_tx_room). */
     struct host_port_sink {
         void *ctx;
         size_t (*write)(void *ctx, const uint8_t *buf, size_t len);
         int (*config)(void *ctx, uint32_t baud, enum meter_framing framing);
+        size_t (*room)(void *ctx);
     } port[METER_PORTS];
 };
 

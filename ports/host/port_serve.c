@@ -35,6 +35,14 @@ static size_t port_sink_write(void *ctx, const uint8_t *buf, size_t len)
     return len;
 }
 
+static size_t port_sink_room(void *ctx)
+{
+    const struct port_serve *p = ctx;
+    if (p->fd < 0)
+        return SIZE_MAX; /* nobody connected: the light goes nowhere */
+    return p->qlen < PORT_TX_ROOM ? PORT_TX_ROOM - p->qlen : 0;
+}
+
 static void port_apply_line(struct port_serve *p, uint32_t baud, enum meter_framing f)
 {
     p->baud = baud;
@@ -65,6 +73,7 @@ void port_serve_bind(struct port_serve *p, struct vmeter *v)
     v->hw.port[p->port_no].ctx = p;
     v->hw.port[p->port_no].write = port_sink_write;
     v->hw.port[p->port_no].config = port_sink_config;
+    v->hw.port[p->port_no].room = port_sink_room;
     p->pace_ms = v->hw.sim_ms;
 }
 
@@ -101,6 +110,9 @@ static void port_flush(struct port_serve *p)
         uint64_t now = p->v->hw.sim_ms;
         p->credit_bits += (now - p->pace_ms) * p->baud / 1000u;
         p->pace_ms = now;
+        /* a line that ran dry saves no time for later bytes */
+        if (p->credit_bits > (uint64_t)p->qlen * 10u)
+            p->credit_bits = (uint64_t)p->qlen * 10u;
         allow = (size_t)(p->credit_bits / 10u);
     }
     /* never write past the next line change in one go */
@@ -188,6 +200,7 @@ void port_serve_close(struct port_serve *p)
     if (p->v != NULL) {
         p->v->hw.port[p->port_no].write = NULL;
         p->v->hw.port[p->port_no].config = NULL;
+        p->v->hw.port[p->port_no].room = NULL;
     }
     if (p->fd >= 0)
         close(p->fd);

@@ -5,7 +5,8 @@
  * honoured: termios speed set and output paced at the line rate).
  *
  * The core's replies arrive through the host HAL's port sink (hal_host.h)
- * and are queued here; line changes (hal->port_config) are queued with
+ * and are queued here (the sink offers the core PORT_TX_ROOM bytes less
+ * what is queued, so the core streams long answers); line changes (hal->port_config) are queued with
  * them and take effect when the bytes before them have gone out, as a
  * UART's would. Everything is non-blocking and polled from the simulator's
  * run loop (`--optical tcp:PORT` / `--optical pty:PATH`, a sim attachment).
@@ -25,6 +26,9 @@ struct sim_opts;
 enum port_kind { PORT_TCP = 1, PORT_PTY = 2 };
 
 #define PORT_QUEUE_MAX (64u * 1024u) /* replies beyond this are dropped */
+/* TX room offered to the core (hal->port_tx_room), as the MCU's UART ring:
+ * long answers are made as the line takes them, like on the target. */
+#define PORT_TX_ROOM 64u
 #define PORT_LINE_CHANGES 8u
 
 struct port_serve {

@@ -4,6 +4,7 @@
  */
 #include "proto/dispatch.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "app/clock.h"
@@ -16,10 +17,91 @@ static uint32_t dispatch_ms(const struct meter *m)
     return m->hal->ms_now != NULL ? m->hal->ms_now(m->hal->ctx) : 0;
 }
 
-void dispatch_send(struct meter *m, const uint8_t *buf, size_t len)
+/* ---- sending ------------------------------------------------------------------ */
+
+uint8_t *dispatch_tx_buf(struct meter *m)
 {
-    if (m->hal->port_write != NULL && len > 0)
-        m->hal->port_write(m->hal->ctx, 0, buf, len);
+    struct dispatch *d = &m->optical;
+    d->tx_pos = d->tx_len = 0;
+    d->tx_kept = false;
+    return d->buf;
+}
+
+void dispatch_tx(struct meter *m, size_t len)
+{
+    struct dispatch *d = &m->optical;
+    if (len > DISPATCH_BUF)
+        len = 0; /* cannot happen: composers stay inside the buffer */
+    d->tx_pos = 0;
+    d->tx_len = (uint16_t)len;
+    d->tx_kept = len > 0;
+}
+
+bool dispatch_tx_again(struct meter *m)
+{
+    struct dispatch *d = &m->optical;
+    if (!d->tx_kept || d->tx_len == 0)
+        return false;
+    d->tx_pos = 0;
+    return true;
+}
+
+bool dispatch_tx_busy(const struct meter *m)
+{
+    return m->optical.tx_pos < m->optical.tx_len;
+}
+
+/* An answer is under way: bytes queued, or the IEC module has more to say. */
+static bool dispatch_sending(const struct meter *m)
+{
+    return dispatch_tx_busy(m) || m->optical.iec.step != IEC21_STEP_NONE;
+}
+
+static size_t dispatch_room(struct meter *m)
+{
+    struct dispatch *d = &m->optical;
+    if (m->hal->port_tx_room == NULL)
+        return SIZE_MAX; /* the port takes everything at once (host) */
+    size_t r = m->hal->port_tx_room(m->hal->ctx, 0);
+    if (r > d->tx_room_max && r != SIZE_MAX)
+        d->tx_room_max = (uint16_t)(r < UINT16_MAX ? r : UINT16_MAX);
+    return r;
+}
+
+uint32_t dispatch_drain_ms(const struct meter *m, uint32_t baud)
+{
+    return baud == 0 ? 0 : (uint32_t)((uint64_t)m->optical.tx_room_max * 10000u / baud);
+}
+
+/* Hand the HAL what it has room for: the queued answer, then whatever the
+ * IEC module produces next (one readout line at a time). Each round either
+ * moves bytes or advances the module's state, so this ends. */
+static void dispatch_pump(struct meter *m)
+{
+    struct dispatch *d = &m->optical;
+    for (;;) {
+        if (d->tx_pos < d->tx_len) {
+            size_t room = dispatch_room(m);
+            if (room == 0)
+                return;
+            size_t n = (size_t)(d->tx_len - d->tx_pos);
+            if (n > room)
+                n = room;
+            size_t k = n;
+            if (m->hal->port_write != NULL)
+                k = m->hal->port_write(m->hal->ctx, 0, d->buf + d->tx_pos, n);
+            if (k > n)
+                k = n;
+            d->tx_pos = (uint16_t)(d->tx_pos + k);
+            if (k > 0)
+                d->last_ms = dispatch_ms(m); /* a long answer is session activity */
+            if (k < n)
+                return; /* the port took less: the rest on the next poll */
+            continue;
+        }
+        if (d->proto != DISPATCH_IEC || !iec21_tx_more(m))
+            return;
+    }
 }
 
 void dispatch_line(struct meter *m, uint32_t baud, bool iec_framing)
@@ -28,13 +110,27 @@ void dispatch_line(struct meter *m, uint32_t baud, bool iec_framing)
         m->hal->port_config(m->hal->ctx, 0, baud, iec_framing ? METER_FRAMING_7E1 : METER_FRAMING_8N1);
 }
 
+/* Listen in a framing between sessions (docs/PROTOCOLS.md, "How the
+ * Cortex-M UART listens"). */
+static void dispatch_listen(struct meter *m, enum dispatch_listen how)
+{
+    m->optical.listen = (uint8_t)how;
+    if (how == DISPATCH_LISTEN_KMP)
+        dispatch_line(m, 9600, false);
+    else
+        dispatch_line(m, 300, true);
+}
+
 void dispatch_init(struct meter *m)
 {
-    memset(&m->optical, 0, sizeof m->optical);
-    iec21_init(&m->optical.iec);
-    /* Listen for an IEC 62056-21 sign-on (300 Bd 7E1); see PROTOCOLS.md
-     * for how a KMP master is heard on the target. */
-    dispatch_line(m, 300, true);
+    struct dispatch *d = &m->optical;
+    struct iec21_cfg cfg = d->iec.cfg; /* config_load() may have restored it */
+    memset(d, 0, sizeof *d);
+    d->iec.cfg = cfg;
+    iec21_init(&d->iec); /* checks it, factory defaults otherwise */
+    d->line_ms = dispatch_ms(m) - DISPATCH_LINE_GUARD_MS; /* a line error right after boot counts */
+    /* Listen for an IEC 62056-21 sign-on (300 Bd 7E1). */
+    dispatch_listen(m, DISPATCH_LISTEN_IEC);
 }
 
 enum meter_access dispatch_access(const struct meter *m, enum meter_access base)
@@ -61,6 +157,8 @@ void dispatch_touch(struct meter *m, enum dispatch_proto proto)
     if (d->proto != proto) {
         if (d->proto == DISPATCH_IEC)
             iec21_end(m);
+        if (proto == DISPATCH_IEC && d->listen != DISPATCH_LISTEN_IEC)
+            dispatch_listen(m, DISPATCH_LISTEN_IEC); /* the identification goes out at 300 Bd 7E1 */
         d->proto = (uint8_t)proto;
         evlog_add(m, EV_SESSION_START, proto == DISPATCH_KMP ? METER_SRC_OPTICAL_KMP : METER_SRC_OPTICAL_IEC, 0, 0);
     }
@@ -70,19 +168,23 @@ void dispatch_touch(struct meter *m, enum dispatch_proto proto)
 void dispatch_end(struct meter *m)
 {
     struct dispatch *d = &m->optical;
+    d->tx_pos = d->tx_len; /* an answer the port never took is dropped */
     if (d->proto == DISPATCH_IEC || d->iec.state != IEC21_IDLE)
         iec21_end(m);
     d->proto = DISPATCH_IDLE;
+    if (d->listen != DISPATCH_LISTEN_IEC)
+        dispatch_listen(m, DISPATCH_LISTEN_IEC); /* the default framing again */
 }
 
 static void dispatch_kmp_frame(struct meter *m)
 {
     struct dispatch *d = &m->optical;
-    uint8_t out[KMP_PHYS_MAX];
     if (d->proto == DISPATCH_IEC)
         return; /* one session at a time */
-    size_t n = kmp_serve(m, dispatch_access(m, METER_ACC_MANAGER), d->buf, d->len, out, sizeof out);
-    dispatch_send(m, out, n);
+    /* the answer replaces the request in the buffer (kmp_serve decodes first) */
+    uint16_t n = d->len;
+    uint8_t *out = dispatch_tx_buf(m);
+    dispatch_tx(m, kmp_serve(m, dispatch_access(m, METER_ACC_MANAGER), d->buf, n, out, DISPATCH_BUF));
 }
 
 /* Start a message with byte b, or drop b as noise. */
@@ -91,12 +193,20 @@ static void dispatch_start(struct meter *m, uint8_t b)
     struct dispatch *d = &m->optical;
     d->len = 0;
     d->bcc_next = false;
+    if (b == IEC21_NAK && d->proto == DISPATCH_IEC) {
+        iec21_repeat(m); /* repeat request: the last answer is still in buf */
+        return;
+    }
+    bool start = b == KMP_START_REQ || b == '/' || b == IEC21_ACK || b == IEC21_SOH;
+    if (start && d->iec.state == IEC21_DONE)
+        dispatch_end(m); /* the readout arrived: a new message ends that session */
     if (b == KMP_START_REQ && d->proto != DISPATCH_IEC)
         d->rx = DISPATCH_RX_KMP;
     else if (b == '/' || (d->proto == DISPATCH_IEC && (b == IEC21_ACK || b == IEC21_SOH)))
         d->rx = DISPATCH_RX_IEC;
     else
         return; /* noise, 0x7E (HDLC not yet served), stray bytes */
+    d->tx_kept = false; /* the message overwrites the last answer */
     d->buf[d->len++] = b;
 }
 
@@ -172,21 +282,44 @@ void dispatch_rx(struct meter *m, const uint8_t *buf, size_t len)
         if (d->rx != DISPATCH_RX_NONE && now - d->last_rx_ms > DISPATCH_CHAR_TIMEOUT_MS)
             d->rx = DISPATCH_RX_NONE; /* a half message went stale */
         d->last_rx_ms = now;
+        if (dispatch_sending(m))
+            continue; /* half-duplex: the master waits for the answer (an optical head may echo) */
         dispatch_byte(m, buf[i]);
+        if (dispatch_sending(m))
+            dispatch_pump(m);
     }
+}
+
+void dispatch_line_error(struct meter *m)
+{
+    struct dispatch *d = &m->optical;
+    uint32_t now = dispatch_ms(m);
+    /* Not inside an IEC session (its line is negotiated: errors are noise
+     * there), not while answering, and once per burst. */
+    if (d->proto == DISPATCH_IEC || dispatch_sending(m) || now - d->line_ms < DISPATCH_LINE_GUARD_MS)
+        return;
+    d->line_ms = now;
+    d->rx = DISPATCH_RX_NONE; /* what was being assembled came in the other framing */
+    if (d->proto == DISPATCH_KMP)
+        d->proto = DISPATCH_IDLE; /* the KMP master is done: somebody signs on at 300 Bd */
+    dispatch_listen(m, d->listen == DISPATCH_LISTEN_IEC ? DISPATCH_LISTEN_KMP : DISPATCH_LISTEN_IEC);
 }
 
 void dispatch_poll(struct meter *m)
 {
     struct dispatch *d = &m->optical;
-    if (d->proto == DISPATCH_IDLE && d->rx == DISPATCH_RX_NONE)
+    if (d->proto == DISPATCH_IDLE && d->rx == DISPATCH_RX_NONE && d->listen == DISPATCH_LISTEN_IEC &&
+        !dispatch_sending(m))
         return;
+    if (dispatch_sending(m))
+        dispatch_pump(m);
     uint32_t now = dispatch_ms(m);
     if (d->rx != DISPATCH_RX_NONE && now - d->last_rx_ms > DISPATCH_CHAR_TIMEOUT_MS)
         d->rx = DISPATCH_RX_NONE;
-    uint32_t limit = d->proto == DISPATCH_KMP       ? DISPATCH_KMP_SESSION_MS
-                     : d->iec.state == IEC21_PROG ? IEC21_PROG_TIMEOUT_MS
-                                                   : IEC21_SESSION_TIMEOUT_MS;
+    if (d->proto == DISPATCH_IDLE && d->listen != DISPATCH_LISTEN_IEC && d->rx == DISPATCH_RX_NONE &&
+        now - d->line_ms > DISPATCH_KMP_SESSION_MS)
+        dispatch_listen(m, DISPATCH_LISTEN_IEC); /* nobody spoke KMP after all */
+    uint32_t limit = d->proto == DISPATCH_KMP ? DISPATCH_KMP_SESSION_MS : iec21_timeout_ms(m);
     if (d->proto != DISPATCH_IDLE && now - d->last_ms > limit)
         dispatch_end(m);
 }
@@ -199,4 +332,10 @@ int meter_port_rx(struct meter *m, unsigned port, const uint8_t *buf, size_t len
         return METER_ENOTSUP; /* module ports: served by their own protocols */
     dispatch_rx(m, buf, len);
     return METER_OK;
+}
+
+void meter_port_line_error(struct meter *m, unsigned port)
+{
+    if (m != NULL && port == 0)
+        dispatch_line_error(m);
 }

@@ -17,14 +17,33 @@ struct cap {
     uint32_t baud;
     int framing;
     unsigned configs;
+    /* TX room: `limit` bytes per meter_poll()/meter_port_rx() (0 = no
+     * limit): a UART ring that drains `limit` bytes between polls. */
+    size_t limit, credit;
+    unsigned overruns;      /* writes beyond the room offered */
+    size_t cfg_at[16];      /* stream position (total bytes) of each line change */
+    uint32_t cfg_baud[16];
+    size_t total;           /* bytes written since the meter booted */
 };
 
 static size_t cap_write(void *ctx, const uint8_t *b, size_t len)
 {
     struct cap *c = ctx;
+    if (c->limit != 0) {
+        if (len > c->credit)
+            c->overruns++;
+        c->credit = len > c->credit ? 0 : c->credit - len;
+    }
     for (size_t i = 0; i < len && c->n < sizeof c->buf; i++)
         c->buf[c->n++] = b[i];
+    c->total += len;
     return len;
+}
+
+static size_t cap_room(void *ctx)
+{
+    struct cap *c = ctx;
+    return c->limit == 0 ? SIZE_MAX : c->credit;
 }
 
 static int cap_config(void *ctx, uint32_t baud, enum meter_framing f)
@@ -32,6 +51,10 @@ static int cap_config(void *ctx, uint32_t baud, enum meter_framing f)
     struct cap *c = ctx;
     c->baud = baud;
     c->framing = (int)f;
+    if (c->configs < 16) {
+        c->cfg_at[c->configs] = c->total;
+        c->cfg_baud[c->configs] = baud;
+    }
     c->configs++;
     return 0;
 }
@@ -54,8 +77,17 @@ static inline struct om *om_new(void)
     o->v.hw.port[0].ctx = &o->cap;
     o->v.hw.port[0].write = cap_write;
     o->v.hw.port[0].config = cap_config;
+    o->v.hw.port[0].room = cap_room;
     o->cap.baud = 300;
     return o;
+}
+
+/* Power cycle: RAM lost, the same EEPROM image and hardware (RTC runs on). */
+static inline void om_reboot(struct om *o)
+{
+    o->v.hw.sim_ms += 5000;
+    memset(&o->v.m, 0, sizeof o->v.m);
+    meter_init(&o->v.m, &o->v.hal);
 }
 
 static inline void om_free(struct om *o)
@@ -68,6 +100,7 @@ static inline void om_free(struct om *o)
 static inline size_t om_tx(struct om *o, const void *b, size_t n)
 {
     o->cap.n = 0;
+    o->cap.credit = o->cap.limit;
     meter_port_rx(&o->v.m, 0, b, n);
     return o->cap.n;
 }
@@ -75,6 +108,7 @@ static inline size_t om_tx(struct om *o, const void *b, size_t n)
 static inline void om_advance_ms(struct om *o, uint64_t ms)
 {
     o->v.hw.sim_ms += ms;
+    o->cap.credit = o->cap.limit;
     meter_poll(&o->v.m);
 }
 

@@ -341,6 +341,103 @@ static void access_levels(void **state)
     om_free(o);
 }
 
+/* ---- transmission and listening ------------------------------------------------ */
+
+/* A KMP answer through a port taking 16 bytes per pass: the same frame as
+ * unlimited, handed over in steps; a request arriving meanwhile is not
+ * heard (half-duplex), the next one is served. */
+static void kmp_answer_small_room(void **state)
+{
+    static const char req8[] = "80 3F 10 08 00 01 00 02 00 03 00 04 04 1E 04 1F 04 20 03 E9";
+    struct om *a = om_new(), *b = om_new();
+    uint8_t f[64], ph[KMP_PHYS_MAX];
+    size_t n = hex(req8, f);
+    uint8_t dl[KMP_DL_MAX];
+    memcpy(dl, f + 1, n - 1);
+    int k = kmp_frame_encode(KMP_START_REQ, dl, n - 1, sizeof dl, ph, sizeof ph);
+    assert_true(k > 0);
+    size_t na = om_tx(a, ph, (size_t)k);
+    assert_true(na > 40);
+    b->cap.limit = 16;
+    assert_int_equal(om_tx(b, ph, (size_t)k), 16);
+    size_t before = b->cap.n;
+    meter_port_rx(&b->v.m, 0, ph, (size_t)k); /* while answering: not heard */
+    assert_int_equal(b->cap.n, before);
+    for (int i = 0; i < 20 && b->cap.n < na; i++)
+        om_advance_ms(b, 10);
+    assert_int_equal(b->cap.n, na);
+    assert_memory_equal(b->cap.buf, a->cap.buf, na);
+    assert_int_equal(b->cap.overruns, 0);
+    om_advance_ms(b, 10);
+    assert_int_equal(b->cap.n, na); /* the dropped request got no answer */
+    assert_int_equal(om_tx(b, ph, (size_t)k), 16);
+    om_free(a);
+    om_free(b);
+}
+
+/* Line errors between sessions switch the listening framing: IEC 300 7E1
+ * <-> KMP 9600 8N1 (docs/PROTOCOLS.md, "How the Cortex-M UART listens"). */
+static void line_errors_switch_listening(void **state)
+{
+    struct om *o = om_new();
+    struct dispatch *d = &o->v.m.optical;
+    unsigned c = o->cap.configs;
+    assert_int_equal(d->listen, DISPATCH_LISTEN_IEC); /* right after boot */
+    /* a KMP master at 9600 8N1: its frame arrives as errors at 300 7E1 */
+    meter_port_line_error(&o->v.m, 0);
+    assert_int_equal(o->cap.configs, c + 1);
+    assert_int_equal(o->cap.baud, 9600);
+    assert_int_equal(o->cap.framing, METER_FRAMING_8N1);
+    meter_port_line_error(&o->v.m, 0); /* the same burst: no switch back */
+    assert_int_equal(o->cap.configs, c + 1);
+    /* its repeated request is served at 9600 8N1 */
+    assert_true(tx_hex(o, kmp_get_a_plus) > 0);
+    assert_int_equal(o->cap.buf[0], KMP_START_RSP);
+    om_advance_ms(o, 5000);
+    assert_int_equal(o->cap.baud, 9600); /* the KMP session goes on */
+    assert_true(tx_hex(o, kmp_get_a_plus) > 0);
+    om_advance_ms(o, DISPATCH_KMP_SESSION_MS + 100);
+    assert_int_equal(o->v.m.optical.proto, DISPATCH_IDLE); /* session over: the default framing */
+    assert_int_equal(o->cap.configs, c + 2);
+    assert_int_equal(o->cap.baud, 300);
+    assert_int_equal(o->cap.framing, METER_FRAMING_7E1);
+    /* a false alarm: nobody speaks KMP, back after the KMP session time */
+    om_advance_ms(o, 1000);
+    meter_port_line_error(&o->v.m, 0);
+    assert_int_equal(o->cap.baud, 9600);
+    om_advance_ms(o, DISPATCH_KMP_SESSION_MS + 100);
+    assert_int_equal(o->cap.baud, 300);
+    assert_int_equal(o->cap.configs, c + 4);
+    /* an IEC sign-on at 300 Bd while listening at 9600: errors -> 300 7E1 */
+    om_advance_ms(o, 1000);
+    meter_port_line_error(&o->v.m, 0);
+    om_advance_ms(o, DISPATCH_LINE_GUARD_MS + 10);
+    meter_port_line_error(&o->v.m, 0);
+    assert_int_equal(o->cap.baud, 300);
+    assert_int_equal(o->cap.framing, METER_FRAMING_7E1);
+    assert_int_equal(o->cap.configs, c + 6);
+    /* a sign-on heard in the KMP framing (bytes are bytes on the host): the
+     * line goes to 300 7E1 before the identification */
+    om_advance_ms(o, 1000);
+    meter_port_line_error(&o->v.m, 0);
+    assert_int_equal(o->cap.baud, 9600);
+    size_t t0 = o->cap.total;
+    assert_int_equal(tx_str(o, "/?!\r\n"), 18);
+    assert_int_equal(o->cap.configs, c + 8);
+    assert_int_equal(o->cap.cfg_baud[c + 7], 300);
+    assert_int_equal(o->cap.cfg_at[c + 7], t0);
+    assert_int_equal(o->cap.framing, METER_FRAMING_7E1);
+    /* inside an IEC session errors are noise; other ports are not served */
+    om_advance_ms(o, 1000);
+    meter_port_line_error(&o->v.m, 0);
+    meter_port_line_error(&o->v.m, 1);
+    assert_int_equal(o->cap.configs, c + 8);
+    assert_int_equal(tx_str(o, "\x06" "051\r\n") > 0, 1);
+    assert_int_equal(o->cap.baud, 9600);
+    assert_int_equal(o->cap.framing, METER_FRAMING_7E1);
+    om_free(o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -353,6 +450,8 @@ int main(void)
         cmocka_unit_test(legal_rows_refuse_every_write_path),
         cmocka_unit_test(legal_parameter_needs_the_seal),
         cmocka_unit_test(access_levels),
+        cmocka_unit_test(kmp_answer_small_room),
+        cmocka_unit_test(line_errors_switch_listening),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdio.h>
 
 #include <cmocka.h>
@@ -14,6 +15,7 @@
 #include "cosem/objtab.h"
 #include "optical_util.h"
 #include "proto/iec62056_21/iec21.h"
+#include "util/crc.h"
 
 /* ---- vectors ---------------------------------------------------------------- */
 
@@ -166,9 +168,16 @@ static void mode_c_readout(void **state)
     size_t n = tx_str(o, "\x06"
                          "050\r\n");
     assert_true(n > 20);
-    /* switched to 9600 for the readout and back to 300 after it */
-    assert_true(o->cap.configs >= cfg0 + 2);
+    /* switched to 9600 for the readout; back to 300 once the master had
+     * its chance to ask for a repeat */
+    assert_int_equal(o->cap.configs, cfg0 + 1);
+    assert_int_equal(o->cap.baud, 9600);
+    om_advance_ms(o, IEC21_REPEAT_WAIT_MS - 100);
+    assert_int_equal(o->cap.baud, 9600);
+    om_advance_ms(o, 200);
+    assert_int_equal(o->cap.configs, cfg0 + 2);
     assert_int_equal(o->cap.baud, 300);
+    assert_int_equal(o->v.m.optical.proto, DISPATCH_IDLE);
     assert_int_equal(o->cap.buf[0], 0x02);
     assert_int_equal(iec21_block_check(o->cap.buf, n), METER_OK);
     assert_true(reply_has(o, "1.8.0(10.80*kWh)\r\n"));
@@ -278,7 +287,12 @@ static void modes_a_and_b(void **state)
     n = tx_str(o, "/?!\r\n");
     assert_memory_equal(o->cap.buf, "/TRMEtrimeter382\r\n\x02", 19);
     assert_int_equal(iec21_block_check(o->cap.buf + 18, n - 18), METER_OK);
-    assert_true(o->cap.configs >= cfg0 + 2); /* 9600 and back */
+    /* mode A's session ended with this sign-on (300: no change), 9600 once
+     * the identification was handed over, back after the repeat window */
+    assert_int_equal(o->cap.configs, cfg0 + 1);
+    assert_int_equal(o->cap.cfg_baud[cfg0], 9600);
+    assert_int_equal(o->cap.total - o->cap.cfg_at[cfg0], n - 18);
+    om_advance_ms(o, IEC21_REPEAT_WAIT_MS + 100);
     assert_int_equal(o->cap.baud, 300);
     om_free(o);
 }
@@ -396,6 +410,344 @@ static void clock_write(void **state)
     om_free(o);
 }
 
+/* ---- transmission through a port with little TX room ---------------------------- */
+
+/* Poll (10 ms steps) until the data message is complete in o->cap (ETX
+ * BCC at the end); returns the polls it took, or -1. */
+static int poll_until_telegram(struct om *o, size_t from, int max_polls)
+{
+    for (int k = 0; k < max_polls; k++) {
+        size_t n = o->cap.n;
+        if (n >= from + 2 && o->cap.buf[n - 2] == 0x03 && iec21_block_check(o->cap.buf + from, n - from) == METER_OK)
+            return k;
+        om_advance_ms(o, 10);
+    }
+    return -1;
+}
+
+static struct om *om_with_energy(void)
+{
+    struct om *o = om_new();
+    om_load(o, 3600, 1000000);
+    return o;
+}
+
+/* The readout through a port taking 16 bytes per main-loop pass is the
+ * same telegram as through an unlimited one, written in <= 16-byte steps. */
+static void readout_small_tx_room(void **state)
+{
+    struct om *a = om_with_energy(), *b = om_with_energy();
+    b->cap.limit = 16;
+    /* unlimited: the whole telegram inside meter_port_rx */
+    tx_str(a, "/?!\r\n");
+    size_t na = tx_str(a, "\x06" "050\r\n");
+    assert_true(na > 400);
+    assert_int_equal(iec21_block_check(a->cap.buf, na), METER_OK);
+    /* 16 bytes per pass: the identification takes two passes */
+    assert_int_equal(tx_str(b, "/?!\r\n"), 16);
+    om_advance_ms(b, 10);
+    assert_int_equal(b->cap.n, 18);
+    assert_memory_equal(b->cap.buf, "/TRM5trimeter382\r\n", 18);
+    assert_int_equal(tx_str(b, "\x06" "050\r\n"), 16);
+    assert_int_equal(b->cap.baud, 9600); /* switched before the first byte of the readout */
+    int polls = poll_until_telegram(b, 0, 1000);
+    assert_true(polls >= (int)(na / 16) - 1);
+    assert_int_equal(b->cap.n, na);
+    assert_memory_equal(b->cap.buf, a->cap.buf, na);
+    assert_int_equal(b->cap.overruns, 0); /* never more than the room offered */
+    om_advance_ms(b, IEC21_REPEAT_WAIT_MS + 100);
+    assert_int_equal(b->cap.baud, 300);
+    om_free(a);
+    om_free(b);
+}
+
+/* Blocks arriving during a slow readout are processed as usual (registers
+ * advance every second); the telegram stays valid and shows values of the
+ * time each line was made. */
+static void readout_while_blocks_arrive(void **state)
+{
+    struct om *o = om_with_energy();
+    o->cap.limit = 16;
+    const struct obj_def *ap = objtab_find_str("1.8.0");
+    struct obj_value v0, v1;
+    assert_int_equal(obj_read(&o->v.m, ap, METER_ACC_PUBLIC, &v0), METER_OK);
+    uint32_t sec0 = o->v.m.seconds;
+    tx_str(o, "/?!\r\n");
+    om_advance_ms(o, 10);
+    tx_str(o, "\x06" "050\r\n");
+    struct meas_block blk;
+    memset(&blk, 0, sizeof blk);
+    for (int p = 0; p < METER_PHASES; p++) {
+        blk.ph[p].e[MEAS_AP] = 1000000;
+        blk.ph[p].u_mv = 230000;
+    }
+    blk.e[MEAS_AP] = 3000000;
+    blk.f_mhz = 50000;
+    int steps = 0;
+    while (steps < 500) {
+        size_t n = o->cap.n;
+        if (n >= 2 && o->cap.buf[n - 2] == 0x03 && iec21_block_check(o->cap.buf, n) == METER_OK)
+            break;
+        o->cap.credit = o->cap.limit;
+        vmeter_step_block(&o->v, &blk); /* one second: block + meter_poll */
+        steps++;
+    }
+    assert_true(steps > 20 && steps < 500);
+    assert_int_equal(o->v.m.seconds, sec0 + (uint32_t)steps);
+    assert_int_equal(obj_read(&o->v.m, ap, METER_ACC_PUBLIC, &v1), METER_OK);
+    /* 3 Wh a second; 1.8.0 at 0.01 kWh, started on a whole 10.80 kWh */
+    assert_int_equal(v1.i * 10 - v0.i * 10, (3 * steps) / 10 * 10);
+    assert_int_equal(o->cap.overruns, 0);
+    /* its 1.8.0 line: a value between the two */
+    struct iec21_dataset d;
+    int k = iec21_dataset_parse((const char *)o->cap.buf + 1, o->cap.n - 1, &d);
+    assert_true(k > 0);
+    assert_string_equal(d.addr, "1.8.0");
+    long shown = lround(strtod(d.value, NULL) * 100.0);
+    assert_true(shown >= v0.i && shown <= v1.i);
+    om_free(o);
+}
+
+/* Mode B through a small room: the line changes to 9600 Bd only once the
+ * whole identification was handed over, and back after the readout. */
+static void mode_b_switch_after_identification(void **state)
+{
+    struct om *o = om_new();
+    set_mode(o, "B");
+    o->cap.limit = 16;
+    unsigned c0 = o->cap.configs;
+    size_t t0 = o->cap.total;
+    assert_int_equal(tx_str(o, "/?!\r\n"), 16);
+    assert_int_equal(o->cap.configs, c0); /* two identification bytes still to go */
+    assert_true(poll_until_telegram(o, 18, 1000) > 0);
+    assert_int_equal(o->cap.configs, c0 + 1);
+    assert_int_equal(o->cap.cfg_baud[c0], 9600);
+    assert_int_equal(o->cap.cfg_at[c0], t0 + 18);
+    assert_memory_equal(o->cap.buf, "/TRMEtrimeter382\r\n\x02", 19);
+    om_advance_ms(o, IEC21_REPEAT_WAIT_MS + 100);
+    assert_int_equal(o->cap.configs, c0 + 2);
+    assert_int_equal(o->cap.baud, 300);
+    assert_int_equal(o->cap.cfg_at[c0 + 1], o->cap.total); /* after the last byte */
+    om_free(o);
+}
+
+/* ---- repeat requests, unsupported commands ------------------------------------ */
+
+static void nak_repeats_last_message(void **state)
+{
+    struct om *o = om_with_energy();
+    static uint8_t last[4096];
+    size_t n;
+    /* a NAK outside a session is noise */
+    assert_int_equal(tx_str(o, "\x15"), 0);
+    /* the identification (mode C, waiting for the option select) */
+    n = tx_str(o, "/?!\r\n");
+    assert_int_equal(tx_str(o, "\x15"), n);
+    assert_memory_equal(o->cap.buf, "/TRM5trimeter382\r\n", n);
+    /* the readout: made again, identical (nothing changed meanwhile) */
+    n = tx_str(o, "\x06" "050\r\n");
+    assert_true(n > 400 && n <= sizeof last);
+    memcpy(last, o->cap.buf, n);
+    for (int k = 0; k < (int)IEC21_REPEAT_MAX; k++) {
+        om_advance_ms(o, 1000); /* within the window after each one */
+        assert_int_equal(tx_str(o, "\x15"), n);
+        assert_memory_equal(o->cap.buf, last, n);
+        assert_int_equal(o->cap.baud, 9600);
+    }
+    assert_int_equal(tx_str(o, "\x15"), 0); /* bounded */
+    om_advance_ms(o, IEC21_REPEAT_WAIT_MS + 100);
+    assert_int_equal(o->cap.baud, 300);
+    assert_int_equal(tx_str(o, "\x15"), 0); /* session over */
+    /* programming mode: the last answer again, up to three times */
+    enter_prog(o);
+    tx_cmd(o, "P1", "(00000000)");
+    n = tx_cmd(o, "R1", "1.8.0()");
+    assert_true(reply_has(o, "1.8.0(10.80*kWh)"));
+    memcpy(last, o->cap.buf, n);
+    for (int k = 0; k < (int)IEC21_REPEAT_MAX; k++) {
+        assert_int_equal(tx_str(o, "\x15"), n);
+        assert_memory_equal(o->cap.buf, last, n);
+    }
+    assert_int_equal(tx_str(o, "\x15"), 0);
+    /* a new command starts the count again; an error message repeats too */
+    tx_cmd(o, "R1", "9.9.9()");
+    assert_true(reply_has(o, "(ER01)"));
+    assert_int_equal(tx_str(o, "\x15"), o->cap.n);
+    assert_true(reply_has(o, "(ER01)"));
+    /* the meter's own NAK (a block with a wrong BCC) is repeated as well */
+    uint8_t bad[] = {0x01, 'R', '1', 0x02, '1', '.', '8', '.', '0', '(', ')', 0x03, 0x00};
+    om_tx(o, bad, sizeof bad);
+    assert_true(reply_is(o, "\x15"));
+    tx_str(o, "\x15");
+    assert_true(reply_is(o, "\x15"));
+    tx_cmd(o, "B0", NULL);
+    om_free(o);
+}
+
+/* While the meter is still sending (half-duplex) a NAK is not heard; after
+ * the readout a sign-on ends the session at once and is answered. */
+static void nak_while_sending_and_sign_on_after(void **state)
+{
+    struct om *o = om_with_energy();
+    o->cap.limit = 16;
+    tx_str(o, "/?!\r\n");
+    om_advance_ms(o, 10);
+    tx_str(o, "\x06" "050\r\n");
+    om_advance_ms(o, 10);
+    size_t before = o->cap.n;
+    meter_port_rx(&o->v.m, 0, (const uint8_t *)"\x15", 1);
+    assert_int_equal(o->cap.n, before); /* nothing restarted, nothing sent in the rx call */
+    assert_true(poll_until_telegram(o, 0, 1000) > 0);
+    assert_int_equal(o->cap.buf[0], 0x02);
+    assert_int_equal(memchr(o->cap.buf + 1, 0x02, o->cap.n - 1), NULL); /* one telegram only */
+    o->cap.limit = 0;
+    assert_int_equal(tx_str(o, "/?!\r\n"), 18); /* within the repeat window */
+    assert_int_equal(o->cap.baud, 300);
+    assert_int_equal(o->v.m.optical.iec.state, IEC21_WAIT_ACK);
+    om_free(o);
+}
+
+static void unsupported_commands_refused(void **state)
+{
+    static const char *const cmds[] = {"E2", "R2", "R5", "W2", "W5", "P0", "P3", "X1"};
+    struct om *o = om_new();
+    enter_prog(o);
+    for (int pw = 0; pw < 2; pw++) {
+        for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+            size_t n = tx_cmd(o, cmds[i], "1.8.0()");
+            assert_int_equal(o->cap.buf[0], 0x02);
+            assert_true(reply_has(o, "(ER04)"));
+            assert_int_equal(iec21_block_check(o->cap.buf, n), METER_OK);
+        }
+        /* execute without a data set */
+        assert_true(tx_cmd(o, "E2", NULL) > 0);
+        assert_true(reply_has(o, "(ER04)"));
+        tx_cmd(o, "P2", "(22222222)");
+        assert_true(reply_is(o, "\x06"));
+    }
+    /* the session goes on */
+    tx_cmd(o, "R1", "1.8.0()");
+    assert_true(reply_has(o, "1.8.0(0.00*kWh)"));
+    om_free(o);
+}
+
+/* ---- configuration: persistence, secrecy ----------------------------------------- */
+
+static void configuration_survives_power_cycle(void **state)
+{
+    struct om *o = om_new();
+    enter_prog(o);
+    tx_cmd(o, "P2", "(22222222)");
+    tx_cmd(o, "W1", "96.128.22(Secret42)");
+    assert_true(reply_is(o, "\x06"));
+    tx_cmd(o, "W1", "96.128.20(2.8.0,1.8.0)");
+    assert_true(reply_is(o, "\x06"));
+    tx_cmd(o, "W1", "96.128.24(7)");
+    assert_true(reply_is(o, "\x06"));
+    tx_cmd(o, "B0", NULL);
+    struct iec21_cfg before = o->v.m.optical.iec.cfg;
+    om_reboot(o);
+    assert_memory_equal(&o->v.m.optical.iec.cfg, &before, sizeof before);
+    assert_int_equal(o->v.m.optical.iec.cfg.lock_tries, 7);
+    /* the readout list */
+    tx_str(o, "/?!\r\n");
+    size_t n = tx_str(o, "\x06" "050\r\n");
+    static const char want[] = "\x02" "2.8.0(0.00*kWh)\r\n1.8.0(0.00*kWh)\r\n!\r\n\x03";
+    assert_int_equal(n, sizeof want);
+    assert_memory_equal(o->cap.buf, want, sizeof want - 1);
+    om_advance_ms(o, IEC21_REPEAT_WAIT_MS + 100);
+    /* the passwords: the new P1, not the factory one */
+    enter_prog(o);
+    tx_cmd(o, "P1", "(00000000)");
+    assert_true(reply_is(o, "\x15"));
+    tx_cmd(o, "P1", "(Secret42)");
+    assert_true(reply_is(o, "\x06"));
+    tx_cmd(o, "B0", NULL);
+    /* an image whose optical part is not valid: factory optical settings,
+     * the rest of the configuration kept */
+    o->v.m.optical.iec.cfg.mode = 'X';
+    o->v.m.cfg.demand_period_min = 30;
+    assert_int_equal(config_save(&o->v.m), METER_OK);
+    om_reboot(o);
+    struct iec21_cfg fac;
+    iec21_cfg_default(&fac);
+    assert_memory_equal(&o->v.m.optical.iec.cfg, &fac, sizeof fac);
+    assert_int_equal(o->v.m.cfg.demand_period_min, 30);
+    om_free(o);
+}
+
+static bool has_text(const uint8_t *b, size_t n, const char *t)
+{
+    size_t k = strlen(t);
+    for (size_t i = 0; i + k <= n; i++)
+        if (memcmp(b + i, t, k) == 0)
+            return true;
+    return false;
+}
+
+/* The passwords never leave the meter: not through the object table at
+ * any level, IEC R1 at P1/P2 with the seal open or broken, the readout (even
+ * when listed), KMP, or the audit record of their change. */
+static void passwords_never_readable(void **state)
+{
+    struct om *o = om_new();
+    const char *keys[] = {"iec_password_p1", "iec_password_p2"};
+    const char *codes[] = {"96.128.22", "96.128.23"};
+    struct obj_value v = {.type = OBJ_T_STRING};
+    strcpy(v.s, "Secret42");
+    v.len = 8;
+    uint32_t pw_crc = crc32_ieee(0, (const uint8_t *)"Secret42", 8);
+    for (int k = 0; k < 2; k++) {
+        const struct obj_def *d = objtab_find_key(keys[k]);
+        assert_non_null(d);
+        assert_int_equal(d->kmp_id, 0); /* no KMP register */
+        assert_int_equal(obj_write(&o->v.m, d, METER_ACC_MANAGER, &v, METER_SRC_SIM), METER_OK);
+        struct evlog_iter it;
+        struct evlog_rec r, lastr;
+        memset(&it, 0, sizeof it);
+        memset(&lastr, 0, sizeof lastr);
+        while (evlog_next(&o->v.m, &it, &r) == 0)
+            lastr = r;
+        assert_int_equal(lastr.code, EV_PARAM_CHANGE);
+        assert_true((uint32_t)lastr.a != pw_crc && (uint32_t)lastr.b != pw_crc);
+        for (int acc = METER_ACC_PUBLIC; acc <= METER_ACC_CAL; acc++) {
+            struct obj_value r2;
+            if (obj_read(&o->v.m, d, (enum meter_access)acc, &r2) == METER_OK)
+                assert_int_equal(r2.len, 0);
+        }
+    }
+    /* a readout list naming them */
+    const struct obj_def *l = objtab_find_key("readout_list");
+    struct obj_value lv = {.type = OBJ_T_STRING};
+    strcpy(lv.s, "96.128.22,96.128.23,1.8.0");
+    lv.len = (uint8_t)strlen(lv.s);
+    assert_int_equal(obj_write(&o->v.m, l, METER_ACC_MANAGER, &lv, METER_SRC_SIM), METER_OK);
+    tx_str(o, "/?!\r\n");
+    size_t n = tx_str(o, "\x06" "050\r\n");
+    assert_true(has_text(o->cap.buf, n, "1.8.0("));
+    assert_false(has_text(o->cap.buf, n, "Secret42"));
+    om_advance_ms(o, IEC21_REPEAT_WAIT_MS + 100);
+    /* R1 at P1 and at P2, seal intact and broken */
+    for (int sw = 0; sw < 2; sw++) {
+        o->v.hw.inputs = sw ? METER_IN_CAL_SWITCH : 0;
+        for (int lvl = 1; lvl <= 2; lvl++) {
+            enter_prog(o);
+            tx_cmd(o, lvl == 1 ? "P1" : "P2", "(Secret42)");
+            assert_true(reply_is(o, "\x06"));
+            for (int k = 0; k < 2; k++) {
+                char cmd[32];
+                snprintf(cmd, sizeof cmd, "%s()", codes[k]);
+                n = tx_cmd(o, "R1", cmd);
+                assert_true(n > 0);
+                assert_false(has_text(o->cap.buf, n, "Secret"));
+                assert_true(reply_has(o, lvl == 1 ? "(ER02)" : "()"));
+            }
+            tx_cmd(o, "B0", NULL);
+        }
+    }
+    om_free(o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -405,6 +757,10 @@ int main(void)
         cmocka_unit_test(configured_readout_list), cmocka_unit_test(modes_a_and_b),
         cmocka_unit_test(programming_mode), cmocka_unit_test(password_lockout),
         cmocka_unit_test(clock_write),      cmocka_unit_test(billing_history),
+        cmocka_unit_test(readout_small_tx_room), cmocka_unit_test(readout_while_blocks_arrive),
+        cmocka_unit_test(mode_b_switch_after_identification), cmocka_unit_test(nak_repeats_last_message),
+        cmocka_unit_test(nak_while_sending_and_sign_on_after), cmocka_unit_test(unsupported_commands_refused),
+        cmocka_unit_test(configuration_survives_power_cycle), cmocka_unit_test(passwords_never_readable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,93 +28,120 @@ enum iec21_error {
     IEC21_ER_LOCKED = 5   /* password entry locked out */
 };
 
+void iec21_cfg_default(struct iec21_cfg *c)
+{
+    memset(c, 0, sizeof *c);
+    memcpy(c->pw[0], "00000000", 9);
+    memcpy(c->pw[1], "22222222", 9);
+    c->mode = 'C';
+    c->lock_tries = 3;
+    c->lock_min = 15;
+    c->history = 2;
+}
+
+static bool iec21_pw_char_ok(char c)
+{
+    return c > 0x20 && c <= 0x7E && c != '(' && c != ')' && c != '*' && c != '!' && c != '/';
+}
+
+bool iec21_cfg_valid(const struct iec21_cfg *c)
+{
+    for (unsigned k = 0; k < 2; k++) {
+        size_t n = 0;
+        while (n <= IEC21_PW_MAX && c->pw[k][n] != '\0') {
+            if (!iec21_pw_char_ok(c->pw[k][n]))
+                return false;
+            n++;
+        }
+        if (n == 0 || n > IEC21_PW_MAX)
+            return false;
+    }
+    return (c->mode == 'A' || c->mode == 'B' || c->mode == 'C') && c->lock_tries >= 1 && c->lock_min >= 1 &&
+           c->lock_min <= 1440 && c->history <= 24 && c->nlist <= IEC21_LIST_MAX;
+}
+
 void iec21_init(struct iec21 *s)
 {
+    struct iec21_cfg c = s->cfg;
     memset(s, 0, sizeof *s);
-    memcpy(s->cfg.pw[0], "00000000", 9);
-    memcpy(s->cfg.pw[1], "22222222", 9);
+    if (iec21_cfg_valid(&c))
+        s->cfg = c;
+    else
+        iec21_cfg_default(&s->cfg);
     s->baud_char = '0';
-    s->cfg.mode = 'C';
-    s->cfg.lock_tries = 3;
-    s->cfg.lock_min = 15;
-    s->cfg.history = 2;
 }
 
 /* ---- output ----------------------------------------------------------------- */
 
-/* A block under construction: bytes are sent as the buffer fills, the BCC
- * runs over everything after the leading SOH/STX. */
-struct iec21_out {
-    struct meter *m;
-    uint8_t buf[64];
+/* A block "SOH|STX ... ETX BCC" composed in the dispatcher's buffer (which
+ * may still hold the request: compose only after reading it). The BCC runs
+ * over everything after the leading SOH/STX. Two bytes stay free for
+ * ETX and BCC. */
+struct iec21_msg {
+    uint8_t *b;
     size_t n;
-    size_t sent;
-    uint8_t bcc;
-    bool first;
 };
 
-static void out_flush(struct iec21_out *o)
+static void msg_begin(struct iec21_msg *o, struct meter *m, uint8_t start)
 {
-    if (o->n > 0)
-        dispatch_send(o->m, o->buf, o->n);
-    o->sent += o->n;
-    o->n = 0;
+    o->b = dispatch_tx_buf(m);
+    o->b[0] = start;
+    o->n = 1;
 }
 
-static void out_byte(struct iec21_out *o, uint8_t b)
+static void msg_byte(struct iec21_msg *o, uint8_t c)
 {
-    if (o->first)
-        o->first = false;
-    else
-        o->bcc ^= b;
-    if (o->n == sizeof o->buf)
-        out_flush(o);
-    o->buf[o->n++] = b;
+    if (o->n < DISPATCH_BUF - 2u)
+        o->b[o->n++] = c;
 }
 
-static void out_str(struct iec21_out *o, const char *s)
+static void msg_str(struct iec21_msg *o, const char *t)
 {
-    while (*s != '\0')
-        out_byte(o, (uint8_t)*s++);
+    while (*t != '\0')
+        msg_byte(o, (uint8_t)*t++);
 }
 
-static void out_begin(struct iec21_out *o, struct meter *m, uint8_t start)
+/* A formatter over the free part of the message; msg_fmt_end() keeps what
+ * it wrote (nothing when it did not fit). */
+static void msg_fmt(struct iec21_msg *o, struct fmt_buf *f)
 {
-    o->m = m;
-    o->n = 0;
-    o->sent = 0;
-    o->bcc = 0;
-    o->first = true;
-    out_byte(o, start);
+    fmt_init(f, (char *)o->b + o->n, DISPATCH_BUF - 2u - o->n);
 }
 
-static size_t out_end(struct iec21_out *o)
+static bool msg_fmt_end(struct iec21_msg *o, struct fmt_buf *f)
 {
-    out_byte(o, IEC21_ETX);
-    uint8_t bcc = o->bcc;
-    out_byte(o, bcc);
-    out_flush(o);
-    return o->sent;
+    int k = fmt_end(f);
+    if (k < 0)
+        return false;
+    o->n += (size_t)k;
+    return true;
 }
 
-static void iec21_send_byte(struct meter *m, uint8_t b)
+static void msg_end(struct iec21_msg *o, struct meter *m)
 {
-    dispatch_send(m, &b, 1);
+    o->b[o->n++] = IEC21_ETX;
+    o->b[o->n] = iec21_bcc(o->b + 1, o->n - 1);
+    o->n++;
+    dispatch_tx(m, o->n);
+}
+
+static void iec21_send_byte(struct meter *m, uint8_t c)
+{
+    dispatch_tx_buf(m)[0] = c;
+    dispatch_tx(m, 1);
 }
 
 static void iec21_send_error(struct meter *m, enum iec21_error e)
 {
-    struct iec21_out o;
-    char t[8];
+    struct iec21_msg o;
     struct fmt_buf f;
-    fmt_init(&f, t, sizeof t);
+    msg_begin(&o, m, IEC21_STX);
+    msg_fmt(&o, &f);
     fmt_str(&f, "(ER");
     fmt_uint(&f, (uint64_t)e, 2);
     fmt_char(&f, ')');
-    fmt_end(&f);
-    out_begin(&o, m, IEC21_STX);
-    out_str(&o, t);
-    out_end(&o);
+    msg_fmt_end(&o, &f);
+    msg_end(&o, m);
 }
 
 /* ---- values as text ------------------------------------------------------------ */
@@ -268,40 +295,124 @@ static const struct obj_def *iec21_find(const char *code, unsigned *period)
     return o != NULL ? o : iec21_find_cdef(&ln.v[2], period);
 }
 
-size_t iec21_readout(struct meter *m)
+/* The readout's data message (STX, lines, "!" CR LF, ETX, BCC) is made a
+ * line at a time as the port takes it: iec21_tx_more() puts the next line
+ * in the dispatcher's buffer when the last one was handed over. */
+static void iec21_readout_start(struct meter *m)
 {
-    struct iec21_out o;
-    const struct iec21_cfg *c = &m->optical.iec.cfg;
-    char line[OBJ_STR_MAX + 48];
-    unsigned period = 255;
-    out_begin(&o, m, IEC21_STX);
-    if (c->nlist > 0) {
-        for (size_t i = 0; i < c->nlist; i++) {
-            const struct obj_def *d = iec21_find_cdef(c->list[i], &period);
-            if (d != NULL && fmt_line(m, d, period, METER_ACC_PUBLIC, line, sizeof line) >= 0) {
-                out_str(&o, line);
-                out_str(&o, "\r\n");
+    struct iec21 *s = &m->optical.iec;
+    s->state = IEC21_READOUT;
+    s->step = IEC21_STEP_LINES;
+    s->period = 0;
+    s->row = 0;
+    s->any = false;
+    s->bcc = 0;
+    dispatch_tx_buf(m)[0] = IEC21_STX;
+    dispatch_tx(m, 1);
+}
+
+/* The next data line "addr(value...)" CR LF into b; its length, 0 when
+ * the list is done. Configured list: its entries in order. Default: the
+ * registers now, then the billed ones of each of the last periods while
+ * such a period is stored. */
+static size_t iec21_readout_line(struct meter *m, char *b, size_t cap)
+{
+    struct iec21 *s = &m->optical.iec;
+    const struct iec21_cfg *c = &s->cfg;
+    for (;;) {
+        const struct obj_def *d;
+        unsigned period;
+        if (c->nlist > 0) {
+            if (s->row >= c->nlist)
+                return 0;
+            d = iec21_find_cdef(c->list[s->row++], &period);
+            if (d == NULL)
+                continue;
+        } else {
+            if (s->row >= objtab_count()) {
+                if (!s->any || s->period >= c->history)
+                    return 0; /* no such period stored (yet), or enough */
+                s->period++;
+                s->row = 0;
+                s->any = false;
+                continue;
             }
+            d = objtab_at(s->row++);
+            if (!iec21_default_entry(d) || (s->period > 0 && d->bill == 0))
+                continue;
+            period = s->period == 0 ? 255u : s->period;
         }
-    } else {
-        /* the registers now, then the billed ones of the last periods */
-        for (unsigned f = 0; f <= c->history; f++) {
-            bool any = false;
-            for (size_t i = 0; i < objtab_count(); i++) {
-                const struct obj_def *d = objtab_at(i);
-                if (!iec21_default_entry(d) || (f > 0 && d->bill == 0) ||
-                    fmt_line(m, d, f == 0 ? 255u : f, METER_ACC_PUBLIC, line, sizeof line) < 0)
-                    continue;
-                any = true;
-                out_str(&o, line);
-                out_str(&o, "\r\n");
-            }
-            if (!any)
-                break; /* no such period stored (yet) */
-        }
+        int n = fmt_line(m, d, period, METER_ACC_PUBLIC, b, cap - 2u);
+        if (n < 0)
+            continue; /* not readable publicly (or not at that period) */
+        s->any = true;
+        b[n] = '\r';
+        b[n + 1] = '\n';
+        return (size_t)n + 2u;
     }
-    out_str(&o, "!\r\n");
-    return out_end(&o);
+}
+
+bool iec21_tx_more(struct meter *m)
+{
+    struct iec21 *s = &m->optical.iec;
+    switch (s->step) {
+    case IEC21_STEP_SWITCH:
+        if (s->baud_char != '0')
+            dispatch_line(m, iec21_baud(s->baud_char), true); /* after the identification left */
+        iec21_readout_start(m);
+        return true;
+    case IEC21_STEP_LINES: {
+        uint8_t *b = dispatch_tx_buf(m);
+        size_t n = iec21_readout_line(m, (char *)b, DISPATCH_BUF);
+        if (n == 0) {
+            memcpy(b, "!\r\n\x03", 4);
+            s->bcc ^= iec21_bcc(b, 4);
+            b[4] = s->bcc;
+            n = 5;
+            s->step = IEC21_STEP_END;
+        } else {
+            s->bcc ^= iec21_bcc(b, n);
+        }
+        dispatch_tx(m, n);
+        return true;
+    }
+    case IEC21_STEP_END:
+        s->step = IEC21_STEP_NONE;
+        s->state = IEC21_DONE; /* a repeat request may follow; then the session ends */
+        return false;
+    default:
+        return false;
+    }
+}
+
+void iec21_repeat(struct meter *m)
+{
+    struct iec21 *s = &m->optical.iec;
+    if (s->repeats >= IEC21_REPEAT_MAX)
+        return; /* the master gives up or breaks */
+    if (s->state == IEC21_DONE) {
+        s->repeats++;
+        iec21_readout_start(m); /* made again from the table: the values of now */
+        return;
+    }
+    if (dispatch_tx_again(m))
+        s->repeats++;
+}
+
+uint32_t iec21_timeout_ms(const struct meter *m)
+{
+    const struct iec21 *s = &m->optical.iec;
+    switch (s->state) {
+    case IEC21_PROG:
+        return IEC21_PROG_TIMEOUT_MS;
+    case IEC21_DONE: {
+        /* from the last byte handed over: the HAL's queue still drains */
+        uint32_t baud = iec21_baud(s->baud_char);
+        return IEC21_REPEAT_WAIT_MS + dispatch_drain_ms(m, baud != 0 ? baud : 300u);
+    }
+    default:
+        return IEC21_SESSION_TIMEOUT_MS;
+    }
 }
 
 /* ---- session ------------------------------------------------------------------ */
@@ -309,10 +420,12 @@ size_t iec21_readout(struct meter *m)
 void iec21_end(struct meter *m)
 {
     struct iec21 *s = &m->optical.iec;
-    bool was_active = s->state != IEC21_IDLE || s->baud_char != '0';
+    bool switched = s->baud_char != '0'; /* the session left 300 Bd */
     s->state = IEC21_IDLE;
     s->level = METER_ACC_NONE;
-    if (was_active) {
+    s->step = IEC21_STEP_NONE;
+    s->repeats = 0;
+    if (switched) {
         s->baud_char = '0';
         dispatch_line(m, 300, true);
     }
@@ -347,28 +460,27 @@ static void iec21_sign_on(struct meter *m, const uint8_t *msg, size_t n)
     }
     dispatch_touch(m, DISPATCH_IEC);
     uint8_t z = s->cfg.mode == 'A' ? IEC21_MODE_A_CHAR : s->cfg.mode == 'B' ? IEC21_MODE_B_CHAR : IEC21_MAX_BAUD_CHAR;
-    char id[32];
+    /* the identification replaces the request in the buffer */
+    char *id = (char *)dispatch_tx_buf(m);
     struct fmt_buf f;
-    fmt_init(&f, id, sizeof id);
+    fmt_init(&f, id, DISPATCH_BUF);
     fmt_char(&f, '/');
     fmt_str(&f, IEC21_FLAG_ID);
     fmt_char(&f, (char)z);
     fmt_str(&f, IEC21_IDENT);
     fmt_str(&f, "\r\n");
     int len = fmt_end(&f);
-    if (len > 0)
-        dispatch_send(m, (const uint8_t *)id, (size_t)len);
+    dispatch_tx(m, len > 0 ? (size_t)len : 0);
     s->level = METER_ACC_NONE;
     if (s->cfg.mode == 'C') {
         s->state = IEC21_WAIT_ACK;
         return;
     }
-    if (s->cfg.mode == 'B') {
-        s->baud_char = '5';
-        dispatch_line(m, iec21_baud(IEC21_MODE_B_CHAR), true);
-    }
-    iec21_readout(m);
-    dispatch_end(m);
+    /* modes A and B: the readout follows the identification (mode B at
+     * 9600 Bd, switched once the identification has been handed over) */
+    s->baud_char = s->cfg.mode == 'B' ? IEC21_MODE_B_CHAR : (uint8_t)'0';
+    s->state = IEC21_READOUT;
+    s->step = IEC21_STEP_SWITCH;
 }
 
 static void iec21_option_select(struct meter *m, const uint8_t *msg, size_t n)
@@ -381,28 +493,25 @@ static void iec21_option_select(struct meter *m, const uint8_t *msg, size_t n)
         return;
     }
     s->baud_char = msg[2];
-    dispatch_line(m, iec21_baud(msg[2]), true);
     if (msg[3] == '0') {
-        iec21_readout(m);
-        dispatch_end(m);
+        s->state = IEC21_READOUT;
+        s->step = IEC21_STEP_SWITCH; /* the dispatcher runs it: nothing is queued before */
         return;
     }
+    dispatch_line(m, iec21_baud(msg[2]), true);
     /* programming mode: the password request carries the serial number */
-    struct iec21_out o;
-    char t[OBJ_STR_MAX + 4];
     const struct obj_def *sn = objtab_find_str("0.0.0");
     struct obj_value v;
-    out_begin(&o, m, IEC21_SOH);
-    out_str(&o, "P0");
-    out_byte(&o, IEC21_STX);
+    struct iec21_msg o;
     struct fmt_buf f;
-    fmt_init(&f, t, sizeof t);
-    if (sn != NULL && obj_read(m, sn, METER_ACC_PUBLIC, &v) == METER_OK && fmt_value(m, &f, sn, &v) == METER_OK &&
-        fmt_end(&f) > 0)
-        out_str(&o, t);
-    else
-        out_str(&o, "()");
-    out_end(&o);
+    msg_begin(&o, m, IEC21_SOH);
+    msg_str(&o, "P0");
+    msg_byte(&o, IEC21_STX);
+    msg_fmt(&o, &f);
+    if (sn == NULL || obj_read(m, sn, METER_ACC_PUBLIC, &v) != METER_OK || fmt_value(m, &f, sn, &v) != METER_OK ||
+        !msg_fmt_end(&o, &f))
+        msg_str(&o, "()");
+    msg_end(&o, m);
     s->state = IEC21_PROG;
     s->level = METER_ACC_NONE;
 }
@@ -453,19 +562,19 @@ static void iec21_read(struct meter *m, const struct iec21_dataset *d)
     struct iec21 *s = &m->optical.iec;
     unsigned period;
     const struct obj_def *o = iec21_find(d->addr, &period);
-    char line[OBJ_STR_MAX + 48];
     if (o == NULL) {
         iec21_send_error(m, IEC21_ER_UNKNOWN);
         return;
     }
-    if (fmt_line(m, o, period, (enum meter_access)s->level, line, sizeof line) < 0) {
+    struct iec21_msg out;
+    msg_begin(&out, m, IEC21_STX);
+    int n = fmt_line(m, o, period, (enum meter_access)s->level, (char *)out.b + 1, DISPATCH_BUF - 3u);
+    if (n < 0) {
         iec21_send_error(m, IEC21_ER_ACCESS);
         return;
     }
-    struct iec21_out out;
-    out_begin(&out, m, IEC21_STX);
-    out_str(&out, line);
-    out_end(&out);
+    out.n += (size_t)n;
+    msg_end(&out, m);
 }
 
 /* Parse a decimal "[-]digits[.digits]" into an integer at 10^scaler of the
@@ -668,6 +777,12 @@ static void iec21_command(struct meter *m, const uint8_t *msg, size_t n)
         dispatch_end(m);
         return;
     }
+    /* Supported: P1/P2, R1, W1, B0. Execute (E2), formatted and partial
+     * block reads/writes (R2..R6, W2..W5): the standard's error message. */
+    if (!((c == 'P' && (t == '1' || t == '2')) || (c == 'R' && t == '1') || (c == 'W' && t == '1'))) {
+        iec21_send_error(m, IEC21_ER_SYNTAX);
+        return;
+    }
     struct iec21_dataset d;
     if (msg[3] != IEC21_STX || iec21_dataset_parse((const char *)msg + 4, n - 6, &d) != (int)(n - 6)) {
         iec21_send_error(m, IEC21_ER_SYNTAX);
@@ -682,18 +797,17 @@ static void iec21_command(struct meter *m, const uint8_t *msg, size_t n)
         iec21_send_error(m, IEC21_ER_ACCESS);
         return;
     }
-    if (c == 'R' && t == '1')
+    if (c == 'R')
         iec21_read(m, &d);
-    else if (c == 'W' && t == '1')
-        iec21_write(m, &d);
     else
-        iec21_send_error(m, IEC21_ER_SYNTAX);
+        iec21_write(m, &d);
 }
 
 void iec21_handle(struct meter *m, const uint8_t *msg, size_t n)
 {
     if (n == 0)
         return;
+    m->optical.iec.repeats = 0; /* a new message: the count of repeats starts again */
     switch (msg[0]) {
     case '/':
         iec21_sign_on(m, msg, n);
@@ -821,11 +935,9 @@ static bool iec21_pw_ok(const struct obj_value *in)
 {
     if (in->type != OBJ_T_STRING || in->len == 0 || in->len > IEC21_PW_MAX)
         return false;
-    for (unsigned i = 0; i < in->len; i++) {
-        char c = in->s[i];
-        if (c <= 0x20 || c > 0x7E || c == '(' || c == ')' || c == '*' || c == '!' || c == '/')
+    for (unsigned i = 0; i < in->len; i++)
+        if (!iec21_pw_char_ok(in->s[i]))
             return false;
-    }
     return true;
 }
 

@@ -6,10 +6,16 @@
  * OBIS, break B0), errors in the standard's "(ERnn)" data-set form, and a
  * lockout after repeated wrong passwords.
  *
+ * A repeat request (NAK) from the master is answered with the last message
+ * again (the readout regenerated), at most IEC21_REPEAT_MAX times.
+ *
  * Values are read and written only through the object table; the readout
  * list is a configurable object (key `readout_list`), by default built from
- * the table itself. This module never touches hardware: it answers through
- * the dispatcher (src/proto/dispatch.h), which owns the port.
+ * the table itself, generated a line at a time as the port takes it (no
+ * buffer of the whole telegram). The configuration persists in the
+ * configuration image (src/app/config.c). This module never touches
+ * hardware: it answers through the dispatcher (src/proto/dispatch.h), which
+ * owns the port.
  */
 #ifndef TRIMETER_IEC21_H
 #define TRIMETER_IEC21_H
@@ -45,11 +51,27 @@ struct obj_value;
  * every other state between sign-on and the end of the session. */
 #define IEC21_PROG_TIMEOUT_MS 120000u
 #define IEC21_SESSION_TIMEOUT_MS 5000u
+/* After the readout: how long the master may take to ask for a repeat
+ * (the standard's longest reaction time t_r, 1500 ms) once the last byte
+ * is on the line; then the session ends and the line returns to 300 Bd. */
+#define IEC21_REPEAT_WAIT_MS 1500u
+/* Repeat requests (NAK) answered for one message. */
+#define IEC21_REPEAT_MAX 3u
 
 enum iec21_state {
     IEC21_IDLE = 0,
     IEC21_WAIT_ACK,  /* mode C: identification sent, waiting for option select */
     IEC21_PROG,      /* programming mode */
+    IEC21_READOUT,   /* the data message (readout) is being sent */
+    IEC21_DONE       /* readout sent: a repeat request may follow */
+};
+
+/* What iec21_tx_more() does when the port took everything queued. */
+enum iec21_step {
+    IEC21_STEP_NONE = 0,
+    IEC21_STEP_SWITCH, /* switch to the session's baud rate, then the readout */
+    IEC21_STEP_LINES,  /* next readout line, then "!" ETX BCC */
+    IEC21_STEP_END     /* the readout is handed over */
 };
 
 /* Configuration (objects of the table, keys in docs/PROTOCOLS.md). */
@@ -70,6 +92,13 @@ struct iec21 {
     uint8_t bad_pw;      /* consecutive wrong passwords (across sessions) */
     uint32_t lock_until; /* ms_now() at which a lockout ends */
     bool locked;
+    uint8_t repeats;     /* repeat requests answered for the last message */
+    /* readout generator */
+    uint8_t step;        /* enum iec21_step */
+    uint8_t period;      /* default list: billing period being listed (0 = now) */
+    uint8_t bcc;         /* BCC of the lines sent so far */
+    bool any;            /* a line of this period was sent */
+    uint16_t row;        /* next object-table row or readout-list entry */
     struct iec21_cfg cfg;
 };
 
@@ -95,16 +124,23 @@ int iec21_dataset_parse(const char *s, size_t n, struct iec21_dataset *out);
 
 /* ---- the meter's side -------------------------------------------------------- */
 
+/* Session state to idle; keeps s->cfg when iec21_cfg_valid(), else the
+ * factory configuration. */
 void iec21_init(struct iec21 *s);
+void iec21_cfg_default(struct iec21_cfg *c);
+bool iec21_cfg_valid(const struct iec21_cfg *c);
 /* One whole message of the session (sign-on, option select, command
  * block with its BCC) as the dispatcher assembled it. */
 void iec21_handle(struct meter *m, const uint8_t *msg, size_t n);
+/* The master's repeat request (NAK): the last message again. */
+void iec21_repeat(struct meter *m);
+/* The dispatcher handed over everything queued: queue what comes next
+ * (a readout line, a line change). false when there is nothing more. */
+bool iec21_tx_more(struct meter *m);
+/* Inactivity limit of the session's state (ms). */
+uint32_t iec21_timeout_ms(const struct meter *m);
 /* Session timeout / end (break, inactivity): back to 300 Bd, idle. */
 void iec21_end(struct meter *m);
-
-/* Write the whole readout (STX .. ETX BCC) through the dispatcher.
- * Returns the number of bytes sent. */
-size_t iec21_readout(struct meter *m);
 
 /* Getters/setters of the configuration rows (object table). */
 int iec21_get_cfg(const struct meter *m, const struct obj_def *o, struct obj_value *out);
