@@ -39,6 +39,7 @@ void board_hal_bind(struct meter_hal *hal)
     hal->lcd_show = NULL; /* no segment LCD on MPS2; a real board drives its LCD controller here */
     hal->inputs_read = board_inputs_read;
     hal->port_write = board_port_write;
+    hal->port_tx_room = board_port_tx_room;
     hal->port_config = board_port_config;
     hal->supply_ok = board_supply_ok;
     hal->legal_region = board_legal_region;
@@ -63,8 +64,15 @@ void board_serve_ports(struct meter *m)
     uint8_t buf[16];
     for (unsigned port = 0; port < BOARD_PORTS; port++) {
         size_t n;
+        board_port_service(port);
         while ((n = board_port_read(port, buf, sizeof buf)) > 0)
             (void)meter_port_rx(m, port, buf, n); /* METER_ENOTSUP: nobody serves it, bytes drop */
+        if (board_port_line_errors(port) > 0) {
+            /* the bytes before the error are in; the core may switch the
+             * framing before the receiver hears the rest */
+            meter_port_line_error(m, port);
+            board_port_rx_resume(port);
+        }
     }
 }
 

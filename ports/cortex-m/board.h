@@ -146,10 +146,20 @@ uint32_t board_pulse_count(void);
 /* ---- serial ports (hal_uart.c) -------------------------------------------- */
 void board_uart_init(void);
 size_t board_port_write(void *ctx, unsigned port, const uint8_t *buf, size_t len);
+/* hal->port_tx_room: free bytes of the TX ring. */
+size_t board_port_tx_room(void *ctx, unsigned port);
+/* Queued in order with the bytes: applies once the bytes before it left. */
 int board_port_config(void *ctx, unsigned port, uint32_t baud, enum meter_framing framing);
 /* Bytes received on a port since the last call (from the RX interrupt ring). */
 size_t board_port_read(unsigned port, uint8_t *buf, size_t n);
-/* Main loop: hand every received byte to the core (meter_port_rx). */
+/* Receive line errors (parity/framing) since the last call; the receiver
+ * pauses at one until board_port_rx_resume(). */
+uint32_t board_port_line_errors(unsigned port);
+void board_port_rx_resume(unsigned port);
+/* Main loop: apply line changes that became due. */
+void board_port_service(unsigned port);
+/* Main loop: hand every received byte to the core (meter_port_rx), report
+ * line errors (meter_port_line_error), apply due line changes. */
 void board_serve_ports(struct meter *m);
 /* Wait until a port's queued bytes have left (test images only). */
 void board_port_flush(unsigned port);

@@ -16,8 +16,10 @@ qemu=$1 elf=$2
 out=$(mktemp) req=$(mktemp)
 trap 'rm -f "$out" "$req"' EXIT
 
-# "/?!" CR LF with even parity in bit 7 (7E1 on the wire).
-printf '\257?!\215\n' > "$req"
+# "/?!" CR LF, then the mode C option select ACK "050" CR LF (data readout
+# at 9600 Bd), with even parity in bit 7 (7E1 on the wire). The readout is
+# made line by line from the main loop as the UART's TX ring takes it.
+printf '\257?!\215\n\006050\215\n' > "$req"
 
 start=$(date +%s.%N)
 timeout 60 "$qemu" -M mps2-an385 -display none -monitor none -serial stdio \
@@ -29,7 +31,9 @@ cat "$out"
 echo "--- qemu exit status $status, wall $(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.1f", b-a}') s"
 
 awk -v status="$status" '
-BEGIN { np = 0 }
+BEGIN { np = 0; etx = sprintf("%c", 3) }
+# the readout telegram ends in ETX BCC without a line end: the report goes on after it
+index($0, etx) { $0 = substr($0, index($0, etx) + 2) }
 function fail(msg) { print "FAIL: " msg; bad = 1 }
 function near(name, got, want, tol) {
     if (want == 0 || got == "" ) { fail(name " missing"); return }
@@ -88,4 +92,20 @@ END {
     printf "stack       %d of %d bytes used\n", v["stack_used"], v["stack_size"]
     if (bad) exit 1
     print "smoke: PASS"
-}' "$out"
+}' "$out" || exit 1
+
+# The data readout on UART0: STX ... "!" CR LF ETX BCC, BCC right, 1.8.0 in it.
+/usr/bin/python3 - "$out" <<'PY' || exit 1
+import sys
+d = open(sys.argv[1], "rb").read()
+s = d.find(b"\x02", d.find(b"/TRM"))
+e = d.find(b"!\r\n\x03", s)
+if s < 0 or e < 0 or e + 4 >= len(d):
+    sys.exit("FAIL: no IEC 62056-21 readout telegram on UART0")
+bcc = 0
+for b in d[s + 1:e + 4]:
+    bcc ^= b
+if bcc != d[e + 4] or b"\r\n1.8.0(" not in b"\r\n" + d[s + 1:e]:
+    sys.exit("FAIL: readout telegram BCC %02x != %02x or no 1.8.0" % (bcc, d[e + 4]))
+print("readout     %d bytes, BCC %02x ok" % (e + 5 - s, bcc))
+PY
