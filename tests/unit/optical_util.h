@@ -192,9 +192,7 @@ static inline bool om_clock_settable(int64_t utc)
     return ok;
 }
 
-/* Audit trail. The per-log totals live in RAM and are always exact; the
- * records themselves are readable only once the store keeps log rings, so
- * record-level checks (code and source) apply when records are kept. */
+/* Audit trail: per-log totals in RAM, the records in the store's rings. */
 static inline bool ev_kept(const struct om *o)
 {
     return evlog_available(&o->v.m) > 0; /* the power-up event at least */
@@ -217,15 +215,14 @@ static inline unsigned ev_count(const struct om *o, unsigned code, unsigned src)
     return c;
 }
 
-/* The newest record is code from src (true when records are not kept). */
+/* The newest record is code from src. */
 static inline bool ev_newest(const struct om *o, unsigned code, unsigned src)
 {
     struct evlog_iter it;
     struct evlog_rec r, last;
     bool any = false;
-    if (!ev_kept(o))
-        return true;
     memset(&it, 0, sizeof it);
+    memset(&last, 0, sizeof last);
     while (evlog_next(&o->v.m, &it, &r) == 0) {
         last = r;
         any = true;
