@@ -32,7 +32,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 memcmp(dl, msg, size) != 0)
                 abort();
             fz_v.hw.inputs = (size > 1 && (data[1] & 0x80u)) ? METER_IN_CAL_SWITCH : 0;
-            meter_port_rx(m, 0, phys, (size_t)k);
+            fz_limit = (size > 1 && (data[1] & 0x40u)) ? 5 : 0; /* the answer in pieces, or at once */
+            fz_rx(m, phys, (size_t)k);
+            fz_drain(m);
         }
     }
     fz_check_legal();

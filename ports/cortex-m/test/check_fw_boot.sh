@@ -11,11 +11,15 @@ set -u
 qemu=$1 elf=$2
 out=$(mktemp) req=$(mktemp)
 trap 'rm -f "$out" "$req"' EXIT
+# Boot the image with the bytes of $req arriving on UART0; UART0 to $out.
+boot_fw() {
+  : > "$out"
+  "$qemu" -M mps2-an385 -display none -monitor none -serial stdio \
+    -icount shift=4,sleep=off -kernel "$elf" < "$req" > "$out" 2>&1 &
+  pid=$!
+}
 printf '\257?!\215\n' > "$req" # "/?!" CR LF with even parity in bit 7
-
-"$qemu" -M mps2-an385 -display none -monitor none -serial stdio \
-  -icount shift=4,sleep=off -kernel "$elf" < "$req" > "$out" 2>&1 &
-pid=$!
+boot_fw
 ident=""
 for _ in $(seq 1 100); do
   sleep 0.1
@@ -39,10 +43,7 @@ echo "production image answered: $ident"
 
 # KMP GetType (80 3F 01 05 8A 0D) twice, as a master retries without answer.
 printf '\200\077\001\005\212\015\200\077\001\005\212\015' > "$req"
-: > "$out"
-"$qemu" -M mps2-an385 -display none -monitor none -serial stdio \
-  -icount shift=4,sleep=off -kernel "$elf" < "$req" > "$out" 2>&1 &
-pid=$!
+boot_fw
 kmp=""
 for _ in $(seq 1 100); do
   sleep 0.1
