@@ -75,7 +75,7 @@ struct meter_hal {
     /* Bytes port_write takes right now without waiting (free space of the
      * TX queue). The core never writes more, so the main loop never waits
      * for the line; long answers go out from meter_poll(). NULL = no limit
-     * (everything goes out at once, as on the host). */
+     * (everything goes out at once). */
     size_t (*port_tx_room)(void *ctx, unsigned port);
     /* Change baud rate and framing, effective after the bytes already given
      * to port_write have left the transmitter (the core calls it in order
