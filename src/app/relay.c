@@ -85,7 +85,7 @@ static void set_state(struct meter *m, enum relay_state s, enum relay_cause c, e
     m->ui.relay.src = (uint8_t)src;
     ui_commit_nv(m);
     if (s == RELAY_READY)
-        evlog_add(m, EV_RELAY_RELEASE, src, c, 0);
+        evlog_add(m, EV_RELAY_RELEASE, src, (int32_t)c, 0);
     apply(m, src);
     display_touch(m);
 }
