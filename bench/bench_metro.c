@@ -46,23 +46,33 @@ static struct wave_set *household(void)
     return ws;
 }
 
+/* A seeded default ADC and a synthesiser playing the household load at
+ * 50 Hz (the generator keeps its own copy of the spectral set). */
+static struct wave_gen *household_gen(struct adc_model *adc)
+{
+    adc_init_default(adc, 1);
+    struct wave_gen *g = malloc(sizeof *g);
+    struct wave_set *ws = household();
+    if (g == NULL)
+        exit(1);
+    wave_gen_init(g, METER_SAMPLE_RATE, adc);
+    wave_gen_load(g, ws, 50, 0);
+    free(ws);
+    return g;
+}
+
 /* One second of ADC samples of a household load. */
 static int32_t (*make_samples(void))[METER_CHANNELS]
 {
     int32_t(*buf)[METER_CHANNELS] = malloc(sizeof(int32_t[METRO_N][METER_CHANNELS]));
     struct adc_model adc;
-    adc_init_default(&adc, 1);
-    struct wave_gen *g = malloc(sizeof *g);
-    struct wave_set *ws = household();
-    wave_gen_init(g, METER_SAMPLE_RATE, &adc);
-    wave_gen_load(g, ws, 50, 0);
+    struct wave_gen *g = household_gen(&adc);
     for (int n = 0; n < METRO_N; n++) {
         double x[METER_CHANNELS];
         wave_gen_next(g, x);
         adc_quantise(&adc, x, buf[n]);
     }
     free(g);
-    free(ws);
     return buf;
 }
 
@@ -178,11 +188,7 @@ int main(void)
 
     /* simulator speed: synthesiser + ADC model + the whole virtual meter */
     struct adc_model adc;
-    adc_init_default(&adc, 1);
-    struct wave_gen *g = malloc(sizeof *g);
-    struct wave_set *ws = household();
-    wave_gen_init(g, METER_SAMPLE_RATE, &adc);
-    wave_gen_load(g, ws, 50, 0);
+    struct wave_gen *g = household_gen(&adc);
     uint8_t *nvm = malloc(VMETER_NVM_SIZE);
     struct vmeter *v = calloc(1, sizeof *v);
     memset(nvm, 0xff, VMETER_NVM_SIZE);
@@ -203,7 +209,6 @@ int main(void)
     print_load();
     printf("%-58s %14zu\n", "struct metro RAM (bytes)", sizeof(struct metro));
     free(g);
-    free(ws);
     free(v);
     free(nvm);
     return 0;
