@@ -90,7 +90,7 @@ struct meter_hal {
 
     /* ---- legal metrology (S-8.1) -------------------------------------- */
     /* The legally relevant code and constants as one byte range (Cortex-M:
-     * the linker region of src/metrology, src/app/energy*, legal constants;
+     * the linker region of src/metrology, src/registers/energy*, legal constants;
      * host: what the port can name, see docs/BILLING.md). The core's CRC-32
      * over it is the firmware checksum 0.2.8. METER_ENOTSUP if unknown. */
     int (*legal_region)(void *ctx, const void **p, size_t *n);

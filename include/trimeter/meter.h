@@ -24,16 +24,16 @@
 #include "trimeter/meter_opts.h"
 #include "trimeter/types.h"
 
-#include "app/billing.h"
-#include "app/clock.h"
-#include "app/config.h"
-#include "app/demand.h"
-#include "app/energy.h"
-#include "app/evlog.h"
-#include "app/legal.h"
-#include "app/logger.h"
-#include "app/profile.h"
-#include "app/quality.h"
+#include "registers/billing.h"
+#include "registers/clock.h"
+#include "legal/config.h"
+#include "registers/demand.h"
+#include "registers/energy.h"
+#include "registers/evlog.h"
+#include "legal/legal.h"
+#include "registers/logger.h"
+#include "registers/profile.h"
+#include "registers/quality.h"
 #include "metrology/metro.h"
 #include "proto/dispatch.h"
 #include "store/store.h"
@@ -66,19 +66,19 @@ struct meter {
 
     struct metro metro;     /* src/metrology: DSP state, calibration, pulse output */
     struct meas_block block; /* last block handed to the application */
-    struct energy energy;   /* src/app: energy registers */
-    struct evlog evlog;     /* src/app: event logs (records live in the store) */
-    struct meter_config cfg; /* src/app/config: parameters of the billing core */
-    struct demand demand;   /* src/app: maximum demand */
-    struct billing billing; /* src/app: billing period counter (snapshots in the store) */
-    struct profile profile; /* src/app: load profile (records in the store) */
-    struct logger logger;   /* src/app: analysis logger (records in the store) */
-    struct quality quality; /* src/app: sag / swell detection */
-    struct tariff_memo tariff_memo; /* src/app/tariff.h: calendar tariff of the running minute */
-    struct legal legal;     /* src/app: legal id, CRC, self-test, snapshot bookkeeping */
+    struct energy energy;   /* src/registers: energy registers */
+    struct evlog evlog;     /* src/registers: event logs (records live in the store) */
+    struct meter_config cfg; /* src/legal/config: parameters of the billing core */
+    struct demand demand;   /* src/registers: maximum demand */
+    struct billing billing; /* src/registers: billing period counter (snapshots in the store) */
+    struct profile profile; /* src/registers: load profile (records in the store) */
+    struct logger logger;   /* src/registers: analysis logger (records in the store) */
+    struct quality quality; /* src/registers: sag / swell detection */
+    struct tariff_memo tariff_memo; /* src/registers/tariff.h: calendar tariff of the running minute */
+    struct legal legal;     /* src/legal: legal id, CRC, self-test, snapshot bookkeeping */
     struct store store;     /* src/store: NVM journal */
     struct dispatch optical; /* src/proto: optical port session (KMP, IEC 62056-21) */
-    struct ui ui;           /* src/ui + src/app control: display, disconnector, limiter, prepay ... */
+    struct ui ui;           /* src/ui + src/control: display, disconnector, limiter, prepay ... */
 };
 
 /* Power-up: mount the store, restore registers, self-test. A meter whose

@@ -6,9 +6,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "app/billing.h"
-#include "app/clock.h"
-#include "app/relay.h"
+#include "registers/billing.h"
+#include "registers/clock.h"
+#include "control/relay.h"
 #include "cosem/obis.h"
 #include "cosem/objtab.h"
 #include "sim.h"

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "app/clock.h"
+#include "registers/clock.h"
 #include "cosem/objtab.h"
 #include "wave.h"
 

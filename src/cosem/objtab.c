@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "app/params.h"
+#include "legal/params.h"
 #include "ui/ui_obj.h"
 #include "trimeter/meter.h"
 #include "proto/iec62056_21/iec21.h"
@@ -158,7 +158,7 @@ static int get_fw_id(const struct meter *m, const struct obj_def *o, struct obj_
     {.ln = A(c, d, e_), .ic = IC_DATA, .unit = UNIT_NONE, .flags = fl, .rd = PUB, .get = fn, .name = nm}
 #define DATA_ROW_KMP(c, d, e_, fl, fn, kmp, nm) \
     {.ln = A(c, d, e_), .ic = IC_DATA, .unit = UNIT_NONE, .flags = fl, .rd = PUB, .kmp_id = kmp, .get = fn, .name = nm}
-/* Billing core (src/app/params.c). Demand rows: arg = enum demand_slot. */
+/* Billing core (src/legal/params.c). Demand rows: arg = enum demand_slot. */
 #define DEMAND_ROW(d, e_, ic_, fl, fn, a, b, nm) \
     {.ln = E(1, d, e_), .ic = ic_, .unit = UNIT_W, .scaler = 0, .decimals = 3, .flags = fl, .rd = PUB, \
      .arg = a, .get = fn, .bill = b, .name = nm}

@@ -104,7 +104,7 @@ struct obj_def {
     obj_set_fn set;        /* NULL = read-only */
     obj_act_fn act;        /* NULL = no methods */
     uint8_t ex;            /* minimum enum meter_access to execute methods */
-    uint8_t bill;          /* 0, or slot+1 in the billing snapshot (src/app/billing.h):
+    uint8_t bill;          /* 0, or slot+1 in the billing snapshot (src/registers/billing.h):
                               the value is kept per billing period, readable as
                               C.D.E*F with obj_read_at() */
     const char *key;       /* machine name of a configurable object: scenario

@@ -7,8 +7,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "app/clock.h"
-#include "app/evlog.h"
+#include "registers/clock.h"
+#include "registers/evlog.h"
 #include "proto/kmp/kmp.h"
 #include "trimeter/meter.h"
 

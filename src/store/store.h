@@ -3,7 +3,7 @@
  * serial EEPROM behind hal->nvm_*. It knows records, not meanings, and
  * touches nothing but the HAL's NVM and supply-monitor calls.
  *
- * Contract with the application (src/app):
+ * Contract with the application (src/registers, src/legal):
  *   - the legal snapshot (energy registers and the few counters that must
  *     never go backwards) is written whole, often (every change of the last
  *     displayed digit), and is kept redundantly; store_legal_read() returns

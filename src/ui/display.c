@@ -5,8 +5,8 @@
 
 #include <string.h>
 
-#include "app/billing.h"
-#include "app/clock.h"
+#include "registers/billing.h"
+#include "registers/clock.h"
 #include "cosem/objtab.h"
 #include "trimeter/meter.h"
 #include "util/fmt.h"

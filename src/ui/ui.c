@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "app/clock.h"
+#include "registers/clock.h"
 #include "trimeter/meter.h"
 #include "util/fmt.h"
 

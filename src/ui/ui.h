@@ -1,6 +1,6 @@
 /*
  * ui.h — display and control, gathered: the LCD and its lists (src/ui) and
- * the control state machines (src/app: relay, limiter, prepay, neutral,
+ * the control state machines (src/control: relay, limiter, prepay, neutral,
  * tamper, loadctl, pulsein). struct ui is one member of struct meter:
  *
  *   cfg  — configuration, persisted with the meter's configuration record;
@@ -20,13 +20,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "app/limiter.h"
-#include "app/loadctl.h"
-#include "app/neutral.h"
-#include "app/prepay.h"
-#include "app/pulsein.h"
-#include "app/relay.h"
-#include "app/tamper.h"
+#include "control/limiter.h"
+#include "control/loadctl.h"
+#include "control/neutral.h"
+#include "control/prepay.h"
+#include "control/pulsein.h"
+#include "control/relay.h"
+#include "control/tamper.h"
 #include "trimeter/types.h"
 #include "ui/display.h"
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/evlog.h"
+#include "registers/evlog.h"
 #include "cosem/objtab.h"
 #include "vmeter.h"
 

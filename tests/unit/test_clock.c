@@ -1,4 +1,4 @@
-/* Calendar arithmetic and daylight saving of src/app/clock.c. */
+/* Calendar arithmetic and daylight saving of src/registers/clock.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "app/clock.h"
+#include "registers/clock.h"
 #include "trimeter/err.h"
 
 static const struct clock_zone cet = {.std_offset_min = 60, .mode = CLOCK_DST_EU};

@@ -7,9 +7,9 @@
 
 #include <cmocka.h>
 
-#include "app/clock.h"
-#include "app/demand.h"
-#include "app/tariff.h"
+#include "registers/clock.h"
+#include "registers/demand.h"
+#include "registers/tariff.h"
 
 #define P15 900
 #define OFF (120 * 60) /* EET standard offset */

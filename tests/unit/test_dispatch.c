@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "app/evlog.h"
+#include "registers/evlog.h"
 #include "cosem/objtab.h"
 #include "optical_util.h"
 #include "proto/iec62056_21/iec21.h"

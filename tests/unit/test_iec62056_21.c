@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "app/billing.h"
-#include "app/evlog.h"
+#include "registers/billing.h"
+#include "registers/evlog.h"
 #include "cosem/objtab.h"
 #include "optical_util.h"
 #include "proto/iec62056_21/iec21.h"

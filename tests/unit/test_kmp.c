@@ -6,9 +6,9 @@
 
 #include <cmocka.h>
 
-#include "app/evlog.h"
-#include "app/clock.h"
-#include "app/profile.h"
+#include "registers/evlog.h"
+#include "registers/clock.h"
+#include "registers/profile.h"
 #include "cosem/objtab.h"
 #include "optical_util.h"
 #include "proto/kmp/kmp.h"

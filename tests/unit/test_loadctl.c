@@ -2,7 +2,7 @@
  * tariff inputs. */
 #include "ui_rig.h"
 
-#include "app/clock.h"
+#include "registers/clock.h"
 
 /* UTC of a Finnish local time on Saturday 2026-03-28 (EET, UTC+2). */
 static int64_t eet(unsigned h, unsigned mi, unsigned s)

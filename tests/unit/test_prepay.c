@@ -2,7 +2,7 @@
  * reconnection, outages. Times are Finnish (EET/EEST, the factory zone). */
 #include "ui_rig.h"
 
-#include "app/clock.h"
+#include "registers/clock.h"
 
 /* UTC of a Finnish local time in March 2026 (summer time from the 29th). */
 static int64_t eest(unsigned day, unsigned h, unsigned mi)

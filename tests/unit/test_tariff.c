@@ -8,8 +8,8 @@
 
 #include <cmocka.h>
 
-#include "app/clock.h"
-#include "app/tariff.h"
+#include "registers/clock.h"
+#include "registers/tariff.h"
 #include "trimeter/err.h"
 #include "trimeter/hal.h"
 

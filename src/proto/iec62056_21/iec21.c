@@ -6,8 +6,8 @@
 
 #include <string.h>
 
-#include "app/clock.h"
-#include "app/evlog.h"
+#include "registers/clock.h"
+#include "registers/evlog.h"
 #include "cosem/objtab.h"
 #include "proto/dispatch.h"
 #include "trimeter/meter.h"

@@ -13,7 +13,7 @@
  * list is a configurable object (key `readout_list`), by default built from
  * the table itself, generated a line at a time as the port takes it (no
  * buffer of the whole telegram). The configuration persists in the
- * configuration image (src/app/config.c). This module never touches
+ * configuration image (src/legal/config.c). This module never touches
  * hardware: it answers through the dispatcher (src/proto/dispatch.h), which
  * owns the port.
  */

@@ -5,9 +5,9 @@
 
 #include <string.h>
 
-#include "app/clock.h"
-#include "app/evlog.h"
-#include "app/profile.h"
+#include "registers/clock.h"
+#include "registers/evlog.h"
+#include "registers/profile.h"
 #include "cosem/objtab.h"
 #include "proto/dispatch.h"
 #include "trimeter/meter.h"

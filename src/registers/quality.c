@@ -1,5 +1,5 @@
 /* quality.c — sags and swells per phase (see quality.h). */
-#include "app/quality.h"
+#include "registers/quality.h"
 
 #include "trimeter/meter.h"
 

@@ -1,7 +1,7 @@
 /*
  * prepay.c — prepayment credit and its disconnection window (see prepay.h).
  */
-#include "app/prepay.h"
+#include "control/prepay.h"
 
 #include <string.h>
 

@@ -1,4 +1,4 @@
-#include "app/energy.h"
+#include "registers/energy.h"
 
 #include <string.h>
 

@@ -10,7 +10,7 @@
  * changes its mind. Every switching is logged with its source.
  *
  * External tariff inputs: when the billing core's `tariff_input` is 1 the
- * two inputs select the active tariff (tariff_select(), src/app/tariff.h);
+ * two inputs select the active tariff (tariff_select(), src/registers/tariff.h);
  * this module logs every change of what they select.
  *
  * Drives only hal->relay_set(METER_RELAY_AUX1/2); reads inputs, local time,

@@ -1,7 +1,7 @@
 /*
  * tamper.c — cover and magnet inputs (see tamper.h).
  */
-#include "app/tamper.h"
+#include "control/tamper.h"
 
 #include "trimeter/meter.h"
 

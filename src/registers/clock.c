@@ -2,7 +2,7 @@
  * clock.c — civil calendar, EU/table daylight saving, and the meter's clock
  * set path. The calendar part is pure and shared with the simulator.
  */
-#include "app/clock.h"
+#include "registers/clock.h"
 
 #include "trimeter/err.h"
 #include "util/fmt.h"

@@ -9,7 +9,7 @@
  * Load-control relays in mode "limiter" are the first stage: they shed
  * (open) when any step has been exceeded for limiter shed time, and close
  * again after the load stayed below the lowest threshold for the reconnect
- * delay (src/app/loadctl.c does the switching).
+ * delay (src/control/loadctl.c does the switching).
  *
  * Reads the measurement block; acts only through relay_hold/release and
  * loadctl; keeps its counter and pending reconnection in the legal snapshot.

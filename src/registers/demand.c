@@ -1,9 +1,9 @@
 /* demand.c — maximum demand over clock-aligned integration periods. */
-#include "app/demand.h"
+#include "registers/demand.h"
 
 #include <string.h>
 
-#include "app/clock.h"
+#include "registers/clock.h"
 
 void demand_init(struct demand *d)
 {

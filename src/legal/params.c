@@ -1,5 +1,5 @@
 /* params.c — object-table functions of the billing core (see params.h). */
-#include "app/params.h"
+#include "legal/params.h"
 
 #include <string.h>
 

@@ -1,7 +1,7 @@
 /*
  * relay.c — the disconnector state machine (see relay.h).
  */
-#include "app/relay.h"
+#include "control/relay.h"
 
 #include "trimeter/meter.h"
 

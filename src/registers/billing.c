@@ -1,5 +1,5 @@
 /* billing.c — end of billing period and the snapshots (see billing.h). */
-#include "app/billing.h"
+#include "registers/billing.h"
 
 #include <string.h>
 

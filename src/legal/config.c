@@ -1,5 +1,5 @@
 /* config.c — factory defaults and persistence of the configuration. */
-#include "app/config.h"
+#include "legal/config.h"
 
 #include <string.h>
 

@@ -1,7 +1,7 @@
 /*
  * limiter.c — Smart Disconnect (see limiter.h).
  */
-#include "app/limiter.h"
+#include "control/limiter.h"
 
 #include <string.h>
 

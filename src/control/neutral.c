@@ -1,7 +1,7 @@
 /*
  * neutral.c — missing-neutral detection (see neutral.h).
  */
-#include "app/neutral.h"
+#include "control/neutral.h"
 
 #include <string.h>
 

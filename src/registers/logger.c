@@ -1,5 +1,5 @@
 /* logger.c — the analysis logger (see logger.h). */
-#include "app/logger.h"
+#include "registers/logger.h"
 
 #include <string.h>
 

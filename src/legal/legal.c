@@ -1,5 +1,5 @@
 /* legal.c — identification, CRC, self-test and the legal snapshot. */
-#include "app/legal.h"
+#include "legal/legal.h"
 
 #include <string.h>
 

@@ -11,7 +11,7 @@
  * the reading of each channel at the anchor (30 bits, 0.01 kWh modulo
  * 2^30; unwrapped against the live register, which never falls below it
  * and is less than 10.7 GWh ahead within the profile's depth). */
-#include "app/profile.h"
+#include "registers/profile.h"
 
 #include <string.h>
 

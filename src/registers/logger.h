@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-#include "app/config.h"
+#include "legal/config.h"
 
 struct logger {
     int64_t period_start;            /* UTC start of the running interval, 0 = none */

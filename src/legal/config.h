@@ -15,8 +15,8 @@
 
 #include <stdint.h>
 
-#include "app/clock.h"
-#include "app/tariff.h"
+#include "registers/clock.h"
+#include "registers/tariff.h"
 
 #define LOGGER_CHANNELS 16
 /* Store area of the analysis logger (depth = area / record size). */

@@ -1,9 +1,9 @@
 /* tariff.c — time-of-use calendar: lookup, text form (see tariff.h). */
-#include "app/tariff.h"
+#include "registers/tariff.h"
 
 #include <string.h>
 
-#include "app/clock.h"
+#include "registers/clock.h"
 #include "trimeter/err.h"
 #include "trimeter/hal.h"
 #include "util/fmt.h"

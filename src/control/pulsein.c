@@ -1,7 +1,7 @@
 /*
  * pulsein.c — pulse input with divider (see pulsein.h).
  */
-#include "app/pulsein.h"
+#include "control/pulsein.h"
 
 #include "trimeter/meter.h"
 

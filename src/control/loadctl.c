@@ -1,7 +1,7 @@
 /*
  * loadctl.c — load-control relays and tariff inputs (see loadctl.h).
  */
-#include "app/loadctl.h"
+#include "control/loadctl.h"
 
 #include <string.h>
 

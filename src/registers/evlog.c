@@ -1,4 +1,4 @@
-#include "app/evlog.h"
+#include "registers/evlog.h"
 
 #include <string.h>
 
