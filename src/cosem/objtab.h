@@ -99,6 +99,8 @@ struct obj_def {
     uint8_t rd;            /* minimum enum meter_access to read */
     uint8_t wr;            /* minimum enum meter_access to write (NONE = read-only) */
     uint16_t kmp_id;       /* KMP register id, 0 if not readable by KMP */
+    uint8_t mbus;          /* M-Bus/wM-Bus layouts that carry the row as a data record
+                              (enum mbus_row, src/proto/mbus/mbus.h), 0 = none */
     uint16_t arg;          /* index handed to shared getters (phase, tariff ...) */
     obj_get_fn get;
     obj_set_fn set;        /* NULL = read-only */

@@ -1,0 +1,343 @@
+/*
+ * mbus.c — the M-Bus slave: link-layer state and the RSP_UD telegram built
+ * from the object table.
+ */
+#include "proto/mbus/mbus.h"
+
+#include <string.h>
+
+#include "cosem/objtab.h"
+#include "proto/dispatch.h"
+#include "trimeter/meter.h"
+
+/* Records per row at most (value, stored value or time of a maximum). */
+#define MBUS_ROW_RECS 2u
+
+void mbus_cfg_factory(struct mbus_cfg *c)
+{
+    memset(c, 0, sizeof *c);
+    c->primary = MBUS_FACTORY_PRIMARY;
+    c->layout = MBUS_LAYOUT_TRM;
+    c->baud = MBUS_FACTORY_BAUD;
+}
+
+static bool mbus_baud_ok(uint32_t b)
+{
+    return b == 300 || b == 600 || b == 1200 || b == 2400 || b == 4800 || b == 9600;
+}
+
+bool mbus_cfg_valid(const struct mbus_cfg *c)
+{
+    return c->primary <= MBUS_ADDR_MAX_PRIMARY && c->layout <= MBUS_LAYOUT_KAM && mbus_baud_ok(c->baud);
+}
+
+void mbus_sess_reset(struct mbus_sess *s)
+{
+    memset(s, 0, sizeof *s);
+}
+
+void mbus_own_secaddr(const struct meter *m, const struct mbus_cfg *c, struct mbus_secaddr *out)
+{
+    uint16_t man = 0;
+    (void)mbus_man_encode(c->layout == MBUS_LAYOUT_KAM ? "KAM" : "TRM", &man);
+    mbus_bcd_id(m->serial % 100000000u, out->b);
+    out->b[4] = (uint8_t)man;
+    out->b[5] = (uint8_t)(man >> 8);
+    out->b[6] = MBUS_VERSION_TRM; /* the 382 (6850-005) sends version 1 too */
+    out->b[7] = MBUS_MEDIUM_ELECTRICITY;
+}
+
+/* ---- records from rows ------------------------------------------------------------ */
+
+/* The row's value at scaler `want`, clamped into what the VIF range holds. */
+static int8_t mbus_clamp(int8_t s, int8_t lo, int8_t hi)
+{
+    return s < lo ? lo : s > hi ? hi : s;
+}
+
+/* Phase (1..3) of an OBIS C of the per-phase blocks (21..40 L1, 41..60 L2,
+ * 61..80 L3), 0 for totals. */
+static uint8_t mbus_phase(uint8_t c)
+{
+    return c >= 21 && c <= 80 ? (uint8_t)((c - 1) / 20) : 0;
+}
+
+/* Quantity of a direction pair (A-, R-, P-, Q-: "backward flow" VIFE 0x3C). */
+static bool mbus_backward(uint8_t c)
+{
+    unsigned q = c > 20 ? (unsigned)(c - 1) % 20u + 1u : c;
+    return q == 2 || q == 4;
+}
+
+static bool mbus_row_in(const struct obj_def *o, const struct mbus_cfg *c)
+{
+    return (o->mbus & (c->layout == MBUS_LAYOUT_KAM ? MBUS_ROW_KAM : MBUS_ROW_TRM)) != 0;
+}
+
+/* Record j of a row (j < MBUS_ROW_RECS): 1 = r filled, 0 = none. */
+static int mbus_row_rec(const struct meter *m, const struct mbus_cfg *c, const struct obj_def *o, unsigned j,
+                        struct mbus_rec *r)
+{
+    struct obj_value v;
+    const uint8_t *ln = o->ln.v;
+    bool kam = c->layout == MBUS_LAYOUT_KAM;
+    memset(r, 0, sizeof *r);
+    r->dlen = 4;
+    /* Energy: current value, and in the TRM layout the value at the end of
+     * the last billing period as storage number 1. */
+    if (o->unit == UNIT_WH || o->unit == UNIT_VARH) {
+        if (j > 1 || (j == 1 && (kam || ln[4] != 0)))
+            return 0;
+        if ((j == 0 ? obj_read(m, o, METER_ACC_PUBLIC, &v) : obj_read_at(m, o, 1, METER_ACC_PUBLIC, &v)) < 0)
+            return 0;
+        r->storage = (uint8_t)j;
+        r->tariff = ln[4] <= 4 ? ln[4] : 0;
+        if (kam) {
+            r->subunit = r->tariff != 0 ? 1 : 0; /* as the 382 sends its tariff registers */
+            r->vif = 0x06;                       /* kWh */
+            r->value = obj_value_at_scaler(&v, 3);
+            return 1;
+        }
+        if (o->unit == UNIT_WH) {
+            int8_t s = mbus_clamp(v.scaler, -3, 4);
+            r->vif = (uint8_t)(0x00 + s + 3);
+            r->value = obj_value_at_scaler(&v, s);
+        } else {
+            /* No reactive energy VIF in EN 13757-3: plain-text unit. */
+            r->vif = 0x7C;
+            r->text = "varh";
+            r->dlen = 6;
+            r->value = obj_value_at_scaler(&v, 0);
+        }
+        if (mbus_backward(ln[2]))
+            r->vife[0] = 0x3C;
+        return 1;
+    }
+    if (j > 1 || obj_read(m, o, METER_ACC_PUBLIC, &v) < 0)
+        return 0;
+    if (o->ic == IC_EXT_REGISTER) {
+        /* Maximum demand (function field "maximum") and, TRM, its time. */
+        r->func = 1;
+        if (j == 0) {
+            int8_t s = kam ? 0 : mbus_clamp(v.scaler, -3, 4);
+            r->vif = (uint8_t)(0x28 + s + 3);
+            r->value = obj_value_at_scaler(&v, s);
+            return 1;
+        }
+        if (kam || v.capture == 0)
+            return 0;
+        r->vif = 0x6D;
+        r->value = mbus_type_f(dispatch_civil(m, v.capture, false));
+        return 1;
+    }
+    if (j != 0)
+        return 0;
+    r->subunit = mbus_phase(ln[2]);
+    if (r->subunit > 3)
+        return 0;
+    switch (o->unit) {
+    case UNIT_W: {
+        int8_t s = kam ? 0 : mbus_clamp(v.scaler, -3, 4);
+        r->vif = (uint8_t)(0x28 + s + 3);
+        r->value = obj_value_at_scaler(&v, s);
+        break;
+    }
+    case UNIT_VAR:
+        r->vif = 0x7C;
+        r->text = "var";
+        r->value = obj_value_at_scaler(&v, 0);
+        break;
+    case UNIT_V: {
+        int8_t s = mbus_clamp(v.scaler, -9, 6);
+        r->vif = 0xFD;
+        r->vife[0] = (uint8_t)(0x40 + s + 9);
+        r->value = obj_value_at_scaler(&v, s);
+        return 1; /* the phase is the subunit; no direction */
+    }
+    case UNIT_A: {
+        int8_t s = mbus_clamp(v.scaler, -12, 3);
+        r->vif = 0xFD;
+        r->vife[0] = (uint8_t)(0x50 + s + 12);
+        r->value = obj_value_at_scaler(&v, s);
+        return 1;
+    }
+    case UNIT_HOUR:
+        r->vif = 0x22; /* on time, hours */
+        r->value = obj_value_at_scaler(&v, 0);
+        return 1;
+    default:
+        if (o->ic == IC_CLOCK) {
+            r->vif = 0x6D; /* type F, local time */
+            r->value = mbus_type_f(dispatch_civil(m, v.i, false));
+            return 1;
+        }
+        if (v.type == OBJ_T_UINT || v.type == OBJ_T_INT) {
+            r->vif = 0xFD;
+            r->vife[0] = 0x17; /* error flags (status register) */
+            r->value = v.i;
+            return 1;
+        }
+        return 0;
+    }
+    if (mbus_backward(ln[2]))
+        r->vife[0] = 0x3C;
+    return 1;
+}
+
+/* EN 13757-3 status byte from the meter's status bits: application error
+ * and permanent error for a failed store or self-test, temporary error for
+ * repaired corruption or a lost clock. */
+static uint8_t mbus_status(const struct meter *m)
+{
+    uint8_t st = 0;
+    if (m->status & (METER_ST_NVM_FAIL | METER_ST_SELFTEST_FAIL))
+        st |= 0x02u | 0x08u;
+    if (m->status & (METER_ST_NVM_CORRUPT | METER_ST_CLOCK_INVALID))
+        st |= 0x10u;
+    return st;
+}
+
+size_t mbus_rsp_data(const struct meter *m, const struct mbus_cfg *c, uint8_t access, unsigned first,
+                     unsigned *next, uint8_t *out, size_t cap)
+{
+    struct mbus_secaddr own;
+    size_t pos = 0;
+    unsigned idx = 0;
+    *next = 0;
+    if (cap < 13)
+        return 0;
+    mbus_own_secaddr(m, c, &own);
+    memcpy(out, own.b, 8);
+    out[8] = access;
+    out[9] = mbus_status(m);
+    out[10] = out[11] = 0; /* signature: no encryption */
+    pos = 12;
+    /* One byte stays free for DIF 0x1F ("more records follow"). */
+    size_t room = cap - 1;
+    for (size_t i = 0; i < objtab_count(); i++) {
+        const struct obj_def *o = objtab_at(i);
+        if (!mbus_row_in(o, c))
+            continue;
+        for (unsigned j = 0; j < MBUS_ROW_RECS; j++) {
+            struct mbus_rec r;
+            if (mbus_row_rec(m, c, o, j, &r) != 1)
+                continue;
+            if (idx++ < first)
+                continue;
+            if (mbus_rec_put(&r, out, &pos, room) != METER_OK) {
+                if (idx - 1 == first)
+                    continue; /* a record that fits no telegram is left out, not looped on */
+                out[pos++] = 0x1F;
+                *next = idx - 1;
+                return pos;
+            }
+        }
+    }
+    return pos;
+}
+
+/* ---- link layer ---------------------------------------------------------------------- */
+
+static size_t mbus_ack(uint8_t *out)
+{
+    out[0] = MBUS_ACK;
+    return 1;
+}
+
+/* A new RSP_UD (next part of a multi-telegram readout), kept for a repeat. */
+static size_t mbus_rsp_new(const struct meter *m, const struct mbus_cfg *c, struct mbus_sess *s)
+{
+    unsigned next = 0;
+    uint8_t *d = s->last + 7;
+    s->access++;
+    size_t n = mbus_rsp_data(m, c, s->access, s->next, &next, d, MBUS_DATA_MAX);
+    int k = mbus_frame_long(MBUS_C_RSP_UD, c->primary, MBUS_CI_RSP_LONG, d, n, s->last, sizeof s->last);
+    s->last_first = s->next;
+    s->next = (uint8_t)next;
+    s->last_len = k > 0 ? (uint16_t)k : 0;
+    return s->last_len;
+}
+
+/* SND_UD with CI 0x51: the records this slave takes (primary address,
+ * DIF 0x01 VIF 0x7A). All or nothing: anything else is refused (no ACK). */
+static bool mbus_data_send(struct meter *m, struct mbus_cfg *c, const uint8_t *p, size_t n)
+{
+    if (n == 3 && p[0] == 0x01 && p[1] == 0x7A) {
+        const struct obj_def *o = objtab_find_key("mbus_primary_address");
+        struct obj_value v;
+        if (p[2] > MBUS_ADDR_MAX_PRIMARY || o == NULL)
+            return false;
+        memset(&v, 0, sizeof v);
+        v.type = OBJ_T_UINT;
+        v.i = p[2];
+        /* The M-Bus master may set the address (as the standard lets it);
+         * audited through obj_write like every other change. */
+        return obj_write(m, o, METER_ACC_MANAGER, &v, METER_SRC_MBUS) == METER_OK && c->primary == p[2];
+    }
+    return false;
+}
+
+size_t mbus_serve(struct meter *m, struct mbus_cfg *c, struct mbus_sess *s, const uint8_t *frame, size_t n,
+                  uint8_t *out, size_t cap)
+{
+    struct mbus_frame f;
+    if (cap < MBUS_FRAME_MAX || mbus_frame_parse(frame, n, &f) != METER_OK || f.kind == MBUS_F_ACK)
+        return 0;
+    /* Only master-to-slave frames (bit 6 PRM set). */
+    if ((f.c & 0x40u) == 0)
+        return 0;
+    bool bcast = f.a == MBUS_ADDR_BROADCAST;
+    bool sel = f.kind == MBUS_F_LONG && (f.c & 0x4Fu) == 0x43u && f.ci == MBUS_CI_SELECT &&
+               (f.a == MBUS_ADDR_SECONDARY || bcast);
+    bool ours = f.a == c->primary || f.a == MBUS_ADDR_TEST || bcast || (f.a == MBUS_ADDR_SECONDARY && s->selected);
+    if (!ours && !sel)
+        return 0;
+    size_t ans = 0;
+    unsigned fn = f.c & 0x4Fu;
+    if (f.kind == MBUS_F_SHORT) {
+        if (fn == MBUS_C_SND_NKE) {
+            s->fcb_valid = false;
+            s->next = 0;
+            if (f.a == MBUS_ADDR_SECONDARY)
+                s->selected = false; /* SND_NKE to 253 ends the selection */
+            ans = mbus_ack(out);
+        } else if (fn == (MBUS_C_REQ_UD2 & 0x4Fu)) {
+            bool fcv = (f.c & MBUS_C_FCV) != 0, fcb = (f.c & MBUS_C_FCB) != 0;
+            if (fcv && s->fcb_valid && s->fcb == fcb && s->last_len > 0) {
+                /* The master did not get the last answer: the same telegram. */
+                ans = s->last_len;
+            } else {
+                if (fcv) {
+                    s->fcb_valid = true;
+                    s->fcb = fcb;
+                }
+                ans = mbus_rsp_new(m, c, s);
+            }
+            if (ans > 0)
+                memcpy(out, s->last, ans);
+        } else if (fn == (MBUS_C_REQ_UD1 & 0x4Fu)) {
+            ans = mbus_ack(out); /* no class 1 (alarm) data */
+        }
+    } else if (f.kind == MBUS_F_LONG && fn == (MBUS_C_SND_UD & 0x4Fu)) {
+        if (f.ci == MBUS_CI_SELECT) {
+            struct mbus_secaddr own;
+            mbus_own_secaddr(m, c, &own);
+            s->selected = f.n >= 8 && mbus_sec_match(f.data, &own);
+            ans = s->selected ? mbus_ack(out) : 0;
+        } else if (f.ci == MBUS_CI_APP_RESET) {
+            s->next = 0; /* application reset / select: the readout starts over */
+            ans = mbus_ack(out);
+        } else if (f.ci == MBUS_CI_DATA_SEND) {
+            ans = mbus_data_send(m, c, f.data, f.n) ? mbus_ack(out) : 0;
+        }
+    } else if (f.kind == MBUS_F_CONTROL && fn == (MBUS_C_SND_UD & 0x4Fu)) {
+        if (f.ci >= MBUS_CI_BAUD_300 && f.ci <= MBUS_CI_BAUD_300 + 5u) {
+            s->baud_req = 300u << (f.ci - MBUS_CI_BAUD_300);
+            ans = mbus_ack(out);
+        } else if (f.ci == MBUS_CI_APP_RESET) {
+            s->next = 0;
+            ans = mbus_ack(out);
+        }
+    }
+    return bcast ? 0 : ans;
+}
