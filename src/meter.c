@@ -25,6 +25,9 @@ static void meter_layout(struct store_layout *l)
         l->logs[RING_EVLOG + i].rec_size = EVLOG_REC_SIZE;
         l->logs[RING_EVLOG + i].depth = evlog_depth((enum evlog_log)i);
     }
+    l->nlogs = METER_RING_SECCTR + 1;
+    l->logs[METER_RING_SECCTR].rec_size = METER_SECCTR_REC;
+    l->logs[METER_RING_SECCTR].depth = METER_SECCTR_DEPTH;
 }
 
 /* Power-up of the billing core after the store mounted. */

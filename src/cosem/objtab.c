@@ -143,17 +143,19 @@ static int get_fw_id(const struct meter *m, const struct obj_def *o, struct obj_
 #define ENERGY_ROW(c, e_, qty, u, kmp, nm) \
     {.ln = E(c, 8, e_), .ic = IC_REGISTER, .unit = u, .scaler = 1, .decimals = 2, \
      .flags = OBJ_F_LEGAL | OBJ_F_ENERGY, .rd = PUB, .kmp_id = kmp, .arg = qty, .get = get_energy_total, \
-     .mbus = (qty) == MEAS_AP ? MBUS_ROW_BOTH : MBUS_ROW_TRM, \
+     .mbus = (qty) == MEAS_AP ? MBUS_ROW_ALL : (qty) == MEAS_AN ? MBUS_ROW_TRM | MBUS_ROW_RADIO | MBUS_ROW_OMNI \
+                                                   : MBUS_ROW_TRM, \
      .bill = (qty) + 1, .name = nm}
 #define TARIFF_ROW(c, t, qty, u, nm) \
     {.ln = E(c, 8, t), .ic = IC_REGISTER, .unit = u, .scaler = 1, .decimals = 2, \
      .flags = OBJ_F_LEGAL | OBJ_F_ENERGY, .rd = PUB, .arg = (uint16_t)(((qty) << 8) | ((t) - 1)), \
-     .mbus = (qty) == MEAS_AP && (t) <= 2 ? MBUS_ROW_BOTH : MBUS_ROW_TRM, \
+     .mbus = (qty) == MEAS_AP && (t) <= 2 ? MBUS_ROW_BOTH | MBUS_ROW_RADIO : MBUS_ROW_TRM, \
      .get = get_energy_tariff, .bill = (qty) == MEAS_AP ? 4 + (t) : 8 + (t), .name = nm}
 #define POWER_ROW(c, qty, ph, kmp, nm) \
     {.ln = E(c, 7, 0), .ic = IC_REGISTER, .unit = (qty) < 2 ? UNIT_W : UNIT_VAR, .scaler = -3, .decimals = 3, \
      .flags = OBJ_F_INSTANT, .rd = PUB, .kmp_id = kmp, .arg = (uint16_t)(((ph) << 8) | (qty)), .get = get_power, \
-     .mbus = (ph) == 0 && (qty) == MEAS_AP ? MBUS_ROW_BOTH : MBUS_ROW_TRM, \
+     .mbus = (ph) != 0 ? MBUS_ROW_TRM : (qty) == MEAS_AP ? MBUS_ROW_ALL \
+             : (qty) == MEAS_AN ? MBUS_ROW_TRM | MBUS_ROW_RADIO | MBUS_ROW_OMNI : MBUS_ROW_TRM, \
      .name = nm}
 #define INST_ROW(c, u, sc, dec, kmp, a, fn, nm) \
     {.ln = E(c, 7, 0), .ic = IC_REGISTER, .unit = u, .scaler = sc, .decimals = dec, .flags = OBJ_F_INSTANT, \

@@ -69,24 +69,19 @@ static bool mbus_backward(uint8_t c)
     return q == 2 || q == 4;
 }
 
-static bool mbus_row_in(const struct obj_def *o, const struct mbus_cfg *c)
-{
-    return (o->mbus & (c->layout == MBUS_LAYOUT_KAM ? MBUS_ROW_KAM : MBUS_ROW_TRM)) != 0;
-}
-
-/* Record j of a row (j < MBUS_ROW_RECS): 1 = r filled, 0 = none. */
-static int mbus_row_rec(const struct meter *m, const struct mbus_cfg *c, const struct obj_def *o, unsigned j,
+/* Record j of a row (j < MBUS_ROW_RECS) in a set: 1 = r filled, 0 = none. */
+static int mbus_row_rec(const struct meter *m, enum mbus_set set, const struct obj_def *o, unsigned j,
                         struct mbus_rec *r)
 {
     struct obj_value v;
     const uint8_t *ln = o->ln.v;
-    bool kam = c->layout == MBUS_LAYOUT_KAM;
+    bool kam = set == MBUS_SET_KAM;
     memset(r, 0, sizeof *r);
     r->dlen = 4;
-    /* Energy: current value, and in the TRM layout the value at the end of
-     * the last billing period as storage number 1. */
+    /* Energy: current value, and in the wired TRM layout the value at the
+     * end of the last billing period as storage number 1. */
     if (o->unit == UNIT_WH || o->unit == UNIT_VARH) {
-        if (j > 1 || (j == 1 && (kam || ln[4] != 0)))
+        if (j > 1 || (j == 1 && (set != MBUS_SET_TRM || ln[4] != 0)))
             return 0;
         if ((j == 0 ? obj_read(m, o, METER_ACC_PUBLIC, &v) : obj_read_at(m, o, 1, METER_ACC_PUBLIC, &v)) < 0)
             return 0;
@@ -98,7 +93,10 @@ static int mbus_row_rec(const struct meter *m, const struct mbus_cfg *c, const s
             r->value = obj_value_at_scaler(&v, 3);
             return 1;
         }
-        if (o->unit == UNIT_WH) {
+        if (set == MBUS_SET_OMNI) {
+            r->vif = 0x04; /* 10 Wh, as OMNIPOWER sends */
+            r->value = obj_value_at_scaler(&v, 1);
+        } else if (o->unit == UNIT_WH) {
             int8_t s = mbus_clamp(v.scaler, -3, 4);
             r->vif = (uint8_t)(0x00 + s + 3);
             r->value = obj_value_at_scaler(&v, s);
@@ -119,12 +117,12 @@ static int mbus_row_rec(const struct meter *m, const struct mbus_cfg *c, const s
         /* Maximum demand (function field "maximum") and, TRM, its time. */
         r->func = 1;
         if (j == 0) {
-            int8_t s = kam ? 0 : mbus_clamp(v.scaler, -3, 4);
+            int8_t s = set != MBUS_SET_TRM && set != MBUS_SET_RADIO ? 0 : mbus_clamp(v.scaler, -3, 4);
             r->vif = (uint8_t)(0x28 + s + 3);
             r->value = obj_value_at_scaler(&v, s);
             return 1;
         }
-        if (kam || v.capture == 0)
+        if (set != MBUS_SET_TRM || v.capture == 0)
             return 0;
         r->vif = 0x6D;
         r->value = mbus_type_f(dispatch_civil(m, v.capture, false));
@@ -137,7 +135,7 @@ static int mbus_row_rec(const struct meter *m, const struct mbus_cfg *c, const s
         return 0;
     switch (o->unit) {
     case UNIT_W: {
-        int8_t s = kam ? 0 : mbus_clamp(v.scaler, -3, 4);
+        int8_t s = kam || set == MBUS_SET_OMNI ? 0 : mbus_clamp(v.scaler, -3, 4);
         r->vif = (uint8_t)(0x28 + s + 3);
         r->value = obj_value_at_scaler(&v, s);
         break;
@@ -197,12 +195,32 @@ static uint8_t mbus_status(const struct meter *m)
     return st;
 }
 
+unsigned mbus_records(const struct meter *m, enum mbus_set set, unsigned first, uint8_t *out, size_t *pos,
+                      size_t cap)
+{
+    unsigned idx = 0;
+    for (size_t i = 0; i < objtab_count(); i++) {
+        const struct obj_def *o = objtab_at(i);
+        if ((o->mbus & (1u << set)) == 0)
+            continue;
+        for (unsigned j = 0; j < MBUS_ROW_RECS; j++) {
+            struct mbus_rec r;
+            if (mbus_row_rec(m, set, o, j, &r) != 1)
+                continue;
+            if (idx++ < first || out == NULL)
+                continue;
+            if (mbus_rec_put(&r, out, pos, cap) != METER_OK && idx - 1 != first)
+                return idx - 1; /* (a record that fits no telegram is left out, not looped on) */
+        }
+    }
+    return idx;
+}
+
 size_t mbus_rsp_data(const struct meter *m, const struct mbus_cfg *c, uint8_t access, unsigned first,
                      unsigned *next, uint8_t *out, size_t cap)
 {
     struct mbus_secaddr own;
-    size_t pos = 0;
-    unsigned idx = 0;
+    size_t pos = 12;
     *next = 0;
     if (cap < 13)
         return 0;
@@ -211,27 +229,12 @@ size_t mbus_rsp_data(const struct meter *m, const struct mbus_cfg *c, uint8_t ac
     out[8] = access;
     out[9] = mbus_status(m);
     out[10] = out[11] = 0; /* signature: no encryption */
-    pos = 12;
     /* One byte stays free for DIF 0x1F ("more records follow"). */
-    size_t room = cap - 1;
-    for (size_t i = 0; i < objtab_count(); i++) {
-        const struct obj_def *o = objtab_at(i);
-        if (!mbus_row_in(o, c))
-            continue;
-        for (unsigned j = 0; j < MBUS_ROW_RECS; j++) {
-            struct mbus_rec r;
-            if (mbus_row_rec(m, c, o, j, &r) != 1)
-                continue;
-            if (idx++ < first)
-                continue;
-            if (mbus_rec_put(&r, out, &pos, room) != METER_OK) {
-                if (idx - 1 == first)
-                    continue; /* a record that fits no telegram is left out, not looped on */
-                out[pos++] = 0x1F;
-                *next = idx - 1;
-                return pos;
-            }
-        }
+    enum mbus_set set = c->layout == MBUS_LAYOUT_KAM ? MBUS_SET_KAM : MBUS_SET_TRM;
+    unsigned end = mbus_records(m, set, first, out, &pos, cap - 1);
+    if (end < mbus_records(m, set, 0, NULL, NULL, 0)) {
+        out[pos++] = 0x1F;
+        *next = end;
     }
     return pos;
 }

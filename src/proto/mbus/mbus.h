@@ -152,12 +152,25 @@ int mbus_rec_len(const uint8_t *p, size_t n);
  * a Kamstrup 382 sends (for collectors built for it). */
 enum mbus_layout { MBUS_LAYOUT_TRM = 0, MBUS_LAYOUT_KAM = 1 };
 
-/* Row column `mbus` (objtab.h): which layouts carry the row. */
+/* Row column `mbus` (objtab.h): which record sets carry the row. */
 enum mbus_row {
-    MBUS_ROW_TRM = 1u << 0,
-    MBUS_ROW_KAM = 1u << 1,
-    MBUS_ROW_BOTH = MBUS_ROW_TRM | MBUS_ROW_KAM
+    MBUS_ROW_TRM = 1u << 0,   /* wired, this firmware's layout */
+    MBUS_ROW_KAM = 1u << 1,   /* wired, as a 382 */
+    MBUS_ROW_RADIO = 1u << 2, /* wireless, this firmware's layout */
+    MBUS_ROW_OMNI = 1u << 3,  /* wireless, as an OMNIPOWER */
+    MBUS_ROW_BOTH = MBUS_ROW_TRM | MBUS_ROW_KAM,
+    MBUS_ROW_ALL = 0x0Fu
 };
+
+/* The record sets (one per row flag above). */
+enum mbus_set { MBUS_SET_TRM = 0, MBUS_SET_KAM = 1, MBUS_SET_RADIO = 2, MBUS_SET_OMNI = 3 };
+
+/* Write the records of a set from the object table into out[*pos .. cap),
+ * starting at record index first; returns the index after the last one
+ * written (the set's record count when all fitted). A record that fits no
+ * empty buffer is left out. out NULL: the set's record count. */
+unsigned mbus_records(const struct meter *m, enum mbus_set set, unsigned first, uint8_t *out, size_t *pos,
+                      size_t cap);
 
 /* Persisted configuration (part of the configuration image). */
 struct mbus_cfg {
