@@ -61,7 +61,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct meter *m = fz_meter();
     struct mbus_cfg c;
     struct mbus_sess s;
-    static uint8_t out[MBUS_FRAME_MAX];
     if (size < 1)
         return 0;
     mbus_cfg_factory(&c);
@@ -86,7 +85,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int ok = mbus_frame_parse(fr, need, &f);
         bool was_sel = s.selected;
         uint8_t prim = c.primary;
-        size_t n = mbus_serve(m, &c, &s, fr, need, out, sizeof out);
+        const uint8_t *out = NULL;
+        size_t n = mbus_serve(m, &c, &s, fr, need, &out);
+        if ((n == 0) != (out == NULL))
+            abort();
         if (n > 0) {
             if (ok != 0 || f.kind == MBUS_F_ACK || f.a == MBUS_ADDR_BROADCAST)
                 abort(); /* an answer to a broken frame or a broadcast */

@@ -241,9 +241,11 @@ size_t mbus_rsp_data(const struct meter *m, const struct mbus_cfg *c, uint8_t ac
 
 /* ---- link layer ---------------------------------------------------------------------- */
 
-static size_t mbus_ack(uint8_t *out)
+static const uint8_t mbus_ack_byte = MBUS_ACK;
+
+static size_t mbus_ack(const uint8_t **out)
 {
-    out[0] = MBUS_ACK;
+    *out = &mbus_ack_byte;
     return 1;
 }
 
@@ -281,10 +283,11 @@ static bool mbus_data_send(struct meter *m, struct mbus_cfg *c, const uint8_t *p
 }
 
 size_t mbus_serve(struct meter *m, struct mbus_cfg *c, struct mbus_sess *s, const uint8_t *frame, size_t n,
-                  uint8_t *out, size_t cap)
+                  const uint8_t **out)
 {
     struct mbus_frame f;
-    if (cap < MBUS_FRAME_MAX || mbus_frame_parse(frame, n, &f) != METER_OK || f.kind == MBUS_F_ACK)
+    *out = NULL;
+    if (mbus_frame_parse(frame, n, &f) != METER_OK || f.kind == MBUS_F_ACK)
         return 0;
     /* Only master-to-slave frames (bit 6 PRM set). */
     if ((f.c & 0x40u) == 0)
@@ -304,7 +307,7 @@ size_t mbus_serve(struct meter *m, struct mbus_cfg *c, struct mbus_sess *s, cons
             if (f.a == MBUS_ADDR_SECONDARY)
                 s->selected = false; /* SND_NKE to 253 ends the selection */
             ans = mbus_ack(out);
-        } else if (fn == (MBUS_C_REQ_UD2 & 0x4Fu)) {
+        } else if (fn == (MBUS_C_REQ_UD2 & 0x4Fu) && !bcast) { /* nobody may answer a broadcast */
             bool fcv = (f.c & MBUS_C_FCV) != 0, fcb = (f.c & MBUS_C_FCB) != 0;
             if (fcv && s->fcb_valid && s->fcb == fcb && s->last_len > 0) {
                 /* The master did not get the last answer: the same telegram. */
@@ -316,8 +319,7 @@ size_t mbus_serve(struct meter *m, struct mbus_cfg *c, struct mbus_sess *s, cons
                 }
                 ans = mbus_rsp_new(m, c, s);
             }
-            if (ans > 0)
-                memcpy(out, s->last, ans);
+            *out = s->last;
         } else if (fn == (MBUS_C_REQ_UD1 & 0x4Fu)) {
             ans = mbus_ack(out); /* no class 1 (alarm) data */
         }
@@ -342,5 +344,9 @@ size_t mbus_serve(struct meter *m, struct mbus_cfg *c, struct mbus_sess *s, cons
             ans = mbus_ack(out);
         }
     }
-    return bcast ? 0 : ans;
+    if (bcast || ans == 0) {
+        *out = NULL;
+        return 0;
+    }
+    return ans;
 }

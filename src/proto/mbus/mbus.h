@@ -202,14 +202,14 @@ void mbus_sess_reset(struct mbus_sess *s);
 /* The slave's own secondary address under the current configuration. */
 void mbus_own_secaddr(const struct meter *m, const struct mbus_cfg *c, struct mbus_secaddr *out);
 
-/* Serve one complete frame (as mbus_frame_need delimited it). The answer
- * (E5, an RSP_UD long frame, or nothing) is written to out (>= MBUS_FRAME_MAX
- * bytes): returns its length, 0 = silence (bad frame, other address,
- * broadcast, unknown request). A baud change is left in s->baud_req for the
- * caller to apply after the ACK has gone out. Changes of the primary address
- * go through obj_write (audited) with source METER_SRC_MBUS. */
+/* Serve one complete frame (as mbus_frame_need delimited it). Returns the
+ * length of the answer, *ans pointing at it (a constant E5, or the RSP_UD
+ * kept in s->last), or 0 = silence (bad frame, other address, broadcast,
+ * unknown request). A baud change is left in s->baud_req for the caller to
+ * apply after the ACK has gone out. Changes of the primary address go
+ * through obj_write (audited) with source METER_SRC_MBUS. */
 size_t mbus_serve(struct meter *m, struct mbus_cfg *c, struct mbus_sess *s, const uint8_t *frame,
-                  size_t n, uint8_t *out, size_t cap);
+                  size_t n, const uint8_t **ans);
 
 /* Write the user data of the RSP_UD telegram that starts at record index
  * first into out (fixed header included); *next receives the index after
