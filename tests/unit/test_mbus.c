@@ -152,7 +152,7 @@ static void vectors_records(void **state)
     assert_memory_equal(out, want, sizeof want);
     assert_int_equal(mbus_rec_len(out, pos), (int)pos);
     /* plain-text unit, reversed after the VIF */
-    struct mbus_rec t = {.vif = 0x7C, .text = "varh", .dlen = 6, .value = 5};
+    struct mbus_rec t = {.vif = 0x7C, .text = "varh", .dlen = 6, .value = 5}; /* (no VIFE) */
     pos = 0;
     assert_int_equal(mbus_rec_put(&t, out, &pos, sizeof out), 0);
     const uint8_t want_t[] = {0x06, 0x7C, 0x04, 'h', 'r', 'a', 'v', 5, 0, 0, 0, 0, 0};
@@ -323,6 +323,9 @@ static bool dec_rec(const uint8_t *p, size_t n, struct dec *d)
         for (unsigned i = 0; i < tl && i < 7; i++)
             d->kind[i] = (char)p[k + tl - 1 - i];
         k += tl;
+        /* a multiplicative correction VIFE 0x70+n: 10^(n-6) */
+        if ((vif & 0x80) && (p[k] & 0x78) == 0x70)
+            d->exp = (p[k] & 7) - 6;
     } else if (vif == 0xFD) {
         uint8_t x = p[k++];
         if ((x & 0x70) == 0x40) {
@@ -418,6 +421,14 @@ static unsigned read_all(struct mb *b, unsigned *nrec, size_t *bytes)
                 char code[16];
                 unsigned c = (d.backward ? 2u : 1u) + (d.subunit ? 20u * d.subunit : 0u);
                 snprintf(code, sizeof code, "%u.7.0", c);
+                assert_int_equal(d.value, row_at(b->o, code, d.exp));
+            } else if (strcmp(d.kind, "varh") == 0) {
+                char code[16];
+                snprintf(code, sizeof code, "%d.8.%u", d.backward ? 4 : 3, d.tariff);
+                assert_int_equal(d.value, row_at(b->o, code, d.exp));
+            } else if (strcmp(d.kind, "var") == 0) {
+                char code[16];
+                snprintf(code, sizeof code, "%d.7.0", d.backward ? 4 : 3);
                 assert_int_equal(d.value, row_at(b->o, code, d.exp));
             } else if (strcmp(d.kind, "h") == 0) {
                 assert_int_equal(d.value, row_at(b->o, "0-0:96.8.0", 0));

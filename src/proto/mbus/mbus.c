@@ -69,6 +69,17 @@ static bool mbus_backward(uint8_t c)
     return q == 2 || q == 4;
 }
 
+/* No reactive VIF in EN 13757-3: a plain-text unit with the decimal
+ * exponent as the multiplicative correction VIFE 0x70+n (10^(n-6)). */
+static void mbus_plain(struct mbus_rec *r, const struct obj_value *v, const char *unit)
+{
+    int8_t s = mbus_clamp(v->scaler, -6, 1);
+    r->vif = 0x7C;
+    r->text = unit;
+    r->vife[0] = (uint8_t)(0x70 + s + 6);
+    r->value = obj_value_at_scaler(v, s);
+}
+
 /* Record j of a row (j < MBUS_ROW_RECS) in a set: 1 = r filled, 0 = none. */
 static int mbus_row_rec(const struct meter *m, enum mbus_set set, const struct obj_def *o, unsigned j,
                         struct mbus_rec *r)
@@ -101,14 +112,10 @@ static int mbus_row_rec(const struct meter *m, enum mbus_set set, const struct o
             r->vif = (uint8_t)(0x00 + s + 3);
             r->value = obj_value_at_scaler(&v, s);
         } else {
-            /* No reactive energy VIF in EN 13757-3: plain-text unit. */
-            r->vif = 0x7C;
-            r->text = "varh";
-            r->dlen = 6;
-            r->value = obj_value_at_scaler(&v, 0);
+            mbus_plain(r, &v, "varh");
         }
         if (mbus_backward(ln[2]))
-            r->vife[0] = 0x3C;
+            r->vife[r->vife[0] != 0 ? 1 : 0] = 0x3C;
         return 1;
     }
     if (j > 1 || obj_read(m, o, METER_ACC_PUBLIC, &v) < 0)
@@ -141,9 +148,7 @@ static int mbus_row_rec(const struct meter *m, enum mbus_set set, const struct o
         break;
     }
     case UNIT_VAR:
-        r->vif = 0x7C;
-        r->text = "var";
-        r->value = obj_value_at_scaler(&v, 0);
+        mbus_plain(r, &v, "var");
         break;
     case UNIT_V: {
         int8_t s = mbus_clamp(v.scaler, -9, 6);
@@ -178,7 +183,7 @@ static int mbus_row_rec(const struct meter *m, enum mbus_set set, const struct o
         return 0;
     }
     if (mbus_backward(ln[2]))
-        r->vife[0] = 0x3C;
+        r->vife[r->vife[0] != 0 ? 1 : 0] = 0x3C;
     return 1;
 }
 
