@@ -607,6 +607,38 @@ static void kam_layout(void **state)
     mb_free(b);
 }
 
+static void config_values(void **state)
+{
+    (void)state;
+    struct mbus_cfg c;
+    mbus_cfg_factory(&c);
+    assert_true(mbus_cfg_valid(&c));
+    struct obj_value v;
+    memset(&v, 0, sizeof v);
+    v.type = OBJ_T_UINT;
+    v.i = 251;
+    assert_int_equal(mbus_cfg_set(&c, MBUS_CFG_PRIMARY, &v), METER_ERANGE);
+    v.i = 250;
+    assert_int_equal(mbus_cfg_set(&c, MBUS_CFG_PRIMARY, &v), 0);
+    v.i = 19200;
+    assert_int_equal(mbus_cfg_set(&c, MBUS_CFG_BAUD, &v), METER_ERANGE);
+    v.i = 300;
+    assert_int_equal(mbus_cfg_set(&c, MBUS_CFG_BAUD, &v), 0);
+    struct obj_value t;
+    memset(&t, 0, sizeof t);
+    t.type = OBJ_T_STRING;
+    t.len = 3;
+    memcpy(t.s, "ABB", 3);
+    assert_int_equal(mbus_cfg_set(&c, MBUS_CFG_MANUFACTURER, &t), METER_ERANGE);
+    memcpy(t.s, "KAM", 3);
+    assert_int_equal(mbus_cfg_set(&c, MBUS_CFG_MANUFACTURER, &t), 0);
+    assert_int_equal(mbus_cfg_get(&c, MBUS_CFG_MANUFACTURER, &v), 0);
+    assert_memory_equal(v.s, "KAM", 3);
+    assert_true(mbus_cfg_valid(&c));
+    assert_int_equal(c.primary, 250);
+    assert_int_equal(c.baud, 300);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -615,7 +647,7 @@ int main(void)
         cmocka_unit_test(secondary_match),       cmocka_unit_test(slave_readout),
         cmocka_unit_test(slave_fcb_repeat),      cmocka_unit_test(slave_addressing),
         cmocka_unit_test(slave_secondary),       cmocka_unit_test(slave_baud_and_address),
-        cmocka_unit_test(kam_layout),
+        cmocka_unit_test(kam_layout),            cmocka_unit_test(config_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -130,12 +130,11 @@ static void own_telegrams_like_omnipower(void **state)
     om_load(o, 3600, 2000000); /* 21.6 kWh, 21.6 kW */
     struct wmbus_cfg c;
     wmbus_cfg_factory(&c);
-    c.layout = MBUS_LAYOUT_KAM;
     unhex(c.key, omni_key);
     uint8_t tel[WMBUS_TEL_MAX], cap[64];
     assert_int_equal(unhex(cap, e5[1].tel), 46);
     for (int compact = 0; compact <= 1; compact++) {
-        int n = wmbus_build(&o->v.m, &c, 0x00038721u, compact != 0, tel, sizeof tel);
+        int n = wmbus_build(&o->v.m, &c, MBUS_LAYOUT_KAM, 0x00038721u, compact != 0, tel, sizeof tel);
         assert_true(n > 0);
         /* header as OMNIPOWER: L C M id ver type CI CC */
         assert_memory_equal(tel + 1, cap + 1, 11);
@@ -171,7 +170,7 @@ static void oms_mode5(void **state)
     wmbus_cfg_factory(&c);
     c.security = WMBUS_SEC_OMS5;
     uint8_t tel[WMBUS_TEL_MAX];
-    int n = wmbus_build(&o->v.m, &c, 0x1234u, false, tel, sizeof tel);
+    int n = wmbus_build(&o->v.m, &c, MBUS_LAYOUT_TRM, 0x1234u, false, tel, sizeof tel);
     assert_true(n > 0);
     assert_int_equal(tel[10], 0x7A);
     assert_int_equal(tel[11], 0x34);
@@ -261,7 +260,7 @@ static void next_frame_modes(void **state)
     memset(&st, 0, sizeof st);
     unsigned full = 0, compact = 0;
     for (int i = 0; i < 8; i++) {
-        int n = wmbus_next_frame(&o->v.m, &c, &st);
+        int n = wmbus_next_frame(&o->v.m, &c, MBUS_LAYOUT_TRM, &st);
         assert_true(n > 0);
         uint8_t t[WMBUS_TEL_MAX];
         int tn = wmbus_unframe_b(st.buf, (size_t)n, t, sizeof t);
@@ -276,7 +275,7 @@ static void next_frame_modes(void **state)
     assert_int_equal(compact, 8 - 8 / WMBUS_FULL_EVERY);
     c.mode = WMBUS_MODE_T1;
     c.compact = 0;
-    int n = wmbus_next_frame(&o->v.m, &c, &st);
+    int n = wmbus_next_frame(&o->v.m, &c, MBUS_LAYOUT_TRM, &st);
     uint8_t t[WMBUS_TEL_MAX];
     int tn = wmbus_unframe_a(st.buf, (size_t)n, t, sizeof t);
     assert_true(tn > 0);
@@ -285,13 +284,62 @@ static void next_frame_modes(void **state)
     om_free(o);
 }
 
+static struct obj_value text_val(const char *t)
+{
+    struct obj_value v;
+    memset(&v, 0, sizeof v);
+    v.type = OBJ_T_STRING;
+    v.len = (uint8_t)strlen(t);
+    memcpy(v.s, t, v.len);
+    return v;
+}
+
+static void config_values(void **state)
+{
+    (void)state;
+    struct wmbus_cfg c;
+    wmbus_cfg_factory(&c);
+    assert_true(wmbus_cfg_valid(&c));
+    struct obj_value v;
+    memset(&v, 0, sizeof v);
+    assert_int_equal(wmbus_cfg_get(&c, WMBUS_CFG_KEY, &v), 0);
+    assert_int_equal(v.len, 0); /* write-only */
+    struct obj_value k = text_val("000102030405060708090a0B0C0D0E0F");
+    assert_int_equal(wmbus_cfg_set(&c, WMBUS_CFG_KEY, &k, METER_SRC_DLMS_TCP), 0);
+    assert_int_equal(c.key[10], 0x0A);
+    assert_int_equal(c.key[15], 0x0F);
+    k = text_val("000102030405060708090a0B0C0D0E0G");
+    assert_int_equal(wmbus_cfg_set(&c, WMBUS_CFG_KEY, &k, METER_SRC_DLMS_TCP), METER_EINVAL);
+    assert_int_equal(c.key[15], 0x0F);
+    k = text_val("none");
+    assert_int_equal(wmbus_cfg_set(&c, WMBUS_CFG_SECURITY, &k, METER_SRC_DLMS_TCP), METER_EACCES);
+    assert_int_equal(c.security, WMBUS_SEC_KAMSTRUP_CTR);
+    assert_int_equal(wmbus_cfg_set(&c, WMBUS_CFG_SECURITY, &k, METER_SRC_FACTORY), 0);
+    k = text_val("oms_mode5");
+    assert_int_equal(wmbus_cfg_set(&c, WMBUS_CFG_SECURITY, &k, METER_SRC_OPTICAL_IEC), 0);
+    assert_int_equal(wmbus_cfg_get(&c, WMBUS_CFG_SECURITY, &v), 0);
+    assert_memory_equal(v.s, "oms_mode5", 9);
+    k = text_val("T1");
+    assert_int_equal(wmbus_cfg_set(&c, WMBUS_CFG_MODE, &k, METER_SRC_SIM), 0);
+    k = text_val("S1");
+    assert_int_equal(wmbus_cfg_set(&c, WMBUS_CFG_MODE, &k, METER_SRC_SIM), METER_EINVAL);
+    struct obj_value n;
+    memset(&n, 0, sizeof n);
+    n.type = OBJ_T_UINT;
+    n.i = 1;
+    assert_int_equal(wmbus_cfg_set(&c, WMBUS_CFG_INTERVAL, &n, METER_SRC_SIM), METER_ERANGE);
+    n.i = 3600;
+    assert_int_equal(wmbus_cfg_set(&c, WMBUS_CFG_INTERVAL, &n, METER_SRC_SIM), 0);
+    assert_true(wmbus_cfg_valid(&c));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(crc_and_signature),      cmocka_unit_test(captured_telegrams_open),
         cmocka_unit_test(own_telegrams_like_omnipower), cmocka_unit_test(oms_mode5),
         cmocka_unit_test(frame_formats),          cmocka_unit_test(counter_never_repeats),
-        cmocka_unit_test(next_frame_modes),
+        cmocka_unit_test(next_frame_modes),       cmocka_unit_test(config_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

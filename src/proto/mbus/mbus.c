@@ -31,6 +31,57 @@ bool mbus_cfg_valid(const struct mbus_cfg *c)
     return c->primary <= MBUS_ADDR_MAX_PRIMARY && c->layout <= MBUS_LAYOUT_KAM && mbus_baud_ok(c->baud);
 }
 
+int mbus_cfg_get(const struct mbus_cfg *c, unsigned field, struct obj_value *v)
+{
+    switch (field) {
+    case MBUS_CFG_PRIMARY:
+    case MBUS_CFG_BAUD:
+        v->type = OBJ_T_UINT;
+        v->scaler = 0;
+        v->i = field == MBUS_CFG_PRIMARY ? c->primary : c->baud;
+        return METER_OK;
+    case MBUS_CFG_MANUFACTURER:
+        v->type = OBJ_T_STRING;
+        memcpy(v->s, c->layout == MBUS_LAYOUT_KAM ? "KAM" : "TRM", 3);
+        v->len = 3;
+        return METER_OK;
+    default:
+        return METER_ENOENT;
+    }
+}
+
+int mbus_cfg_set(struct mbus_cfg *c, unsigned field, const struct obj_value *in)
+{
+    switch (field) {
+    case MBUS_CFG_PRIMARY:
+        if (in->type != OBJ_T_UINT && in->type != OBJ_T_INT)
+            return METER_EINVAL;
+        if (in->i < 0 || in->i > MBUS_ADDR_MAX_PRIMARY)
+            return METER_ERANGE;
+        c->primary = (uint8_t)in->i;
+        return METER_OK;
+    case MBUS_CFG_BAUD:
+        if (in->type != OBJ_T_UINT && in->type != OBJ_T_INT)
+            return METER_EINVAL;
+        if (in->i < 0 || in->i > 9600 || !mbus_baud_ok((uint32_t)in->i))
+            return METER_ERANGE;
+        c->baud = (uint16_t)in->i;
+        return METER_OK;
+    case MBUS_CFG_MANUFACTURER:
+        if (in->type != OBJ_T_STRING || in->len != 3)
+            return METER_EINVAL;
+        if (memcmp(in->s, "TRM", 3) == 0)
+            c->layout = MBUS_LAYOUT_TRM;
+        else if (memcmp(in->s, "KAM", 3) == 0)
+            c->layout = MBUS_LAYOUT_KAM;
+        else
+            return METER_ERANGE;
+        return METER_OK;
+    default:
+        return METER_ENOENT;
+    }
+}
+
 void mbus_sess_reset(struct mbus_sess *s)
 {
     memset(s, 0, sizeof *s);

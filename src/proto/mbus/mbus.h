@@ -219,9 +219,13 @@ size_t mbus_serve(struct meter *m, struct mbus_cfg *c, struct mbus_sess *s, cons
 size_t mbus_rsp_data(const struct meter *m, const struct mbus_cfg *c, uint8_t access, unsigned first,
                      unsigned *next, uint8_t *out, size_t cap);
 
-/* Configuration through the object table (rows 0-0:96.131.E; arg = field). */
+/* Configuration values as the object table shows them (rows 0-0:96.133.E,
+ * src/proto/mbus/mbus_driver.c): primary address (0..250), baud rate
+ * (300..9600), manufacturer id setting ("TRM" / "KAM"). */
 enum mbus_cfg_field { MBUS_CFG_PRIMARY = 0, MBUS_CFG_BAUD = 1, MBUS_CFG_MANUFACTURER = 2 };
-int mbus_get_cfg(const struct meter *m, const struct obj_def *o, struct obj_value *v);
-int mbus_set_cfg(struct meter *m, const struct obj_def *o, const struct obj_value *in, enum meter_src src);
+int mbus_cfg_get(const struct mbus_cfg *c, unsigned field, struct obj_value *v);
+/* METER_EINVAL / METER_ERANGE for a value the field does not take (c
+ * unchanged). */
+int mbus_cfg_set(struct mbus_cfg *c, unsigned field, const struct obj_value *in);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "cosem/objtab.h"
 #include "proto/mbus/mbus.h"
 #include "trimeter/meter.h"
 #include "util/aes.h"
@@ -22,15 +23,113 @@ void wmbus_cfg_factory(struct wmbus_cfg *c)
     c->mode = WMBUS_MODE_C1;
     c->security = WMBUS_SEC_KAMSTRUP_CTR;
     c->compact = 1;
-    c->layout = MBUS_LAYOUT_TRM;
     c->interval_s = WMBUS_FACTORY_INTERVAL_S;
     memcpy(c->key, wmbus_factory_key, sizeof c->key);
 }
 
 bool wmbus_cfg_valid(const struct wmbus_cfg *c)
 {
-    return c->mode <= WMBUS_MODE_T1 && c->security <= WMBUS_SEC_NONE && c->compact <= 1 &&
-           c->layout <= MBUS_LAYOUT_KAM && c->interval_s >= 2 && c->interval_s <= 3600;
+    return c->mode <= WMBUS_MODE_T1 && c->security <= WMBUS_SEC_NONE && c->compact <= 1 && c->interval_s >= 2 &&
+           c->interval_s <= 3600;
+}
+
+static const char *const wmbus_sec_names[] = {"kamstrup_ctr", "oms_mode5", "none"};
+
+int wmbus_cfg_get(const struct wmbus_cfg *c, unsigned field, struct obj_value *v)
+{
+    switch (field) {
+    case WMBUS_CFG_MODE:
+        v->type = OBJ_T_STRING;
+        memcpy(v->s, c->mode == WMBUS_MODE_T1 ? "T1" : "C1", 2);
+        v->len = 2;
+        return METER_OK;
+    case WMBUS_CFG_INTERVAL:
+    case WMBUS_CFG_COMPACT:
+        v->type = OBJ_T_UINT;
+        v->scaler = 0;
+        v->i = field == WMBUS_CFG_INTERVAL ? c->interval_s : c->compact;
+        return METER_OK;
+    case WMBUS_CFG_SECURITY: {
+        const char *n = wmbus_sec_names[c->security <= WMBUS_SEC_NONE ? c->security : 0];
+        v->type = OBJ_T_STRING;
+        v->len = (uint8_t)strlen(n);
+        memcpy(v->s, n, v->len);
+        return METER_OK;
+    }
+    case WMBUS_CFG_KEY:
+        v->type = OBJ_T_STRING; /* a secret is never readable */
+        v->len = 0;
+        return METER_OK;
+    default:
+        return METER_ENOENT;
+    }
+}
+
+static int wmbus_hexval(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    return -1;
+}
+
+int wmbus_cfg_set(struct wmbus_cfg *c, unsigned field, const struct obj_value *in, enum meter_src src)
+{
+    bool text = in->type == OBJ_T_STRING;
+    bool num = in->type == OBJ_T_UINT || in->type == OBJ_T_INT;
+    switch (field) {
+    case WMBUS_CFG_MODE:
+        if (!text || in->len != 2 || (in->s[0] != 'C' && in->s[0] != 'T') || in->s[1] != '1')
+            return METER_EINVAL;
+        c->mode = in->s[0] == 'T' ? WMBUS_MODE_T1 : WMBUS_MODE_C1;
+        return METER_OK;
+    case WMBUS_CFG_INTERVAL:
+        if (!num)
+            return METER_EINVAL;
+        if (in->i < 2 || in->i > 3600)
+            return METER_ERANGE;
+        c->interval_s = (uint16_t)in->i;
+        return METER_OK;
+    case WMBUS_CFG_COMPACT:
+        if (!num)
+            return METER_EINVAL;
+        if (in->i < 0 || in->i > 1)
+            return METER_ERANGE;
+        c->compact = (uint8_t)in->i;
+        return METER_OK;
+    case WMBUS_CFG_SECURITY:
+        if (!text)
+            return METER_EINVAL;
+        for (unsigned k = 0; k <= WMBUS_SEC_NONE; k++)
+            if (in->len == strlen(wmbus_sec_names[k]) && memcmp(in->s, wmbus_sec_names[k], in->len) == 0) {
+                if (k == WMBUS_SEC_NONE && src != METER_SRC_FACTORY && src != METER_SRC_SIM)
+                    return METER_EACCES; /* plain text only from the factory */
+                c->security = (uint8_t)k;
+                return METER_OK;
+            }
+        return METER_ERANGE;
+    case WMBUS_CFG_KEY: {
+        uint8_t k[16];
+        if (!text || in->len != 32)
+            return METER_EINVAL;
+        for (unsigned i = 0; i < 16; i++) {
+            int hi = wmbus_hexval(in->s[2 * i]), lo = wmbus_hexval(in->s[2 * i + 1]);
+            if (hi < 0 || lo < 0) {
+                aes_wipe(k, sizeof k);
+                return METER_EINVAL;
+            }
+            k[i] = (uint8_t)(hi << 4 | lo);
+        }
+        memcpy(c->key, k, sizeof k);
+        aes_wipe(k, sizeof k);
+        return METER_OK;
+    }
+    default:
+        return METER_ENOENT;
+    }
 }
 
 /* ---- framing ------------------------------------------------------------------------ */
@@ -122,17 +221,17 @@ int wmbus_unframe_b(const uint8_t *fr, size_t n, uint8_t *out, size_t cap)
 
 /* ---- telegrams ---------------------------------------------------------------------- */
 
-void wmbus_addr(const struct meter *m, const struct wmbus_cfg *c, uint8_t out[8])
+void wmbus_addr(const struct meter *m, unsigned layout, uint8_t out[8])
 {
     struct mbus_cfg mc;
     struct mbus_secaddr sa;
     mbus_cfg_factory(&mc);
-    mc.layout = c->layout;
+    mc.layout = (uint8_t)layout;
     mbus_own_secaddr(m, &mc, &sa);
     out[0] = sa.b[4];
     out[1] = sa.b[5];
     memcpy(out + 2, sa.b, 4);
-    out[6] = c->layout == MBUS_LAYOUT_KAM ? WMBUS_VERSION_OMNI : sa.b[6];
+    out[6] = layout == MBUS_LAYOUT_KAM ? WMBUS_VERSION_OMNI : sa.b[6];
     out[7] = sa.b[7];
 }
 
@@ -180,18 +279,18 @@ static void wmbus_le16(uint8_t *p, uint16_t v)
     p[1] = (uint8_t)(v >> 8);
 }
 
-int wmbus_build(const struct meter *m, const struct wmbus_cfg *c, uint32_t ctr, bool compact, uint8_t *out,
-                size_t cap)
+int wmbus_build(const struct meter *m, const struct wmbus_cfg *c, unsigned layout, uint32_t ctr, bool compact,
+                uint8_t *out, size_t cap)
 {
     uint8_t recs[WMBUS_TEL_MAX];
     size_t nrec = 0;
-    enum mbus_set set = c->layout == MBUS_LAYOUT_KAM ? MBUS_SET_OMNI : MBUS_SET_RADIO;
+    enum mbus_set set = layout == MBUS_LAYOUT_KAM ? MBUS_SET_OMNI : MBUS_SET_RADIO;
     if (cap < WMBUS_TEL_MAX)
         return METER_ENOSPC;
     /* Room for the largest header (10 + ELL 7 + PCRC 2 + CI 5). */
     mbus_records(m, set, 0, recs, &nrec, WMBUS_TEL_MAX - 24u);
     uint8_t a[8];
-    wmbus_addr(m, c, a);
+    wmbus_addr(m, layout, a);
     out[1] = WMBUS_C_SND_NR;
     memcpy(out + 2, a, 8);
     size_t k = 10;
@@ -348,7 +447,7 @@ int wmbus_ctr_next(struct meter *m, struct wmbus_state *st, uint32_t *out)
     return METER_OK;
 }
 
-int wmbus_next_frame(struct meter *m, const struct wmbus_cfg *c, struct wmbus_state *st)
+int wmbus_next_frame(struct meter *m, const struct wmbus_cfg *c, unsigned layout, struct wmbus_state *st)
 {
     uint8_t tel[WMBUS_TEL_MAX];
     uint32_t ctr;
@@ -356,7 +455,7 @@ int wmbus_next_frame(struct meter *m, const struct wmbus_cfg *c, struct wmbus_st
     if (r < 0)
         return r;
     bool compact = c->compact && c->security == WMBUS_SEC_KAMSTRUP_CTR && ctr % WMBUS_FULL_EVERY != 0;
-    r = wmbus_build(m, c, ctr, compact, tel, sizeof tel);
+    r = wmbus_build(m, c, layout, ctr, compact, tel, sizeof tel);
     if (r < 0)
         return r;
     r = c->mode == WMBUS_MODE_T1 ? wmbus_frame_a(tel, (size_t)r, st->buf, sizeof st->buf)

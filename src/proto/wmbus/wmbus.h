@@ -54,7 +54,7 @@ struct wmbus_cfg {
     uint8_t mode;        /* enum wmbus_mode */
     uint8_t security;    /* enum wmbus_sec */
     uint8_t compact;     /* 1: compact frames between full ones; 0: full frames only */
-    uint8_t layout;      /* enum mbus_layout (shared with the wired M-Bus id setting) */
+    uint8_t spare;
     uint16_t interval_s; /* 2 .. 3600 */
     uint8_t key[16];     /* AES-128 key (write-only) */
 };
@@ -82,14 +82,16 @@ int wmbus_unframe_b(const uint8_t *fr, size_t n, uint8_t *out, size_t cap);
 
 /* ---- telegrams -------------------------------------------------------------------- */
 
-/* The link-layer address: manufacturer (LE), id (BCD), version, type. */
-void wmbus_addr(const struct meter *m, const struct wmbus_cfg *c, uint8_t out[8]);
+/* The link-layer address: manufacturer (LE), id (BCD), version, type.
+ * layout: enum mbus_layout, the manufacturer-id setting shared with the
+ * wired M-Bus (KAM: the id and version an OMNIPOWER sends). */
+void wmbus_addr(const struct meter *m, unsigned layout, uint8_t out[8]);
 
 /* Build the telegram (without DLL CRCs) that uses counter value ctr;
  * compact selects a compact frame (ELL only). Returns its length or a
  * negative error (METER_ENOTSUP: no AES engine). */
-int wmbus_build(const struct meter *m, const struct wmbus_cfg *c, uint32_t ctr, bool compact, uint8_t *out,
-                size_t cap);
+int wmbus_build(const struct meter *m, const struct wmbus_cfg *c, unsigned layout, uint32_t ctr, bool compact,
+                uint8_t *out, size_t cap);
 
 /* Decode side (tests, fuzzing, and the check that our telegrams decode
  * the same way as captured ones): decrypt a Kamstrup ELL telegram in place
@@ -123,9 +125,12 @@ int wmbus_ctr_next(struct meter *m, struct wmbus_state *st, uint32_t *out);
 
 /* Build the next frame (counter taken, frame format of the mode) into
  * st->buf. Returns its length or a negative error. */
-int wmbus_next_frame(struct meter *m, const struct wmbus_cfg *c, struct wmbus_state *st);
+int wmbus_next_frame(struct meter *m, const struct wmbus_cfg *c, unsigned layout, struct wmbus_state *st);
 
-/* Configuration through the object table (arg = field). */
+/* Configuration values as the object table shows them (rows 0-0:96.133.E,
+ * src/proto/wmbus/wmbus_driver.c): mode "C1"/"T1", interval (s), security
+ * "kamstrup_ctr"/"oms_mode5"/"none", key (32 hex digits; write-only: reads
+ * as empty), compact frames 0/1. */
 enum wmbus_cfg_field {
     WMBUS_CFG_MODE = 0,
     WMBUS_CFG_INTERVAL = 1,
@@ -133,5 +138,9 @@ enum wmbus_cfg_field {
     WMBUS_CFG_KEY = 3,
     WMBUS_CFG_COMPACT = 4
 };
+int wmbus_cfg_get(const struct wmbus_cfg *c, unsigned field, struct obj_value *v);
+/* Plain text ("none") only from the factory (METER_SRC_FACTORY, or the
+ * simulator's scenario, which stands for it): METER_EACCES otherwise. */
+int wmbus_cfg_set(struct wmbus_cfg *c, unsigned field, const struct obj_value *in, enum meter_src src);
 
 #endif
