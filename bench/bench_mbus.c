@@ -24,20 +24,22 @@ int main(void)
     struct meas_block b = vmeter_block_kw(6.9);
     for (int i = 0; i < 3600; i++)
         vmeter_step_block(&v, &b);
-    struct mbus_cfg c;
+    struct mbus_meter mm;
+    memset(&mm, 0, sizeof mm);
+    struct mbus_cfg *c = &mm.cfg;
     struct mbus_sess s;
-    mbus_cfg_factory(&c);
+    mbus_cfg_factory(c);
     mbus_sess_reset(&s);
     const uint8_t nke[5] = {0x10, 0x40, 0x01, 0x41, 0x16};
     const uint8_t *ans = NULL;
-    size_t up = 5, down = mbus_serve(&v.m, &c, &s, nke, 5, &ans);
+    size_t up = 5, down = mbus_serve(&v.m, &mm, &s, nke, 5, &ans);
     unsigned exchanges = 1, tel = 0;
     bool fcb = true;
     for (;;) {
         uint8_t c5 = (uint8_t)(0x5B | (fcb ? 0x20 : 0));
         uint8_t req[5] = {0x10, c5, 0x01, (uint8_t)(c5 + 1), 0x16};
         fcb = !fcb;
-        size_t n = mbus_serve(&v.m, &c, &s, req, 5, &ans);
+        size_t n = mbus_serve(&v.m, &mm, &s, req, 5, &ans);
         if (n < 9) {
             fprintf(stderr, "bench_mbus: no RSP_UD\n");
             return 1;

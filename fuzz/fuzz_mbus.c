@@ -59,16 +59,18 @@ static void fz_check_answer(const struct mbus_cfg *c, const uint8_t *out, size_t
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct meter *m = fz_meter();
-    struct mbus_cfg c;
+    struct mbus_meter mm;
+    memset(&mm, 0, sizeof mm);
+    struct mbus_cfg *c = &mm.cfg;
     struct mbus_sess s;
     if (size < 1)
         return 0;
-    mbus_cfg_factory(&c);
-    c.primary = data[0] % 4u == 0 ? 0 : (uint8_t)(data[0] & 0x03u); /* 0..3: frames hit it often */
-    c.layout = (data[0] & 0x80u) ? MBUS_LAYOUT_KAM : MBUS_LAYOUT_TRM;
+    mbus_cfg_factory(c);
+    c->primary = data[0] % 4u == 0 ? 0 : (uint8_t)(data[0] & 0x03u); /* 0..3: frames hit it often */
+    c->layout = (data[0] & 0x80u) ? MBUS_LAYOUT_KAM : MBUS_LAYOUT_TRM;
     mbus_sess_reset(&s);
     struct mbus_secaddr own;
-    mbus_own_secaddr(m, &c, &own);
+    mbus_own_secaddr(m, c, &own);
     data++;
     size--;
     size_t i = 0;
@@ -84,9 +86,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct mbus_frame f;
         int ok = mbus_frame_parse(fr, need, &f);
         bool was_sel = s.selected;
-        uint8_t prim = c.primary;
+        uint8_t prim = c->primary;
         const uint8_t *out = NULL;
-        size_t n = mbus_serve(m, &c, &s, fr, need, &out);
+        size_t n = mbus_serve(m, &mm, &s, fr, need, &out);
         if ((n == 0) != (out == NULL))
             abort();
         if (n > 0) {
@@ -97,8 +99,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (!(f.a == prim || f.a == MBUS_ADDR_TEST || (f.a == MBUS_ADDR_SECONDARY && (was_sel || selmatch))))
                 abort(); /* an answer meant for another meter */
         }
-        fz_check_answer(&c, out, n);
-        if (!mbus_cfg_valid(&c))
+        fz_check_answer(c, out, n);
+        if (!mbus_cfg_valid(c))
             abort();
         i += need;
     }

@@ -47,11 +47,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t k = 0; k < 4 && 8 + k < size; k++)
         serial = serial * 100u + (data[8 + k] % 100u);
     fz_v.m.serial = serial % 100000000u;
-    struct mbus_cfg c;
-    mbus_cfg_factory(&c);
-    c.layout = (data[8] & 1u) ? MBUS_LAYOUT_KAM : MBUS_LAYOUT_TRM;
+    struct mbus_meter mm;
+    memset(&mm, 0, sizeof mm);
+    struct mbus_cfg *c = &mm.cfg;
+    mbus_cfg_factory(c);
+    c->layout = (data[8] & 1u) ? MBUS_LAYOUT_KAM : MBUS_LAYOUT_TRM;
     struct mbus_secaddr own;
-    mbus_own_secaddr(&fz_v.m, &c, &own);
+    mbus_own_secaddr(&fz_v.m, c, &own);
     bool want = rule(sel, own.b);
     if (mbus_sec_match(sel, &own) != want)
         abort();
@@ -65,11 +67,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int k = mbus_frame_long(0x53, MBUS_ADDR_SECONDARY, MBUS_CI_SELECT, sel, 8, fr, sizeof fr);
     if (k <= 0)
         abort();
-    size_t n = mbus_serve(&fz_v.m, &c, &s, fr, (size_t)k, &out);
+    size_t n = mbus_serve(&fz_v.m, &mm, &s, fr, (size_t)k, &out);
     if ((n == 1 && out[0] == MBUS_ACK) != want || s.selected != want)
         abort();
     uint8_t req[5] = {0x10, 0x7B, MBUS_ADDR_SECONDARY, (uint8_t)(0x7B + MBUS_ADDR_SECONDARY), 0x16};
-    n = mbus_serve(&fz_v.m, &c, &s, req, 5, &out);
+    n = mbus_serve(&fz_v.m, &mm, &s, req, 5, &out);
     if ((n > 9) != want)
         abort();
     return 0;

@@ -224,7 +224,7 @@ static void secondary_match(void **state)
 
 struct mb {
     struct om *o;
-    struct mbus_cfg cfg;
+    struct mbus_meter mm;
     struct mbus_sess s;
     uint8_t out[MBUS_FRAME_MAX];
 };
@@ -233,7 +233,7 @@ struct mb {
 static size_t mb_serve(struct mb *b, const uint8_t *f, size_t n)
 {
     const uint8_t *ans = NULL;
-    size_t k = mbus_serve(&b->o->v.m, &b->cfg, &b->s, f, n, &ans);
+    size_t k = mbus_serve(&b->o->v.m, &b->mm, &b->s, f, n, &ans);
     assert_true(k <= sizeof b->out);
     if (k > 0) {
         assert_non_null(ans);
@@ -247,7 +247,7 @@ static struct mb *mb_new(void)
     struct mb *b = calloc(1, sizeof *b);
     b->o = om_new();
     b->o->v.m.serial = 12345678; /* the simulator's default */
-    mbus_cfg_factory(&b->cfg);
+    mbus_cfg_factory(&b->mm.cfg);
     mbus_sess_reset(&b->s);
     return b;
 }
@@ -547,7 +547,7 @@ static void slave_secondary(void **state)
     assert_false(b->s.selected);
     assert_int_equal(mb_long(b, 0x53, 253, MBUS_CI_SELECT, exact, 7), 0); /* short selection */
     /* KAM layout: the 382's id */
-    b->cfg.layout = MBUS_LAYOUT_KAM;
+    b->mm.cfg.layout = MBUS_LAYOUT_KAM;
     const uint8_t kam[8] = {0xFF, 0xFF, 0xFF, 0xFF, 0x2D, 0x2C, 0xFF, 0x02};
     assert_int_equal(mb_long(b, 0x53, 253, MBUS_CI_SELECT, kam, 8), 1);
     mb_free(b);
@@ -576,7 +576,7 @@ static void kam_layout(void **state)
 {
     (void)state;
     struct mb *b = mb_new();
-    b->cfg.layout = MBUS_LAYOUT_KAM;
+    b->mm.cfg.layout = MBUS_LAYOUT_KAM;
     om_load(b->o, 3600, 2000000);
     size_t n = mb_short(b, 0x7B, 1);
     struct mbus_frame f;

@@ -321,13 +321,19 @@ static size_t mbus_rsp_new(const struct meter *m, const struct mbus_cfg *c, stru
 
 /* SND_UD with CI 0x51: the records this slave takes (primary address,
  * DIF 0x01 VIF 0x7A). All or nothing: anything else is refused (no ACK). */
-static bool mbus_data_send(struct meter *m, struct mbus_cfg *c, const uint8_t *p, size_t n)
+static bool mbus_data_send(struct meter *m, struct mbus_meter *mm, const uint8_t *p, size_t n)
 {
+    struct mbus_cfg *c = &mm->cfg;
     if (n == 3 && p[0] == 0x01 && p[1] == 0x7A) {
         const struct obj_def *o = objtab_find_key("mbus_primary_address");
         struct obj_value v;
         if (p[2] > MBUS_ADDR_MAX_PRIMARY || o == NULL)
             return false;
+        if (p[2] == c->primary)
+            return true; /* nothing to change: no write */
+        if (mm->addr_writes >= MBUS_ADDR_WRITES_MAX)
+            return false; /* bounded EEPROM writes: refused until the next power-up */
+        mm->addr_writes++;
         memset(&v, 0, sizeof v);
         v.type = OBJ_T_UINT;
         v.i = p[2];
@@ -338,9 +344,10 @@ static bool mbus_data_send(struct meter *m, struct mbus_cfg *c, const uint8_t *p
     return false;
 }
 
-size_t mbus_serve(struct meter *m, struct mbus_cfg *c, struct mbus_sess *s, const uint8_t *frame, size_t n,
+size_t mbus_serve(struct meter *m, struct mbus_meter *mm, struct mbus_sess *s, const uint8_t *frame, size_t n,
                   const uint8_t **out)
 {
+    struct mbus_cfg *c = &mm->cfg;
     struct mbus_frame f;
     *out = NULL;
     if (mbus_frame_parse(frame, n, &f) != METER_OK || f.kind == MBUS_F_ACK)
@@ -389,7 +396,7 @@ size_t mbus_serve(struct meter *m, struct mbus_cfg *c, struct mbus_sess *s, cons
             s->next = 0; /* application reset / select: the readout starts over */
             ans = mbus_ack(out);
         } else if (f.ci == MBUS_CI_DATA_SEND) {
-            ans = mbus_data_send(m, c, f.data, f.n) ? mbus_ack(out) : 0;
+            ans = mbus_data_send(m, mm, f.data, f.n) ? mbus_ack(out) : 0;
         }
     } else if (f.kind == MBUS_F_CONTROL && fn == (MBUS_C_SND_UD & 0x4Fu)) {
         if (f.ci >= MBUS_CI_BAUD_300 && f.ci <= MBUS_CI_BAUD_300 + 5u) {

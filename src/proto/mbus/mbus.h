@@ -181,6 +181,15 @@ struct mbus_cfg {
 #define MBUS_FACTORY_PRIMARY 1u
 #define MBUS_FACTORY_BAUD 2400u
 
+/* Per meter: the configuration's RAM copy and what bounds the EEPROM
+ * writes a master can cause. */
+struct mbus_meter {
+    struct mbus_cfg cfg;
+    uint8_t addr_writes; /* primary-address changes by SND_UD since power-up */
+};
+/* SND_UD address changes accepted per power-up. */
+#define MBUS_ADDR_WRITES_MAX 16u
+
 void mbus_cfg_factory(struct mbus_cfg *c);
 bool mbus_cfg_valid(const struct mbus_cfg *c);
 
@@ -208,7 +217,7 @@ void mbus_own_secaddr(const struct meter *m, const struct mbus_cfg *c, struct mb
  * unknown request). A baud change is left in s->baud_req for the caller to
  * apply after the ACK has gone out. Changes of the primary address go
  * through obj_write (audited) with source METER_SRC_MBUS. */
-size_t mbus_serve(struct meter *m, struct mbus_cfg *c, struct mbus_sess *s, const uint8_t *frame,
+size_t mbus_serve(struct meter *m, struct mbus_meter *mm, struct mbus_sess *s, const uint8_t *frame,
                   size_t n, const uint8_t **ans);
 
 /* Write the user data of the RSP_UD telegram that starts at record index
