@@ -391,10 +391,10 @@ int aes_gcm_decrypt(const struct meter_hal *hal, const uint8_t key[AES_KEY_LEN],
 /* Doubling in GF(2^128) for the CMAC subkeys (Rb = 0x87). */
 static void dbl(uint8_t k[AES_BLOCK_LEN])
 {
-    uint8_t carry = (uint8_t)(0u - (k[0] >> 7));
+    unsigned carry = 0u - ((unsigned)k[0] >> 7);
     for (unsigned i = 0; i < AES_BLOCK_LEN - 1u; i++)
-        k[i] = (uint8_t)(k[i] << 1 | k[i + 1] >> 7);
-    k[AES_BLOCK_LEN - 1] = (uint8_t)((k[AES_BLOCK_LEN - 1] << 1) ^ (carry & 0x87u));
+        k[i] = (uint8_t)((unsigned)k[i] << 1 | (unsigned)k[i + 1] >> 7);
+    k[AES_BLOCK_LEN - 1] = (uint8_t)(((unsigned)k[AES_BLOCK_LEN - 1] << 1) ^ (carry & 0x87u));
 }
 
 int aes_cmac(const struct meter_hal *hal, const uint8_t key[AES_KEY_LEN], const uint8_t *msg,
