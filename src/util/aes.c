@@ -154,7 +154,7 @@ static void gf_mul(uint8_t x[AES_BLOCK_LEN], const uint8_t h[AES_BLOCK_LEN])
     for (unsigned i = 0; i < 4; i++)
         v[i] = be32(h + 4 * i);
     for (unsigned i = 0; i < 128; i++) {
-        uint32_t m = 0u - (uint32_t)((x[i / 8] >> (7 - i % 8)) & 1u);
+        uint32_t m = 0u - (((uint32_t)x[i / 8] >> (7u - i % 8u)) & 1u);
         uint32_t lsb = 0u - (v[3] & 1u);
         for (unsigned j = 0; j < 4; j++)
             z[j] ^= v[j] & m;
