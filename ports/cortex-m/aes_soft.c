@@ -61,13 +61,13 @@ static const uint8_t inv_sbox[256] = {
 
 static uint8_t xt(uint8_t x)
 {
-    return (uint8_t)((x << 1) ^ ((x >> 7) * 0x1bu));
+    return (uint8_t)(((unsigned)x << 1) ^ (((unsigned)x >> 7) * 0x1bu));
 }
 
 /* Round constants backward: the inverse of xt (x^-1 = x^7 + x^3 + x^2 + 1). */
 static uint8_t xt_inv(uint8_t x)
 {
-    return (uint8_t)((x >> 1) ^ ((x & 1u) * 0x8du));
+    return (uint8_t)(((unsigned)x >> 1) ^ (((unsigned)x & 1u) * 0x8du));
 }
 
 /* Round key i -> i + 1 in place (FIPS-197 5.2 for Nk = 4). */
