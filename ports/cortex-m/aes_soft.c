@@ -3,11 +3,13 @@
  * on boards without one.
  *
  * Byte-oriented: two constant 256-byte tables (S-box and its inverse), no
- * T-tables, MixColumns by xtime. The key schedule is expanded on the stack
- * for every block (176 bytes) and wiped afterwards: no key material stays in
- * RAM between calls, and the HAL stays a one-block-per-call engine like a
- * peripheral. Table lookups by secret bytes are constant-time on a core
- * without data cache (Cortex-M0/M3/M4 from flash); a part with a cache
+ * T-tables, MixColumns by xtime. The key schedule runs on the fly in one
+ * 16-byte round key (forward for encryption; for decryption forward to the
+ * last round key, then backward), so a call needs well under 100 bytes of
+ * stack and no expanded schedule is kept: no key material stays in RAM
+ * between calls (it is wiped), and the HAL stays a one-block-per-call engine
+ * like a peripheral. Table lookups by secret bytes are constant-time on a
+ * core without data cache (Cortex-M0/M3/M4 from flash); a part with a cache
  * should use its AES peripheral instead.
  *
  * State layout: byte 4*c + r is row r of column c (FIPS-197 input order).
@@ -56,36 +58,41 @@ static const uint8_t inv_sbox[256] = {
 };
 
 #define AES_ROUNDS 10u
-#define AES_SCHED 176u /* (AES_ROUNDS + 1) * 16 */
 
 static uint8_t xt(uint8_t x)
 {
-    return (uint8_t)((x << 1) ^ ((x >> 7) * 0x1bu));
+    return (uint8_t)(((unsigned)x << 1) ^ (((unsigned)x >> 7) * 0x1bu));
 }
 
-static void expand_key(const uint8_t key[16], uint8_t rk[AES_SCHED])
+/* Round constants backward: the inverse of xt (x^-1 = x^7 + x^3 + x^2 + 1). */
+static uint8_t xt_inv(uint8_t x)
 {
-    uint8_t rcon = 1;
-    for (unsigned i = 0; i < 16; i++)
-        rk[i] = key[i];
-    for (unsigned i = 16; i < AES_SCHED; i += 4) {
-        uint8_t t0 = rk[i - 4], t1 = rk[i - 3], t2 = rk[i - 2], t3 = rk[i - 1];
-        if (i % 16u == 0) { /* RotWord, SubWord, Rcon */
-            uint8_t u = t0;
-            t0 = (uint8_t)(sbox[t1] ^ rcon);
-            t1 = sbox[t2];
-            t2 = sbox[t3];
-            t3 = sbox[u];
-            rcon = xt(rcon);
-        }
-        rk[i] = (uint8_t)(rk[i - 16] ^ t0);
-        rk[i + 1] = (uint8_t)(rk[i - 15] ^ t1);
-        rk[i + 2] = (uint8_t)(rk[i - 14] ^ t2);
-        rk[i + 3] = (uint8_t)(rk[i - 13] ^ t3);
-    }
+    return (uint8_t)(((unsigned)x >> 1) ^ (((unsigned)x & 1u) * 0x8du));
 }
 
-static void add_key(uint8_t s[16], const uint8_t *k)
+/* Round key i -> i + 1 in place (FIPS-197 5.2 for Nk = 4). */
+static void key_next(uint8_t rk[16], uint8_t rcon)
+{
+    rk[0] ^= (uint8_t)(sbox[rk[13]] ^ rcon);
+    rk[1] ^= sbox[rk[14]];
+    rk[2] ^= sbox[rk[15]];
+    rk[3] ^= sbox[rk[12]];
+    for (unsigned i = 4; i < 16; i++)
+        rk[i] ^= rk[i - 4];
+}
+
+/* Round key i + 1 -> i in place: key_next undone, last word first. */
+static void key_prev(uint8_t rk[16], uint8_t rcon)
+{
+    for (unsigned i = 15; i >= 4; i--)
+        rk[i] ^= rk[i - 4];
+    rk[0] ^= (uint8_t)(sbox[rk[13]] ^ rcon);
+    rk[1] ^= sbox[rk[14]];
+    rk[2] ^= sbox[rk[15]];
+    rk[3] ^= sbox[rk[12]];
+}
+
+static void add_key(uint8_t s[16], const uint8_t k[16])
 {
     for (unsigned i = 0; i < 16; i++)
         s[i] ^= k[i];
@@ -118,7 +125,8 @@ static void inv_mix_columns(uint8_t s[16])
     mix_columns(s);
 }
 
-/* SubBytes + ShiftRows (row r rotates left by r), or their inverses. */
+/* SubBytes + ShiftRows (row r rotates left by r), or their inverses with
+ * dir = 3 (right by r = left by 3r mod 4). */
 static void sub_shift(uint8_t s[16], const uint8_t box[256], unsigned dir)
 {
     uint8_t t[16];
@@ -138,17 +146,19 @@ static void wipe(uint8_t *p, size_t n)
 
 int aes_soft_encrypt(void *ctx, const uint8_t key[16], const uint8_t in[16], uint8_t out[16])
 {
-    uint8_t rk[AES_SCHED], s[16];
+    uint8_t rk[16], s[16], rcon = 1;
     (void)ctx;
-    expand_key(key, rk);
-    for (unsigned i = 0; i < 16; i++)
-        s[i] = in[i];
-    add_key(s, rk);
+    for (unsigned i = 0; i < 16; i++) {
+        rk[i] = key[i];
+        s[i] = (uint8_t)(in[i] ^ key[i]);
+    }
     for (unsigned round = 1; round <= AES_ROUNDS; round++) {
         sub_shift(s, sbox, 1);
         if (round != AES_ROUNDS)
             mix_columns(s);
-        add_key(s, rk + 16 * round);
+        key_next(rk, rcon);
+        rcon = xt(rcon);
+        add_key(s, rk);
     }
     for (unsigned i = 0; i < 16; i++)
         out[i] = s[i];
@@ -159,16 +169,22 @@ int aes_soft_encrypt(void *ctx, const uint8_t key[16], const uint8_t in[16], uin
 
 int aes_soft_decrypt(void *ctx, const uint8_t key[16], const uint8_t in[16], uint8_t out[16])
 {
-    uint8_t rk[AES_SCHED], s[16];
+    uint8_t rk[16], s[16], rcon = 1;
     (void)ctx;
-    expand_key(key, rk);
     for (unsigned i = 0; i < 16; i++)
-        s[i] = in[i];
-    add_key(s, rk + 16 * AES_ROUNDS);
-    for (unsigned round = AES_ROUNDS; round-- > 0;) {
-        sub_shift(s, inv_sbox, 3); /* right by r = left by 3r (mod 4) */
-        add_key(s, rk + 16 * round);
-        if (round != 0)
+        rk[i] = key[i];
+    for (unsigned round = 1; round <= AES_ROUNDS; round++) {
+        key_next(rk, rcon);
+        rcon = xt(rcon);
+    }
+    for (unsigned i = 0; i < 16; i++)
+        s[i] = (uint8_t)(in[i] ^ rk[i]);
+    for (unsigned round = AES_ROUNDS; round >= 1; round--) {
+        sub_shift(s, inv_sbox, 3);
+        rcon = xt_inv(rcon);
+        key_prev(rk, rcon); /* now round key round - 1 */
+        add_key(s, rk);
+        if (round != 1)
             inv_mix_columns(s);
     }
     for (unsigned i = 0; i < 16; i++)

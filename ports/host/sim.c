@@ -20,6 +20,7 @@
 #include "calib.h"
 #include "json_out.h"
 #include "port_serve.h"
+#include "wmbus_out.h"
 #include "pulse_log.h"
 #include "replay.h"
 #include "tui.h"
@@ -152,7 +153,10 @@ const struct sim_option sim_options[] = {
     {"--seed", "N", opt_seed, "fix the noise of the ADC model"},
     {"--replay", "FILE.wav", replay_option, "feed a WAV file (V1 I1 V2 I2 V3 I3 [IN]) through the ADC model and DSP"},
     {"--replay-scale", "VOLTS,AMPS", replay_scale_option, "full-scale values of the replay file (default 600,200)"},
-    {"--optical", "tcp:PORT|pty:PATH", port_serve_option, "serve the optical port (KMP, IEC 62056-21) on 127.0.0.1 TCP or a pty"},
+    {"--optical", "tcp:PORT|pty:PATH", port_serve_option_optical, "serve the optical port (KMP, IEC 62056-21) on 127.0.0.1 TCP or a pty"},
+    {"--rs485", "tcp:PORT|pty:PATH", port_serve_option_rs485, "serve the serial module port (RS-485/RS-232: KMP) on 127.0.0.1 TCP or a pty"},
+    {"--mbus", "tcp:PORT|pty:PATH", port_serve_option_mbus, "serve the wired M-Bus module (EN 13757-2/-3 slave) on 127.0.0.1 TCP or a pty"},
+    {"--wmbus", "FILE|-", wmbus_out_option, "write every wireless M-Bus telegram as a line of hex (wmbusmeters stdin:hex)"},
     {"--list-config", NULL, opt_list_config, "print the scenario config keys (docs/SCENARIOS.md table) and exit"},
     {"--help", NULL, opt_help, "this text"},
     {NULL, NULL, NULL, NULL},

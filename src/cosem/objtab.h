@@ -79,6 +79,17 @@ enum obj_flag {
     OBJ_F_INSTANT = 1u << 4   /* instantaneous value (not for readout lists by default) */
 };
 
+/* Column `mbus`: which M-Bus record sets carry the row (src/proto/mbus
+ * derives DIF/VIF from the row's unit, scaler, OBIS code and class). */
+enum obj_mbus {
+    OBJ_MBUS_TRM = 1u << 0,   /* wired, this firmware's layout */
+    OBJ_MBUS_KAM = 1u << 1,   /* wired, as a Kamstrup 382 */
+    OBJ_MBUS_RADIO = 1u << 2, /* wireless, this firmware's layout */
+    OBJ_MBUS_OMNI = 1u << 3,  /* wireless, as an OMNIPOWER */
+    OBJ_MBUS_BOTH = OBJ_MBUS_TRM | OBJ_MBUS_KAM,
+    OBJ_MBUS_ALL = 0x0Fu
+};
+
 struct obj_def;
 
 typedef int (*obj_get_fn)(const struct meter *m, const struct obj_def *o, struct obj_value *out);
@@ -99,8 +110,8 @@ struct obj_def {
     uint8_t rd;            /* minimum enum meter_access to read */
     uint8_t wr;            /* minimum enum meter_access to write (NONE = read-only) */
     uint16_t kmp_id;       /* KMP register id, 0 if not readable by KMP */
-    uint8_t mbus;          /* M-Bus/wM-Bus layouts that carry the row as a data record
-                              (enum mbus_row, src/proto/mbus/mbus.h), 0 = none */
+    uint8_t mbus;          /* M-Bus/wM-Bus record sets that carry the row as a data
+                              record (enum obj_mbus; src/proto/mbus), 0 = none */
     uint16_t arg;          /* index handed to shared getters (phase, tariff ...) */
     obj_get_fn get;
     obj_set_fn set;        /* NULL = read-only */
@@ -114,7 +125,11 @@ struct obj_def {
     const char *name;      /* human name for docs and tools */
 };
 
-/* Iterate the table. */
+/* Iterate the table: the core's rows (objtab.c), then the segments the
+ * firmware adds. objtab_segment() is provided by the firmware's top
+ * (src/meter.c), which knows the protocol drivers: segment k with its *n
+ * rows (n > 0), NULL past the last. */
+const struct obj_def *objtab_segment(size_t k, size_t *n);
 size_t objtab_count(void);
 const struct obj_def *objtab_at(size_t i);
 const struct obj_def *objtab_find(const struct obis *ln);
@@ -150,6 +165,23 @@ int64_t obj_value_at_scaler(const struct obj_value *v, int8_t scaler);
  * on): type, length, and v->i = its CRC-32, which stands for the text as
  * the audit log's old/new value. Returns 0 or n. */
 int obj_text_value(struct obj_value *v, int n);
+/* ---- value helpers for getters and setters (one set for every module) ---- */
+
+/* Fill v with a number (scaler 0 unless given) or a text; return METER_OK
+ * (obj_put_text: METER_ENOSPC when it does not fit). */
+int obj_put_int(struct obj_value *v, int64_t x, int8_t scaler);
+int obj_put_uint(struct obj_value *v, int64_t x, int8_t scaler);
+int obj_put_enum(struct obj_value *v, int64_t x);
+int obj_put_bool(struct obj_value *v, bool x);
+int obj_put_text(struct obj_value *v, const char *s);
+/* A written number as a whole number at row_scaler: METER_EINVAL when it
+ * is no number or finer than that resolution, METER_ERANGE on overflow
+ * (obj_range_of: also outside lo..hi). */
+int obj_int_of(const struct obj_value *in, int8_t row_scaler, int64_t *x);
+int obj_range_of(const struct obj_value *in, int8_t row_scaler, int64_t lo, int64_t hi, int64_t *x);
+/* A written text equal to lit. */
+bool obj_text_is(const struct obj_value *in, const char *lit);
+
 /* OBIS of a row packed as A<<24 | C<<16 | D<<8 | E (event records). */
 uint32_t obj_packed(const struct obj_def *o);
 

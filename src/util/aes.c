@@ -154,7 +154,7 @@ static void gf_mul(uint8_t x[AES_BLOCK_LEN], const uint8_t h[AES_BLOCK_LEN])
     for (unsigned i = 0; i < 4; i++)
         v[i] = be32(h + 4 * i);
     for (unsigned i = 0; i < 128; i++) {
-        uint32_t m = 0u - (uint32_t)((x[i / 8] >> (7 - i % 8)) & 1u);
+        uint32_t m = 0u - (((uint32_t)x[i / 8] >> (7u - i % 8u)) & 1u);
         uint32_t lsb = 0u - (v[3] & 1u);
         for (unsigned j = 0; j < 4; j++)
             z[j] ^= v[j] & m;
@@ -391,10 +391,10 @@ int aes_gcm_decrypt(const struct meter_hal *hal, const uint8_t key[AES_KEY_LEN],
 /* Doubling in GF(2^128) for the CMAC subkeys (Rb = 0x87). */
 static void dbl(uint8_t k[AES_BLOCK_LEN])
 {
-    uint8_t carry = (uint8_t)(0u - (k[0] >> 7));
+    unsigned carry = 0u - ((unsigned)k[0] >> 7);
     for (unsigned i = 0; i < AES_BLOCK_LEN - 1u; i++)
-        k[i] = (uint8_t)(k[i] << 1 | k[i + 1] >> 7);
-    k[AES_BLOCK_LEN - 1] = (uint8_t)((k[AES_BLOCK_LEN - 1] << 1) ^ (carry & 0x87u));
+        k[i] = (uint8_t)((unsigned)k[i] << 1 | (unsigned)k[i + 1] >> 7);
+    k[AES_BLOCK_LEN - 1] = (uint8_t)(((unsigned)k[AES_BLOCK_LEN - 1] << 1) ^ (carry & 0x87u));
 }
 
 int aes_cmac(const struct meter_hal *hal, const uint8_t key[AES_KEY_LEN], const uint8_t *msg,

@@ -53,12 +53,14 @@ int main(void)
     puts("without the sealed calibration switch, registers never; P parameter,");
     puts("audit-logged; E energy with a high-resolution test view; I instantaneous;");
     puts("H historic), minimum access level to read / write / execute, the KMP");
-    puts("register id, the billing snapshot slot (the value is kept per billing");
+    puts("register id, the M-Bus record sets that carry the row (T wired TRM, K");
+    puts("wired 382 layout, R wireless TRM, O wireless OMNIPOWER layout;");
+    puts("docs/PROTOCOLS.md), the billing snapshot slot (the value is kept per billing");
     puts("period and reads as `C.D.E*F`, F = 1 the last period), and the");
     puts("configuration key (scenario `config` key, docs/SCENARIOS.md).");
     puts("");
-    puts("| OBIS | short | class | name | unit | scaler | dec | flags | read | write | exec | KMP | bill | key |");
-    puts("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    puts("| OBIS | short | class | name | unit | scaler | dec | flags | read | write | exec | KMP | M-Bus | bill | key |");
+    puts("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (size_t i = 0; i < objtab_count(); i++) {
         const struct obj_def *o = objtab_at(i);
         char full[32], shrt[24], flags[8];
@@ -79,12 +81,19 @@ int main(void)
         char kmp[8] = "";
         if (o->kmp_id)
             snprintf(kmp, sizeof kmp, "0x%04X", o->kmp_id);
+        char mb[8] = "";
+        unsigned q = 0;
+        static const char mbl[] = "TKRO"; /* enum obj_mbus bits */
+        for (unsigned b = 0; b < 4; b++)
+            if (o->mbus & (1u << b))
+                mb[q++] = mbl[b];
+        mb[q] = '\0';
         char bill[8] = "";
         if (o->bill)
             snprintf(bill, sizeof bill, "%u", o->bill);
-        printf("| %s | %s | %u %s | %s | %s | %d | %u | %s | %s | %s | %s | %s | %s | %s |\n", full, shrt, o->ic,
+        printf("| %s | %s | %u %s | %s | %s | %d | %u | %s | %s | %s | %s | %s | %s | %s | %s |\n", full, shrt, o->ic,
                ic_name(o->ic), o->name ? o->name : "", unit_display_text(o->unit), o->scaler, o->decimals, flags,
-               acc_name(o->rd), o->set ? acc_name(o->wr) : "-", o->act ? acc_name(o->ex) : "-", kmp, bill,
+               acc_name(o->rd), o->set ? acc_name(o->wr) : "-", o->act ? acc_name(o->ex) : "-", kmp, mb, bill,
                o->key ? o->key : "");
     }
     printf("\n%zu objects.\n", objtab_count());

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "cosem/objtab.h"
-#include "proto/dispatch.h"
+#include "registers/clock.h"
 #include "trimeter/meter.h"
 
 /* Records per row at most (value, stored value or time of a maximum). */
@@ -183,7 +183,7 @@ static int mbus_row_rec(const struct meter *m, enum mbus_set set, const struct o
         if (set != MBUS_SET_TRM || v.capture == 0)
             return 0;
         r->vif = 0x6D;
-        r->value = mbus_type_f(dispatch_civil(m, v.capture, false));
+        r->value = mbus_type_f(clock_civil_of(m, v.capture, true)); /* peak stamps in standard time, as IEC and KMP */
         return 1;
     }
     if (j != 0)
@@ -222,7 +222,7 @@ static int mbus_row_rec(const struct meter *m, enum mbus_set set, const struct o
     default:
         if (o->ic == IC_CLOCK) {
             r->vif = 0x6D; /* type F, local time */
-            r->value = mbus_type_f(dispatch_civil(m, v.i, false));
+            r->value = mbus_type_f(clock_civil_of(m, v.i, false));
             return 1;
         }
         if (v.type == OBJ_T_UINT || v.type == OBJ_T_INT) {

@@ -152,17 +152,8 @@ int mbus_rec_len(const uint8_t *p, size_t n);
  * a Kamstrup 382 sends (for collectors built for it). */
 enum mbus_layout { MBUS_LAYOUT_TRM = 0, MBUS_LAYOUT_KAM = 1 };
 
-/* Row column `mbus` (objtab.h): which record sets carry the row. */
-enum mbus_row {
-    MBUS_ROW_TRM = 1u << 0,   /* wired, this firmware's layout */
-    MBUS_ROW_KAM = 1u << 1,   /* wired, as a 382 */
-    MBUS_ROW_RADIO = 1u << 2, /* wireless, this firmware's layout */
-    MBUS_ROW_OMNI = 1u << 3,  /* wireless, as an OMNIPOWER */
-    MBUS_ROW_BOTH = MBUS_ROW_TRM | MBUS_ROW_KAM,
-    MBUS_ROW_ALL = 0x0Fu
-};
-
-/* The record sets (one per row flag above). */
+/* The record sets: set k carries the rows whose `mbus` column has bit k
+ * (enum obj_mbus, objtab.h). */
 enum mbus_set { MBUS_SET_TRM = 0, MBUS_SET_KAM = 1, MBUS_SET_RADIO = 2, MBUS_SET_OMNI = 3 };
 
 /* Write the records of a set from the object table into out[*pos .. cap),
@@ -236,5 +227,18 @@ int mbus_cfg_get(const struct mbus_cfg *c, unsigned field, struct obj_value *v);
 /* METER_EINVAL / METER_ERANGE for a value the field does not take (c
  * unchanged). */
 int mbus_cfg_set(struct mbus_cfg *c, unsigned field, const struct obj_value *in);
+
+/* ---- the driver (mbus_driver.c) ------------------------------------------------- */
+
+/* One M-Bus line's session: the frame being received and the link state. */
+struct mbus_session {
+    struct mbus_sess link;
+    uint16_t len;        /* bytes of the frame being received */
+    uint32_t last_rx_ms; /* inter-character timeout */
+    uint8_t rx[MBUS_FRAME_MAX];
+};
+
+struct proto_driver;
+extern const struct proto_driver mbus_driver;
 
 #endif

@@ -454,7 +454,10 @@ int wmbus_next_frame(struct meter *m, const struct wmbus_cfg *c, unsigned layout
     int r = wmbus_ctr_next(m, st, &ctr);
     if (r < 0)
         return r;
-    bool compact = c->compact && c->security == WMBUS_SEC_KAMSTRUP_CTR && ctr % WMBUS_FULL_EVERY != 0;
+    /* the first telegram after power-up is full (a collector learns the
+     * format from it), then every WMBUS_FULL_EVERY-th */
+    bool compact = c->compact && c->security == WMBUS_SEC_KAMSTRUP_CTR && st->sent % WMBUS_FULL_EVERY != 0;
+    st->sent++;
     r = wmbus_build(m, c, layout, ctr, compact, tel, sizeof tel);
     if (r < 0)
         return r;

@@ -114,6 +114,7 @@ struct wmbus_state {
     uint32_t limit;    /* end of the reserved block (store) */
     bool reserved;     /* limit is valid (store read at power-up) */
     int64_t next_tx;   /* meter time (UTC s) of the next telegram; 0 = at once */
+    uint32_t sent;     /* telegrams since power-up (full / compact rhythm) */
     uint16_t len;      /* bytes of the frame in buf being sent */
     uint8_t buf[WMBUS_FRAME_MAX];
 };
@@ -142,5 +143,16 @@ int wmbus_cfg_get(const struct wmbus_cfg *c, unsigned field, struct obj_value *v
 /* Plain text ("none") only from the factory (METER_SRC_FACTORY, or the
  * simulator's scenario, which stands for it): METER_EACCES otherwise. */
 int wmbus_cfg_set(struct wmbus_cfg *c, unsigned field, const struct obj_value *in, enum meter_src src);
+
+/* ---- the driver (wmbus_driver.c) ------------------------------------------------- */
+
+/* Per meter: configuration (RAM copy of its section), counter, schedule. */
+struct wmbus_meter {
+    struct wmbus_cfg cfg;
+    struct wmbus_state st;
+};
+
+struct proto_driver;
+extern const struct proto_driver wmbus_driver;
 
 #endif
