@@ -46,11 +46,21 @@ static void mbus_frame_done(struct meter *m, struct session *s)
         return; /* not for us, broken or refused: silence, no refresh */
     session_touch(m, s);
     session_send(m, s, ans, n);
+    if (k->link.baud_req != 0)
+        session_more(s); /* the new rate once the ACK is handed over (mbus_tx_more) */
+}
+
+/* Everything queued was handed to the HAL: a baud change asked for by the
+ * master now follows the ACK in order (the HAL applies it after the ACK's
+ * last bit, at the old rate). */
+static bool mbus_tx_more(struct meter *m, struct session *s)
+{
+    struct mbus_session *k = &s->st.mbus;
     if (k->link.baud_req != 0) {
-        /* after the ACK has left, at the old rate */
         session_line(m, s, k->link.baud_req, METER_FRAMING_8E1);
         k->link.baud_req = 0;
     }
+    return false;
 }
 
 static size_t mbus_feed(struct meter *m, struct session *s, const uint8_t *buf, size_t n)
@@ -90,8 +100,10 @@ static uint32_t mbus_timeout_ms(const struct meter *m, const struct session *s)
 
 static void mbus_end(struct meter *m, struct session *s)
 {
-    (void)m;
     mbus_sess_reset(&s->st.mbus.link); /* nothing of a session survives it */
+    /* a rate the master switched to ends with the session: the line
+     * listens at the configured one again */
+    session_line(m, s, m->proto.mbus.cfg.baud, METER_FRAMING_8E1);
 }
 
 static uint32_t mbus_listen_baud(const struct meter *m)
@@ -169,6 +181,7 @@ const struct proto_driver mbus_driver = {
     .claim = mbus_claim,
     .open = mbus_open,
     .feed = mbus_feed,
+    .tx_more = mbus_tx_more,
     .timeout_ms = mbus_timeout_ms,
     .end = mbus_end,
     .cfg = &mbus_cfg_section,
