@@ -124,11 +124,17 @@ static void master_sets_address(void **state)
     (void)state;
     struct md *d = md_new();
     const uint8_t rec[3] = {0x01, 0x7A, 42};
+    assert_true(mb_short(d, 0x7B, 1) > 9); /* a telegram kept for a repeat (FCB 1) */
     uint32_t a0 = ev_audit(d->o);
     assert_int_equal(mb_long(d, 0x53, 1, MBUS_CI_DATA_SEND, rec, 3), 1);
     assert_int_equal(d->o->v.m.proto.mbus.cfg.primary, 42);
     assert_true(ev_audit(d->o) > a0);
     assert_true(ev_newest(d->o, EV_PARAM_CHANGE, METER_SRC_MBUS));
+    /* the same FCB at the new address: never the kept telegram with the
+     * old address in it (found by fuzz_mbus) */
+    size_t n = mb_short(d, 0x7B, 42);
+    assert_true(n > 9);
+    assert_int_equal(d->mb.buf[5], 42);
     assert_int_equal(mb_short(d, 0x40, 1), 0);
     assert_int_equal(mb_short(d, 0x40, 42), 1);
     /* persisted */

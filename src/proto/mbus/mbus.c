@@ -396,7 +396,13 @@ size_t mbus_serve(struct meter *m, struct mbus_meter *mm, struct mbus_sess *s, c
             s->next = 0; /* application reset / select: the readout starts over */
             ans = mbus_ack(out);
         } else if (f.ci == MBUS_CI_DATA_SEND) {
+            uint8_t before = c->primary;
             ans = mbus_data_send(m, mm, f.data, f.n) ? mbus_ack(out) : 0;
+            if (c->primary != before) {
+                /* the kept telegram carries the old address: never repeat it */
+                s->last_len = 0;
+                s->fcb_valid = false;
+            }
         }
     } else if (f.kind == MBUS_F_CONTROL && fn == (MBUS_C_SND_UD & 0x4Fu)) {
         if (f.ci >= MBUS_CI_BAUD_300 && f.ci <= MBUS_CI_BAUD_300 + 5u) {
