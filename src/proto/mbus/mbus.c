@@ -110,7 +110,7 @@ static int8_t mbus_clamp(int8_t s, int8_t lo, int8_t hi)
  * 61..80 L3), 0 for totals. */
 static uint8_t mbus_phase(uint8_t c)
 {
-    return c >= 21 && c <= 80 ? (uint8_t)((c - 1) / 20) : 0;
+    return (uint8_t)(c >= 21 && c <= 80 ? (c - 1) / 20 : 0);
 }
 
 /* Quantity of a direction pair (A-, R-, P-, Q-: "backward flow" VIFE 0x3C). */
