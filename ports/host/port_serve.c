@@ -4,6 +4,8 @@
  */
 #include "port_serve.h"
 
+#include "proto/port.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,6 +113,11 @@ void port_serve_bind(struct port_serve *p, struct vmeter *v)
         h->room = port_sink_room;
         h->hangup = port_sink_hangup;
         p->slot[k].pace_ms = v->hw.sim_ms;
+        /* the line as the core set it at power-up, before this sink was
+         * there (the M-Bus line listens at 2400 8E1, not the slot's 300) */
+        const struct session *se = port_session_c(&v->m, p->slot[k].line);
+        if (se != NULL && se->line_baud != 0)
+            port_apply_line(&p->slot[k], se->line_baud, (enum meter_framing)se->line_framing);
         if (p->slot[k].up)
             meter_port_open(&v->m, p->slot[k].line); /* a re-booted core: the client is still there */
     }
