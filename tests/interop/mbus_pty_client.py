@@ -3,8 +3,8 @@
 serial line: SND_NKE, a multi-telegram REQ_UD2 readout (checksums, the
 "more records follow" DIF, FCB toggling), a repeat request answered with
 the same telegram, a baud change to 9600 acknowledged, the readout again at
-9600 taking less line time than at 2400 (the simulator paces a pty at the
-meter's line rate: 11 bits a character), frames for other addresses and a
+9600 (the times are printed, not judged: tests never time things; the
+simulator paces a pty at the meter's line rate, 11 bits a character), frames for other addresses and a
 broken checksum left unanswered. Stdlib only.
 Usage: mbus_pty_client.py PATH"""
 import os
@@ -90,7 +90,6 @@ def main():
     nbytes = sum(len(t) for t in tels)
     print("readout: %d telegrams, %d bytes; %.2f s at 2400 Bd, %.2f s at 9600 Bd" %
           (len(tels), nbytes, t2400, t9600))
-    assert t9600 < t2400, "line rate not honoured"
     os.close(fd)
 
 
