@@ -22,6 +22,24 @@ function crc(buf) { // CRC-16/EN-13757
     }
     return c ^ 0xFFFF;
 }
+// AES-CMAC (RFC 4493) on Node's AES-128-ECB, for OMS mode 7
+function cmac(k, msg) {
+    const enc = b => { const c = crypto.createCipheriv('aes-128-ecb', k, null); c.setAutoPadding(false); return Buffer.concat([c.update(b), c.final()]); };
+    const dbl = b => { const o = Buffer.alloc(16); let carry = 0; for (let i = 15; i >= 0; i--) { o[i] = ((b[i] << 1) | carry) & 0xFF; carry = b[i] >> 7; } if (b[0] & 0x80) o[15] ^= 0x87; return o; };
+    const k1 = dbl(enc(Buffer.alloc(16))), k2 = dbl(k1);
+    const n = Math.max(1, Math.ceil(msg.length / 16));
+    const full = msg.length > 0 && msg.length % 16 === 0;
+    const last = Buffer.alloc(16);
+    msg.copy(last, 0, (n - 1) * 16);
+    if (!full) last[msg.length - (n - 1) * 16] = 0x80;
+    const kx = full ? k1 : k2;
+    for (let i = 0; i < 16; i++) last[i] ^= kx[i];
+    let x = Buffer.alloc(16);
+    for (let b = 0; b < n - 1; b++) { const blk = msg.subarray(b * 16, b * 16 + 16); for (let i = 0; i < 16; i++) x[i] ^= blk[i]; x = enc(x); }
+    for (let i = 0; i < 16; i++) x[i] ^= last[i];
+    return enc(x);
+}
+
 function fail(msg) { console.error('wmbus_decode: ' + msg); process.exit(1); }
 
 // records: [{dif, vif chain, tariff, value}] -> report keys
@@ -92,6 +110,19 @@ for (const line of lines) {
         if (p[0] !== 0x2F || p[1] !== 0x2F) fail('2F 2F check: ' + line);
         full++;
         plain = p.slice(2);
+    } else if (t[10] === 0x90) { // OMS mode 7: AFL (MCL, MCR, MAC), TPL 7A mode 7, KDF
+        const mcr = t.subarray(15, 19), id = t.subarray(4, 8);
+        const kdf = dc => cmac(key, Buffer.concat([Buffer.from([dc]), mcr, id, Buffer.alloc(7, 7)]));
+        const kenc = kdf(0), kmac = kdf(1);
+        const mac = cmac(kmac, Buffer.concat([t.subarray(14, 15), mcr, t.subarray(27)]));
+        if (!mac.subarray(0, 8).equals(t.subarray(19, 27))) fail('AFL MAC: ' + line);
+        if (t[27] !== 0x7A || (t[31] & 0x1F) !== 7) fail('mode 7 TPL');
+        const nb = t[30] >> 4;
+        const d = crypto.createDecipheriv('aes-128-cbc', kenc, Buffer.alloc(16)).setAutoPadding(false);
+        const p = Buffer.concat([d.update(t.subarray(33, 33 + 16 * nb)), d.final()]);
+        if (p[0] !== 0x2F || p[1] !== 0x2F) fail('2F 2F check (mode 7): ' + line);
+        full++;
+        plain = p.subarray(2);
     } else if (t[10] === 0x78) {
         full++;
         plain = t.slice(11);

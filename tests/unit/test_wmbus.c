@@ -189,6 +189,41 @@ static void oms_mode5(void **state)
     om_free(o);
 }
 
+/* OMS mode 7: AFL with counter and CMAC, TPL mode 7 with KDF selection 1;
+ * wmbusmeters checked the MAC and decrypted these (docs/PROTOCOLS.md). */
+static void oms_mode7(void **state)
+{
+    (void)state;
+    struct om *o = om_new();
+    o->v.m.serial = 12345678;
+    om_load(o, 60, 2000000);
+    struct wmbus_cfg c;
+    wmbus_cfg_factory(&c);
+    c.security = WMBUS_SEC_OMS7;
+    uint8_t tel[WMBUS_TEL_MAX], copy[WMBUS_TEL_MAX];
+    int n = wmbus_build(&o->v.m, &c, MBUS_LAYOUT_TRM, 0x05DE5540u, false, tel, sizeof tel);
+    assert_true(n > 0);
+    assert_int_equal(tel[10], 0x90);                                   /* AFL */
+    assert_int_equal(tel[15] | tel[16] << 8 | tel[17] << 16 | tel[18] << 24, 0x05DE5540); /* MCR = counter */
+    assert_int_equal(tel[27], 0x7A);
+    assert_int_equal(tel[31], 0x07);                                   /* mode 7 */
+    assert_int_equal(tel[32], 0x10);                                   /* KDF selection 1 */
+    memcpy(copy, tel, (size_t)n);
+    assert_int_equal(wmbus_oms7_open(&o->v.hal, c.key, tel, (size_t)n), 35);
+    assert_int_equal(tel[35], 0x04); /* A+ record */
+    /* a changed MAC, a changed ciphertext byte, a wrong key: refused */
+    memcpy(tel, copy, (size_t)n);
+    tel[19] ^= 1;
+    assert_int_equal(wmbus_oms7_open(&o->v.hal, c.key, tel, (size_t)n), METER_ECORRUPT);
+    memcpy(tel, copy, (size_t)n);
+    tel[n - 1] ^= 0x80;
+    assert_int_equal(wmbus_oms7_open(&o->v.hal, c.key, tel, (size_t)n), METER_ECORRUPT);
+    memcpy(tel, copy, (size_t)n);
+    c.key[0] ^= 1;
+    assert_int_equal(wmbus_oms7_open(&o->v.hal, c.key, tel, (size_t)n), METER_ECORRUPT);
+    om_free(o);
+}
+
 static void frame_formats(void **state)
 {
     (void)state;
@@ -338,6 +373,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(crc_and_signature),      cmocka_unit_test(captured_telegrams_open),
         cmocka_unit_test(own_telegrams_like_omnipower), cmocka_unit_test(oms_mode5),
+        cmocka_unit_test(oms_mode7),
         cmocka_unit_test(frame_formats),          cmocka_unit_test(counter_never_repeats),
         cmocka_unit_test(next_frame_modes),       cmocka_unit_test(config_values),
     };

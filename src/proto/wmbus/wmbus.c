@@ -29,11 +29,11 @@ void wmbus_cfg_factory(struct wmbus_cfg *c)
 
 bool wmbus_cfg_valid(const struct wmbus_cfg *c)
 {
-    return c->mode <= WMBUS_MODE_T1 && c->security <= WMBUS_SEC_NONE && c->compact <= 1 && c->interval_s >= 2 &&
+    return c->mode <= WMBUS_MODE_T1 && c->security < WMBUS_SEC_COUNT && c->compact <= 1 && c->interval_s >= 2 &&
            c->interval_s <= 3600;
 }
 
-static const char *const wmbus_sec_names[] = {"kamstrup_ctr", "oms_mode5", "none"};
+static const char *const wmbus_sec_names[WMBUS_SEC_COUNT] = {"kamstrup_ctr", "oms_mode5", "none", "oms_mode7"};
 
 int wmbus_cfg_get(const struct wmbus_cfg *c, unsigned field, struct obj_value *v)
 {
@@ -50,7 +50,7 @@ int wmbus_cfg_get(const struct wmbus_cfg *c, unsigned field, struct obj_value *v
         v->i = field == WMBUS_CFG_INTERVAL ? c->interval_s : c->compact;
         return METER_OK;
     case WMBUS_CFG_SECURITY: {
-        const char *n = wmbus_sec_names[c->security <= WMBUS_SEC_NONE ? c->security : 0];
+        const char *n = wmbus_sec_names[c->security < WMBUS_SEC_COUNT ? c->security : 0];
         v->type = OBJ_T_STRING;
         v->len = (uint8_t)strlen(n);
         memcpy(v->s, n, v->len);
@@ -103,7 +103,7 @@ int wmbus_cfg_set(struct wmbus_cfg *c, unsigned field, const struct obj_value *i
     case WMBUS_CFG_SECURITY:
         if (!text)
             return METER_EINVAL;
-        for (unsigned k = 0; k <= WMBUS_SEC_NONE; k++)
+        for (unsigned k = 0; k < WMBUS_SEC_COUNT; k++)
             if (in->len == strlen(wmbus_sec_names[k]) && memcmp(in->s, wmbus_sec_names[k], in->len) == 0) {
                 if (k == WMBUS_SEC_NONE && src != METER_SRC_FACTORY && src != METER_SRC_SIM)
                     return METER_EACCES; /* plain text only from the factory */
@@ -279,6 +279,119 @@ static void wmbus_le16(uint8_t *p, uint16_t v)
     p[1] = (uint8_t)(v >> 8);
 }
 
+/* OMS mode 7 key derivation (KDF-A): CMAC(K, DC || MCR || ID || 07 x 7),
+ * DC 00 = encryption key from the meter, 01 = MAC key from the meter. */
+static int wmbus_oms7_kdf(const struct meter_hal *hal, const uint8_t key[16], uint8_t dc, const uint8_t mcr[4],
+                          const uint8_t id[4], uint8_t out[16])
+{
+    uint8_t in[16];
+    in[0] = dc;
+    memcpy(in + 1, mcr, 4);
+    memcpy(in + 5, id, 4);
+    memset(in + 9, 0x07, 7);
+    return aes_cmac(hal, key, in, sizeof in, out);
+}
+
+/* AFL + TPL of OMS mode 7 after the link-layer header out[0..*k): AFL
+ * (CI 90, length 0F, FC 2C00: MCL, MCR and MAC present; MCL 25: counter
+ * present, AES-CMAC truncated to 8 bytes; MCR = ctr), then CI 7A, ACC, ST,
+ * CW (blocks, mode 7), CFG-EXT 10 (KDF selection 1), 2F 2F + records + 2F
+ * fill encrypted with Kenc in CBC with IV 0; MAC = CMAC(Kmac, MCL || MCR ||
+ * CI 7A .. last byte). */
+static int wmbus_oms7_seal(const struct meter_hal *hal, const uint8_t key[16], uint8_t *out, size_t *kp, size_t cap,
+                           uint32_t ctr, bool error, const uint8_t *recs, size_t nrec)
+{
+    size_t k = *kp;
+    uint8_t kenc[16], kmac[16], mac[16], mcr[4];
+    for (int i = 0; i < 4; i++)
+        mcr[i] = (uint8_t)(ctr >> (8 * i));
+    if (k + 17 + 6 + 2 + nrec + 15 > cap)
+        return METER_ENOSPC;
+    size_t afl = k;
+    out[k++] = WMBUS_CI_AFL;
+    out[k++] = 0x0F;
+    out[k++] = 0x00;
+    out[k++] = 0x2C;
+    out[k++] = 0x25;
+    memcpy(out + k, mcr, 4);
+    k += 4;
+    size_t macpos = k;
+    k += 8;
+    size_t tpl = k;
+    out[k++] = WMBUS_CI_TPL_SHORT;
+    out[k++] = (uint8_t)ctr;
+    out[k++] = (uint8_t)(error ? 0x10u : 0u);
+    size_t cw = k;
+    k += 2;
+    out[k++] = 0x10; /* CFG-EXT: KDF selection 1 */
+    size_t start = k;
+    out[k++] = 0x2F;
+    out[k++] = 0x2F;
+    memcpy(out + k, recs, nrec);
+    k += nrec;
+    while ((k - start) % 16u != 0)
+        out[k++] = 0x2F;
+    out[cw] = (uint8_t)(((k - start) / 16u) << 4);
+    out[cw + 1] = 0x07; /* security mode 7 */
+    int r = wmbus_oms7_kdf(hal, key, 0x00, mcr, out + 4, kenc);
+    if (r == 0)
+        r = wmbus_oms7_kdf(hal, key, 0x01, mcr, out + 4, kmac);
+    static const uint8_t zero_iv[16] = {0};
+    if (r == 0)
+        r = aes_cbc_encrypt(hal, kenc, zero_iv, out + start, out + start, k - start);
+    if (r == 0) {
+        /* MAC input: MCL, MCR, then the TPL from its CI to the end */
+        uint8_t in[WMBUS_TEL_MAX];
+        size_t n = 0;
+        in[n++] = out[afl + 4];
+        memcpy(in + n, mcr, 4);
+        n += 4;
+        memcpy(in + n, out + tpl, k - tpl);
+        n += k - tpl;
+        r = aes_cmac(hal, kmac, in, n, mac);
+        memcpy(out + macpos, mac, 8);
+    }
+    aes_wipe(kenc, sizeof kenc);
+    aes_wipe(kmac, sizeof kmac);
+    *kp = k;
+    return r;
+}
+
+int wmbus_oms7_open(const struct meter_hal *hal, const uint8_t key[16], uint8_t *tel, size_t n)
+{
+    if (n < 10 + 17 + 6 + 16 || (size_t)tel[0] + 1u != n || tel[10] != WMBUS_CI_AFL || tel[11] != 0x0F ||
+        tel[12] != 0x00 || tel[13] != 0x2C || tel[14] != 0x25 || tel[27] != WMBUS_CI_TPL_SHORT ||
+        (tel[31] & 0x1Fu) != 0x07 || tel[32] != 0x10)
+        return METER_EINVAL;
+    size_t nb = tel[30] >> 4;
+    if (nb == 0 || 33 + 16 * nb != n)
+        return METER_EINVAL;
+    uint8_t kenc[16], kmac[16], mac[16], in[WMBUS_TEL_MAX];
+    int r = wmbus_oms7_kdf(hal, key, 0x00, tel + 15, tel + 4, kenc);
+    if (r == 0)
+        r = wmbus_oms7_kdf(hal, key, 0x01, tel + 15, tel + 4, kmac);
+    size_t k = 0;
+    in[k++] = tel[14];
+    memcpy(in + k, tel + 15, 4);
+    k += 4;
+    memcpy(in + k, tel + 27, n - 27);
+    k += n - 27;
+    if (r == 0)
+        r = aes_cmac(hal, kmac, in, k, mac);
+    if (r == 0 && !aes_equal_ct(mac, tel + 19, 8))
+        r = METER_ECORRUPT;
+    static const uint8_t zero_iv[16] = {0};
+    if (r == 0)
+        r = aes_cbc_decrypt(hal, kenc, zero_iv, tel + 33, tel + 33, 16 * nb);
+    aes_wipe(kenc, sizeof kenc);
+    aes_wipe(kmac, sizeof kmac);
+    if (r < 0)
+        return r;
+    if (tel[33] != 0x2F || tel[34] != 0x2F)
+        return METER_ECORRUPT;
+    return 35;
+}
+
 int wmbus_build(const struct meter *m, const struct wmbus_cfg *c, unsigned layout, uint32_t ctr, bool compact,
                 uint8_t *out, size_t cap)
 {
@@ -351,6 +464,10 @@ int wmbus_build(const struct meter *m, const struct wmbus_cfg *c, unsigned layou
         memcpy(iv, out + 2, 8);
         memset(iv + 8, acc, 8);
         int r = aes_cbc_encrypt(hal, c->key, iv, out + start, out + start, k - start);
+        if (r < 0)
+            return r;
+    } else if (c->security == WMBUS_SEC_OMS7) {
+        int r = wmbus_oms7_seal(hal, c->key, out, &k, cap, ctr, m->status != 0, recs, nrec);
         if (r < 0)
             return r;
     } else {

@@ -42,12 +42,19 @@ struct obj_value;
 #define WMBUS_CI_ELL_SN 0x8Du    /* extended link layer: CC ACC SN(4) */
 #define WMBUS_CI_TPL_SHORT 0x7Au /* short transport header: ACC ST CW(2) */
 #define WMBUS_CI_APL 0x78u       /* records follow, no header */
+#define WMBUS_CI_AFL 0x90u       /* authentication and fragmentation layer */
 #define WMBUS_CI_COMPACT 0x79u   /* compact: signature, full-content CRC, data */
 #define WMBUS_ELL_CC 0x20u       /* communication control as OMNIPOWER sends */
 #define WMBUS_VERSION_OMNI 0x30u /* OMNIPOWER's version (driver detection) */
 
 enum wmbus_mode { WMBUS_MODE_C1 = 0, WMBUS_MODE_T1 = 1 };
-enum wmbus_sec { WMBUS_SEC_KAMSTRUP_CTR = 0, WMBUS_SEC_OMS5 = 1, WMBUS_SEC_NONE = 2 };
+enum wmbus_sec {
+    WMBUS_SEC_KAMSTRUP_CTR = 0,
+    WMBUS_SEC_OMS5 = 1,
+    WMBUS_SEC_NONE = 2,
+    WMBUS_SEC_OMS7 = 3, /* AFL (CI 90: MCL, MCR, CMAC) + TPL mode 7: AES-CBC, IV 0, keys by KDF */
+    WMBUS_SEC_COUNT = 4
+};
 
 /* Persisted configuration. */
 struct wmbus_cfg {
@@ -101,6 +108,11 @@ int wmbus_ell_open(const struct meter_hal *hal, const uint8_t key[16], uint8_t *
 /* Same for OMS mode 5 (CI 0x7A ACC ST CW): returns the offset of the
  * records after the 2F 2F check bytes. */
 int wmbus_oms5_open(const struct meter_hal *hal, const uint8_t key[16], uint8_t *tel, size_t n);
+/* OMS mode 7 (AFL CI 0x90, then CI 0x7A with CW mode 7 and KDF selection
+ * 1): check the AFL MAC with the derived Kmac, decrypt with the derived
+ * Kenc (AES-CBC, IV 0). Returns the offset of the records after 2F 2F, or
+ * METER_EINVAL / METER_ECORRUPT (MAC or check bytes). */
+int wmbus_oms7_open(const struct meter_hal *hal, const uint8_t key[16], uint8_t *tel, size_t n);
 /* Format signature (CRC of the DIF/VIF bytes) and full-content CRC of a
  * run of full-frame records; writes the data-only bytes to data (may be
  * NULL). Returns the data length or METER_EINVAL. */
@@ -130,7 +142,7 @@ int wmbus_next_frame(struct meter *m, const struct wmbus_cfg *c, unsigned layout
 
 /* Configuration values as the object table shows them (rows 0-0:96.133.E,
  * src/proto/wmbus/wmbus_driver.c): mode "C1"/"T1", interval (s), security
- * "kamstrup_ctr"/"oms_mode5"/"none", key (32 hex digits; write-only: reads
+ * "kamstrup_ctr"/"oms_mode5"/"oms_mode7"/"none", key (32 hex digits; write-only: reads
  * as empty), compact frames 0/1. */
 enum wmbus_cfg_field {
     WMBUS_CFG_MODE = 0,

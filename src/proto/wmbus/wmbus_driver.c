@@ -90,7 +90,7 @@ static const struct obj_def wmbus_rows[] = {
     WMBUS_CFG_ROW(10, WMBUS_CFG_MODE, METER_ACC_PUBLIC, "wmbus_mode", "wM-Bus mode (C1, T1)"),
     WMBUS_CFG_ROW(11, WMBUS_CFG_INTERVAL, METER_ACC_PUBLIC, "wmbus_interval_s", "wM-Bus transmit interval (s)"),
     WMBUS_CFG_ROW(12, WMBUS_CFG_SECURITY, METER_ACC_PUBLIC, "wmbus_security",
-                  "wM-Bus security: kamstrup_ctr, oms_mode5, none (factory only)"),
+                  "wM-Bus security: kamstrup_ctr, oms_mode5, oms_mode7, none (factory only)"),
     WMBUS_CFG_ROW(13, WMBUS_CFG_KEY, METER_ACC_MANAGER, "wmbus_key", "wM-Bus AES-128 key, 32 hex digits (write-only)"),
     WMBUS_CFG_ROW(14, WMBUS_CFG_COMPACT, METER_ACC_PUBLIC, "wmbus_compact",
                   "wM-Bus compact frames between full ones (0/1)"),
