@@ -97,6 +97,33 @@ static void pieces_and_noise(void **state)
     md_free(d);
 }
 
+/* A secondary scan is mostly selections that match nobody (no answer):
+ * valid frames all the same, so neither the session (60 s) nor the
+ * connection is ended as idle (libmbus's scan lost its TCP connection
+ * after 60 s before). */
+static void scan_keeps_the_connection(void **state)
+{
+    (void)state;
+    struct md *d = md_new();
+    const uint8_t other[8] = {0xFF, 0xFF, 0xFF, 0x9F, 0xFF, 0xFF, 0xFF, 0xFF};
+    for (int i = 0; i < 70; i++) { /* past the session's 60 s and the idle time */
+        assert_int_equal(mb_long(d, 0x53, 253, MBUS_CI_SELECT, other, 8), 0);
+        om_advance_ms(d->o, 1000);
+    }
+    const struct session *se = port_session_c(&d->o->v.m, METER_LINE_MBUS);
+    assert_true(se->flags & SESSION_F_CONNECTED);
+    const uint8_t mine[8] = {0xFF, 0xFF, 0xFF, 0x1F, 0xFF, 0xFF, 0xFF, 0xFF};
+    assert_int_equal(mb_long(d, 0x53, 253, MBUS_CI_SELECT, mine, 8), 1);
+    /* broken frames alone do not keep it */
+    const uint8_t bad[5] = {0x10, 0x40, 0x01, 0x42, 0x16};
+    for (int i = 0; i < 70; i++) {
+        mb_tx(d, bad, 5);
+        om_advance_ms(d->o, 1000);
+    }
+    assert_false(se->flags & SESSION_F_CONNECTED);
+    md_free(d);
+}
+
 static void baud_change_and_timeout(void **state)
 {
     (void)state;
@@ -236,6 +263,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(pieces_and_noise),       cmocka_unit_test(baud_change_and_timeout),
+        cmocka_unit_test(scan_keeps_the_connection),
         cmocka_unit_test(master_sets_address),    cmocka_unit_test(configured_rate_and_layout),
         cmocka_unit_test(radio_interval_and_counter),
     };

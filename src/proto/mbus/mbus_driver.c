@@ -40,11 +40,17 @@ static void mbus_frame_done(struct meter *m, struct session *s)
 {
     struct mbus_session *k = &s->st.mbus;
     const uint8_t *ans = NULL;
+    struct mbus_frame f;
+    /* Any well-formed frame is the master at work on the bus, also one for
+     * another slave or a selection that does not match (a secondary scan
+     * is mostly those): it keeps the session and the connection. Broken
+     * frames do not. */
+    if (mbus_frame_parse(k->rx, k->len, &f) == METER_OK)
+        session_touch(m, s);
     size_t n = mbus_serve(m, &m->proto.mbus, &k->link, k->rx, k->len, &ans);
     k->len = 0;
     if (n == 0)
-        return; /* not for us, broken or refused: silence, no refresh */
-    session_touch(m, s);
+        return; /* not for us, broken or refused: silence */
     session_send(m, s, ans, n);
     if (k->link.baud_req != 0)
         session_more(s); /* the new rate once the ACK is handed over (mbus_tx_more) */
