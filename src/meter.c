@@ -162,11 +162,13 @@ static void meter_second(struct meter *m)
     bool commit = energy_add_block(&m->energy, &m->block, c->energy_res);
     commit |= demand_add(&m->demand, m->now, (uint64_t)(m->block.e[MEAS_AP] > 0 ? m->block.e[MEAS_AP] : 0),
                              m->energy.tariff, (int64_t)c->demand_period_min * 60, (int64_t)c->zone.std_offset_min * 60);
+    /* The operating second first: a snapshot taken in this second bills
+     * the hour counter as it reads at its end (issue 12 item 10). */
+    legal_tick(m);
     billing_tick(m);
     profile_tick(m);
     logger_tick(m);
     quality_tick(m);
-    legal_tick(m);
     if (commit)
         legal_save(m);
 }
