@@ -172,7 +172,30 @@ void sim_usage(FILE *f)
     fputs("\nExit status: 0 success, 2 bad input (command line or scenario), 1 other failure.\n", f);
 }
 
+void sim_opts_free(struct sim_opts *o)
+{
+    if (o->source.close != NULL)
+        o->source.close(o->source.ctx);
+    o->source.close = NULL;
+    o->source.ctx = NULL;
+    o->source.fill = NULL;
+    for (unsigned k = 0; k < o->nattach; k++)
+        if (o->attach[k].stop != NULL)
+            o->attach[k].stop(NULL, o->attach[k].ctx);
+    o->nattach = 0;
+}
+
+static int parse_args(int argc, char **argv, struct sim_opts *o, char *err, size_t n);
+
 int sim_parse_args(int argc, char **argv, struct sim_opts *o, char *err, size_t n)
+{
+    int r = parse_args(argc, argv, o, err, n);
+    if (r != 0)
+        sim_opts_free(o); /* a refused command line leaves nothing behind */
+    return r;
+}
+
+static int parse_args(int argc, char **argv, struct sim_opts *o, char *err, size_t n)
 {
     memset(o, 0, sizeof *o);
     o->feed = SIM_FEED_AUTO;
@@ -1174,8 +1197,9 @@ int sim_run(struct sim *s, char *err, size_t n)
         s->t_end = (s->t0 + s->opts.until) * 1000;
     } else if (s->mode == SIM_MODE_INTERACTIVE) {
         s->t_end = INT64_MAX;
-    } else if (s->opts.source.fill != NULL && s->opts.source.duration_ms > 0) {
-        s->t_end = s->t + (s->opts.source.duration_ms + 999) / 1000 * 1000; /* the replay's length */
+    } else if (s->opts.source.fill != NULL && s->opts.source.duration_ms >= 0) {
+        /* the replay's length (a file without frames: the run ends at once) */
+        s->t_end = s->t + (s->opts.source.duration_ms + 999) / 1000 * 1000;
     } else {
         /* the end of the segment pattern in progress */
         s->t_end = (s->t0 / s->sc.period_s + 1) * s->sc.period_s * 1000;
@@ -1216,6 +1240,7 @@ int sim_run(struct sim *s, char *err, size_t n)
         if (a->stop != NULL)
             a->stop(s, a->ctx);
     }
+    s->attach_stopped = true;
     return SIM_EXIT_OK;
 }
 
@@ -1240,10 +1265,9 @@ void sim_free(struct sim *s)
     free(s->ws);
     free(s->gen);
     scenario_free(&s->sc);
-    if (s->opts.source.close != NULL)
-        s->opts.source.close(s->opts.source.ctx);
-    s->opts.source.close = NULL;
-    s->opts.source.ctx = NULL;
+    if (s->attach_stopped)
+        s->opts.nattach = 0; /* stopped at the end of the run: nothing left */
+    sim_opts_free(&s->opts); /* the run ended early (refused scenario, failed start) */
     s->v = NULL;
     s->ws = NULL;
     s->gen = NULL;

@@ -238,7 +238,7 @@ int clock_set(struct meter *m, int64_t utc, enum meter_src src)
 {
     const struct meter_hal *hal = m->hal;
     int64_t old = m->now, d = utc - old;
-    if (utc < 946684800 || utc > 4102444800) /* 2000 .. 2100 */
+    if (utc < CLOCK_UTC_MIN || utc >= CLOCK_UTC_END)
         return METER_ERANGE;
     bool adjust = d >= -CLOCK_ADJUST_MAX_S && d <= CLOCK_ADJUST_MAX_S && !(m->status & METER_ST_CLOCK_INVALID);
     if (hal->rtc_set != NULL && hal->rtc_set(hal->ctx, utc) < 0)
