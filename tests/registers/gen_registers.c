@@ -48,8 +48,11 @@ int main(void)
     puts("`registers.doc_current` fails while this file is stale).");
     puts("");
     puts("Columns: logical name (OBIS), COSEM interface class, unit and scaler of");
-    puts("the value (value = integer x 10^scaler unit; the display shows energy and");
-    puts("power in k-units with the given decimals), flags (L legal: no change");
+    puts("the value as the object table and DLMS give it (value = integer x");
+    puts("10^scaler unit: Wh with scaler 1 is a register in steps of 10 Wh; energy");
+    puts("rows follow `energy_resolution`, scaler 1..3, factory 1), the unit and");
+    puts("step the display and the readouts show it in (k-units for energy and");
+    puts("power), flags (L legal: no change");
     puts("without the sealed calibration switch, registers never; P parameter,");
     puts("audit-logged; E energy with a high-resolution test view; I instantaneous;");
     puts("H historic), minimum access level to read / write / execute, the KMP");
@@ -57,7 +60,7 @@ int main(void)
     puts("period and reads as `C.D.E*F`, F = 1 the last period), and the");
     puts("configuration key (scenario `config` key, docs/SCENARIOS.md).");
     puts("");
-    puts("| OBIS | short | class | name | unit | scaler | dec | flags | read | write | exec | KMP | bill | key |");
+    puts("| OBIS | short | class | name | unit | scaler | shown as | flags | read | write | exec | KMP | bill | key |");
     puts("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (size_t i = 0; i < objtab_count(); i++) {
         const struct obj_def *o = objtab_at(i);
@@ -82,8 +85,17 @@ int main(void)
         char bill[8] = "";
         if (o->bill)
             snprintf(bill, sizeof bill, "%u", o->bill);
-        printf("| %s | %s | %u %s | %s | %s | %d | %u | %s | %s | %s | %s | %s | %s | %s |\n", full, shrt, o->ic,
-               ic_name(o->ic), o->name ? o->name : "", unit_display_text(o->unit), o->scaler, o->decimals, flags,
+        /* unit and scaler of the same quantity (the base unit); the
+         * display form beside them, never mixed with them */
+        char shown[32] = "";
+        const char *du = unit_display_text(o->unit);
+        /* energy: the register's own step (factory resolution) in k-units */
+        unsigned dec = (o->flags & OBJ_F_ENERGY) ? (unsigned)(o->scaler < 3 ? 3 - o->scaler : 0) : o->decimals;
+        if (du[0] != '\0' || dec != 0)
+            snprintf(shown, sizeof shown, "%s%s%s%.*s%s", du, du[0] != '\0' && dec != 0 ? " " : "",
+                     dec != 0 ? "0." : "", dec > 1 ? (int)dec - 1 : 0, "000000000", dec != 0 ? "1" : "");
+        printf("| %s | %s | %u %s | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |\n", full, shrt, o->ic,
+               ic_name(o->ic), o->name ? o->name : "", unit_text(o->unit), o->scaler, shown, flags,
                acc_name(o->rd), o->set ? acc_name(o->wr) : "-", o->act ? acc_name(o->ex) : "-", kmp, bill,
                o->key ? o->key : "");
     }
