@@ -99,6 +99,7 @@ struct obj_def {
     uint8_t rd;            /* minimum enum meter_access to read */
     uint8_t wr;            /* minimum enum meter_access to write (NONE = read-only) */
     uint16_t kmp_id;       /* KMP register id, 0 if not readable by KMP */
+    uint16_t kmp_hi;       /* energy rows: KMP id of the high-resolution view (382: 0x000D A+, 0x000E A-) */
     uint16_t arg;          /* index handed to shared getters (phase, tariff ...) */
     obj_get_fn get;
     obj_set_fn set;        /* NULL = read-only */
@@ -119,12 +120,18 @@ const struct obj_def *objtab_find(const struct obis *ln);
 /* Look up by short code "C.D.E[*F]" or full OBIS text. */
 const struct obj_def *objtab_find_str(const char *code);
 const struct obj_def *objtab_find_kmp(uint16_t kmp_id);
+/* The energy row whose high-resolution view has this KMP id (kmp_hi). */
+const struct obj_def *objtab_find_kmp_hires(uint16_t kmp_id);
 /* Look up a configurable object by its machine name (scenario config key). */
 const struct obj_def *objtab_find_key(const char *key);
 
 /* Read a value as client at access level acc. METER_EACCES if not allowed. */
 int obj_read(const struct meter *m, const struct obj_def *o, enum meter_access acc,
              struct obj_value *out);
+/* The high-resolution test view of an energy row (OBJ_F_ENERGY, S-8.5):
+ * the register before truncation to its resolution, at the getter's own
+ * scaler (uWh). METER_ENOENT for other rows, METER_EACCES as obj_read. */
+int obj_read_hires(const struct meter *m, const struct obj_def *o, enum meter_access acc, struct obj_value *out);
 /* Write: checks access and the legal flag (legal parameters need
  * METER_ACC_CAL, i.e. the calibration switch closed; legal registers have
  * no setter at all), calls the setter, audit-logs old/new and the source. */

@@ -56,7 +56,9 @@ int main(void)
     puts("without the sealed calibration switch, registers never; P parameter,");
     puts("audit-logged; E energy with a high-resolution test view; I instantaneous;");
     puts("H historic), minimum access level to read / write / execute, the KMP");
-    puts("register id, the billing snapshot slot (the value is kept per billing");
+    puts("register id (those of a Kamstrup 382 where one is known, trimeter's own");
+    puts("block 0x2000.. for the rest, none for parameters and texts that KMP");
+    puts("numbers cannot carry; docs/PROTOCOLS.md section 2), the billing snapshot slot (the value is kept per billing");
     puts("period and reads as `C.D.E*F`, F = 1 the last period), and the");
     puts("configuration key (scenario `config` key, docs/SCENARIOS.md).");
     puts("");
@@ -79,8 +81,10 @@ int main(void)
         if (o->flags & OBJ_F_HISTORIC)
             flags[k++] = 'H';
         flags[k] = '\0';
-        char kmp[8] = "";
-        if (o->kmp_id)
+        char kmp[32] = "";
+        if (o->kmp_id && o->kmp_hi)
+            snprintf(kmp, sizeof kmp, "0x%04X, hi-res 0x%04X", o->kmp_id, o->kmp_hi);
+        else if (o->kmp_id)
             snprintf(kmp, sizeof kmp, "0x%04X", o->kmp_id);
         char bill[8] = "";
         if (o->bill)
