@@ -199,6 +199,7 @@ int meter_poll(struct meter *m)
     }
     meter_pulse_poll(m);
     dispatch_poll(m); /* optical port timeouts; cheap when idle */
+    access_poll(m);   /* password lockouts that ended; cheap when none */
     if (hal->watchdog_kick != NULL)
         hal->watchdog_kick(hal->ctx);
     return METER_OK;

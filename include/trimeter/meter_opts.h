@@ -59,6 +59,13 @@
 #define METER_TARIFFS_MAX 8
 #endif
 
+/* Clock sets by authenticated clients per hour of operation (legal/access.h);
+ * unauthenticated synchronisation is configured (clock_sync_window_s,
+ * clock_sync_interval_h). */
+#ifndef METER_CLOCK_SETS_PER_HOUR
+#define METER_CLOCK_SETS_PER_HOUR 4
+#endif
+
 /* ---- ports -------------------------------------------------------------- */
 /* Serial/byte-stream ports the core serves (0 = optical). */
 #ifndef METER_PORTS

@@ -364,6 +364,53 @@ static bool value_equal(const struct obj_value *a, const struct obj_value *b)
     return a->i == b->i && a->scaler == b->scaler;
 }
 
+/* Decimal digits of a text value (a serial number) as a number; -1 if not. */
+static long long digits_value(const char *s, size_t len)
+{
+    long long x = 0;
+    if (len == 0 || len > 12)
+        return -1;
+    for (size_t k = 0; k < len; k++) {
+        if (s[k] < '0' || s[k] > '9')
+            return -1;
+        x = x * 10 + (s[k] - '0');
+    }
+    return x;
+}
+
+/* The factory's personalisation of a fresh virtual meter: the serial
+ * number from the scenario's `config` key `serial` (SIMULATOR.md), else
+ * CALIB_SERIAL_DEFAULT, written sealed as the calibration is. */
+static int factory_identity(struct vmeter *v, const struct scenario *sc, char *err, size_t n)
+{
+    const struct obj_def *o = objtab_find_key("serial");
+    if (o == NULL)
+        return 0; /* firmware without a serial row: nothing to personalise */
+    for (size_t k = 0; k < sc->nconfig_top; k++) {
+        const struct scn_config_item *it = &sc->config[k];
+        if (strcmp(it->key, "serial") != 0)
+            continue;
+        long long x = it->kind == SCN_VAL_STRING ? digits_value(it->str, strlen(it->str)) : -1;
+        if (x < 0 || strlen(it->str) > 8) {
+            snprintf(err, n, "%s: %s: the serial number must be a string of 1 to 8 decimal digits", sc->file,
+                     it->path);
+            return -1;
+        }
+        int r = calib_write_serial(v, (uint32_t)x);
+        if (r < 0) {
+            snprintf(err, n, "%s: %s: refused by the meter: %s", sc->file, it->path, meter_strerror(r));
+            return -1;
+        }
+        return 0;
+    }
+    int r = calib_write_serial(v, CALIB_SERIAL_DEFAULT);
+    if (r < 0) {
+        snprintf(err, n, "factory serial number of the virtual meter refused: %s", meter_strerror(r));
+        return -1;
+    }
+    return 0;
+}
+
 /* Write one config item into meter m (the real one or a scratch one).
  * An unchanged value is not written again (no audit noise on resume). */
 static int cfg_apply(struct meter *m, const struct scenario *sc, const struct scn_config_item *it, char *err,
@@ -384,6 +431,15 @@ static int cfg_apply(struct meter *m, const struct scenario *sc, const struct sc
     }
     if (have_cur && value_equal(&v, &cur))
         return 0;
+    if (strcmp(it->key, "serial") == 0) {
+        /* the factory wrote it (fresh meter); a resumed meter keeps its own */
+        if (have_cur && v.type == OBJ_T_STRING && digits_value(v.s, v.len) >= 0 &&
+            digits_value(v.s, v.len) == digits_value(cur.s, cur.len))
+            return 0;
+        snprintf(err, n, "%s: %s: the serial number is set at the factory and sealed (this meter is %.*s)", sc->file,
+                 it->path, have_cur ? (int)cur.len : 1, have_cur ? cur.s : "?");
+        return -1;
+    }
     int r = obj_write(m, o, METER_ACC_MANAGER, &v, METER_SRC_SIM);
     if (r < 0) {
         snprintf(err, n, "%s: %s: refused by the meter: %s%s", sc->file, it->path, meter_strerror(r),
@@ -474,7 +530,8 @@ static int check_scenario_objects(const struct scenario *sc, char *err, size_t n
         return SIM_EXIT_FAIL;
     }
     int r = SIM_EXIT_OK;
-    if (cfg_apply_zone(&v->m, sc, err, n) < 0 || cfg_apply_range(&v->m, sc, 0, sc->nconfig_top, err, n) < 0) {
+    if (factory_identity(v, sc, err, n) < 0 || cfg_apply_zone(&v->m, sc, err, n) < 0 ||
+        cfg_apply_range(&v->m, sc, 0, sc->nconfig_top, err, n) < 0) {
         r = SIM_EXIT_BAD_INPUT;
         goto out;
     }
@@ -1183,6 +1240,8 @@ int sim_run(struct sim *s, char *err, size_t n)
         snprintf(err, n, "factory calibration of the virtual meter failed");
         return SIM_EXIT_FAIL;
     }
+    if (s->fresh && factory_identity(s->v, &s->sc, err, n) < 0)
+        return SIM_EXIT_FAIL; /* checked on a scratch meter before: cannot happen */
     s->t = s->t0 * 1000;
 
     if (cfg_apply_zone(&s->v->m, &s->sc, err, n) < 0 ||

@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "legal/access.h"
+#include "legal/audit.h"
 #include "legal/params.h"
 #include "ui/ui_obj.h"
 #include "trimeter/meter.h"
@@ -250,9 +252,10 @@ static const struct obj_def table[] = {
     INST_ROW(13, UNIT_NONE, -3, 3, 0x2023, 0, get_power_factor, "Power factor total"),
     DATA_ROW_KMP(0, 9, 1, 0, par_get_time, 0x03EA, "Meter time (local)"),
     DATA_ROW_KMP(0, 9, 2, 0, par_get_date, 0x03EB, "Meter date (local)"),
-    {.ln = A(0, 0, 0), .ic = IC_DATA, .unit = UNIT_NONE, .flags = OBJ_F_PARAM, .rd = PUB, .wr = METER_ACC_MANAGER,
-     .kmp_id = 0x03E9, .arg = PAR_SERIAL, .get = get_serial, .set = par_set_cfg, .key = "serial",
-     .name = "Serial number"},
+    /* The meter's identity: set at the factory, sealed like calibration (legal). */
+    {.ln = A(0, 0, 0), .ic = IC_DATA, .unit = UNIT_NONE, .flags = OBJ_F_LEGAL | OBJ_F_PARAM, .rd = PUB,
+     .wr = METER_ACC_MANAGER, .kmp_id = 0x03E9, .arg = PAR_SERIAL, .get = get_serial, .set = par_set_cfg,
+     .key = "serial", .name = "Serial number (factory; sealed)"},
     DATA_ROW(0, 2, 0, OBJ_F_LEGAL, get_fw_id, "Firmware identification"),
     DATA_ROW(0, 2, 8, OBJ_F_LEGAL, par_get_fw_crc, "Firmware checksum (CRC-32 of the legal code and constants)"),
     /* ---- billing core: demand, counters, clock, calendar, logs ---- */
@@ -269,8 +272,18 @@ static const struct obj_def table[] = {
     COUNT_ROW(0, 96, 2, 0, IC_DATA, UNIT_NONE, OBJ_F_LEGAL, par_get_legal_changes, 0, 0,
               "Legally relevant parameter changes"),
     COUNT_ROW(0, 97, 97, 0, IC_DATA, UNIT_NONE, 0, par_get_status, 0, 0, "Error register (status, self-test)"),
-    {.ln = A(1, 0, 0), .ic = IC_CLOCK, .unit = UNIT_NONE, .flags = OBJ_F_PARAM, .rd = PUB, .wr = METER_ACC_MANAGER,
-     .get = par_get_clock, .set = par_set_clock, .key = "clock", .name = "Clock (UTC; set = clock set event)"},
+    /* Anyone may synchronise it (+-clock_sync_window_s once per interval); a
+     * management client may set it (legal/access.h). Not a parameter: no
+     * configuration save, the clock module logs the change. */
+    {.ln = A(1, 0, 0), .ic = IC_CLOCK, .unit = UNIT_NONE, .flags = OBJ_F_SYNC, .rd = PUB, .wr = METER_ACC_MANAGER,
+     .get = par_get_clock, .set = par_set_clock, .key = "clock",
+     .name = "Clock (UTC; set = clock set event; public: synchronisation only)"},
+    {.ln = A(96, 129, 8), .ic = IC_DATA, .unit = UNIT_SECOND, .flags = OBJ_F_LEGAL | OBJ_F_PARAM, .rd = PUB,
+     .wr = METER_ACC_MANAGER, .arg = PAR_SYNC_WINDOW, .get = par_get_cfg, .set = par_set_cfg,
+     .key = "clock_sync_window_s", .name = "Clock: largest change without authentication (sealed)"},
+    {.ln = A(96, 129, 9), .ic = IC_DATA, .unit = UNIT_HOUR, .flags = OBJ_F_LEGAL | OBJ_F_PARAM, .rd = PUB,
+     .wr = METER_ACC_MANAGER, .arg = PAR_SYNC_INTERVAL, .get = par_get_cfg, .set = par_set_cfg,
+     .key = "clock_sync_interval_h", .name = "Clock: one unauthenticated synchronisation per (h of operation; sealed)"},
     {.ln = A(10, 0, 1), .ic = IC_SCRIPT_TABLE, .unit = UNIT_NONE, .rd = PUB, .get = par_get_billing_count,
      .act = par_act_billing, .ex = METER_ACC_MANAGER, .key = "end_of_billing",
      .name = "End of billing period (method 1: now)"},
@@ -320,6 +333,9 @@ static const struct obj_def table[] = {
     LOG_ROW(0, 99, 98, 5, RING_EVLOG + EVLOG_AUDIT, "Event log: audit (parameter changes)"),
     LOG_ROW(0, 99, 98, 6, RING_EVLOG + EVLOG_TAMPER, "Event log: tamper"),
     LOG_ROW(0, 99, 98, 7, RING_EVLOG + EVLOG_POWERLIMIT, "Event log: power limit"),
+    {.ln = A(99, 98, 8), .ic = IC_PROFILE_GENERIC, .unit = UNIT_NONE, .rd = PUB, .arg = RING_EVLOG + EVLOG_METRO,
+     .get = par_get_entries, .act = audit_act_metro, .ex = METER_ACC_CAL, .key = "metrological_log",
+     .name = "Metrological log: legally relevant changes, never overwritten (method 1: clear after read-out, seal)"},
     EVCOUNT_ROW(EVLOG_STATUS, "Events since manufacture: status"),
     EVCOUNT_ROW(EVLOG_QUALITY, "Events since manufacture: voltage quality"),
     EVCOUNT_ROW(EVLOG_DISCONNECT, "Events since manufacture: disconnector"),
@@ -328,6 +344,16 @@ static const struct obj_def table[] = {
     EVCOUNT_ROW(EVLOG_AUDIT, "Events since manufacture: audit"),
     EVCOUNT_ROW(EVLOG_TAMPER, "Events since manufacture: tamper"),
     EVCOUNT_ROW(EVLOG_POWERLIMIT, "Events since manufacture: power limit"),
+    EVCOUNT_ROW(EVLOG_METRO, "Events since manufacture: metrological (legally relevant changes)"),
+    COUNT_ROW(0, 96, 129, 30, IC_DATA, UNIT_NONE, 0, audit_get, AUDIT_C_SESSIONS, 0,
+              "Communication sessions since manufacture"),
+    COUNT_ROW(0, 96, 129, 31, IC_DATA, UNIT_NONE, 0, audit_get, AUDIT_C_LOGINS, 0,
+              "Sessions granted more than public access (passwords, authentication)"),
+    COUNT_ROW(0, 96, 129, 32, IC_DATA, UNIT_NONE, 0, audit_get, AUDIT_C_REFUSALS, 0, "Requests refused"),
+    COUNT_ROW(0, 96, 129, 33, IC_DATA, UNIT_NONE, 0, audit_get, AUDIT_C_BAD_SECRETS, 0,
+              "Wrong passwords / failed authentications"),
+    COUNT_ROW(0, 96, 129, 34, IC_DATA, UNIT_NONE, 0, audit_get, AUDIT_C_LAST, 0,
+              "Newest refusal: UTC time, source, object C.D.E, reason (legal/audit.h)"),
     /* ---- display and control (src/ui) ---- */
     UI_CMD(96, 3, 10, IC_DISCONNECT_CONTROL, UNIT_NONE, 0, 0, UI_DISCONNECTOR, "disconnector",
            "Disconnector (IC 70): output state; method 1 remote_disconnect, 2 remote_reconnect"),
@@ -565,21 +591,48 @@ uint32_t obj_packed(const struct obj_def *o)
 }
 
 /* The one gate for every change through any interface: the access level,
- * and for legal objects the sealed calibration switch (S-2.6). */
+ * for legal objects the sealed calibration switch (S-2.6) and room in the
+ * metrological log. Refusals are counted, never written (legal/audit.h). */
 static int obj_check_change(struct meter *m, const struct obj_def *o, bool allowed, enum meter_access acc,
                             uint8_t need, enum meter_src src)
 {
     if (!allowed || need == METER_ACC_NONE || acc < need) {
-        evlog_add_obj(m, EV_ACCESS_DENIED, src, obj_packed(o), 0, 0);
+        audit_refusal(m, src, obj_packed(o), AUDIT_ACCESS);
         return METER_EACCES;
     }
     if (o->flags & OBJ_F_LEGAL) {
         uint32_t in_bits = m->hal->inputs_read ? m->hal->inputs_read(m->hal->ctx) : 0;
         if (!(in_bits & METER_IN_CAL_SWITCH)) {
-            evlog_add_obj(m, EV_ACCESS_DENIED, src, obj_packed(o), 1, 0);
+            audit_refusal(m, src, obj_packed(o), AUDIT_SEAL);
             return METER_EACCES;
         }
+        if (!audit_metro_room(m)) {
+            audit_refusal(m, src, obj_packed(o), AUDIT_LOG_FULL);
+            return METER_ENOSPC;
+        }
     }
+    return METER_OK;
+}
+
+/* The clock (OBJ_F_SYNC): anyone may try, access.h decides. */
+static int obj_write_clock(struct meter *m, const struct obj_def *o, enum meter_access acc,
+                           const struct obj_value *in, enum meter_src src)
+{
+    int64_t t;
+    if (par_clock_value(in, &t) < 0) {
+        audit_refusal(m, src, obj_packed(o), AUDIT_VALUE);
+        return METER_EINVAL;
+    }
+    int64_t before = m->now;
+    int r = access_clock_check(m, o, acc, t, src);
+    if (r < 0)
+        return r;
+    r = o->set(m, o, in, src);
+    if (r < 0) {
+        audit_refusal(m, src, obj_packed(o), AUDIT_VALUE);
+        return r;
+    }
+    access_clock_done(m, o, acc, t - before);
     return METER_OK;
 }
 
@@ -615,6 +668,8 @@ int obj_write(struct meter *m, const struct obj_def *o, enum meter_access acc,
 {
     if (o == NULL || in == NULL)
         return METER_EINVAL;
+    if ((o->flags & OBJ_F_SYNC) && o->set != NULL && acc >= o->rd)
+        return obj_write_clock(m, o, acc, in, src);
     int r = obj_check_change(m, o, o->set != NULL, acc, o->wr, src);
     if (r < 0)
         return r;

@@ -76,7 +76,8 @@ enum obj_flag {
     OBJ_F_PARAM = 1u << 1,    /* configuration parameter: writes are audit-logged */
     OBJ_F_HISTORIC = 1u << 2, /* billing-history value (not for the automatic display) */
     OBJ_F_ENERGY = 1u << 3,   /* energy register: has a high-resolution test view */
-    OBJ_F_INSTANT = 1u << 4   /* instantaneous value (not for readout lists by default) */
+    OBJ_F_INSTANT = 1u << 4,  /* instantaneous value (not for readout lists by default) */
+    OBJ_F_SYNC = 1u << 5      /* the clock: below wr a synchronisation only (legal/access.h) */
 };
 
 struct obj_def;
@@ -134,7 +135,12 @@ int obj_read(const struct meter *m, const struct obj_def *o, enum meter_access a
 int obj_read_hires(const struct meter *m, const struct obj_def *o, enum meter_access acc, struct obj_value *out);
 /* Write: checks access and the legal flag (legal parameters need
  * METER_ACC_CAL, i.e. the calibration switch closed; legal registers have
- * no setter at all), calls the setter, audit-logs old/new and the source. */
+ * no setter at all), calls the setter, audit-logs old/new and the source:
+ * a legal change in the metrological log (refused with METER_ENOSPC while
+ * that is full), other parameters in the audit log. The clock (OBJ_F_SYNC)
+ * follows legal/access.h: below wr a small synchronisation only, rate
+ * limited; it logs itself. Refusals are counted (legal/audit.h), not
+ * logged as records. */
 int obj_write(struct meter *m, const struct obj_def *o, enum meter_access acc,
               const struct obj_value *in, enum meter_src src);
 

@@ -61,6 +61,9 @@ void config_factory(struct meter_config *c)
     c->logger_interval_min = 15;
     c->logger_n = (uint8_t)(sizeof logger / sizeof logger[0]);
     memcpy(c->logger_obj, logger, sizeof logger);
+    /* time synchronisation without authentication: +-9 s once a day */
+    c->clock_sync_window_s = 9;
+    c->clock_sync_interval_h = 24;
 }
 
 static bool config_valid(const struct meter_config *c)
@@ -71,7 +74,8 @@ static bool config_valid(const struct meter_config *c)
            c->logger_interval_min <= 60 && 60 % c->logger_interval_min == 0 &&
            c->logger_n <= LOGGER_CHANNELS && c->zone.mode <= CLOCK_DST_TABLE &&
            c->zone.ntable <= CLOCK_DST_TABLE_LEN && c->cal.ndays >= 1 && c->cal.ndays <= TARIFF_DAY_PROFILES &&
-           c->cal.nseasons >= 1 && c->cal.nseasons <= TARIFF_SEASONS && c->cal.nexc <= TARIFF_EXCEPTIONS;
+           c->cal.nseasons >= 1 && c->cal.nseasons <= TARIFF_SEASONS && c->cal.nexc <= TARIFF_EXCEPTIONS &&
+           c->clock_sync_window_s <= 60 && c->clock_sync_interval_h >= 1 && c->clock_sync_interval_h <= 168;
 }
 
 int config_load(struct meter *m)

@@ -45,6 +45,8 @@ struct meter_config {
     uint8_t logger_interval_min; /* 1..60, divides 60 */
     uint8_t logger_n;            /* channels used */
     uint32_t logger_obj[LOGGER_CHANNELS]; /* OBIS A<<24|C<<16|D<<8|E of each channel */
+    uint8_t clock_sync_window_s; /* largest clock change without authentication (legal/access.h) */
+    uint8_t clock_sync_interval_h; /* one such synchronisation per this many hours of operation */
 };
 
 struct meter;

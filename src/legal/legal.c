@@ -7,8 +7,15 @@
 #include "trimeter/meter.h"
 #include "util/crc.h"
 
+/* Layout of the snapshot: a record of another layout (older firmware) is
+ * never read as this one (legal_restore: METER_ECORRUPT). Bump it when a
+ * member changes; new members go to the end. */
+#define LEGAL_SNAP_VERSION 2u
+
 /* What survives a power cycle of the billing core, written whole. */
 struct legal_snap {
+    uint16_t version;      /* LEGAL_SNAP_VERSION */
+    uint16_t size;         /* sizeof(struct legal_snap) */
     struct energy energy;
     struct demand demand;
     struct billing billing;
@@ -18,6 +25,10 @@ struct legal_snap {
     uint32_t fw_crc;       /* legal CRC of the firmware that wrote it */
     uint16_t changes;
     struct ui_nv ui;       /* relay control state, prepay credit, counters, tamper alarms (src/ui/ui.h) */
+    struct audit audit;    /* communication counters (legal/audit.h) */
+    struct access_nv access; /* lockouts, last clock synchronisation (legal/access.h) */
+    uint8_t restored;      /* registers rebuilt from evidence (METER_ST_RESTORED) */
+    uint8_t pad[7];
 };
 
 uint16_t legal_snapshot_size(void)
@@ -56,6 +67,8 @@ int legal_save(struct meter *m)
     if (m->power_fail && !(m->status & METER_ST_POWER_FAIL))
         return METER_OK;
     memset(&s, 0, sizeof s);
+    s.version = LEGAL_SNAP_VERSION;
+    s.size = (uint16_t)sizeof s;
     s.energy = m->energy;
     s.demand = m->demand;
     s.billing = m->billing;
@@ -65,6 +78,9 @@ int legal_save(struct meter *m)
     s.fw_crc = m->legal.crc;
     s.changes = m->legal.changes;
     s.ui = m->ui.nv;
+    s.audit = m->legal.audit;
+    access_save(m, &s.access);
+    s.restored = m->legal.restored;
     m->legal.dirty = 0;
     m->legal.saved_at = m->now;
     return store_legal_write(&m->store, &s);
@@ -76,6 +92,8 @@ int legal_restore(struct meter *m, int64_t *last_time)
     int r = store_legal_read(&m->store, &s);
     if (r < 0)
         return r;
+    if (s.version != LEGAL_SNAP_VERSION || s.size != sizeof s)
+        return METER_ECORRUPT; /* another layout: its bytes mean other things */
     m->energy = s.energy;
     m->demand = s.demand;
     m->billing = s.billing;
@@ -85,6 +103,9 @@ int legal_restore(struct meter *m, int64_t *last_time)
     m->legal.changes = s.changes;
     m->ui.nv = s.ui;
     m->legal.crc = s.fw_crc; /* replaced by legal_boot(), which compares */
+    m->legal.audit = s.audit;
+    m->legal.restored = s.restored;
+    access_restore(m, &s.access); /* after op_seconds */
     *last_time = s.time;
     return METER_OK;
 }

@@ -12,6 +12,9 @@
 
 #include <stdint.h>
 
+#include "legal/access.h"
+#include "legal/audit.h"
+
 /* Self-test result bits (0-0:97.97.0 error register, low byte). */
 enum legal_test {
     LEGAL_T_PROGRAM = 1u << 0, /* program checksum changed since boot */
@@ -29,6 +32,9 @@ struct legal {
     int64_t saved_at;          /* meter time of the last snapshot */
     int64_t next_test;         /* meter time of the next periodic self-test */
     uint8_t scratch[16];       /* RAM pattern test area */
+    uint8_t restored;          /* registers were rebuilt from evidence (persisted; METER_ST_RESTORED) */
+    struct audit audit;        /* communication counters (persisted, legal/audit.h) */
+    struct access access;      /* lockouts, clock synchronisation (legal/access.h) */
 };
 
 struct meter;
@@ -43,7 +49,8 @@ void legal_tick(struct meter *m);
 uint32_t legal_crc(const struct meter *m);
 /* Write the legal snapshot now. */
 int legal_save(struct meter *m);
-/* Restore it at power-up; METER_ENOENT for a factory-fresh meter. Sets
+/* Restore it at power-up; METER_ENOENT for a factory-fresh meter,
+ * METER_ECORRUPT for a snapshot of another layout (older firmware). Sets
  * *last_time to the meter time of the snapshot. */
 int legal_restore(struct meter *m, int64_t *last_time);
 /* Bytes of the legal snapshot (for the store layout). */

@@ -126,9 +126,8 @@ int par_get_clock(const struct meter *m, const struct obj_def *o, struct obj_val
     return METER_OK;
 }
 
-int par_set_clock(struct meter *m, const struct obj_def *o, const struct obj_value *in, enum meter_src src)
+int par_clock_value(const struct obj_value *in, int64_t *utc)
 {
-    (void)o;
     int64_t t = in->i;
     if (in->type == OBJ_T_STRING) {
         char buf[40];
@@ -141,7 +140,16 @@ int par_set_clock(struct meter *m, const struct obj_def *o, const struct obj_val
     } else if (in->type != OBJ_T_DATETIME && in->type != OBJ_T_INT && in->type != OBJ_T_UINT) {
         return METER_EINVAL;
     }
-    return clock_set(m, t, src);
+    *utc = t;
+    return METER_OK;
+}
+
+int par_set_clock(struct meter *m, const struct obj_def *o, const struct obj_value *in, enum meter_src src)
+{
+    (void)o;
+    int64_t t;
+    int r = par_clock_value(in, &t);
+    return r < 0 ? r : clock_set(m, t, src);
 }
 
 int par_get_time(const struct meter *m, const struct obj_def *o, struct obj_value *v)
@@ -315,6 +323,8 @@ int par_get_cfg(const struct meter *m, const struct obj_def *o, struct obj_value
     case PAR_BILLING_DAY: return uint_value(v, c->billing_day);
     case PAR_LOGGER_INTERVAL: return uint_value(v, c->logger_interval_min);
     case PAR_TARIFF_INPUT: return uint_value(v, c->tariff_ext);
+    case PAR_SYNC_WINDOW: return uint_value(v, c->clock_sync_window_s);
+    case PAR_SYNC_INTERVAL: return uint_value(v, c->clock_sync_interval_h);
     case PAR_SERIAL:
         fmt_uint(&f, m->serial, 8);
         break;
@@ -470,6 +480,16 @@ static int set_cfg(struct meter *m, const struct obj_def *o, const struct obj_va
         if (int_of(in, &x) < 0 || x < 0 || x > 1)
             return METER_ERANGE;
         c->tariff_ext = (uint8_t)x;
+        break;
+    case PAR_SYNC_WINDOW:
+        if (int_of(in, &x) < 0 || x < 0 || x > 60)
+            return METER_ERANGE;
+        c->clock_sync_window_s = (uint8_t)x;
+        break;
+    case PAR_SYNC_INTERVAL:
+        if (int_of(in, &x) < 0 || x < 1 || x > 168)
+            return METER_ERANGE;
+        c->clock_sync_interval_h = (uint8_t)x;
         break;
     case PAR_SERIAL:
         if (in->type == OBJ_T_STRING) {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "registers/clock.h"
+#include "legal/audit.h"
 #include "registers/evlog.h"
 #include "proto/kmp/kmp.h"
 #include "trimeter/meter.h"
@@ -160,7 +161,8 @@ void dispatch_touch(struct meter *m, enum dispatch_proto proto)
         if (proto == DISPATCH_IEC && d->listen != DISPATCH_LISTEN_IEC)
             dispatch_listen(m, DISPATCH_LISTEN_IEC); /* the identification goes out at 300 Bd 7E1 */
         d->proto = (uint8_t)proto;
-        evlog_add(m, EV_SESSION_START, proto == DISPATCH_KMP ? METER_SRC_OPTICAL_KMP : METER_SRC_OPTICAL_IEC, 0, 0);
+        /* counted, not logged: a reader never makes the meter write (legal/audit.h) */
+        audit_session_start(m, proto == DISPATCH_KMP ? METER_SRC_OPTICAL_KMP : METER_SRC_OPTICAL_IEC);
     }
     d->last_ms = dispatch_ms(m);
 }
@@ -181,10 +183,12 @@ static void dispatch_kmp_frame(struct meter *m)
     struct dispatch *d = &m->optical;
     if (d->proto == DISPATCH_IEC)
         return; /* one session at a time */
-    /* the answer replaces the request in the buffer (kmp_serve decodes first) */
+    /* the answer replaces the request in the buffer (kmp_serve decodes first);
+     * KMP has no authentication: a public client (it may synchronise the
+     * clock, legal/access.h, and write nothing else) */
     uint16_t n = d->len;
     uint8_t *out = dispatch_tx_buf(m);
-    dispatch_tx(m, kmp_serve(m, dispatch_access(m, METER_ACC_MANAGER), d->buf, n, out, DISPATCH_BUF));
+    dispatch_tx(m, kmp_serve(m, dispatch_access(m, METER_ACC_PUBLIC), d->buf, n, out, DISPATCH_BUF));
 }
 
 /* Start a message with byte b, or drop b as noise. */

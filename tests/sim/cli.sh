@@ -159,4 +159,29 @@ out=$("$SIM" --scenario "$SRC/scenarios/lab_point.json" --fast --until=2026-06-0
 secs=$(printf '%s' "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["sim_seconds"])')
 [ "$secs" = 600 ] && ok "--until ISO time (option=value form): 600 s" || bad "--until ISO time: $secs s"
 
+# ---- the factory serial number (SIMULATOR.md: config key `serial`, default 12345678) ----
+sn=$("$SIM" --scenario "$SRC/scenarios/lab_point.json" --fast --until 1m --json --feed blocks |
+     python3 -c 'import json,sys; print(json.load(sys.stdin)["registers"]["0.0.0"]["value"])')
+[ "$sn" = 12345678 ] && ok "factory serial number 12345678" || bad "factory serial number: $sn"
+scenario sn "{$good, \"config\": {\"serial\": \"00004711\"}}"
+rm -f "$TMP/sn.eeprom"
+sn=$("$SIM" --scenario "$S/sn.json" --fast --until 1m --json --feed blocks --state "$TMP/sn.eeprom" |
+     python3 -c 'import json,sys; print(json.load(sys.stdin)["registers"]["0.0.0"]["value"])')
+[ "$sn" = 00004711 ] && ok "serial number from the scenario's config" || bad "config serial: $sn"
+sn=$("$SIM" --scenario "$SRC/scenarios/lab_point.json" --fast --until 1m --json --feed blocks --state "$TMP/sn.eeprom" |
+     python3 -c 'import json,sys; print(json.load(sys.stdin)["registers"]["0.0.0"]["value"])')
+[ "$sn" = 00004711 ] && ok "a resumed meter keeps its serial number" || bad "resumed serial: $sn"
+scenario sn2 "{$good, \"config\": {\"serial\": \"00004712\"}}"
+set +e
+"$SIM" --scenario "$S/sn2.json" --fast --until 1m --state "$TMP/sn.eeprom" >/dev/null 2>"$TMP/err"
+rc=$?
+set -e
+if [ $rc -ne 0 ] && grep -q "serial.*factory.*sealed.*00004711" "$TMP/err"; then
+  ok "another serial number for a resumed meter is refused: $(cat "$TMP/err")"
+else
+  bad "serial change on resume: rc $rc, $(cat "$TMP/err")"
+fi
+scenario sn3 "{$good, \"config\": {\"serial\": \"12-34\"}}"
+expect_refused "serial number not digits" "$S/sn3.json|config.serial|decimal digits" -- --scenario "$S/sn3.json"
+
 finish

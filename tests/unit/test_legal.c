@@ -68,7 +68,7 @@ static void identification_and_crc(void **state)
     region[7] = 0x99;
     reboot_region(b);
     assert_int_not_equal(m->legal.crc, c1);
-    assert_true(last_event(m, EVLOG_STATUS, EV_FW_CHANGED, &r));
+    assert_true(last_event(m, EVLOG_METRO, EV_FW_CHANGED, &r)); /* legally relevant: metrological log */
     assert_int_equal((uint32_t)r.a, c1);
     assert_int_equal((uint32_t)r.b, m->legal.crc);
     rig_free(b);

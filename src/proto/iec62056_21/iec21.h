@@ -89,9 +89,6 @@ struct iec21 {
     uint8_t state;       /* enum iec21_state */
     uint8_t level;       /* enum meter_access granted by a password */
     uint8_t baud_char;   /* '0'..'6' of the session (after the option select) */
-    uint8_t bad_pw;      /* consecutive wrong passwords (across sessions) */
-    uint32_t lock_until; /* ms_now() at which a lockout ends */
-    bool locked;
     uint8_t repeats;     /* repeat requests answered for the last message */
     /* readout generator */
     uint8_t step;        /* enum iec21_step */

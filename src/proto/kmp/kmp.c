@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "legal/audit.h"
 #include "registers/clock.h"
 #include "registers/evlog.h"
 #include "registers/profile.h"
@@ -261,12 +262,11 @@ static int kmp_get_register(const struct meter *m, const uint8_t *d, size_t n, u
     return (int)k;
 }
 
-/* Audit a write refused before it reached obj_write (malformed value). */
+/* Count a write refused before it reached obj_write (unknown register,
+ * malformed value): a refusal, not a record (legal/audit.h). */
 static void kmp_refuse(struct meter *m, const struct obj_def *o, uint16_t id)
 {
-    int32_t what = o != NULL ? (int32_t)((uint32_t)o->ln.v[2] << 16 | (uint32_t)o->ln.v[3] << 8 | o->ln.v[4])
-                             : (int32_t)id;
-    evlog_add(m, EV_ACCESS_DENIED, METER_SRC_OPTICAL_KMP, what, 2);
+    audit_refusal(m, METER_SRC_OPTICAL_KMP, o != NULL ? obj_packed(o) : id, AUDIT_VALUE);
 }
 
 /* <n 1..8> { <id hi lo> <unit> <number> } x n. Each register goes through

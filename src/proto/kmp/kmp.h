@@ -111,7 +111,8 @@ void kmp_num_shorten(struct kmp_num *v);
  * The answer (a response frame, a lone KMP_ACK, or nothing) is written to
  * out; returns its length (0 = stay silent: bad CRC, other address, unknown
  * command, refused clock set). acc is the session's access level for
- * writes (docs/PROTOCOLS.md: KMP writes act as METER_ACC_MANAGER). out may
+ * writes (docs/PROTOCOLS.md: KMP has no authentication, the optical port
+ * passes METER_ACC_PUBLIC: a clock synchronisation, nothing else). out may
  * be the frame's own buffer: the frame is decoded before out is written. */
 size_t kmp_serve(struct meter *m, enum meter_access acc, const uint8_t *frame, size_t n, uint8_t *out,
                  size_t cap);
