@@ -252,9 +252,9 @@ static void dispatch_byte(struct meter *m, uint8_t b)
     case DISPATCH_RX_IEC:
     default: {
         uint8_t first = d->buf[0];
-        if (b == IEC21_SOH || (b == '/' && first != IEC21_SOH)) {
+        if (!d->bcc_next && (b == IEC21_SOH || (b == '/' && first != IEC21_SOH))) {
             dispatch_start(m, b); /* never inside a message: a new one starts */
-            return;
+            return;               /* (but the BCC may be any byte, SOH too) */
         }
         if (d->len >= DISPATCH_BUF) {
             dispatch_skip(d, first == IEC21_SOH ? IEC21_ETX : (uint8_t)'\n');

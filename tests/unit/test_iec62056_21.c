@@ -396,6 +396,19 @@ static void password_lockout(void **state)
     om_free(o);
 }
 
+/* A block whose BCC is 0x01 (SOH) is one message: "P2(wrong)" used to be
+ * cut at its BCC and never answered (found by the 10 000-password attack). */
+static void bcc_equal_to_soh(void **state)
+{
+    struct om *o = om_new();
+    enter_prog(o);
+    tx_cmd(o, "P2", "(wrong)"); /* XOR of P2 STX (wrong) ETX = 0x01 */
+    assert_true(reply_is(o, "\x15"));
+    tx_cmd(o, "P2", "(22222222)");
+    assert_true(reply_is(o, "\x06"));
+    om_free(o);
+}
+
 /* Wrong tries cost no EEPROM write each, yet the count survives a power
  * failure (the power-fail save carries it): two wrong tries, an outage, one
  * more wrong try locks. */
@@ -791,7 +804,7 @@ int main(void)
         cmocka_unit_test(sign_on_identification), cmocka_unit_test(mode_c_readout),
         cmocka_unit_test(configured_readout_list), cmocka_unit_test(modes_a_and_b),
         cmocka_unit_test(programming_mode), cmocka_unit_test(password_lockout),
-        cmocka_unit_test(lockout_count_survives_power_fail),
+        cmocka_unit_test(lockout_count_survives_power_fail), cmocka_unit_test(bcc_equal_to_soh),
         cmocka_unit_test(clock_write),      cmocka_unit_test(billing_history),
         cmocka_unit_test(readout_small_tx_room), cmocka_unit_test(readout_while_blocks_arrive),
         cmocka_unit_test(mode_b_switch_after_identification), cmocka_unit_test(nak_repeats_last_message),
