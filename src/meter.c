@@ -38,10 +38,20 @@ static void meter_app_init(struct meter *m)
         m->status |= METER_ST_CLOCK_INVALID;
     m->billing.next = -1;
     int restored = legal_restore(m, &last);
+    /* No snapshot on a part that held a meter (it was not formatted now):
+     * the registers come back from the evidence, and it is reported. */
+    bool lost = restored < 0 && !(m->store.flags & (STORE_F_FORMATTED | STORE_F_FAILED)) &&
+                (m->store.flags & STORE_F_MOUNTED);
+    if (lost)
+        legal_recover_begin(m, &last);
     profile_bind(m); /* after the registers: the profile's readings unwrap against them */
+    if (lost)
+        legal_recover_end(m, restored == METER_ECORRUPT ? 2 : 1, &last);
     if (m->store.flags & STORE_F_CORRUPT)
         evlog_add(m, EV_NVM_CORRUPT, METER_SRC_INTERNAL, (int32_t)m->store.corrupt, (int32_t)m->store.flags);
-    if (restored < 0) {
+    if (m->legal.restored)
+        m->status |= METER_ST_RESTORED; /* until the authorised party clears the metrological log */
+    if (restored < 0 && !lost) {
         /* Factory-fresh: the first billing boundary is the next one. */
         m->billing.ref = m->now;
     } else {

@@ -1236,6 +1236,12 @@ int sim_run(struct sim *s, char *err, size_t n)
     s->v->hw.inputs = inputs; /* read at power-up */
     meter_init(&s->v->m, &s->v->hal);
     s->power_on = true;
+    uint32_t st = s->v->m.status;
+    if (!s->fresh && (st & (METER_ST_NVM_CORRUPT | METER_ST_NVM_FAIL | METER_ST_RESTORED)))
+        sim_note(s, "%s: EEPROM image damaged, reported by the meter (status 0x%x%s)",
+                 s->state_path[0] ? s->state_path : "EEPROM", (unsigned)st,
+                 (st & METER_ST_RESTORED) ? ", registers restored from evidence"
+                 : (s->v->m.store.flags & STORE_F_FOREIGN) ? ", not a trimeter image: formatted" : "");
     if (s->fresh && factory_calibrate(s) != 0) {
         snprintf(err, n, "factory calibration of the virtual meter failed");
         return SIM_EXIT_FAIL;

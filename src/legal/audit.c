@@ -51,6 +51,9 @@ int audit_metro_clear(struct meter *m, enum meter_src src)
     if (r < 0)
         return r;
     m->status &= ~(uint32_t)METER_ST_LOG_FULL;
+    /* the authorised party has seen the log, a restore from evidence included */
+    m->legal.restored = 0;
+    m->status &= ~(uint32_t)METER_ST_RESTORED;
     evlog_add(m, EV_METRO_CLEARED, src, (int32_t)n, (int32_t)evlog_total(m, EVLOG_METRO));
     return legal_save(m);
 }

@@ -110,6 +110,111 @@ int legal_restore(struct meter *m, int64_t *last_time)
     return METER_OK;
 }
 
+/* ---- rebuilding the registers from evidence (legal.h) -------------------- */
+
+/* A billed row's value in a snapshot, as uWh (energy) or at its scaler. */
+static bool snap_value(const struct billing_rec *r, const char *code, int64_t *v)
+{
+    const struct obj_def *o = objtab_find_str(code);
+    if (o == NULL || o->bill == 0 || o->bill > r->nslots)
+        return false;
+    *v = r->v[o->bill - 1];
+    return true;
+}
+
+static uint64_t snap_uwh(const struct billing_rec *r, const char *code)
+{
+    const struct obj_def *o = objtab_find_str(code);
+    int64_t v;
+    if (o == NULL || !snap_value(r, code, &v) || v < 0)
+        return 0;
+    uint64_t x = (uint64_t)v;
+    for (int k = o->scaler + 6; k > 0; k--) /* row scaler (Wh) -> uWh */
+        x *= 10u;
+    return x;
+}
+
+void legal_recover_begin(struct meter *m, int64_t *last_time)
+{
+    static const char *const totals[MEAS_QTY] = {"1.8.0", "2.8.0", "3.8.0", "4.8.0"};
+    struct billing_rec r;
+    *last_time = 0;
+    m->legal.evidence = 0;
+    if (billing_snapshot_read(m, 1, &r) == METER_OK) {
+        int64_t v;
+        for (unsigned q = 0; q < MEAS_QTY; q++)
+            m->energy.total[q] = snap_uwh(&r, totals[q]);
+        for (unsigned t = 0; t < METER_TARIFFS; t++) {
+            char ap[8] = "1.8.x", rp[8] = "3.8.x";
+            ap[4] = rp[4] = (char)('1' + t);
+            m->energy.tariff_ap[t] = snap_uwh(&r, ap);
+            m->energy.tariff_rp[t] = snap_uwh(&r, rp);
+        }
+        if (snap_value(&r, "1.2.0", &v) && v > 0)
+            m->demand.cum_w = v;
+        if (snap_value(&r, "96.8.0", &v) && v > 0 && v < (int64_t)(UINT32_MAX / 3600u))
+            m->legal.op_seconds = (uint32_t)v * 3600u;
+        m->billing.count = r.period;
+        m->billing.ref = r.time;
+        *last_time = r.time;
+        m->legal.evidence |= LEGAL_EV_BILLING;
+    }
+    /* the event logs: counts since manufacture at least what is stored,
+     * the sequence on from the newest record */
+    struct evlog_iter it;
+    struct evlog_rec e;
+    memset(&it, 0, sizeof it);
+    uint32_t legal_changes = 0;
+    while (evlog_next(m, &it, &e) == METER_OK) {
+        m->legal.evidence |= LEGAL_EV_EVENTS;
+        if (e.seq >= m->evlog.head)
+            m->evlog.head = e.seq + 1u;
+        if (e.time > *last_time)
+            *last_time = e.time;
+        if (e.code == EV_LEGAL_PARAM_CHANGE)
+            legal_changes++;
+    }
+    for (unsigned log = 0; log < EVLOG_COUNT; log++)
+        if (m->evlog.count[log] < evlog_count(m, (enum evlog_log)log))
+            m->evlog.count[log] = evlog_count(m, (enum evlog_log)log);
+    if (m->legal.changes < legal_changes)
+        m->legal.changes = (uint16_t)(legal_changes < UINT16_MAX ? legal_changes : UINT16_MAX);
+}
+
+void legal_recover_end(struct meter *m, int reason, int64_t *last_time)
+{
+    /* the newest load-profile entry: absolute readings at its end */
+    struct profile_cursor c;
+    struct profile_entry e, last;
+    bool have = false;
+    profile_cursor_init(m, &c);
+    while (profile_next(m, &c, &e) == METER_OK)
+        if (e.time != 0 && !(e.status & PROFILE_ST_INVALID)) {
+            last = e;
+            have = true;
+        }
+    if (have) {
+        m->legal.evidence |= LEGAL_EV_PROFILE;
+        for (unsigned q = 0, k = 0; q < MEAS_QTY && k < last.n; q++) {
+            if (!(last.channels & (1u << q)))
+                continue;
+            uint64_t uwh = last.abs[k] > 0 ? (uint64_t)last.abs[k] * 10000000u : 0; /* 0.01 kWh */
+            if (uwh > m->energy.total[q])
+                m->energy.total[q] = uwh; /* never below a reading it once had */
+            k++;
+        }
+        if (last.time > *last_time)
+            *last_time = last.time;
+    }
+    if (m->status & METER_ST_CLOCK_INVALID) {
+        if (*last_time > 0)
+            m->now = *last_time;
+    }
+    m->legal.restored = 1;
+    m->status |= METER_ST_RESTORED | METER_ST_NVM_CORRUPT;
+    evlog_add(m, EV_LEGAL_RESTORED, METER_SRC_INTERNAL, (int32_t)m->legal.evidence, reason);
+}
+
 static bool ram_test(struct legal *lg)
 {
     volatile uint8_t *p = lg->scratch;

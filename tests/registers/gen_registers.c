@@ -104,5 +104,36 @@ int main(void)
                o->key ? o->key : "");
     }
     printf("\n%zu objects.\n", objtab_count());
+    /* The status word: the error register's low bits and the simulator's
+     * JSON `status` (SIMULATOR.md points here). */
+    static const struct {
+        unsigned bit;
+        const char *what;
+    } st[] = {
+        {METER_ST_NVM_CORRUPT, "NVM corruption found and repaired or skipped (error symbol)"},
+        {METER_ST_NVM_FAIL, "NVM unusable, or a log does not fit the part (error symbol)"},
+        {METER_ST_CLOCK_INVALID, "clock invalid: the RTC lost its time (error symbol)"},
+        {METER_ST_SELFTEST_FAIL, "self-test failed (program, RAM or NVM; error symbol)"},
+        {METER_ST_COVER_OPEN, "terminal cover open"},
+        {METER_ST_MAGNET, "magnetic field"},
+        {METER_ST_POWER_FAIL, "supply warning received, state saved"},
+        {METER_ST_RESTORED, "legal snapshot lost: registers rebuilt from the evidence left, until the metrological log is cleared (error symbol)"},
+        {METER_ST_LOG_FULL, "metrological log full: legally relevant changes refused until it is read out and cleared"},
+    };
+    puts("");
+    puts("## Status word");
+    puts("");
+    puts("0-0:97.97.0 reads the meter's status bits (below) with the self-test");
+    puts("result bits from bit 16 up (program checksum 16, RAM 17, NVM 18, clock 19);");
+    puts("the simulator's JSON `status` is the status word alone.");
+    puts("");
+    puts("| bit | value | meaning |");
+    puts("|---|---|---|");
+    for (size_t k = 0; k < sizeof st / sizeof st[0]; k++) {
+        unsigned b = 0;
+        while ((1u << b) != st[k].bit)
+            b++;
+        printf("| %u | 0x%x | %s |\n", b, st[k].bit, st[k].what);
+    }
     return 0;
 }
