@@ -323,10 +323,10 @@ static void answers_the_382_register_set(void **state)
             fail_msg("382 register 0x%04X not answered", known[i]);
     }
     /* unknown ids around known ones: the known ones come back, in order */
-    uint8_t q[3 + 16] = {0x3F, 0x10, 8, 0x77, 0x77, 0x00, 0x01, 0x00, 0x0D, 0xFF, 0xFF,
-                         0x00, 0x0E, 0x04, 0x1E, 0x12, 0x34, 0x20, 0x01};
+    uint8_t q[3 + 16 + 2] = {0x3F, 0x10, 8, 0x77, 0x77, 0x00, 0x01, 0x00, 0x0D, 0xFF, 0xFF,
+                             0x00, 0x0E, 0x04, 0x1E, 0x12, 0x34, 0x20, 0x01}; /* + room for the CRC */
     uint8_t phys[64];
-    int pk = kmp_frame_encode(KMP_START_REQ, q, sizeof q, sizeof q + 2, phys, sizeof phys);
+    int pk = kmp_frame_encode(KMP_START_REQ, q, 3 + 16, sizeof q, phys, sizeof phys);
     assert_true(pk > 0);
     r = om_tx(o, phys, (size_t)pk);
     k = kmp_frame_decode(KMP_START_RSP, o->cap.buf, r, dl, sizeof dl);
