@@ -14,8 +14,9 @@
  * (hal->port_config) are issued in order with the bytes. Between sessions
  * the port listens in the IEC framing and, on the line errors a KMP master
  * causes there, in the KMP framing (meter_port_line_error). It never reads
- * or writes a register itself. Every session start is an audit event with
- * its source (METER_SRC_OPTICAL_*). docs/PROTOCOLS.md describes timeouts,
+ * or writes a register itself. Every session start is counted
+ * (audit_session_start, legal/audit.h: a counter, no EEPROM write).
+ * docs/PROTOCOLS.md describes timeouts,
  * access levels, transmission and how the Cortex-M UART listens.
  */
 #ifndef TRIMETER_DISPATCH_H
@@ -39,7 +40,7 @@ struct meter;
 
 /* Timeouts (ms). Inter-character: a half message older than this is
  * dropped (IEC 62056-21 t_a 1500 ms). KMP session: idle time after which
- * the next frame opens a new audited session. */
+ * the next frame opens a new (counted) session. */
 #define DISPATCH_CHAR_TIMEOUT_MS 1500u
 #define DISPATCH_KMP_SESSION_MS 10000u
 /* Line errors within this time of a framing switch belong to the burst
@@ -128,7 +129,7 @@ int64_t dispatch_civil(const struct meter *m, int64_t utc, bool standard);
 /* Inverse for clock setting: local civil seconds -> UTC. */
 int64_t dispatch_utc(const struct meter *m, int64_t local);
 
-/* Session bookkeeping shared by both protocols: opens an audited session
+/* Session bookkeeping shared by both protocols: opens a counted session
  * of proto when none of that kind is open, and refreshes its timer. */
 void dispatch_touch(struct meter *m, enum dispatch_proto proto);
 /* End the session in progress (IEC break, timeouts). */

@@ -49,8 +49,8 @@ enum evlog_code {
     EV_CLOCK_ADJUST,
     EV_PARAM_CHANGE,
     EV_LEGAL_PARAM_CHANGE,
-    EV_SESSION_START,
-    EV_ACCESS_DENIED,
+    EV_SESSION_START,      /* no longer logged: sessions are counted (legal/audit.h) */
+    EV_ACCESS_DENIED,      /* no longer logged: refusals are counted (legal/audit.h) */
     EV_COVER_OPEN,
     EV_COVER_CLOSE,
     EV_MAGNET_START,
