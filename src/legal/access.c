@@ -5,6 +5,7 @@
 
 #include "cosem/objtab.h"
 #include "legal/audit.h"
+#include "legal/config.h"
 #include "trimeter/meter.h"
 
 static uint32_t access_ms(const struct meter *m)
@@ -88,7 +89,7 @@ void access_poll(struct meter *m)
 
 bool access_clock_relevant(const struct meter *m, int64_t delta_s)
 {
-    int64_t w = m->cfg.clock_sync_window_s;
+    int64_t w = m->legal.access.cfg.sync_window_s;
     return delta_s > w || delta_s < -w;
 }
 
@@ -101,7 +102,7 @@ int access_clock_check(struct meter *m, const struct obj_def *o, enum meter_acce
     uint32_t obj = obj_packed(o);
     if (acc < o->wr) {
         /* no authentication: a synchronisation, once per interval */
-        uint32_t interval = (uint32_t)m->cfg.clock_sync_interval_h * 3600u;
+        uint32_t interval = (uint32_t)m->legal.access.cfg.sync_interval_h * 3600u;
         if (access_clock_relevant(m, d)) {
             audit_refusal(m, src, obj, AUDIT_ACCESS);
             return METER_EACCES;
@@ -159,7 +160,9 @@ void access_restore(struct meter *m, const struct access_nv *nv)
 {
     struct access *a = &m->legal.access;
     uint32_t now = access_ms(m);
+    struct access_cfg cfg = a->cfg; /* loaded by config_load, not by the snapshot */
     memset(a, 0, sizeof *a);
+    a->cfg = cfg;
     for (unsigned k = 0; k < ACCESS_LOCKS; k++) {
         a->lock[k].tries = nv->tries[k];
         if (nv->lock_left_s[k] != 0) {
@@ -172,3 +175,34 @@ void access_restore(struct meter *m, const struct access_nv *nv)
     a->sync_done = nv->sync_done;
     a->sets_op = m->legal.op_seconds;
 }
+
+/* ---- configuration section ---------------------------------------------------- */
+
+static void *access_cfg_ram(struct meter *m)
+{
+    return &m->legal.access.cfg;
+}
+
+static void access_cfg_factory(struct meter *m)
+{
+    /* time synchronisation without authentication: +-9 s once a day */
+    memset(&m->legal.access.cfg, 0, sizeof m->legal.access.cfg);
+    m->legal.access.cfg.sync_window_s = 9;
+    m->legal.access.cfg.sync_interval_h = 24;
+}
+
+static int access_cfg_check(struct meter *m)
+{
+    const struct access_cfg *c = &m->legal.access.cfg;
+    return c->sync_window_s <= 60 && c->sync_interval_h >= 1 && c->sync_interval_h <= 168 ? METER_OK : METER_EINVAL;
+}
+
+const struct cfg_section access_cfg_section = {
+    .id = CFG_ID_ACCESS,
+    .version = 1,
+    .size = sizeof(struct access_cfg),
+    .legal = true,
+    .ram = access_cfg_ram,
+    .factory = access_cfg_factory,
+    .check = access_cfg_check,
+};

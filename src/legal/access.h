@@ -20,9 +20,10 @@
  *
  *  - Clock. A client below the clock row's write level (no authentication:
  *    KMP, the public client, a P1/reader session) may only synchronise: a
- *    change of at most `clock_sync_window_s` seconds (configurable, factory
- *    9 s), at most once per `clock_sync_interval_h` hours of operation
- *    (factory 24 h). An authenticated client (write level: IEC P2, the DLMS
+ *    change of at most `clock_sync_window_s` seconds (configurable, sealed,
+ *    factory 9 s), at most once per `clock_sync_interval_h` hours of
+ *    operation (factory 24 h): struct access_cfg, configuration section
+ *    CFG_ID_ACCESS. An authenticated client (write level: IEC P2, the DLMS
  *    management client) may set the clock to any time in range, at most
  *    METER_CLOCK_SETS_PER_HOUR times per hour of operation. A change beyond
  *    the synchronisation window is legally relevant: it is recorded in the
@@ -65,7 +66,15 @@ struct access_lock {
     uint32_t until_ms;  /* hal->ms_now() at which the lockout ends */
 };
 
+/* Configuration (section CFG_ID_ACCESS, legal: sealed like calibration). */
+struct access_cfg {
+    uint8_t sync_window_s;   /* largest clock change without authentication (0..60, factory 9) */
+    uint8_t sync_interval_h; /* one such synchronisation per this many hours of operation (1..168, 24) */
+    uint8_t pad[2];
+};
+
 struct access {
+    struct access_cfg cfg;
     struct access_lock lock[ACCESS_LOCKS];
     uint32_t sync_op;   /* legal.op_seconds of the last unauthenticated synchronisation */
     uint8_t sync_done;  /* sync_op is valid */
@@ -119,6 +128,9 @@ void access_clock_done(struct meter *m, const struct obj_def *o, enum meter_acce
 bool access_clock_relevant(const struct meter *m, int64_t delta_s);
 
 /* ---- persistence (src/legal/legal.c) ----------------------------------------- */
+/* The configuration section of the policy (listed by src/meter.c). */
+struct cfg_section;
+extern const struct cfg_section access_cfg_section;
 void access_save(const struct meter *m, struct access_nv *nv);
 /* At power-up after the snapshot was read (the HAL's ms clock restarted). */
 void access_restore(struct meter *m, const struct access_nv *nv);

@@ -24,12 +24,52 @@ struct legal_snap {
     uint32_t op_seconds;
     uint32_t fw_crc;       /* legal CRC of the firmware that wrote it */
     uint16_t changes;
-    struct ui_nv ui;       /* relay control state, prepay credit, counters, tamper alarms (src/ui/ui.h) */
+    struct control_nv ui;  /* relay control state, prepay credit, counters, tamper alarms (src/control/control.h) */
     struct audit audit;    /* communication counters (legal/audit.h) */
     struct access_nv access; /* lockouts, last clock synchronisation (legal/access.h) */
     uint8_t restored;      /* registers rebuilt from evidence (METER_ST_RESTORED) */
     uint8_t pad[7];
 };
+
+/* The snapshot of firmware 0.1.0 (format 1: no version, eight event logs):
+ * read and converted, so an upgrade keeps every register. Its members'
+ * types are today's; whoever changes one of them freezes its version-1
+ * layout here. */
+struct legal_snap_v1 {
+    struct energy energy;
+    struct demand demand;
+    struct billing billing;
+    struct {
+        uint32_t head;
+        uint32_t count[8];
+    } evlog;
+    int64_t time;
+    uint32_t op_seconds;
+    uint32_t fw_crc;
+    uint16_t changes;
+    struct control_nv ui;
+};
+
+/* A version-1 record (s holds its bytes, zero-extended) into today's. */
+static void legal_snap_from_v1(struct legal_snap *s)
+{
+    struct legal_snap_v1 v1;
+    memcpy(&v1, s, sizeof v1);
+    memset(s, 0, sizeof *s);
+    s->version = LEGAL_SNAP_VERSION;
+    s->size = (uint16_t)sizeof *s;
+    s->energy = v1.energy;
+    s->demand = v1.demand;
+    s->billing = v1.billing;
+    s->evlog.head = v1.evlog.head;
+    for (unsigned k = 0; k < 8 && k < EVLOG_COUNT; k++)
+        s->evlog.count[k] = v1.evlog.count[k];
+    s->time = v1.time;
+    s->op_seconds = v1.op_seconds;
+    s->fw_crc = v1.fw_crc;
+    s->changes = v1.changes;
+    s->ui = v1.ui;
+}
 
 uint16_t legal_snapshot_size(void)
 {
@@ -77,7 +117,7 @@ int legal_save(struct meter *m)
     s.op_seconds = m->legal.op_seconds;
     s.fw_crc = m->legal.crc;
     s.changes = m->legal.changes;
-    s.ui = m->ui.nv;
+    s.ui = m->control.nv;
     s.audit = m->legal.audit;
     access_save(m, &s.access);
     s.restored = m->legal.restored;
@@ -92,7 +132,9 @@ int legal_restore(struct meter *m, int64_t *last_time)
     int r = store_legal_read(&m->store, &s);
     if (r < 0)
         return r;
-    if (s.version != LEGAL_SNAP_VERSION || s.size != sizeof s)
+    if (m->store.legal_len == sizeof(struct legal_snap_v1) && (s.version != LEGAL_SNAP_VERSION || s.size != sizeof s))
+        legal_snap_from_v1(&s); /* written by firmware 0.1.0: converted */
+    else if (s.version != LEGAL_SNAP_VERSION || s.size != sizeof s)
         return METER_ECORRUPT; /* another layout: its bytes mean other things */
     m->energy = s.energy;
     m->demand = s.demand;
@@ -101,7 +143,7 @@ int legal_restore(struct meter *m, int64_t *last_time)
     m->evlog = s.evlog;
     m->legal.op_seconds = s.op_seconds;
     m->legal.changes = s.changes;
-    m->ui.nv = s.ui;
+    m->control.nv = s.ui;
     m->legal.crc = s.fw_crc; /* replaced by legal_boot(), which compares */
     m->legal.audit = s.audit;
     m->legal.restored = s.restored;

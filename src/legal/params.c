@@ -323,8 +323,8 @@ int par_get_cfg(const struct meter *m, const struct obj_def *o, struct obj_value
     case PAR_BILLING_DAY: return uint_value(v, c->billing_day);
     case PAR_LOGGER_INTERVAL: return uint_value(v, c->logger_interval_min);
     case PAR_TARIFF_INPUT: return uint_value(v, c->tariff_ext);
-    case PAR_SYNC_WINDOW: return uint_value(v, c->clock_sync_window_s);
-    case PAR_SYNC_INTERVAL: return uint_value(v, c->clock_sync_interval_h);
+    case PAR_SYNC_WINDOW: return uint_value(v, m->legal.access.cfg.sync_window_s);
+    case PAR_SYNC_INTERVAL: return uint_value(v, m->legal.access.cfg.sync_interval_h);
     case PAR_SERIAL:
         fmt_uint(&f, m->serial, 8);
         break;
@@ -484,12 +484,12 @@ static int set_cfg(struct meter *m, const struct obj_def *o, const struct obj_va
     case PAR_SYNC_WINDOW:
         if (int_of(in, &x) < 0 || x < 0 || x > 60)
             return METER_ERANGE;
-        c->clock_sync_window_s = (uint8_t)x;
+        m->legal.access.cfg.sync_window_s = (uint8_t)x;
         break;
     case PAR_SYNC_INTERVAL:
         if (int_of(in, &x) < 0 || x < 1 || x > 168)
             return METER_ERANGE;
-        c->clock_sync_interval_h = (uint8_t)x;
+        m->legal.access.cfg.sync_interval_h = (uint8_t)x;
         break;
     case PAR_SERIAL:
         if (in->type == OBJ_T_STRING) {

@@ -43,6 +43,7 @@ static const struct {
     [EV_CREDIT_EMPTY] = {EVLOG_STATUS, "credit_empty"},
     [EV_LOADCTL_SWITCH] = {EVLOG_DISCONNECT, "load_relay"},
     [EV_TARIFF_INPUT] = {EVLOG_STATUS, "tariff_input"},
+    [EV_CFG_DEFAULT] = {EVLOG_AUDIT, "config_section_default"},
     [EV_LOCKOUT] = {EVLOG_AUDIT, "lockout"},
     [EV_METRO_CLEARED] = {EVLOG_METRO, "metrological_log_cleared"},
     [EV_LEGAL_RESTORED] = {EVLOG_METRO, "registers_restored"},
@@ -196,4 +197,11 @@ int evlog_get(const struct meter *m, uint32_t i, struct evlog_rec *out)
         if (r < 0 || k == i)
             return r;
     }
+}
+
+void evlog_session_start(struct meter *m, enum meter_src src)
+{
+    /* counted, not recorded: no client can push a record out or make the
+     * meter write by connecting (legal/audit.h) */
+    audit_session_start(m, src);
 }

@@ -191,7 +191,7 @@ static void ten_thousand_clock_sets(void **state)
     int64_t start = m->now;
     for (int k = 0; k < ATTACKS; k++) {
         struct clock_dt dt;
-        clock_split(dispatch_civil(m, m->now + (k % 2 ? 365LL * 86400 : 5), false), &dt);
+        clock_split(clock_civil_of(m, m->now + (k % 2 ? 365LL * 86400 : 5), false), &dt);
         uint8_t dl[KMP_DL_MAX] = {0x3F, 0x09, (uint8_t)(dt.year % 100), dt.mon, dt.day, dt.hour, dt.min, dt.sec};
         uint8_t phys[KMP_PHYS_MAX];
         int n = kmp_frame_encode(KMP_START_REQ, dl, 8, sizeof dl, phys, sizeof phys);
