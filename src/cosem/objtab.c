@@ -177,7 +177,7 @@ static int get_fw_id(const struct meter *m, const struct obj_def *o, struct obj_
      .wr = METER_ACC_MANAGER, .arg = a, .get = par_get_cfg, .set = par_set_cfg, .key = k, .name = nm}
 #define LOG_ROW(a_, c, d, e_, ring, nm) \
     {.ln = OBIS(a_, 0, c, d, e_, 255), .ic = IC_PROFILE_GENERIC, .unit = UNIT_NONE, .rd = PUB, .arg = ring, \
-     .get = par_get_entries, .name = nm}
+     .get = par_get_entries, .name = nm, .log = &obj_log_rings}
 /* The calendar's exception dates in pages, read-only (the calendar text holds
  * what fits; writes go through tariff_calendar "+x=..."). */
 #define EXC_ROW(pg, nm) \
@@ -328,7 +328,9 @@ static const struct obj_def core_rows[] = {
     LOG_ROW(0, 99, 98, 7, RING_EVLOG + EVLOG_POWERLIMIT, "Event log: power limit"),
     {.ln = A(99, 98, 8), .ic = IC_PROFILE_GENERIC, .unit = UNIT_NONE, .rd = PUB, .arg = RING_EVLOG + EVLOG_METRO,
      .get = par_get_entries, .act = audit_act_metro, .ex = METER_ACC_CAL, .key = "metrological_log",
-     .name = "Metrological log: legally relevant changes, never overwritten (method 1: clear after read-out, seal)"},
+     .name = "Metrological log: legally relevant changes, never overwritten (method 1: clear after read-out, seal)",
+     .log = &obj_log_rings},
+    LOG_ROW(0, 99, 98, 128, RING_EVLOG + EVLOG_COUNT, "Event logs, all merged (oldest first)"),
     EVCOUNT_ROW(EVLOG_STATUS, "Events since manufacture: status"),
     EVCOUNT_ROW(EVLOG_QUALITY, "Events since manufacture: voltage quality"),
     EVCOUNT_ROW(EVLOG_DISCONNECT, "Events since manufacture: disconnector"),
