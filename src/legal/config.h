@@ -74,8 +74,9 @@ enum cfg_id {
     CFG_ID_DISPLAY = 4,     /* display lists (src/ui) */
     CFG_ID_CONTROL = 5,     /* disconnector, limiter, prepay, neutral, load control, pulse input */
     CFG_ID_OPTICAL = 6,     /* IEC 62056-21 readout list, mode, passwords, lockout */
-    CFG_ID_MBUS = 7,        /* M-Bus primary address, baud rate, manufacturer id (src/proto/mbus) */
-    CFG_ID_WMBUS = 8        /* wM-Bus mode, interval, security, key, compact frames (src/proto/wmbus) */
+    CFG_ID_ACCESS = 7,      /* clock synchronisation without authentication (legal, legal/access.h) */
+    CFG_ID_MBUS = 8,        /* M-Bus primary address, baud rate, manufacturer id (src/proto/mbus) */
+    CFG_ID_WMBUS = 9        /* wM-Bus mode, interval, security, key, compact frames (src/proto/wmbus) */
 };
 
 struct cfg_section {
