@@ -80,6 +80,7 @@ int meter_init(struct meter *m, const struct meter_hal *hal)
         m->status |= METER_ST_NVM_FAIL;
     meter_app_init(m);
     dispatch_init(m);
+    han_init(m);
     ui_init(m);
     return r < 0 ? r : METER_OK;
 }
@@ -197,6 +198,7 @@ int meter_poll(struct meter *m)
     }
     meter_pulse_poll(m);
     dispatch_poll(m); /* optical port timeouts; cheap when idle */
+    han_poll(m);      /* HAN push: schedule on new seconds, frame bytes as the line takes them */
     if (hal->watchdog_kick != NULL)
         hal->watchdog_kick(hal->ctx);
     return METER_OK;

@@ -63,7 +63,7 @@ int port_pty_open(struct port_serve *p, char *err, size_t n)
     }
     p->fd = m;
     p->slave_fd = s;
-    fprintf(stderr, "trimeter-sim: optical port on pty %s -> %s\n", p->path, slave);
+    fprintf(stderr, "trimeter-sim: %s port on pty %s -> %s\n", p->name ? p->name : "optical", p->path, slave);
     return 0;
 }
 

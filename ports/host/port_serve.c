@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "proto/han/han_push.h"
 #include "sim.h"
 #include "vmeter.h"
 
@@ -165,7 +166,7 @@ static int port_parse_tcp(const char *spec, uint16_t *port, char *err, size_t n)
     errno = 0;
     unsigned long v = strtoul(spec + 4, &end, 10);
     if (spec[4] < '0' || spec[4] > '9' || *end != '\0' || errno != 0 || v > 65535) {
-        snprintf(err, n, "--optical: bad TCP port in \"%s\"", spec);
+        snprintf(err, n, "bad TCP port in \"%s\"", spec);
         return -1;
     }
     *port = (uint16_t)v;
@@ -174,7 +175,9 @@ static int port_parse_tcp(const char *spec, uint16_t *port, char *err, size_t n)
 
 int port_serve_open(struct port_serve *p, const char *spec, char *err, size_t n)
 {
+    const char *name = p->name; /* kept: the caller names the port */
     memset(p, 0, sizeof *p);
+    p->name = name;
     p->listen_fd = -1;
     p->slave_fd = -1;
     p->fd = -1;
@@ -219,14 +222,20 @@ void port_serve_close(struct port_serve *p)
  * only when the run starts (a refused command line leaves nothing behind). */
 struct port_attach {
     char spec[sizeof ((struct port_serve *)0)->path + 8];
+    unsigned port_no;          /* meter port served */
+    uint32_t baud;             /* its line until the core configures it (0: port_serve_open's) */
     struct port_serve p;
 };
 
 static int attach_start(struct sim *s, void *ctx, char *err, size_t n)
 {
     struct port_attach *a = ctx;
+    a->p.name = a->port_no == 0 ? "optical" : "han";
     if (port_serve_open(&a->p, a->spec, err, n) < 0)
         return -1;
+    a->p.port_no = a->port_no;
+    if (a->baud != 0)
+        port_apply_line(&a->p, a->baud, METER_FRAMING_8N1);
     port_serve_bind(&a->p, s->v);
     return 0;
 }
@@ -247,11 +256,12 @@ static void attach_stop(struct sim *s, void *ctx)
     free(ctx);
 }
 
-int port_serve_option(struct sim_opts *o, const char *arg, char *err, size_t n)
+static int port_attach_option(struct sim_opts *o, const char *name, unsigned port_no, uint32_t baud,
+                              const char *arg, char *err, size_t n)
 {
     bool tcp = strncmp(arg, "tcp:", 4) == 0, pty = strncmp(arg, "pty:", 4) == 0;
     if ((!tcp && !pty) || arg[4] == '\0' || strlen(arg) >= sizeof ((struct port_attach *)0)->spec) {
-        snprintf(err, n, "--optical: expected tcp:PORT or pty:PATH, got \"%s\"", arg);
+        snprintf(err, n, "--%s: expected tcp:PORT or pty:PATH, got \"%s\"", name, arg);
         return -1;
     }
     uint16_t port;
@@ -259,17 +269,31 @@ int port_serve_option(struct sim_opts *o, const char *arg, char *err, size_t n)
         return -1;
     struct port_attach *a = calloc(1, sizeof *a);
     if (a == NULL) {
-        snprintf(err, n, "--optical: out of memory");
+        snprintf(err, n, "--%s: out of memory", name);
         return -1;
     }
     snprintf(a->spec, sizeof a->spec, "%s", arg);
+    a->port_no = port_no;
+    a->baud = baud;
     a->p.fd = a->p.listen_fd = a->p.slave_fd = -1;
-    struct sim_attach at = {.name = "optical", .ctx = a, .start = attach_start, .tick = attach_tick,
+    struct sim_attach at = {.name = name, .ctx = a, .start = attach_start, .tick = attach_tick,
                             .stop = attach_stop};
     if (sim_attach_add(o, &at) < 0) {
         free(a);
-        snprintf(err, n, "--optical: too many attachments");
+        snprintf(err, n, "--%s: too many attachments", name);
         return -1;
     }
     return 0;
+}
+
+int port_serve_option(struct sim_opts *o, const char *arg, char *err, size_t n)
+{
+    return port_attach_option(o, "optical", 0, 0, arg, err, n);
+}
+
+/* The HAN line: push only, 2400 Bd 8N1 from the start (the M-Bus physical
+ * layer of the consumer port); nominal speed on TCP. */
+int port_serve_han_option(struct sim_opts *o, const char *arg, char *err, size_t n)
+{
+    return port_attach_option(o, "han", HAN_PORT, HAN_BAUD, arg, err, n);
 }

@@ -35,6 +35,7 @@ struct port_serve {
     enum port_kind kind;
     struct vmeter *v;
     unsigned port_no;          /* meter port served (0 = optical) */
+    const char *name;          /* for messages: "optical", "han" */
     /* TCP */
     uint16_t tcp_port;         /* asked for (0 = any free port) */
     int listen_fd;
@@ -69,6 +70,8 @@ void port_serve_close(struct port_serve *p);
 
 /* The simulator's `--optical SPEC` option (a row of sim_options[]). */
 int port_serve_option(struct sim_opts *o, const char *arg, char *err, size_t n);
+/* `--han SPEC`: the HAN push line (meter port HAN_PORT, 2400 Bd 8N1). */
+int port_serve_han_option(struct sim_opts *o, const char *arg, char *err, size_t n);
 
 /* Back ends (port_tcp.c, port_pty.c). */
 int port_tcp_open(struct port_serve *p, char *err, size_t n);

@@ -43,7 +43,7 @@ int port_tcp_open(struct port_serve *p, char *err, size_t n)
     if (getsockname(fd, (struct sockaddr *)&a, &len) == 0)
         p->tcp_port = ntohs(a.sin_port);
     p->listen_fd = fd;
-    fprintf(stderr, "trimeter-sim: optical port on tcp 127.0.0.1:%u\n", p->tcp_port);
+    fprintf(stderr, "trimeter-sim: %s port on tcp 127.0.0.1:%u\n", p->name ? p->name : "optical", p->tcp_port);
     return 0;
 }
 

@@ -153,6 +153,7 @@ const struct sim_option sim_options[] = {
     {"--replay", "FILE.wav", replay_option, "feed a WAV file (V1 I1 V2 I2 V3 I3 [IN]) through the ADC model and DSP"},
     {"--replay-scale", "VOLTS,AMPS", replay_scale_option, "full-scale values of the replay file (default 600,200)"},
     {"--optical", "tcp:PORT|pty:PATH", port_serve_option, "serve the optical port (KMP, IEC 62056-21) on 127.0.0.1 TCP or a pty"},
+    {"--han", "tcp:PORT|pty:PATH", port_serve_han_option, "serve the HAN push line (DLMS data-notifications in HDLC) on 127.0.0.1 TCP or a pty"},
     {"--list-config", NULL, opt_list_config, "print the scenario config keys (docs/SCENARIOS.md table) and exit"},
     {"--help", NULL, opt_help, "this text"},
     {NULL, NULL, NULL, NULL},

@@ -10,6 +10,7 @@
 #include "ui/ui_obj.h"
 #include "trimeter/meter.h"
 #include "proto/iec62056_21/iec21.h"
+#include "proto/han/han_push.h"
 #include "util/crc.h"
 #include "util/fmt.h"
 
@@ -134,6 +135,17 @@ static int get_fw_id(const struct meter *m, const struct obj_def *o, struct obj_
     return METER_OK;
 }
 
+/* The meter type as the HAN lists name it (0-0:96.1.1, Kamstrup sends its
+ * type number there). */
+static int get_meter_type(const struct meter *m, const struct obj_def *o, struct obj_value *v)
+{
+    (void)m;
+    (void)o;
+    static const char type[] = METER_FW_NAME " 3x230/400V";
+    memcpy(v->s, type, sizeof type - 1);
+    return obj_text_value(v, (int)(sizeof type - 1));
+}
+
 /* ---- the table ---------------------------------------------------------- */
 
 #define E(c, d, e) OBIS(1, 0, c, d, e, 255)
@@ -202,6 +214,23 @@ static int get_fw_id(const struct meter *m, const struct obj_def *o, struct obj_
 #define OPTICAL_ROW(e_, a, r, k, nm) \
     {.ln = A(96, 128, e_), .ic = IC_DATA, .unit = UNIT_NONE, .flags = OBJ_F_PARAM, .rd = r, \
      .wr = METER_ACC_MANAGER, .arg = a, .get = iec21_get_cfg, .set = iec21_set_cfg, .key = k, .name = nm}
+
+/* HAN push (src/proto/han): the two Push setup objects (IC 40, value = the
+ * push object list, method 1 = push now) and their other attributes in the
+ * manufacturer block 0-0:96.131.(10 * setup + n). */
+#define HAN_SETUP_ROW(s, k, nm) \
+    {.ln = OBIS(0, (s) + 1, 25, 9, 0, 255), .ic = IC_PUSH_SETUP, .unit = UNIT_NONE, .flags = OBJ_F_PARAM, .rd = PUB, \
+     .wr = METER_ACC_MANAGER, .arg = (uint16_t)((s) << 8 | HAN_A_LIST), .get = han_obj_get, .set = han_obj_set, \
+     .act = han_obj_act, .ex = METER_ACC_MANAGER, .key = k, .name = nm}
+#define HAN_ROW(s, e_, attr, u, k, nm) \
+    {.ln = A(96, 131, e_), .ic = IC_DATA, .unit = u, .flags = OBJ_F_PARAM, .rd = PUB, .wr = METER_ACC_MANAGER, \
+     .arg = (uint16_t)((s) << 8 | (attr)), .get = han_obj_get, .set = han_obj_set, .key = k, .name = nm}
+#define HAN_ROWS(s, n) \
+    HAN_SETUP_ROW(s, "han_push" #n "_list", "HAN push setup " #n ": push object list (C.D.E, '+' = with logical name); method 1 push now"), \
+    HAN_ROW(s, 10 * (s) + 1, HAN_A_PERIOD, UNIT_SECOND, "han_push" #n "_period_s", "HAN push setup " #n ": period on the local clock (0 = off)"), \
+    HAN_ROW(s, 10 * (s) + 2, HAN_A_WINDOW, UNIT_NONE, "han_push" #n "_window", "HAN push setup " #n ": communication window HH:MM-HH:MM local, or always"), \
+    HAN_ROW(s, 10 * (s) + 3, HAN_A_RANDOM, UNIT_SECOND, "han_push" #n "_random_s", "HAN push setup " #n ": randomisation start interval"), \
+    HAN_ROW(s, 10 * (s) + 4, HAN_A_DEST, UNIT_NONE, "han_push" #n "_destination", "HAN push setup " #n ": destination HDLC client address")
 
 /* Metrology calibration: manufacturer block 1-0:128.<10+field>.<phase 1..3, 0>. */
 #define CAL_ROW(f, ph, e_, k, nm) \
@@ -380,6 +409,14 @@ static const struct obj_def table[] = {
     {.ln = OBIS(0, 0, 96, 130, 80, 255), .ic = IC_DATA, .unit = UNIT_NONE, .rd = PUB, .wr = METER_ACC_MANAGER,
      .arg = UI_TAMPER, .get = ui_obj_get, .set = ui_obj_set, .key = "tamper_alarm",
      .name = "Tamper: 1 cover open, 2 magnet, 4 cover alarm, 8 magnet alarm (write 0: clear alarms)"},
+    DATA_ROW(96, 1, 0, 0, get_serial, "Meter id (serial number, as the HAN lists send it)"),
+    DATA_ROW(96, 1, 1, 0, get_meter_type, "Meter type (HAN lists)"),
+    {.ln = A(0, 2, 129), .ic = IC_DATA, .unit = UNIT_NONE, .flags = OBJ_F_PARAM, .rd = PUB, .wr = METER_ACC_MANAGER,
+     .arg = HAN_A_LIST_ID, .get = han_obj_get, .set = han_obj_set, .key = "han_list_id",
+     .name = "HAN list version identifier (first element of every pushed list)"},
+    HAN_ROWS(0, 1),
+    HAN_ROWS(1, 2),
+    HAN_ROW(0, 20, HAN_A_ENCRYPT, UNIT_NONE, "han_encrypt", "HAN push encrypted with the HAN key (0/1; 1 not yet supported)"),
     OPTICAL_ROW(20, IEC21_CFG_LIST, PUB, "readout_list", "IEC 62056-21 readout list"),
     OPTICAL_ROW(21, IEC21_CFG_MODE, PUB, "iec_mode", "IEC 62056-21 mode (A, B, C)"),
     OPTICAL_ROW(22, IEC21_CFG_PW1, METER_ACC_MANAGER, "iec_password_p1", "IEC 62056-21 password P1 (write-only)"),

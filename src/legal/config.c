@@ -16,6 +16,7 @@ struct config_image {
     struct metro_cal metro_cal;   /* legally relevant (S-2.6) */
     struct ui_cfg ui;             /* display lists, disconnector, limiter, prepay, neutral, load control */
     struct iec21_cfg iec;         /* optical port: readout list, mode, passwords, lockout (src/proto) */
+    struct han_cfg han;           /* HAN push setups (src/proto/han) */
 };
 
 uint16_t config_image_size(void)
@@ -83,6 +84,7 @@ int config_load(struct meter *m)
         m->serial = img.serial;
         m->ui.cfg = img.ui; /* checked again by ui_init() */
         m->optical.iec.cfg = img.iec; /* checked by dispatch_init() */
+        m->han.cfg = img.han;         /* checked by han_init() */
         if (metro_cal_load(&m->metro, &img.metro_cal) != 0) /* derived constants too */
             metro_cal_default(&m->metro.cal);
         return 0;
@@ -102,5 +104,6 @@ int config_save(struct meter *m)
     img.metro_cal = m->metro.cal;
     img.ui = m->ui.cfg;
     img.iec = m->optical.iec.cfg;
+    img.han = m->han.cfg;
     return store_config_write(&m->store, &img);
 }
