@@ -17,18 +17,19 @@
 
 #define ITEM(a_, c_, d_, e_, f_) {(a_), (c_), (d_), (e_), (f_)}
 #define LNV (HAN_ITEM_LN | HAN_ITEM_VALUE)
+#define CH1 (HAN_ITEM_LN | HAN_ITEM_VALUE | HAN_ITEM_B1)
 
 /* Kamstrup list 1 of a three-phase meter (vectors/han.md section 1). */
 static const struct han_item list_10s[] = {
     ITEM(0, 0, 2, 129, HAN_ITEM_VALUE), ITEM(0, 96, 1, 0, LNV), ITEM(0, 96, 1, 1, LNV),
-    ITEM(1, 1, 7, 0, LNV), ITEM(1, 2, 7, 0, LNV), ITEM(1, 3, 7, 0, LNV), ITEM(1, 4, 7, 0, LNV),
-    ITEM(1, 31, 7, 0, LNV), ITEM(1, 51, 7, 0, LNV), ITEM(1, 71, 7, 0, LNV),
-    ITEM(1, 32, 7, 0, LNV), ITEM(1, 52, 7, 0, LNV), ITEM(1, 72, 7, 0, LNV),
+    ITEM(1, 1, 7, 0, CH1), ITEM(1, 2, 7, 0, CH1), ITEM(1, 3, 7, 0, CH1), ITEM(1, 4, 7, 0, CH1),
+    ITEM(1, 31, 7, 0, CH1), ITEM(1, 51, 7, 0, CH1), ITEM(1, 71, 7, 0, CH1),
+    ITEM(1, 32, 7, 0, CH1), ITEM(1, 52, 7, 0, CH1), ITEM(1, 72, 7, 0, CH1),
 };
 /* List 2: list 1, the clock and the four energy registers. */
 static const struct han_item list_hour_tail[] = {
-    ITEM(0, 1, 0, 0, LNV), ITEM(1, 1, 8, 0, LNV), ITEM(1, 2, 8, 0, LNV), ITEM(1, 3, 8, 0, LNV),
-    ITEM(1, 4, 8, 0, LNV),
+    ITEM(0, 1, 0, 0, CH1), ITEM(1, 1, 8, 0, CH1), ITEM(1, 2, 8, 0, CH1), ITEM(1, 3, 8, 0, CH1),
+    ITEM(1, 4, 8, 0, CH1),
 };
 
 void han_cfg_factory(struct han_cfg *c)
@@ -71,7 +72,7 @@ static bool han_setup_valid(const struct han_setup_cfg *s)
         s->win_start >= 1440 || s->win_end >= 1440 || (s->period_s > 0 && s->random_s >= s->period_s))
         return false;
     for (unsigned i = 0; i < s->n; i++)
-        if (s->item[i].flags == 0 || s->item[i].flags > LNV || han_item_row(&s->item[i]) == NULL)
+        if ((s->item[i].flags & LNV) == 0 || s->item[i].flags > CH1 || han_item_row(&s->item[i]) == NULL)
             return false;
     return true;
 }
@@ -249,7 +250,7 @@ static void wr_notification(struct wr *w, const struct meter *m, const struct ha
             wr_u8(w, HAN_T_OCTETS);
             wr_u8(w, 6);
             wr_u8(w, it->a);
-            wr_u8(w, 0);
+            wr_u8(w, it->flags & HAN_ITEM_B1 ? 1 : 0);
             wr_u8(w, it->c);
             wr_u8(w, it->d);
             wr_u8(w, it->e);
@@ -433,10 +434,13 @@ static int han_list_text(const struct han_setup_cfg *su, struct obj_value *v)
     struct fmt_buf f;
     fmt_init(&f, v->s, sizeof v->s);
     for (unsigned i = 0; i < su->n; i++) {
-        struct obis ln = OBIS(su->item[i].a, 0, su->item[i].c, su->item[i].d, su->item[i].e, 255);
+        bool b1 = (su->item[i].flags & HAN_ITEM_B1) != 0;
+        struct obis ln = OBIS(su->item[i].a, b1 ? 1 : 0, su->item[i].c, su->item[i].d, su->item[i].e, 255);
         char code[24];
-        if (obis_format_short(&ln, code, sizeof code) < 0)
+        if ((b1 ? obis_format_full(&ln, code, sizeof code) : obis_format_short(&ln, code, sizeof code)) < 0)
             return METER_EINVAL;
+        if (b1 && strlen(code) > 4 && strcmp(code + strlen(code) - 4, "*255") == 0)
+            code[strlen(code) - 4] = '\0';
         if (i > 0)
             fmt_char(&f, ',');
         fmt_str(&f, code);
@@ -446,7 +450,8 @@ static int han_list_text(const struct han_setup_cfg *su, struct obj_value *v)
     return obj_text_value(v, fmt_end(&f));
 }
 
-/* "C.D.E[+],..." -> items; '+' = logical name and value. */
+/* "C.D.E[+],A-B:C.D.E[+],..." -> items; '+' = logical name and value;
+ * B = 1 names the meter's (one) channel in the logical name sent. */
 static int han_list_parse(const struct obj_value *in, struct han_item *items, unsigned *n)
 {
     unsigned i = 0, len = in->len < OBJ_STR_MAX ? in->len : OBJ_STR_MAX;
@@ -468,7 +473,18 @@ static int han_list_parse(const struct obj_value *in, struct han_item *items, un
         tok[k] = '\0';
         if (k == 0)
             return METER_EINVAL;
-        const struct obj_def *o = objtab_find_str(tok);
+        const struct obj_def *o;
+        if (strchr(tok, ':') != NULL) {
+            struct obis ln;
+            if (obis_parse(tok, &ln) < 0 || ln.v[1] > 1)
+                return METER_EINVAL;
+            if (ln.v[1] == 1)
+                flags |= HAN_ITEM_B1;
+            ln.v[1] = 0;
+            o = objtab_find(&ln);
+        } else {
+            o = objtab_find_str(tok);
+        }
         if (o == NULL)
             return METER_ENOENT;
         if (*n >= HAN_ITEMS)

@@ -51,8 +51,10 @@ struct obj_value;
 
 /* One capture object: an object of the table by OBIS A, C, D, E (B = 0,
  * F = 255 for every row), sent as its logical name and value (the Kamstrup
- * pair) or its value alone. */
-enum han_item_flag { HAN_ITEM_VALUE = 1u, HAN_ITEM_LN = 2u };
+ * pair) or its value alone. The meter has one measuring channel; its
+ * logical name may name it (B = 1), as Kamstrup's lists do and as decoders
+ * built for them expect (amshan scales 1-1:31.7.0 and 1-1:1.8.0, not 1-0). */
+enum han_item_flag { HAN_ITEM_VALUE = 1u, HAN_ITEM_LN = 2u, HAN_ITEM_B1 = 4u };
 struct han_item {
     uint8_t a, c, d, e;
     uint8_t flags; /* enum han_item_flag */
@@ -111,7 +113,8 @@ int han_setup_list_set(struct meter *m, unsigned s, const struct han_item *in, u
 
 /* Object table rows (src/cosem/objtab.c): arg = setup << 8 | enum han_attr. */
 enum han_attr {
-    HAN_A_LIST = 2,     /* push_object_list, text "0.2.129,96.1.0+,1.7.0+" ('+': with logical name) */
+    HAN_A_LIST = 2,     /* push_object_list, text "0.2.129,96.1.0+,1-1:1.7.0+" ('+': with logical name;
+                           B = 1 written out) */
     HAN_A_DEST = 3,     /* send_destination: HDLC client address */
     HAN_A_WINDOW = 4,   /* communication_window "HH:MM-HH:MM" local ("" or "always") */
     HAN_A_RANDOM = 5,   /* randomisation_start_interval (s) */
