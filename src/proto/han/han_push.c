@@ -119,17 +119,6 @@ static void wr_bytes(struct wr *w, const void *src, size_t n)
         wr_u8(w, s[i]);
 }
 
-uint16_t han_crc16_x25(const uint8_t *p, size_t n)
-{
-    uint16_t crc = 0xFFFF;
-    for (size_t i = 0; i < n; i++) {
-        crc ^= p[i];
-        for (int k = 0; k < 8; k++)
-            crc = (crc & 1u) ? (uint16_t)((crc >> 1) ^ 0x8408u) : (uint16_t)(crc >> 1);
-    }
-    return (uint16_t)~crc;
-}
-
 /* COSEM date-time (12 bytes) of a UTC instant in the meter's local time:
  * deviation in minutes as amshan and Gurux read it (local = UTC - deviation),
  * clock status bit 7 = daylight saving active. */
@@ -279,12 +268,12 @@ int han_frame_build(const struct meter *m, unsigned s, uint32_t invoke_id, uint8
     buf[3] = (uint8_t)(su->dest << 1 | 1);  /* client address */
     buf[4] = (uint8_t)(1u << 1 | 1);        /* server: logical device 1, one-byte address */
     buf[5] = 0x13;                          /* UI, final */
-    uint16_t hcs = han_crc16_x25(buf + 1, 5);
+    uint16_t hcs = crc16_x25(0, buf + 1, 5);
     buf[6] = (uint8_t)hcs;
     buf[7] = (uint8_t)(hcs >> 8);
     /* the information field was written at buf + 9: close the gap of one */
     memmove(buf + 8, buf + 9, w.len);
-    uint16_t fcs = han_crc16_x25(buf + 1, frame - 2);
+    uint16_t fcs = crc16_x25(0, buf + 1, frame - 2);
     buf[8 + w.len] = (uint8_t)fcs;
     buf[9 + w.len] = (uint8_t)(fcs >> 8);
     buf[10 + w.len] = 0x7E;

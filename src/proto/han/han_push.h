@@ -127,7 +127,4 @@ int han_obj_set(struct meter *m, const struct obj_def *o, const struct obj_value
 int han_obj_act(struct meter *m, const struct obj_def *o, unsigned method, const struct obj_value *arg,
                 enum meter_src src);
 
-/* CRC-16/X-25 of HDLC frames (until src/proto/hdlc is in the core). */
-uint16_t han_crc16_x25(const uint8_t *p, size_t n);
-
 #endif
