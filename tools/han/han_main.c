@@ -307,7 +307,7 @@ static int mqtt_start(struct bridge *b)
     }
     mosquitto_connect_callback_set(b->mq, on_connect);
     mosquitto_disconnect_callback_set(b->mq, on_disconnect);
-    mosquitto_reconnect_delay_set(b->mq, 1, 60, true);
+    mosquitto_reconnect_delay_set(b->mq, 1, 10, true); /* a broker back within 10 s: values again within 10 s */
     snprintf(b->avail_topic, sizeof b->avail_topic, "%s/status", b->o.prefix);
     mosquitto_will_set(b->mq, b->avail_topic, 7, "offline", 1, true);
     if (b->o.user != NULL) {
