@@ -19,6 +19,16 @@ cleanup() {
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 MQ=$(free_port) HAN=$(free_port)
+# bad options: exit 2, one line on stderr; a password is never taken from the command line
+bad=0
+for args in "" "--tcp nohostport" "--tcp 127.0.0.1:1 --serial /dev/null" "--tcp 127.0.0.1:1 --mqtt-password secret" \
+            "--tcp 127.0.0.1:1 --mqtt-user u --mqtt-pass secret" "--tcp 127.0.0.1:1 --topic a/#" \
+            "--serial /dev/null --baud 1234" "--tcp 127.0.0.1:1 stray" "--tcp 127.0.0.1:1 --tls-cert c"; do
+  set +e; "$BRIDGE" $args >/dev/null 2>"$TMP/err" </dev/null; rc=$?; set -e
+  if [ "$rc" -eq 2 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ]; then echo "ok   exit 2 for [$args]: $(cat "$TMP/err")"
+  else echo "FAIL [$args]: exit $rc, $(cat "$TMP/err")"; bad=1; fi
+done
+[ "$bad" -eq 0 ] || exit 1
 cat >"$TMP/mq.conf" <<CONF
 listener $MQ 127.0.0.1
 allow_anonymous true

@@ -141,6 +141,24 @@ static int parse_opts(int argc, char **argv, struct opts *o)
     o->parity = 'N';
     o->stale_s = 60;
     opterr = 0;
+    /* whole option names only: getopt_long would take "--mqtt-password X"
+     * as --mqtt-password-file X, and a password typed there must be refused */
+    for (int k = 1; k < argc; k++) {
+        if (strncmp(argv[k], "--", 2) != 0 || argv[k][2] == '\0')
+            continue;
+        size_t nl = strcspn(argv[k] + 2, "=");
+        bool found = false;
+        for (const struct option *x = lo; x->name != NULL; x++)
+            if (strlen(x->name) == nl && strncmp(x->name, argv[k] + 2, nl) == 0) {
+                found = true;
+                if (x->has_arg == required_argument && argv[k][2 + nl] != '=')
+                    k++; /* its argument */
+            }
+        if (!found) {
+            fprintf(stderr, "trimeter-han: unknown option \"%.*s\" (see --help)\n", (int)(nl + 2), argv[k]);
+            return -1;
+        }
+    }
     int c;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         char *end;
