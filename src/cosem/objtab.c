@@ -141,7 +141,7 @@ static int get_meter_type(const struct meter *m, const struct obj_def *o, struct
 {
     (void)m;
     (void)o;
-    static const char type[] = METER_FW_NAME " 3x230/400V";
+    static const char type[] = METER_FW_NAME " 3x230-400V";
     memcpy(v->s, type, sizeof type - 1);
     return obj_text_value(v, (int)(sizeof type - 1));
 }
