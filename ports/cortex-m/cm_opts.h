@@ -1,0 +1,12 @@
+/*
+ * cm_opts.h — compile-time options of the Cortex-M image (TRIMETER_OPTS_FILE
+ * of the cortex-m preset): the optical head only. A meter without module
+ * boards carries no module sessions (docs/PORTING.md, memory budget).
+ */
+#ifndef TRIMETER_CM_OPTS_H
+#define TRIMETER_CM_OPTS_H
+
+#define METER_PORT_SERIAL 0
+#define METER_TCP_SESSIONS 0
+
+#endif
