@@ -260,7 +260,12 @@ void session_start(struct meter *m, struct session *s, const struct proto_driver
     session_reset(m, s);
     s->drv = d;
     session_touch(m, s);
-    evlog_session_start(m, (enum meter_src)d->src);
+    /* A push session (HAN, wM-Bus) grants no access and hears nothing: it
+     * is no access to audit, and it opens with every connection of a
+     * host's line, which would let a client that connects in a loop write
+     * the event log in the EEPROM. */
+    if (!d->push)
+        evlog_session_start(m, (enum meter_src)d->src);
     if (d->open != NULL)
         d->open(m, s);
 }

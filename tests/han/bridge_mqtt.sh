@@ -19,11 +19,14 @@ cleanup() {
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 MQ=$(free_port) HAN=$(free_port)
-# bad options: exit 2, one line on stderr; a password is never taken from the command line
+# bad options: exit 2, one line on stderr; a password or key is never taken from the command line
+echo 00010203 >"$TMP/short.key"
 bad=0
 for args in "" "--tcp nohostport" "--tcp 127.0.0.1:1 --serial /dev/null" "--tcp 127.0.0.1:1 --mqtt-password secret" \
             "--tcp 127.0.0.1:1 --mqtt-user u --mqtt-pass secret" "--tcp 127.0.0.1:1 --topic a/#" \
-            "--serial /dev/null --baud 1234" "--tcp 127.0.0.1:1 stray" "--tcp 127.0.0.1:1 --tls-cert c"; do
+            "--serial /dev/null --baud 1234" "--tcp 127.0.0.1:1 stray" "--tcp 127.0.0.1:1 --tls-cert c" \
+            "--tcp 127.0.0.1:1 --key 000102030405060708090A0B0C0D0E0F" "--tcp 127.0.0.1:1 --key-file $TMP/none" \
+            "--tcp 127.0.0.1:1 --key-file $TMP/short.key"; do
   set +e; "$BRIDGE" $args >/dev/null 2>"$TMP/err" </dev/null; rc=$?; set -e
   if [ "$rc" -eq 2 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ]; then echo "ok   exit 2 for [$args]: $(cat "$TMP/err")"
   else echo "FAIL [$args]: exit $rc, $(cat "$TMP/err")"; bad=1; fi
@@ -171,5 +174,52 @@ check("connection lost" in err and err.count("mqtt: connected") >= 2, "bridge lo
 print("%d checks, %d failed" % (checks, len(fails)))
 if fails:
     print(err)
+sys.exit(1 if fails else 0)
+PY
+
+# Encrypted push (security suite 0): the meter with its HAN key, the bridge
+# with the key in a file; values arrive, the same as without encryption.
+echo "== encrypted push"
+HAN2=$(free_port)
+cat >"$TMP/sc2.json" <<'JSON'
+{"start": "2026-03-28T23:59:55+02:00", "timezone": "EU",
+ "config": {"serial": "16180339", "han_key": "5A5B5C5D5E5F60616263646566676869", "han_encrypt": 1},
+ "segments": [{"duration": "1h", "phases": [
+   {"u": 230.4, "i": 4.0, "phi": 20}, {"u": 231.2, "i": 2.5, "phi": -15}, {"u": 229.7, "i": 0.75, "phi": 0}]}]}
+JSON
+printf '# HAN key of meter 16180339 (the factory authentication key is the default)\n5a5b5c5d5e5f60616263646566676869\n' >"$TMP/han.key"
+chmod 600 "$TMP/han.key"
+"$SIM" --headless --feed blocks --scenario "$TMP/sc2.json" --han "tcp:$HAN2" --until 7s --json \
+  >"$TMP/sim2.json" 2>"$TMP/sim2.err" </dev/null &
+SIMPID=$!
+pids+=("$SIMPID")
+for _ in $(seq 50); do grep -q "han port on tcp" "$TMP/sim2.err" 2>/dev/null && break; sleep 0.1; done
+mosquitto_sub -p "$MQ" -t 'trimeter/16180339/#' -v >"$TMP/sub3.log" 2>/dev/null &
+pids+=($!)
+"$BRIDGE" --tcp "127.0.0.1:$HAN2" --mqtt "127.0.0.1:$MQ" --key-file "$TMP/han.key" >"$TMP/bridge2.out" 2>"$TMP/bridge2.err" &
+BR2=$!
+pids+=("$BR2")
+wait "$SIMPID" || { echo "FAIL simulator exit $?"; cat "$TMP/sim2.err"; exit 1; }
+sleep 2
+kill "$BR2"; wait "$BR2" 2>/dev/null || true
+python3 - "$TMP" <<'PY'
+import json, sys, os
+from decimal import Decimal, ROUND_DOWN
+tmp = sys.argv[1]
+regs = json.load(open(os.path.join(tmp, "sim2.json")))["registers"]
+got = {}
+for line in open(os.path.join(tmp, "sub3.log"), errors="replace"):
+    t, _, p = line.rstrip("\n").partition(" ")
+    got[t.rsplit("/", 1)[-1]] = p
+err = open(os.path.join(tmp, "bridge2.err")).read()
+fails = []
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond: fails.append(what)
+for key, obis, res in (("current_l1", "31.7.0", "0.01"), ("voltage_l2", "52.7.0", "1"), ("current_l3", "71.7.0", "0.01")):
+    exp = (Decimal(str(regs[obis]["value"])) / Decimal(res)).to_integral_value(ROUND_DOWN) * Decimal(res)
+    check(key in got and Decimal(got[key]) == exp, "encrypted: %s = %s, meter %s" % (key, got.get(key), regs[obis]["value"]))
+check("active_energy_import" in got, "encrypted: the hourly list's energy arrived")
+check("encrypted notification" not in err and "check sequence" not in err, "encrypted: no problem logged (%s)" % err.strip().replace("\n", " | "))
 sys.exit(1 if fails else 0)
 PY

@@ -2,8 +2,9 @@
  * test_han_rx.c — the bridge's HAN decoder against the vectors of
  * ../shared/vectors/han.md (amshan's tests and a real capture): the values
  * amshan's tests expect; HDLC edge cases; resynchronisation after garbage,
- * corrupted and truncated frames; and the meter's own pushed frames decoded
- * back to the object table's values.
+ * corrupted and truncated frames; and the general-glo-ciphering
+ * data-notification of ../shared/vectors/dlms.md (dlms-cosem's test, key
+ * "MYDUMMYGLOBALKEY") deciphered. The meter's own frames: test_han_push.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,13 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "han_aes.h"
 #include "han_rx.h"
-#include "cosem/objtab.h"
-#include "proto/han/han_push.h"
-#include "vmeter.h"
+#include "trimeter/err.h"
 
 static size_t unhex(const char *h, uint8_t *out, size_t max)
 {
@@ -142,7 +143,7 @@ static struct han_list decode(const char *hex, int expect_problem)
     size_t n = unhex(hex, b, sizeof b);
     struct han_list l;
     char d[96];
-    int p = han_rx_decode_info(b, n, &l, d, sizeof d);
+    int p = han_rx_decode_info(b, n, NULL, &l, d, sizeof d);
     if (p != expect_problem)
         fail_msg("problem %d (%s), expected %d", p, d, expect_problem);
     return l;
@@ -312,7 +313,7 @@ static void test_unknown_list(void **state)
     assert_int_equal(l.n, 0);
     assert_string_equal(l.id, "Kamstrup_V9999");
     /* an encrypted notification */
-    decode("E6E700DB0854524D0000BC614E0930000000010011223344", HAN_P_ENCRYPTED);
+    decode("E6E700DB0854524D0000BC614E1230000000010F112233445566778899AABBCC", HAN_P_ENCRYPTED);
     /* a number where the meter id should be a string: that value skipped */
     l = decode("E6E7000F000000000C07E1081003100005FF80000002050A0E4B616D73747275705F563030303109060101000005FF060000000109060101010700FF0600000102",
                HAN_P_VALUE_TYPE);
@@ -323,55 +324,97 @@ static void test_unknown_list(void **state)
     assert_int_equal(l.n, 0);
 }
 
-/* The meter's frames, decoded by the bridge, give the table's values. */
-static void test_meter_frames(void **state)
+/* vectors/dlms.md 1.4: a general-glo-ciphering data-notification from
+ * dlms-cosem's tests, EK = AK = "MYDUMMYGLOBALKEY". Deciphered it is
+ * 0F 000001DB 00 0922... : a data-notification without date-time whose body
+ * is an octet-string (not a list of the HAN format). */
+static const char glo_vector[] =
+    "DB082F192291991641033B30000001E5025CE9D2271FD78BE8C204211A916A9D7F587E0A7A814CADEA89E9593F01F92EA8C087B5BDFDEFEAB"
+    "6BECF282DFE49C08F5BE6DC8400";
+
+static void test_glo_ciphering_vector(void **state)
 {
     (void)state;
-    static struct vmeter v;
-    static uint8_t nvm[VMETER_NVM_SIZE];
-    memset(nvm, 0xFF, sizeof nvm);
-    /* 2026-03-28 22:59:50 UTC = 23:59:50 local (EET, no DST yet... EU rule: +02:00) */
-    assert_int_equal(vmeter_boot(&v, nvm, sizeof nvm, 1774738790LL), 0);
-    struct meas_block blk = vmeter_block_kw(7.3);
-    for (int i = 0; i < 20; i++)
-        vmeter_step_block(&v, &blk);
-    uint8_t f[HAN_FRAME_MAX];
-    for (unsigned s = 0; s < HAN_SETUPS; s++) {
-        int n = han_frame_build(&v.m, s, 7, f, sizeof f);
-        assert_true(n > 0);
-        struct got g = {0};
-        struct han_rx_ops ops = {.ctx = &g, .list = got_list, .problem = got_problem};
-        static struct han_rx rx;
-        han_rx_init(&rx, &ops);
-        han_rx_feed(&rx, f, (size_t)n);
-        assert_int_equal(g.problems, 0);
-        assert_int_equal(g.lists, 1);
-        assert_string_equal(g.l.id, HAN_LIST_ID_TRIMETER);
-        assert_int_equal(g.l.invoke_id, 7);
-        /* every value against the object table, at the list's resolution */
-        unsigned checked = 0;
-        for (unsigned i = 0; i < g.l.n; i++) {
-            const struct han_value *hv = &g.l.v[i];
-            struct obis ln = OBIS(hv->ln[0], 0, hv->ln[2], hv->ln[3], hv->ln[4], 255);
-            const struct obj_def *o = objtab_find(&ln);
-            assert_non_null(o);
-            struct obj_value ov;
-            assert_int_equal(obj_read(&v.m, o, METER_ACC_PUBLIC, &ov), 0);
-            if (ov.type == OBJ_T_STRING) {
-                assert_int_equal(hv->len, ov.len);
-                assert_memory_equal(hv->text, ov.s, ov.len);
-            } else if (ov.type == OBJ_T_DATETIME) {
-                assert_int_equal(hv->time - (-hv->deviation) * 60, ov.i); /* local - offset = UTC */
-            } else {
-                assert_int_equal(hv->raw, obj_value_at_scaler(&ov, hv->scaler));
-            }
-            checked++;
-        }
-        assert_int_equal(checked, s == 0 ? 2 + 10 : 2 + 10 + 5);
-        const struct han_value *p = val(&g.l, "active_power_import");
-        assert_non_null(p);
-        assert_true(p->raw > 7000 && p->raw < 7400);
+    uint8_t b[128];
+    size_t n = unhex(glo_vector, b, sizeof b);
+    assert_int_equal(n, 2 + 8 + 1 + 59);
+    static struct meter_hal hal;
+    han_aes_hal(&hal);
+    struct han_key key = {.hal = &hal};
+    memcpy(key.ek, "MYDUMMYGLOBALKEY", 16);
+    memcpy(key.ak, "MYDUMMYGLOBALKEY", 16);
+    static struct han_list l;
+    char d[96];
+    /* without a key: reported, nothing decoded */
+    assert_int_equal(han_rx_decode_info(b, n, NULL, &l, d, sizeof d), HAN_P_ENCRYPTED);
+    assert_true(l.ciphered);
+    assert_int_equal(l.ic, 0x1E5);
+    assert_int_equal(l.n, 0);
+    /* with it: the tag verifies and the plaintext is the vector's APDU
+     * (its invoke-id 000001DB; its body is no HAN list) */
+    assert_int_equal(han_rx_decode_info(b, n, &key, &l, d, sizeof d), HAN_P_LIST_FORMAT);
+    assert_true(l.ciphered);
+    assert_int_equal(l.invoke_id, 0x1DB);
+    assert_false(l.has_time);
+    static const uint8_t title[8] = {0x2F, 0x19, 0x22, 0x91, 0x99, 0x16, 0x41, 0x03};
+    assert_memory_equal(l.system_title, title, 8);
+    /* another key, a changed authentication key, or one flipped bit of the
+     * ciphertext or of the tag: it does not verify */
+    struct han_key bad = key;
+    bad.ek[0] ^= 1;
+    assert_int_equal(han_rx_decode_info(b, n, &bad, &l, d, sizeof d), HAN_P_KEY);
+    bad = key;
+    bad.ak[15] ^= 0x80;
+    assert_int_equal(han_rx_decode_info(b, n, &bad, &l, d, sizeof d), HAN_P_KEY);
+    b[20] ^= 0x04;
+    assert_int_equal(han_rx_decode_info(b, n, &key, &l, d, sizeof d), HAN_P_KEY);
+    b[20] ^= 0x04;
+    b[n - 1] ^= 0x01;
+    assert_int_equal(han_rx_decode_info(b, n, &key, &l, d, sizeof d), HAN_P_KEY);
+    b[n - 1] ^= 0x01;
+    /* another security control (encryption only) is not read */
+    b[11] = 0x20;
+    assert_int_equal(han_rx_decode_info(b, n, &key, &l, d, sizeof d), HAN_P_ENCRYPTED);
+    b[11] = 0x30;
+    /* cut short: not even the header parses */
+    assert_int_equal(han_rx_decode_info(b, 20, &key, &l, d, sizeof d), HAN_P_APDU);
+    assert_int_equal(l.n, 0);
+}
+
+/* The key file of the bridge: 32 hex digits, optionally 32 more. */
+static void test_key_file(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/trimeter-han-key.XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs("# HAN key of meter 12345678\n000102030405060708090a0b0c0d0e0f\n", f);
+    fclose(f);
+    struct han_key k;
+    char err[256];
+    assert_int_equal(han_key_file(path, &k, err, sizeof err), 0);
+    assert_int_equal(k.ek[15], 0x0F);
+    assert_int_equal(k.ak[0], 0x00);
+    assert_int_equal(k.ak[15], 0xFF); /* the factory authentication key */
+    f = fopen(path, "w");
+    fputs("000102030405060708090A0B0C0D0E0F D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF\n", f);
+    fclose(f);
+    assert_int_equal(han_key_file(path, &k, err, sizeof err), 0);
+    assert_int_equal(k.ak[0], 0xD0);
+    static const char *const bad[] = {"00010203\n", "000102030405060708090A0B0C0D0E0F0\n",
+                                      "0001020304050607 08090A0B0C0D0E0F\n", "g00102030405060708090A0B0C0D0E0F\n",
+                                      ""};
+    for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        f = fopen(path, "w");
+        fputs(bad[i], f);
+        fclose(f);
+        err[0] = '\0';
+        assert_int_equal(han_key_file(path, &k, err, sizeof err), -1);
+        assert_true(strlen(err) > 0 && strchr(err, '\n') == NULL);
     }
+    unlink(path);
+    assert_int_equal(han_key_file(path, &k, err, sizeof err), -1);
 }
 
 int main(void)
@@ -380,7 +423,8 @@ int main(void)
         cmocka_unit_test(test_real_frame),   cmocka_unit_test(test_single_phase_list1),
         cmocka_unit_test(test_single_phase_list2), cmocka_unit_test(test_zero_lists),
         cmocka_unit_test(test_hdlc_edges),   cmocka_unit_test(test_resync),
-        cmocka_unit_test(test_unknown_list), cmocka_unit_test(test_meter_frames),
+        cmocka_unit_test(test_unknown_list), cmocka_unit_test(test_glo_ciphering_vector),
+        cmocka_unit_test(test_key_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -32,12 +32,13 @@
 
 #include <mosquitto.h>
 
+#include "han_aes.h"
 #include "han_rx.h"
 
 #define SENSORS_MAX 48
 
 struct opts {
-    const char *tcp, *serial, *mqtt, *user, *pwfile, *prefix, *disc, *client_id;
+    const char *tcp, *serial, *mqtt, *user, *pwfile, *keyfile, *prefix, *disc, *client_id;
     const char *tls_ca, *tls_cert, *tls_key;
     bool tls_insecure;
     unsigned baud;
@@ -72,6 +73,8 @@ struct bridge {
     time_t last_log[16];
     unsigned suppressed[16];
     struct han_rx rx;
+    struct meter_hal aes;      /* the AES engine for encrypted pushes */
+    struct han_key key;
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -111,6 +114,8 @@ static void usage(FILE *f)
           "  --mqtt-user USER           user name\n"
           "  --mqtt-password-file FILE  password: the first line of FILE (never on the command line)\n"
           "  --mqtt-client-id ID        client id (default trimeter-han-<pid>)\n"
+          "  --key-file FILE            HAN key for encrypted pushes: 32 hex digits (encryption key), optionally\n"
+          "                             32 more (authentication key); never on the command line\n"
           "  --tls-ca FILE              TLS with this CA certificate file\n"
           "  --tls-cert FILE --tls-key FILE   TLS client certificate\n"
           "  --tls-insecure             do not check the broker's host name\n"
@@ -128,6 +133,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         {"baud", required_argument, 0, 'b'}, {"parity", required_argument, 0, 'y'},
         {"mqtt", required_argument, 0, 'm'}, {"mqtt-user", required_argument, 0, 'u'},
         {"mqtt-password-file", required_argument, 0, 'p'}, {"mqtt-client-id", required_argument, 0, 'i'},
+        {"key-file", required_argument, 0, 'k'},
         {"tls-ca", required_argument, 0, 'C'}, {"tls-cert", required_argument, 0, 'E'},
         {"tls-key", required_argument, 0, 'K'}, {"tls-insecure", no_argument, 0, 'I'},
         {"topic", required_argument, 0, 'T'}, {"discovery-prefix", required_argument, 0, 'D'},
@@ -185,6 +191,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         case 'm': o->mqtt = optarg; break;
         case 'u': o->user = optarg; break;
         case 'p': o->pwfile = optarg; break;
+        case 'k': o->keyfile = optarg; break;
         case 'i': o->client_id = optarg; break;
         case 'C': o->tls_ca = optarg; break;
         case 'E': o->tls_cert = optarg; break;
@@ -654,6 +661,15 @@ int main(int argc, char **argv)
         fprintf(stderr, "trimeter-han: --baud: unsupported speed %u\n", b.o.baud);
         return 2;
     }
+    if (b.o.keyfile != NULL) {
+        char err[512];
+        if (han_key_file(b.o.keyfile, &b.key, err, sizeof err) < 0) {
+            fprintf(stderr, "trimeter-han: --key-file %s\n", err);
+            return 2;
+        }
+        han_aes_hal(&b.aes);
+        b.key.hal = &b.aes;
+    }
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
@@ -663,6 +679,8 @@ int main(int argc, char **argv)
         return r;
     struct han_rx_ops ops = {.ctx = &b, .list = on_list, .problem = on_problem};
     han_rx_init(&b.rx, &ops);
+    if (b.o.keyfile != NULL)
+        han_rx_set_key(&b.rx, &b.key);
     int fd = -1;
     unsigned backoff = 1;
     time_t retry_at = 0;

@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "trimeter/err.h"
+#include "util/aes.h"
+#include "util/axdr.h"
 #include "util/crc.h"
 
 /* ---- problems ------------------------------------------------------------- */
@@ -20,7 +23,9 @@ const char *han_problem_text(enum han_problem p)
     case HAN_P_FORMAT: return "not an HDLC frame";
     case HAN_P_SEGMENTED: return "segmented frame";
     case HAN_P_APDU: return "not a data-notification";
-    case HAN_P_ENCRYPTED: return "encrypted notification (no key)";
+    case HAN_P_ENCRYPTED: return "encrypted notification not readable";
+    case HAN_P_KEY: return "encrypted notification does not verify";
+    case HAN_P_REPLAY: return "encrypted notification replayed";
     case HAN_P_LIST_FORMAT: return "list of an unknown layout";
     case HAN_P_LIST_UNKNOWN: return "unknown list";
     case HAN_P_OBIS_UNKNOWN: return "object without a known quantity";
@@ -35,59 +40,12 @@ static void report(struct han_rx *rx, enum han_problem p, const char *detail)
         rx->ops.problem(rx->ops.ctx, p, detail);
 }
 
-/* ---- A-XDR reading (until the core's codec src/proto/dlms is in) ------------ */
-
-struct rd {
-    const uint8_t *p;
-    size_t n, at;
-    bool bad;
-};
-
-static uint8_t rd_u8(struct rd *r)
-{
-    if (r->at >= r->n) {
-        r->bad = true;
-        return 0;
-    }
-    return r->p[r->at++];
-}
-
-static uint64_t rd_be(struct rd *r, unsigned bytes)
-{
-    uint64_t v = 0;
-    while (bytes-- > 0)
-        v = v << 8 | rd_u8(r);
-    return v;
-}
-
-/* A-XDR length: one byte below 0x80, else 0x8N and N bytes. */
-static size_t rd_len(struct rd *r)
-{
-    uint8_t b = rd_u8(r);
-    if (b < 0x80)
-        return b;
-    unsigned k = b & 0x7Fu;
-    if (k == 0 || k > 2) {
-        r->bad = true;
-        return 0;
-    }
-    return (size_t)rd_be(r, k);
-}
-
-static const uint8_t *rd_bytes(struct rd *r, size_t len)
-{
-    if (r->bad || len > r->n - r->at) {
-        r->bad = true;
-        return NULL;
-    }
-    const uint8_t *q = r->p + r->at;
-    r->at += len;
-    return q;
-}
+/* ---- elements (the project's A-XDR codec, src/util/axdr) ----------------------- */
 
 /* One simple data element of a notification body. */
 struct elem {
     uint8_t tag;
+    bool num_ok;      /* num holds the value of an integer type */
     int64_t num;
     const uint8_t *bytes;
     size_t len;
@@ -95,46 +53,44 @@ struct elem {
 
 /* 1: element read; 0: a structure/array (not in the lists this decodes);
  * -1: malformed or an unknown type. */
-static int rd_elem(struct rd *r, struct elem *e)
+static int rd_elem(struct axdr_r *r, struct elem *e)
 {
+    struct axdr_item it;
     memset(e, 0, sizeof *e);
-    e->tag = rd_u8(r);
-    switch (e->tag) {
-    case HAN_T_NULL: break;
-    case 0x03: /* boolean */
-    case HAN_T_U8:
-    case HAN_T_ENUM: e->num = rd_u8(r); break;
-    case HAN_T_I8: e->num = (int8_t)rd_u8(r); break;
-    case HAN_T_U16: e->num = (int64_t)rd_be(r, 2); break;
-    case HAN_T_I16: e->num = (int16_t)rd_be(r, 2); break;
-    case HAN_T_U32: e->num = (int64_t)rd_be(r, 4); break;
-    case HAN_T_I32: e->num = (int32_t)rd_be(r, 4); break;
-    case 0x14: e->num = (int64_t)rd_be(r, 8); break; /* long64 */
-    case 0x15: {                                      /* long64-unsigned: keep only what an int64 holds */
-        uint64_t u = rd_be(r, 8);
-        if (u > (uint64_t)INT64_MAX)
-            return -1;
-        e->num = (int64_t)u;
-        break;
-    }
-    case HAN_T_OCTETS:
-    case HAN_T_VISIBLE:
-    case 0x0C: /* utf8-string */
-        e->len = rd_len(r);
-        e->bytes = rd_bytes(r, e->len);
-        break;
-    case 0x19: /* date-time */
-        e->len = 12;
-        e->bytes = rd_bytes(r, 12);
-        e->tag = HAN_T_OCTETS;
-        break;
-    case 0x01: /* array */
-    case HAN_T_STRUCT:
-        return 0;
-    default:
+    if (axdr_get(r, &it) < 0)
         return -1;
+    e->tag = it.tag;
+    switch (it.tag) {
+    case AXDR_ARRAY:
+    case AXDR_STRUCT:
+        e->len = it.n; /* its element count; the elements follow */
+        return 0;
+    case AXDR_OCTETS:
+    case AXDR_VISIBLE:
+    case AXDR_UTF8:
+        e->bytes = it.p;
+        e->len = it.n;
+        return 1;
+    case AXDR_DATETIME: /* tagged date-time: the octet-string form's 12 bytes */
+        e->bytes = it.p;
+        e->len = it.n;
+        e->tag = AXDR_OCTETS;
+        return 1;
+    default:
+        break;
     }
-    return r->bad ? -1 : 1;
+    if (it.tag == AXDR_NULL)
+        return 1;
+    if (axdr_item_int(&it, &e->num)) {
+        e->num_ok = it.tag != AXDR_BOOL; /* a boolean is no quantity */
+        return 1;
+    }
+    /* a long64-unsigned beyond int64, floats, bit strings, BCD ...: not a
+     * value of the list format (reported as of an unexpected type) */
+    return it.tag == AXDR_U64 || it.tag == AXDR_F32 || it.tag == AXDR_F64 || it.tag == AXDR_BITS ||
+                   it.tag == AXDR_BCD || it.tag == AXDR_DATE || it.tag == AXDR_TIME
+               ? 1
+               : -1;
 }
 
 /* ---- date-time ----------------------------------------------------------- */
@@ -185,18 +141,12 @@ static void copy_text(char *dst, uint8_t *dst_len, const struct elem *e)
 
 static bool is_text(const struct elem *e)
 {
-    return e->tag == HAN_T_VISIBLE || e->tag == HAN_T_OCTETS || e->tag == 0x0C;
+    return e->tag == AXDR_VISIBLE || e->tag == AXDR_OCTETS || e->tag == AXDR_UTF8;
 }
 
 static bool is_number(const struct elem *e)
 {
-    switch (e->tag) {
-    case HAN_T_U8: case HAN_T_I8: case HAN_T_U16: case HAN_T_I16: case HAN_T_U32: case HAN_T_I32:
-    case HAN_T_ENUM: case 0x14: case 0x15:
-        return true;
-    default:
-        return false;
-    }
+    return e->num_ok;
 }
 
 /* A short explanation of a problem for the caller's log line. */
@@ -233,7 +183,7 @@ static int list_value(struct han_list *l, const uint8_t *ln, const struct elem *
             copy_text(v->text, &v->len, e);
         break;
     case HAN_K_CLOCK:
-        ok = e->tag == HAN_T_OCTETS && e->len == 12 && parse_datetime(e->bytes, v);
+        ok = e->tag == AXDR_OCTETS && e->len == 12 && parse_datetime(e->bytes, v);
         break;
     default:
         ok = is_number(e);
@@ -251,18 +201,22 @@ static int list_value(struct han_list *l, const uint8_t *ln, const struct elem *
 
 /* Kamstrup layout: list id, then (logical name, value) pairs; null-data
  * elements stand for values the meter does not have (single-phase). */
-static int decode_body(struct rd *r, struct han_list *l, char *detail, size_t dn, int *skipped)
+static int decode_body(struct axdr_r *r, struct han_list *l, char *detail, size_t dn, int *skipped)
 {
-    if (rd_u8(r) != HAN_T_STRUCT) {
+    struct elem e;
+    uint32_t count = 0;
+    int k = rd_elem(r, &e);
+    if (k < 0)
+        return HAN_P_APDU;
+    if (e.tag != AXDR_STRUCT) {
         NOTE("body is not a structure");
         return HAN_P_LIST_FORMAT;
     }
-    size_t count = rd_len(r);
-    struct elem e;
-    int k = count > 0 ? rd_elem(r, &e) : -1;
+    count = (uint32_t)e.len;
+    k = count > 0 ? rd_elem(r, &e) : -1;
     if (k < 0)
-        return r->bad ? HAN_P_APDU : HAN_P_LIST_FORMAT;
-    if (k == 0 || e.tag != HAN_T_VISIBLE) {
+        return r->err ? HAN_P_APDU : HAN_P_LIST_FORMAT;
+    if (k == 0 || e.tag != AXDR_VISIBLE) {
         NOTE("first element is not a list identifier (%u elements)", (unsigned)count);
         return HAN_P_LIST_FORMAT;
     }
@@ -271,7 +225,7 @@ static int decode_body(struct rd *r, struct han_list *l, char *detail, size_t dn
     /* the whole body must parse before anything of it counts */
     const uint8_t *ln = NULL;
     int first_skip = 0;
-    for (size_t i = 1; i < count; i++) {
+    for (uint32_t i = 1; i < count; i++) {
         k = rd_elem(r, &e);
         if (k < 0)
             return HAN_P_APDU;
@@ -280,16 +234,16 @@ static int decode_body(struct rd *r, struct han_list *l, char *detail, size_t dn
             return HAN_P_LIST_FORMAT;
         }
         if (ln == NULL) {
-            if (e.tag == HAN_T_NULL)
+            if (e.tag == AXDR_NULL)
                 continue;
-            if (e.tag != HAN_T_OCTETS || e.len != 6) {
+            if (e.tag != AXDR_OCTETS || e.len != 6) {
                 NOTE("element %u is not a logical name", (unsigned)i);
                 return HAN_P_LIST_FORMAT;
             }
             ln = e.bytes;
             continue;
         }
-        if (e.tag != HAN_T_NULL && l->known) {
+        if (e.tag != AXDR_NULL && l->known) {
             char d2[64];
             int p = list_value(l, ln, &e, d2, sizeof d2);
             if (p == HAN_P_LIST_FORMAT)
@@ -305,8 +259,8 @@ static int decode_body(struct rd *r, struct han_list *l, char *detail, size_t dn
         }
         ln = NULL;
     }
-    if (r->at != r->n) {
-        NOTE("%u bytes after the body", (unsigned)(r->n - r->at));
+    if (axdr_r_left(r) != 0) {
+        NOTE("%u bytes after the body", (unsigned)axdr_r_left(r));
         return HAN_P_APDU;
     }
     if (!l->known) {
@@ -328,46 +282,105 @@ static int decode_body(struct rd *r, struct han_list *l, char *detail, size_t dn
     return first_skip;
 }
 
-int han_rx_decode_info(const uint8_t *p, size_t n, struct han_list *l, char *detail, size_t dn)
+/* The data-notification APDU (tag 0F) at r. */
+static int decode_notification(struct axdr_r *r, struct han_list *l, char *detail, size_t dn)
 {
-    struct rd r = {.p = p, .n = n};
-    memset(l, 0, sizeof *l);
-    if (detail != NULL && dn > 0)
-        detail[0] = '\0';
-    if (n >= 3 && p[0] == 0xE6 && p[1] == 0xE7 && p[2] == 0x00)
-        r.at = 3; /* LLC; some adapters pass the APDU alone */
-    uint8_t tag = rd_u8(&r);
-    if (tag == 0xDB || tag == 0xDF || tag == 0xE0) {
-        NOTE("APDU tag 0x%02X", tag);
-        return HAN_P_ENCRYPTED;
-    }
-    if (tag != 0x0F) {
-        NOTE("APDU tag 0x%02X", tag);
-        return HAN_P_APDU;
-    }
-    l->invoke_id = (uint32_t)rd_be(&r, 4);
-    uint8_t dt = rd_u8(&r);
-    if (dt == HAN_T_OCTETS) /* tagged, as some meters send it */
-        dt = rd_u8(&r);
+    l->invoke_id = (uint32_t)axdr_get_be(r, 4);
+    uint8_t dt = axdr_get_byte(r);
+    if (dt == AXDR_OCTETS) /* tagged, as some meters send it */
+        dt = axdr_get_byte(r);
     if (dt == 12) {
-        const uint8_t *b = rd_bytes(&r, 12);
+        const uint8_t *b = axdr_get_raw(r, 12);
         if (b != NULL && parse_datetime(b, &l->time))
             l->has_time = true;
     } else if (dt != 0) {
         NOTE("date-time of %u bytes", dt);
         return HAN_P_APDU;
     }
-    if (r.bad)
+    if (r->err)
         return HAN_P_APDU;
     int skipped = 0;
-    int p0 = decode_body(&r, l, detail, dn, &skipped);
-    if (p0 == HAN_P_APDU || r.bad) {
+    int p0 = decode_body(r, l, detail, dn, &skipped);
+    if (p0 == HAN_P_APDU || r->err) {
         l->n = 0;
         return HAN_P_APDU;
     }
     if (p0 == HAN_P_LIST_FORMAT || p0 == HAN_P_LIST_UNKNOWN)
         l->n = 0;
     return p0;
+}
+
+/* general-glo-ciphering (tag DB, read): system title, then the ciphered
+ * content SC | IC | ciphertext | tag (security suite 0, SC 0x30). The
+ * plaintext APDU is written to plain (at least n bytes). */
+static int decipher(struct axdr_r *r, const struct han_key *key, struct han_list *l, uint8_t *plain,
+                    size_t *plain_n, char *detail, size_t dn)
+{
+    uint32_t stl = axdr_get_len(r);
+    const uint8_t *st = axdr_get_raw(r, stl);
+    uint32_t cl = axdr_get_len(r);
+    if (r->err || stl != 8 || cl != axdr_r_left(r) || cl < 1u + 4u + 12u) {
+        NOTE("general-glo-ciphering that does not parse");
+        return HAN_P_APDU;
+    }
+    uint8_t sc = axdr_get_byte(r);
+    uint32_t ic = (uint32_t)axdr_get_be(r, 4);
+    size_t ctn = cl - 1u - 4u - 12u;
+    const uint8_t *ct = axdr_get_raw(r, ctn);
+    const uint8_t *tag = axdr_get_raw(r, 12);
+    memcpy(l->system_title, st, 8);
+    l->ciphered = true;
+    l->ic = ic;
+    if (key == NULL || key->hal == NULL) {
+        NOTE("no key (--key-file)");
+        return HAN_P_ENCRYPTED;
+    }
+    if (sc != 0x30) {
+        NOTE("security control 0x%02X (only 0x30, authenticated and encrypted, is read)", sc);
+        return HAN_P_ENCRYPTED;
+    }
+    uint8_t iv[12], aad[17];
+    memcpy(iv, st, 8);
+    for (unsigned b = 0; b < 4; b++)
+        iv[8 + b] = (uint8_t)(ic >> (8u * (3u - b)));
+    aad[0] = sc;
+    memcpy(aad + 1, key->ak, 16);
+    int e = aes_gcm_decrypt(key->hal, key->ek, iv, aad, sizeof aad, ct, plain, ctn, tag, 12);
+    if (e < 0) {
+        NOTE(e == METER_ECORRUPT ? "authentication failed (wrong key?)" : "no AES engine");
+        return HAN_P_KEY;
+    }
+    *plain_n = ctn;
+    return 0;
+}
+
+int han_rx_decode_info(const uint8_t *p, size_t n, const struct han_key *key, struct han_list *l, char *detail,
+                       size_t dn)
+{
+    struct axdr_r r;
+    memset(l, 0, sizeof *l);
+    if (detail != NULL && dn > 0)
+        detail[0] = '\0';
+    size_t at = n >= 3 && p[0] == 0xE6 && p[1] == 0xE7 && p[2] == 0x00 ? 3u : 0u; /* LLC; some adapters pass the APDU alone */
+    axdr_r_init(&r, p + at, n - at);
+    uint8_t tag = axdr_get_byte(&r);
+    uint8_t plain[HAN_RX_FRAME_MAX];
+    if (tag == 0xDB) {
+        size_t pn = 0;
+        int e = decipher(&r, key, l, plain, &pn, detail, dn);
+        if (e != 0)
+            return e;
+        axdr_r_init(&r, plain, pn);
+        tag = axdr_get_byte(&r);
+    } else if (tag == 0xDF || tag == 0xE0) {
+        NOTE("APDU tag 0x%02X (dedicated or general ciphering: not a broadcast)", tag);
+        return HAN_P_ENCRYPTED;
+    }
+    if (tag != 0x0F || r.err) {
+        NOTE("APDU tag 0x%02X", tag);
+        return HAN_P_APDU;
+    }
+    return decode_notification(&r, l, detail, dn);
 }
 
 /* ---- framing ------------------------------------------------------------ */
@@ -377,6 +390,11 @@ void han_rx_init(struct han_rx *rx, const struct han_rx_ops *ops)
     memset(rx, 0, sizeof *rx);
     if (ops != NULL)
         rx->ops = *ops;
+}
+
+void han_rx_set_key(struct han_rx *rx, const struct han_key *key)
+{
+    rx->key = key;
 }
 
 void han_rx_reset(struct han_rx *rx)
@@ -425,7 +443,19 @@ static int frame(struct han_rx *rx, size_t L)
         return HAN_P_HCS;
     char detail[96];
     rx->frames++;
-    int p = han_rx_decode_info(f + hdr + 2, L - hdr - 4, &rx->list, detail, sizeof detail);
+    int p = han_rx_decode_info(f + hdr + 2, L - hdr - 4, rx->key, &rx->list, detail, sizeof detail);
+    if (p != HAN_P_APDU && p != HAN_P_ENCRYPTED && p != HAN_P_KEY && rx->list.ciphered) {
+        /* an old frame played again would publish old values as new */
+        if (rx->have_ic && rx->list.ic <= rx->last_ic) {
+            snprintf(detail, sizeof detail, "invocation counter %u, last %u", (unsigned)rx->list.ic,
+                     (unsigned)rx->last_ic);
+            p = HAN_P_REPLAY;
+            rx->list.n = 0;
+        } else {
+            rx->have_ic = true;
+            rx->last_ic = rx->list.ic;
+        }
+    }
     if (p != 0)
         report(rx, (enum han_problem)p, detail[0] ? detail : NULL);
     if ((p == 0 || p == HAN_P_OBIS_UNKNOWN || p == HAN_P_VALUE_TYPE) && rx->list.n > 0) {

@@ -31,7 +31,9 @@ enum han_problem {
     HAN_P_FORMAT,       /* not an HDLC type-3 frame, or no closing flag where the length says */
     HAN_P_SEGMENTED,    /* segmented frame (not used by HAN lists) */
     HAN_P_APDU,         /* information field is not a data-notification that parses */
-    HAN_P_ENCRYPTED,    /* ciphered APDU: no key */
+    HAN_P_ENCRYPTED,    /* ciphered APDU that cannot be read: no key, or a security it does not know */
+    HAN_P_KEY,          /* ciphered APDU whose tag does not verify (wrong key) */
+    HAN_P_REPLAY,       /* ciphered APDU with an invocation counter not above the last one */
     HAN_P_LIST_FORMAT,  /* a notification body of another layout */
     HAN_P_LIST_UNKNOWN, /* a list version identifier the decoder does not know */
     HAN_P_OBIS_UNKNOWN, /* an object of a known list without a known quantity: skipped */
@@ -51,6 +53,9 @@ struct han_value {
 };
 
 struct han_list {
+    bool ciphered;                 /* it came in general-glo-ciphering */
+    uint32_t ic;                   /* ... with this invocation counter */
+    uint8_t system_title[8];       /* ... from this sender */
     char id[HAN_RX_TEXT];          /* list version identifier */
     uint8_t id_len;
     bool known;                    /* a list format this decoder knows */
@@ -59,6 +64,16 @@ struct han_list {
     struct han_value time;
     unsigned n;
     struct han_value v[HAN_RX_VALUES];
+};
+
+/* Keys of a meter's encrypted push (security suite 0: AES-128-GCM,
+ * general-glo-ciphering, SC 0x30) and the AES block engine to use them
+ * with (a struct meter_hal with aes128_encrypt; the bridge: han_aes.c). */
+struct meter_hal;
+struct han_key {
+    const struct meter_hal *hal;
+    uint8_t ek[16];                /* encryption key */
+    uint8_t ak[16];                /* authentication key (in the AAD) */
 };
 
 struct han_rx_ops {
@@ -71,6 +86,9 @@ struct han_rx_ops {
 
 struct han_rx {
     struct han_rx_ops ops;
+    const struct han_key *key;     /* NULL: encrypted frames are reported, not read */
+    bool have_ic;                  /* an encrypted frame was accepted ... */
+    uint32_t last_ic;              /* ... with this counter (replays are refused) */
     size_t len;                    /* bytes in buf */
     uint32_t frames, bad_frames, lists, garbage_bytes;
     uint8_t buf[HAN_RX_FRAME_MAX];
@@ -78,15 +96,19 @@ struct han_rx {
 };
 
 void han_rx_init(struct han_rx *rx, const struct han_rx_ops *ops);
+/* Read encrypted frames with key (kept by pointer; NULL: none). */
+void han_rx_set_key(struct han_rx *rx, const struct han_key *key);
 /* Feed received bytes (any chunking). */
 void han_rx_feed(struct han_rx *rx, const uint8_t *p, size_t n);
 /* Forget a partial frame (the input was reconnected). */
 void han_rx_reset(struct han_rx *rx);
 
 /* Decode one information field (LLC + APDU, as vectors/han.md section 2
- * gives them) into l. Returns 0, or the problem. detail (may be NULL)
- * receives a short explanation. */
-int han_rx_decode_info(const uint8_t *p, size_t n, struct han_list *l, char *detail, size_t detail_n);
+ * gives them; a general-glo-ciphering APDU is deciphered with key, which
+ * may be NULL) into l. Returns 0, or the problem. detail (may be NULL)
+ * receives a short explanation. No replay check (han_rx_feed does it). */
+int han_rx_decode_info(const uint8_t *p, size_t n, const struct han_key *key, struct han_list *l, char *detail,
+                       size_t detail_n);
 
 const char *han_problem_text(enum han_problem p);
 

@@ -20,20 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A-XDR data type tags (IEC 62056-6-2) used by the HAN lists. */
-enum han_tag {
-    HAN_T_NULL = 0x00,
-    HAN_T_STRUCT = 0x02,
-    HAN_T_I32 = 0x05,  /* double-long */
-    HAN_T_U32 = 0x06,  /* double-long-unsigned */
-    HAN_T_OCTETS = 0x09,
-    HAN_T_VISIBLE = 0x0A,
-    HAN_T_I8 = 0x0F,   /* integer */
-    HAN_T_I16 = 0x10,  /* long */
-    HAN_T_U8 = 0x11,   /* unsigned */
-    HAN_T_U16 = 0x12,  /* long-unsigned */
-    HAN_T_ENUM = 0x16
-};
+#include "util/axdr.h"
 
 /* What a quantity is (the bridge names sensors and Home Assistant device
  * classes by it). */
@@ -56,7 +43,7 @@ enum han_kind {
 struct han_quantity {
     uint8_t c, d, e;   /* OBIS C.D.E (A, B and F are not looked at) */
     uint8_t kind;      /* enum han_kind */
-    uint8_t tag;       /* enum han_tag the list format sends it as */
+    uint8_t tag;       /* enum axdr_tag the list format sends it as */
     int8_t scaler;     /* quantity = raw * 10^scaler (numbers) */
     const char *key;   /* machine name: MQTT topic, sensor id */
     const char *name;  /* human name */
