@@ -472,13 +472,18 @@ static void kmp_open(struct meter *m, struct session *s)
 static void kmp_frame(struct meter *m, struct session *s)
 {
     struct kmp_session *k = &s->st.kmp;
+    uint8_t dl[KMP_DL_MAX];
+    int len = kmp_frame_decode(KMP_START_REQ, k->buf, k->len, dl, sizeof dl);
+    if (len < 2 || dl[0] != KMP_ADDR_METER) {
+        k->len = 0;
+        return; /* not a valid frame for us: no session activity, silence */
+    }
+    session_touch(m, s); /* before serving: the session start precedes what it does in the log */
     /* the answer replaces the request in the buffer (kmp_serve decodes first) */
     int r = kmp_serve(m, session_access(m, s), k->buf, k->len, k->buf, sizeof k->buf);
     k->len = 0;
-    if (r < 0)
-        return; /* not a valid frame for us: the session is not refreshed */
-    session_touch(m, s);
-    session_send(m, s, k->buf, (size_t)r);
+    if (r > 0)
+        session_send(m, s, k->buf, (size_t)r);
 }
 
 static size_t kmp_feed(struct meter *m, struct session *s, const uint8_t *buf, size_t n)
