@@ -34,6 +34,7 @@
 struct line {
     uint8_t buf[16384];
     size_t n;
+    unsigned hangups;
     size_t room;      /* what the "UART" takes until the next poll */
     bool limited;
 };
@@ -59,6 +60,13 @@ static size_t line_room(void *ctx, unsigned ln)
     return l->limited ? l->room : SIZE_MAX;
 }
 
+static void line_hangup(void *ctx, unsigned ln)
+{
+    struct line *l = ctx;
+    (void)ln;
+    l->hangups++;
+}
+
 static void boot(struct vmeter *v, uint8_t *nvm, struct line *l, int64_t t)
 {
     assert_int_equal(vmeter_boot(v, nvm, VMETER_NVM_SIZE, t), 0);
@@ -66,6 +74,7 @@ static void boot(struct vmeter *v, uint8_t *nvm, struct line *l, int64_t t)
     v->hw.port[METER_LINE_HAN].ctx = l;
     v->hw.port[METER_LINE_HAN].write = line_write;
     v->hw.port[METER_LINE_HAN].room = line_room;
+    v->hw.port[METER_LINE_HAN].hangup = line_hangup;
 }
 
 static uint8_t *fresh_nvm(void)
@@ -447,7 +456,8 @@ static void test_encrypted(void **state)
 }
 
 /* Pushing writes nothing to the EEPROM's logs (no session record per
- * push or per (re)opened line); bytes sent to the HAN line are ignored. */
+ * push or per (re)opened line); bytes sent to the HAN line are ignored; a
+ * connected client that only listens is never hung up as idle. */
 static void test_quiet(void **state)
 {
     (void)state;
@@ -468,6 +478,7 @@ static void test_quiet(void **state)
         vmeter_step_block(&v, &blk);
     }
     assert_int_equal(evlog_available(&v.m), records);
+    assert_int_equal(l.hangups, 0); /* 30 s connected since the last reopen, nothing valid sent */
     rx_start(NULL);
     han_rx_feed(&rx, l.buf, l.n);
     assert_true(g.lists >= 11);
