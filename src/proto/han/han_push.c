@@ -38,6 +38,12 @@ enum han_step { HAN_STEP_ITEMS = 0, HAN_STEP_TRAILER = 1, HAN_STEP_DONE = 2 };
 #define HAN_LLC 3u
 #define HAN_SC 0x30u    /* security control: suite 0, authenticated and encrypted */
 #define HAN_SERVER 0x03u /* source address: logical device 1, one byte */
+/* The largest header piece: flag, HDLC header, LLC, general-glo-ciphering
+ * header (tag, title, a 3-byte length, SC, IC), the APDU head (tag,
+ * invoke-id, date-time, structure header); the trailer: tag, FCS, flag. */
+_Static_assert(HAN_PIECE >= 1u + HDLC_HEAD + HAN_LLC + 1u + 1u + HAN_SYSTITLE_LEN + 3u + 1u + 4u + 1u + 4u + 13u + 2u,
+               "the header fits a piece");
+_Static_assert(HAN_PIECE >= HAN_TAG_LEN + 3u, "the trailer fits a piece");
 
 /* COSEM date-time (12 bytes) of a UTC instant in the meter's local time:
  * deviation in minutes as amshan and Gurux read it (local = UTC -
@@ -162,13 +168,8 @@ static uint32_t han_count(const struct meter *m, const struct han_setup_cfg *su,
     struct axdr_w w;
     axdr_w_init(&w, NULL, 0); /* counts only */
     han_put_apdu_head(&w, m, su, invoke, stamp);
-    for (unsigned i = 0; i < su->n; i++) {
-        struct axdr_w e;
-        uint8_t piece[HAN_PIECE];
-        axdr_w_init(&e, piece, sizeof piece);
-        han_put_item(&e, m, &su->item[i]);
-        w.pos += e.pos; /* an element longer than a piece cannot happen (HAN_STR_MAX) */
-    }
+    for (unsigned i = 0; i < su->n; i++)
+        han_put_item(&w, m, &su->item[i]); /* each fits a piece: HAN_STR_MAX */
     return w.pos;
 }
 
@@ -269,7 +270,7 @@ static int han_frame_start(struct meter *m, struct session *s, unsigned k)
     axdr_w_init(&w, f->piece, sizeof f->piece);
     axdr_put_byte(&w, 0x7E);
     axdr_put_be(&w, 0xA000u | len, 2); /* type 3, not segmented */
-    axdr_put_byte(&w, (uint8_t)(su->dest << 1 | 1u));
+    axdr_put_byte(&w, (uint8_t)((unsigned)su->dest << 1 | 1u));
     axdr_put_byte(&w, HAN_SERVER);
     axdr_put_byte(&w, 0x13); /* UI, final */
     uint16_t hcs = crc16_x25(0, f->piece + 1, 5);
