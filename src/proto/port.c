@@ -164,12 +164,9 @@ void session_touch(struct meter *m, struct session *s)
     uint32_t now = session_ms(m);
     s->last_ms = now;
     s->valid_ms = now;
-    if (!s->audited && s->drv != NULL && !s->drv->push) {
+    if (!s->audited && s->drv != NULL) {
         /* a session is audited once, at its first valid message: bytes
-         * that only look like a start cost no record (and no EEPROM write).
-         * A push session (HAN, wM-Bus) grants no access and hears nothing:
-         * no access to audit, and it would cost a record with every
-         * connection of a host's line. */
+         * that only look like a start cost no record (and no EEPROM write) */
         s->audited = true;
         evlog_session_start(m, (enum meter_src)s->drv->src);
     }

@@ -455,8 +455,9 @@ static void test_encrypted(void **state)
     assert_int_equal(check_values(&v2.m, &g.l[3]), 2 + 10 + 5);
 }
 
-/* Pushing writes nothing to the EEPROM's logs (no session record per
- * push or per (re)opened line); bytes sent to the HAN line are ignored; a
+/* Pushing writes nothing to the EEPROM's logs and counts no session (a
+ * push session is never touched as a valid message would: no audit); bytes
+ * sent to the HAN line are ignored; a
  * connected client that only listens is never hung up as idle. */
 static void test_quiet(void **state)
 {
@@ -467,6 +468,7 @@ static void test_quiet(void **state)
     struct meas_block blk = vmeter_block_kw(2.0);
     vmeter_step_block(&v, &blk);
     uint32_t records = evlog_available(&v.m);
+    uint32_t sessions = v.m.legal.audit.sessions;
     static const uint8_t junk[] = {0x7E, 0xA0, 0x07, 0x03, 0x21, 0x93, 0x0F, 0x01, 0x7E, 0x2F, 0x3F, 0x21, 0x0D, 0x0A};
     l.n = 0;
     for (int s = 0; s < 120; s++) {
@@ -478,6 +480,7 @@ static void test_quiet(void **state)
         vmeter_step_block(&v, &blk);
     }
     assert_int_equal(evlog_available(&v.m), records);
+    assert_int_equal(v.m.legal.audit.sessions, sessions); /* a push session is no client's session */
     assert_int_equal(l.hangups, 0); /* 30 s connected since the last reopen, nothing valid sent */
     rx_start(NULL);
     han_rx_feed(&rx, l.buf, l.n);
