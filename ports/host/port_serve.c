@@ -113,11 +113,9 @@ void port_serve_bind(struct port_serve *p, struct vmeter *v)
         h->room = port_sink_room;
         h->hangup = port_sink_hangup;
         p->slot[k].pace_ms = v->hw.sim_ms;
-        /* the line as the core set it at power-up, before this sink was
-         * there (the M-Bus line listens at 2400 8E1, not the slot's 300) */
-        const struct session *se = port_session_c(&v->m, p->slot[k].line);
-        if (se != NULL && se->line_baud != 0)
-            port_apply_line(&p->slot[k], se->line_baud, (enum meter_framing)se->line_framing);
+        const struct host_line_cfg *lc = &v->hw.line_cfg[p->slot[k].line];
+        if (lc->baud != 0 && p->slot[k].qlen == 0)
+            port_apply_line(&p->slot[k], lc->baud, lc->framing); /* set at boot, before this sink */
         if (p->slot[k].up)
             meter_port_open(&v->m, p->slot[k].line); /* a re-booted core: the client is still there */
     }
@@ -366,4 +364,9 @@ int port_serve_option_mbus(struct sim_opts *o, const char *arg, char *err, size_
 int port_serve_option_rs485(struct sim_opts *o, const char *arg, char *err, size_t n)
 {
     return port_serve_option(o, "rs485", METER_LINE_SERIAL, 1, arg, err, n);
+}
+
+int port_serve_option_han(struct sim_opts *o, const char *arg, char *err, size_t n)
+{
+    return port_serve_option(o, "han", METER_LINE_HAN, 1, arg, err, n);
 }

@@ -155,6 +155,7 @@ const struct sim_option sim_options[] = {
     {"--replay-scale", "VOLTS,AMPS", replay_scale_option, "full-scale values of the replay file (default 600,200)"},
     {"--optical", "tcp:PORT|pty:PATH", port_serve_option_optical, "serve the optical port (KMP, IEC 62056-21) on 127.0.0.1 TCP or a pty"},
     {"--rs485", "tcp:PORT|pty:PATH", port_serve_option_rs485, "serve the serial module port (RS-485/RS-232: KMP) on 127.0.0.1 TCP or a pty"},
+    {"--han", "tcp:PORT|pty:PATH", port_serve_option_han, "serve the HAN push line (DLMS data-notifications in HDLC) on 127.0.0.1 TCP or a pty"},
     {"--mbus", "tcp:PORT|pty:PATH", port_serve_option_mbus, "serve the wired M-Bus module (EN 13757-2/-3 slave) on 127.0.0.1 TCP or a pty"},
     {"--wmbus", "FILE|-", wmbus_out_option, "write every wireless M-Bus telegram as a line of hex (wmbusmeters stdin:hex)"},
     {"--list-config", NULL, opt_list_config, "print the scenario config keys (docs/SCENARIOS.md table) and exit"},

@@ -76,7 +76,8 @@ enum cfg_id {
     CFG_ID_OPTICAL = 6,     /* IEC 62056-21 readout list, mode, passwords, lockout */
     CFG_ID_ACCESS = 7,      /* clock synchronisation without authentication (legal, legal/access.h) */
     CFG_ID_MBUS = 8,        /* M-Bus primary address, baud rate, manufacturer id (src/proto/mbus) */
-    CFG_ID_WMBUS = 9        /* wM-Bus mode, interval, security, key, compact frames (src/proto/wmbus) */
+    CFG_ID_WMBUS = 9,       /* wM-Bus mode, interval, security, key, compact frames (src/proto/wmbus) */
+    CFG_ID_HAN = 16         /* HAN push setups, encryption, keys, counter reservation (issue 16) */
 };
 
 struct cfg_section {

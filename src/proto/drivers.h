@@ -20,6 +20,7 @@
 
 #include <stdint.h>
 
+#include "proto/han/han.h"
 #include "proto/iec62056_21/iec21.h"
 #include "proto/kmp/kmp.h"
 #include "proto/mbus/mbus.h"
@@ -30,6 +31,9 @@ union session_state {
     struct kmp_session kmp;
     struct iec21_session iec;
     struct mbus_session mbus;
+#if METER_PORT_HAN
+    struct han_session han;
+#endif
     uint64_t raw[METER_SESSION_RAW / 8]; /* drivers outside src/proto (tests) */
 };
 
@@ -39,10 +43,17 @@ struct proto_state {
     struct iec21_meter iec;
     struct mbus_meter mbus;   /* configuration + bounds */
     struct wmbus_meter wmbus; /* configuration, counter, the frame on air */
+#if METER_PORT_HAN
+    struct han_meter han;
+#endif
 };
 
 /* Every built-in driver once. */
+#if METER_PORT_HAN
+#define PROTO_DRIVERS_ALL &kmp_driver, &iec21_driver, &mbus_driver, &wmbus_driver, &han_driver
+#else
 #define PROTO_DRIVERS_ALL &kmp_driver, &iec21_driver, &mbus_driver, &wmbus_driver
+#endif
 
 /* The drivers of each port, in claim order. */
 #ifndef METER_OPTICAL_DRIVERS
@@ -58,7 +69,7 @@ struct proto_state {
 #define METER_MBUS_DRIVERS &mbus_driver
 #endif
 #ifndef METER_HAN_DRIVERS
-#define METER_HAN_DRIVERS &kmp_driver
+#define METER_HAN_DRIVERS &han_driver /* push only: the first driver of a push port opens its session */
 #endif
 #ifndef METER_WMBUS_DRIVERS
 #define METER_WMBUS_DRIVERS &wmbus_driver
