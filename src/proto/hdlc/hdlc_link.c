@@ -203,8 +203,11 @@ static void link_route(struct hdlc_link *l, size_t info_len)
         return;
     }
     uint8_t nr = hdlc_ctl_nr(l->ctl);
-    if (hdlc_ctl_ns(l->ctl) != l->vr || l->rq == NULL || !link_nr_valid(l, nr) || l->txstep != TX_IDLE)
-        return; /* out of sequence, or the client talks while the meter does */
+    /* out of sequence, or the client talks while a slice of the response
+     * is still on its way out (the request may go where it lies) */
+    if (hdlc_ctl_ns(l->ctl) != l->vr || l->rq == NULL || !link_nr_valid(l, nr) || l->txstep == TX_HDR ||
+        l->txstep == TX_INFO)
+        return;
     bool first = !l->rq_cont;
     if (first && l->rs != NULL) {
         /* a new request while a response is unfinished: the client moved
