@@ -38,13 +38,13 @@ size_t hdlc_addr_encode(uint8_t *p, const struct hdlc_addr *a)
     case 1:
         if (a->upper > 0x7Fu)
             return 0;
-        p[0] = (uint8_t)((a->upper << 1) | 1u);
+        p[0] = (uint8_t)(((unsigned)a->upper << 1) | 1u);
         return 1;
     case 2:
         if (a->upper > 0x7Fu || a->lower > 0x7Fu)
             return 0;
         p[0] = (uint8_t)(a->upper << 1);
-        p[1] = (uint8_t)((a->lower << 1) | 1u);
+        p[1] = (uint8_t)(((unsigned)a->lower << 1) | 1u);
         return 2;
     case 4:
         if (a->upper > 0x3FFFu || a->lower > 0x3FFFu)
