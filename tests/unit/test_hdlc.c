@@ -172,6 +172,7 @@ struct rig {
     uint8_t rq[RQ_CAP];
     uint8_t rsp[8192];
     size_t rsp_len;          /* what the stub answers to every request */
+    size_t cap;              /* request buffer offered (RQ_CAP) */
     bool refuse;
     uint32_t now;
     /* what the meter sent, raw */
@@ -199,6 +200,7 @@ static void rig_init(struct rig *r)
     r->srv = (struct hdlc_addr){1, 17, 2};
     r->client = 16;
     r->now = 1000;
+    r->cap = RQ_CAP;
 }
 
 static void rig_drain(struct rig *r)
@@ -230,11 +232,10 @@ static size_t rig_feed(struct rig *r, const uint8_t *b, size_t n)
             if (r->refuse)
                 hdlc_link_refuse(&r->l);
             else
-                hdlc_link_accept(&r->l, r->rq, RQ_CAP);
+                hdlc_link_accept(&r->l, r->rq, r->cap);
         } else if (ev.type == HDLC_EV_APDU) {
             r->apdus++;
-            assert_true(ev.len <= RQ_CAP);
-            memcpy(r->last_apdu, r->rq, ev.len);
+            memcpy(r->last_apdu, r->rq, ev.len < RQ_CAP ? ev.len : RQ_CAP);
             r->last_apdu_len = ev.len;
             hdlc_link_respond(&r->l, r->rsp_len ? r->rsp : NULL, r->rsp_len);
         } else if (ev.type == HDLC_EV_DISCONNECT) {
@@ -654,7 +655,8 @@ static void frmr(void **state)
     assert_int_equal(f.ctl, 0x97);
     assert_int_equal(info[2], 0x04);
     assert_int_equal(r->apdus, 0);
-    /* a request longer than the application's buffer: Y, nothing served */
+    /* a request longer than the application's buffer: handed over with
+     * its length (the application refuses it), the link goes on */
     cl_connect(r, 2030, 2030, 1, 1);
     static uint8_t huge[RQ_CAP + 100];
     fill(huge, sizeof huge, 1);
@@ -668,11 +670,38 @@ static void frmr(void **state)
     assert_int_equal(f.ctl, hdlc_ctl_s(HDLC_CTL_RR, 1, true));
     k = hdlc_frame_encode(fr, sizeof fr, false, &r->srv, &c, hdlc_ctl_i(1, 0, true), stream + 2030,
                           sizeof stream - 2030);
+    r->rsp_len = 3;
     rig_feed(r, fr, k);
+    assert_int_equal(r->apdus, 1);
+    assert_int_equal(r->last_apdu_len, sizeof huge);
     assert_true(cl_recv(r, &f, info));
-    assert_int_equal(f.ctl, 0x97);
-    assert_int_equal(info[2], 0x04);
-    assert_int_equal(r->apdus, 0);
+    assert_int_equal(f.ctl, hdlc_ctl_i(0, 2, true));
+    assert_true(hdlc_link_connected(&r->l));
+    /* one byte over, then exactly the buffer */
+    r->ns = 2;
+    r->nr = 1;
+    uint8_t got[16];
+    cl_request(r, huge, RQ_CAP + 1, 2030, 1);
+    assert_int_equal(r->apdus, 2);
+    assert_int_equal(r->last_apdu_len, RQ_CAP + 1);
+    assert_int_equal(cl_response(r, got, NULL, NULL), 3);
+    cl_request(r, huge, RQ_CAP, 2030, 1);
+    assert_int_equal(r->apdus, 3);
+    assert_int_equal(r->last_apdu_len, RQ_CAP);
+    assert_memory_equal(r->last_apdu, huge, RQ_CAP);
+    assert_int_equal(cl_response(r, got, NULL, NULL), 3);
+    /* a buffer smaller than one information field (a small MCU build):
+     * one frame alone outgrows it, then a request that fits */
+    r->cap = 512;
+    cl_connect(r, 2030, 2030, 1, 1);
+    cl_request(r, huge, 1000, 2030, 1);
+    assert_int_equal(r->apdus, 4);
+    assert_int_equal(r->last_apdu_len, 1000);
+    assert_int_equal(cl_response(r, got, NULL, NULL), 3);
+    cl_request(r, huge + 7, 512, 2030, 1);
+    assert_int_equal(r->apdus, 5);
+    assert_int_equal(r->last_apdu_len, 512);
+    assert_memory_equal(r->last_apdu, huge + 7, 512);
 }
 
 /* Refusals that change nothing: every damaged copy of a valid request is

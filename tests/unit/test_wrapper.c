@@ -80,7 +80,7 @@ static size_t feed(struct rig *r, const uint8_t *b, size_t n)
                 wrapper_accept(&r->w, r->rq, sizeof r->rq);
         } else if (ev.type == WRAPPER_EV_APDU) {
             r->apdus++;
-            memcpy(r->apdu, r->rq, ev.len);
+            memcpy(r->apdu, r->rq, ev.len < sizeof r->rq ? ev.len : sizeof r->rq);
             r->apdu_len = ev.len;
             wrapper_respond(&r->w, r->rsp_len ? r->rsp : NULL, r->rsp_len);
             if (r->hold_tx) {
@@ -170,13 +170,18 @@ static void sessions_and_refusals(void **state)
     assert_int_equal(r->apdus, 3);
     assert_int_equal(r->opens, 2);
     assert_int_equal(r->out_len, 0);
-    /* longer than the request buffer: skipped whole, the next one served */
+    /* longer than the request buffer: skipped whole and handed over as
+     * too long (the application refuses it), the next one served */
     uint8_t big[8 + 300 + 9];
     wrapper_hdr_encode(big, 17, 1, 300);
     memset(big + 8, 0xC0, 300);
     unhex("0001 0011 0001 0001 C0", big + 308);
-    feed(r, big, sizeof big);
+    feed(r, big, 308);
     assert_int_equal(r->apdus, 4);
+    assert_int_equal(r->apdu_len, 300);
+    assert_true(r->apdu_len > sizeof r->rq);
+    feed(r, big + 308, 9);
+    assert_int_equal(r->apdus, 5);
     assert_int_equal(r->apdu_len, 1);
     /* the application refuses a client: its APDUs go unanswered */
     r->refuse = true;
@@ -184,18 +189,18 @@ static void sessions_and_refusals(void **state)
     n = unhex("0001 0005 0001 0002 C001", f);
     feed(r, f, n);
     assert_int_equal(r->opens, 3);
-    assert_int_equal(r->apdus, 4);
+    assert_int_equal(r->apdus, 5);
     assert_int_equal(r->out_len, 0);
     n = unhex("0001 0005 0001 0002 C001", f);
     feed(r, f, n);
     assert_int_equal(r->opens, 4); /* asked again: it may have a free association now */
-    assert_int_equal(r->apdus, 4);
+    assert_int_equal(r->apdus, 5);
     /* not the wrapper: the stream is lost, nothing after it is served */
     r->refuse = false;
     n = unhex("0002 0010 0001 0001 C0 0001 0010 0001 0001 C0", f);
     feed(r, f, n);
     assert_int_equal(r->errors, 1);
-    assert_int_equal(r->apdus, 4);
+    assert_int_equal(r->apdus, 5);
     assert_int_equal(r->out_len, 0);
     free(r);
 }

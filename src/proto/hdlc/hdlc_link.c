@@ -22,11 +22,11 @@ enum hdlc_rx {
 enum hdlc_to {
     TO_SKIP = 0, /* not for the meter: skipped by its length, unchecked */
     TO_DROP,     /* for the meter, information not kept (or none) */
-    TO_RQ,       /* a further segment of a request: into the request buffer */
-    TO_RQ_LLC,   /* the first segment: LLC header aside, the rest into the buffer */
+    TO_RQ,       /* a segment of a request: into the request buffer (the
+                    first one's LLC header aside; nothing once it outgrew
+                    the buffer) */
     TO_SMALL,    /* SNRM parameters and the like */
-    TO_LONG,     /* longer than negotiated: refused once checked */
-    TO_OVER      /* the request outgrows the application's buffer */
+    TO_LONG      /* longer than negotiated: refused once checked */
 };
 
 /* Transmitter steps. */
@@ -217,10 +217,9 @@ static void link_route(struct hdlc_link *l, size_t info_len)
             link_abandon(l);
     }
     size_t data = first ? (info_len > HDLC_LLC_LEN ? info_len - HDLC_LLC_LEN : 0) : info_len;
-    if (l->rq_over || data > l->rq_cap - l->rq_len)
-        l->to = TO_OVER;
-    else
-        l->to = first ? TO_RQ_LLC : TO_RQ;
+    l->rx_first = first;
+    l->rx_store = first ? data <= l->rq_cap : !l->rq_over && data <= l->rq_cap - l->rq_len;
+    l->to = TO_RQ;
 }
 
 /* A complete frame for the meter with a good FCS. */
@@ -289,41 +288,38 @@ static void link_frame(struct hdlc_link *l, struct hdlc_ev *ev)
             return;
         }
         link_ack(l, nr);
-        if (l->to != TO_RQ && l->to != TO_RQ_LLC && l->to != TO_OVER) {
+        if (l->to != TO_RQ) {
             if (pf)
                 link_poll(l); /* out of sequence or repeated: resend / RR */
             return;
         }
         l->vr = (uint8_t)((l->vr + 1u) & 7u);
-        if (l->to == TO_OVER) {
-            l->rq_over = true;
-        } else if (l->to == TO_RQ_LLC) {
+        if (l->rx_first) {
+            l->rq_len = 0;
+            l->rq_over = false;
             if (info_len < HDLC_LLC_LEN || l->small[0] != HDLC_LLC_LSAP || l->small[1] != HDLC_LLC_LSAP ||
                 l->small[2] != 0) {
-                l->rq_len = 0; /* not a DLMS APDU: dropped, acknowledged */
-                l->rq_cont = false;
+                l->rq_cont = false; /* not a DLMS APDU: dropped, acknowledged */
                 if (pf)
                     link_poll(l);
                 return;
             }
-            l->rq_len = info_len - HDLC_LLC_LEN;
-        } else if (l->to == TO_RQ) {
-            l->rq_len += info_len;
+            info_len -= HDLC_LLC_LEN;
         }
+        if (!l->rx_store)
+            l->rq_over = true; /* counted, not kept: the application refuses it */
+        l->rq_len += info_len;
         if (l->seg) {
             l->rq_cont = true;
             if (pf)
                 link_poll(l); /* RR: send the next segment */
             return;
         }
+        /* n > rq_cap: longer than the buffer, the application answers
+         * with a refusal (dlms.h) */
         size_t n = l->rq_len;
-        bool over = l->rq_over;
         l->rq_len = 0;
         l->rq_cont = l->rq_over = false;
-        if (over) {
-            link_frmr(l, ctl, FRMR_Y, pf); /* longer than the application takes */
-            return;
-        }
         if (pf)
             link_poll(l);
         ev->type = HDLC_EV_APDU;
@@ -462,15 +458,16 @@ static size_t link_rx_span(struct hdlc_link *l, const uint8_t *buf, size_t n, st
             size_t k = n - i < want ? n - i : want;
             const uint8_t *p = buf + i;
             size_t q = k;
-            if (l->to == TO_RQ_LLC && l->ipos < HDLC_LLC_LEN) {
-                size_t a = HDLC_LLC_LEN - l->ipos < q ? HDLC_LLC_LEN - l->ipos : q;
-                memcpy(l->small + l->ipos, p, a);
-                if (q > a)
-                    memcpy(l->rq + l->rq_len + (l->ipos + a - HDLC_LLC_LEN), p + a, q - a);
-            } else if (l->to == TO_RQ_LLC) {
-                memcpy(l->rq + l->rq_len + (l->ipos - HDLC_LLC_LEN), p, q);
-            } else if (l->to == TO_RQ) {
-                memcpy(l->rq + l->rq_len + l->ipos, p, q);
+            if (l->to == TO_RQ) {
+                size_t a = 0;
+                if (l->rx_first && l->ipos < HDLC_LLC_LEN) {
+                    a = HDLC_LLC_LEN - l->ipos < q ? HDLC_LLC_LEN - l->ipos : q;
+                    memcpy(l->small + l->ipos, p, a);
+                }
+                if (l->rx_store && q > a) {
+                    size_t at = l->ipos + a - (l->rx_first ? HDLC_LLC_LEN : 0u);
+                    memcpy(l->rq + (l->rx_first ? 0u : l->rq_len) + at, p + a, q - a);
+                }
             } else if (l->to == TO_SMALL) {
                 memcpy(l->small + l->ipos, p, q);
             }

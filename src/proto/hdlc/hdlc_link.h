@@ -65,7 +65,9 @@ enum hdlc_ev_type {
     HDLC_EV_NONE = 0,
     HDLC_EV_CONNECT,   /* a SNRM: answer with hdlc_link_accept() or _refuse() */
     HDLC_EV_APDU,      /* a request APDU of ev.len bytes is in the request buffer:
-                          answer with hdlc_link_respond() (length 0 = none) */
+                          answer with hdlc_link_respond() (length 0 = none);
+                          ev.len > the buffer: it did not fit (counted, not
+                          all kept), the application refuses it */
     HDLC_EV_DISCONNECT /* DISC, or a SNRM replacing the connection: the
                           association ends now */
 };
@@ -125,7 +127,9 @@ struct hdlc_link {
     size_t rq_cap;
     size_t rq_len;           /* bytes of the request reassembled so far */
     bool rq_cont;            /* a segmented request is under way */
-    bool rq_over;            /* it did not fit: refused when complete */
+    bool rq_over;            /* it did not fit: its length is counted, not kept */
+    bool rx_first;           /* the frame being received starts a request */
+    bool rx_store;           /* and its information is kept */
     uint8_t small[HDLC_SMALL_MAX];
     /* response APDU */
     const uint8_t *rs;       /* NULL: none */

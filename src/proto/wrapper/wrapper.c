@@ -41,6 +41,17 @@ void wrapper_init(struct wrapper *w)
     memset(w, 0, sizeof *w);
 }
 
+/* An APDU of the open association follows: into the request buffer, or,
+ * longer than that, counted and handed over as too long (the application
+ * refuses it: dlms.h). */
+static void wrapper_take(struct wrapper *w)
+{
+    if (w->rq == NULL)
+        return;
+    w->over = w->len > w->rq_cap;
+    w->rx = w->over ? WRX_SKIP : WRX_BODY;
+}
+
 /* A header is complete: decide where the APDU goes. */
 static void wrapper_header(struct wrapper *w, struct wrapper_ev *ev)
 {
@@ -55,6 +66,7 @@ static void wrapper_header(struct wrapper *w, struct wrapper_ev *ev)
     ev->valid = true;
     w->len = h.len;
     w->got = 0;
+    w->over = false;
     w->rx = WRX_SKIP;
     if (h.dst != HDLC_LOGICAL_DEVICE || h.src == 0 || h.src > 0x7Fu || h.len == 0)
         return; /* not for the meter's logical device, no client SAP, empty */
@@ -74,8 +86,7 @@ static void wrapper_header(struct wrapper *w, struct wrapper_ev *ev)
      * does not wait): dropped, the response may lie in the request buffer. */
     if (w->txstep == WTX_BODY)
         return;
-    if (w->rq != NULL && h.len <= w->rq_cap)
-        w->rx = WRX_BODY;
+    wrapper_take(w);
 }
 
 size_t wrapper_rx(struct wrapper *w, const uint8_t *buf, size_t n, struct wrapper_ev *ev)
@@ -102,7 +113,7 @@ size_t wrapper_rx(struct wrapper *w, const uint8_t *buf, size_t n, struct wrappe
             w->got = (uint16_t)(w->got + k);
             i += k;
             if (w->got == w->len) {
-                bool take = w->rx == WRX_BODY;
+                bool take = w->rx == WRX_BODY || w->over;
                 w->rx = WRX_HDR;
                 if (take) {
                     ev->type = WRAPPER_EV_APDU;
@@ -128,8 +139,8 @@ void wrapper_accept(struct wrapper *w, uint8_t *rq, size_t cap)
     w->rq = rq;
     w->rq_cap = rq != NULL ? cap : 0;
     /* the APDU whose header opened the association follows */
-    if (w->rx == WRX_SKIP && w->rq != NULL && w->len <= w->rq_cap && w->got == 0)
-        w->rx = WRX_BODY;
+    if (w->rx == WRX_SKIP && w->got == 0)
+        wrapper_take(w);
 }
 
 void wrapper_refuse(struct wrapper *w)

@@ -38,7 +38,9 @@ enum wrapper_ev_type {
     WRAPPER_EV_OPEN,  /* first APDU of a client (or another client than before):
                          answer wrapper_accept() or wrapper_refuse() */
     WRAPPER_EV_APDU,  /* an APDU of ev.len bytes is in the request buffer:
-                         answer wrapper_respond() (length 0 = none) */
+                         answer wrapper_respond() (length 0 = none); ev.len
+                         > the buffer: it did not fit (not kept), the
+                         application refuses it */
     WRAPPER_EV_ERROR  /* not the wrapper (version): the stream is lost */
 };
 
@@ -55,6 +57,7 @@ struct wrapper {
     uint8_t hlen;
     uint8_t hdr[WRAPPER_HDR_LEN];
     uint16_t len, got;   /* APDU being received */
+    bool over;           /* longer than the request buffer: counted, not kept */
     bool open;           /* an association is open for `client` */
     uint16_t client, logical;
     uint16_t pend_client, pend_logical;
