@@ -83,8 +83,9 @@ static void wrapper_header(struct wrapper *w, struct wrapper_ev *ev)
         return;
     }
     /* A request while the last response is still going out (the client
-     * does not wait): dropped, the response may lie in the request buffer. */
-    if (w->txstep == WTX_BODY)
+     * does not wait): dropped, its answer could not be queued behind the
+     * one in flight. */
+    if (w->txstep != WTX_IDLE || w->rs != NULL)
         return;
     wrapper_take(w);
 }
