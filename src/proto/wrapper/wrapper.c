@@ -46,7 +46,10 @@ void wrapper_init(struct wrapper *w)
  * refuses it: dlms.h). */
 static void wrapper_take(struct wrapper *w)
 {
-    if (w->rq == NULL)
+    /* A request while the last response is still going out (the client
+     * does not wait): dropped, its answer could not be queued behind the
+     * one in flight. */
+    if (w->rq == NULL || w->txstep != WTX_IDLE || w->rs != NULL)
         return;
     w->over = w->len > w->rq_cap;
     w->rx = w->over ? WRX_SKIP : WRX_BODY;
@@ -82,11 +85,6 @@ static void wrapper_header(struct wrapper *w, struct wrapper_ev *ev)
         ev->logical = h.dst;
         return;
     }
-    /* A request while the last response is still going out (the client
-     * does not wait): dropped, its answer could not be queued behind the
-     * one in flight. */
-    if (w->txstep != WTX_IDLE || w->rs != NULL)
-        return;
     wrapper_take(w);
 }
 
