@@ -95,6 +95,14 @@ struct meter_hal {
      * over it is the firmware checksum 0.2.8. METER_ENOTSUP if unknown. */
     int (*legal_region)(void *ctx, const void **p, size_t *n);
 
+    /* ---- AES-128 block engine (src/util/aes builds the modes on it) ---- */
+    /* One 16-byte block under a 16-byte key, as a meter's AES peripheral
+     * does it (host: mbed TLS; Cortex-M: ports/cortex-m/aes_soft.c). in and
+     * out may be the same buffer. Returns 0 or a negative meter_err. NULL =
+     * no engine: everything that needs AES answers METER_ENOTSUP. */
+    int (*aes128_encrypt)(void *ctx, const uint8_t key[16], const uint8_t in[16], uint8_t out[16]);
+    int (*aes128_decrypt)(void *ctx, const uint8_t key[16], const uint8_t in[16], uint8_t out[16]);
+
     /* ---- diagnostics (debug builds only, see METER_DEBUG_LOG) --------- */
     void (*log)(void *ctx, const char *msg);
 };

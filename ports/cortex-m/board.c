@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "aes_soft.h"
 #include "cmsdk.h"
 
 struct meter *board_meter; /* the meter the interrupt handlers deliver to */
@@ -44,6 +45,8 @@ void board_hal_bind(struct meter_hal *hal)
     hal->supply_ok = board_supply_ok;
     hal->legal_region = board_legal_region;
     hal->watchdog_kick = board_wdt_kick;
+    hal->aes128_encrypt = aes_soft_encrypt; /* no AES peripheral on MPS2 */
+    hal->aes128_decrypt = aes_soft_decrypt;
     hal->log = NULL; /* METER_DEBUG_LOG is 0 in every image */
 }
 

@@ -3,6 +3,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <mbedtls/aes.h>
+
 #include "trimeter/err.h"
 
 /* The model on hw->nvm; bound lazily so hand-built host_hw still works. */
@@ -141,6 +143,32 @@ static int h_port_config(void *ctx, unsigned port, uint32_t baud, enum meter_fra
     return hw->port[port].config(hw->port[port].ctx, baud, framing);
 }
 
+/* The AES engine: mbed TLS, one block per call like a peripheral (the key
+ * schedule is rebuilt each time; the host has cycles to spare). */
+static int h_aes128(const uint8_t key[16], const uint8_t in[16], uint8_t out[16], int mode)
+{
+    mbedtls_aes_context c;
+    mbedtls_aes_init(&c);
+    int r = mode == MBEDTLS_AES_ENCRYPT ? mbedtls_aes_setkey_enc(&c, key, 128)
+                                        : mbedtls_aes_setkey_dec(&c, key, 128);
+    if (r == 0)
+        r = mbedtls_aes_crypt_ecb(&c, mode, in, out);
+    mbedtls_aes_free(&c); /* zeroes the key schedule */
+    return r == 0 ? METER_OK : METER_EIO;
+}
+
+static int h_aes128_encrypt(void *ctx, const uint8_t key[16], const uint8_t in[16], uint8_t out[16])
+{
+    (void)ctx;
+    return h_aes128(key, in, out, MBEDTLS_AES_ENCRYPT);
+}
+
+static int h_aes128_decrypt(void *ctx, const uint8_t key[16], const uint8_t in[16], uint8_t out[16])
+{
+    (void)ctx;
+    return h_aes128(key, in, out, MBEDTLS_AES_DECRYPT);
+}
+
 void host_hal_bind(struct meter_hal *hal, struct host_hw *hw)
 {
     memset(hal, 0, sizeof *hal);
@@ -161,4 +189,6 @@ void host_hal_bind(struct meter_hal *hal, struct host_hw *hw)
     hal->port_write = h_port_write;
     hal->port_tx_room = h_port_tx_room;
     hal->port_config = h_port_config;
+    hal->aes128_encrypt = h_aes128_encrypt;
+    hal->aes128_decrypt = h_aes128_decrypt;
 }
