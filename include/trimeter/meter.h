@@ -36,6 +36,7 @@
 #include "registers/quality.h"
 #include "metrology/metro.h"
 #include "proto/dispatch.h"
+#include "proto/dlms/dlms.h"
 #include "store/store.h"
 #include "ui/ui.h"
 
@@ -78,6 +79,7 @@ struct meter {
     struct legal legal;     /* src/legal: legal id, CRC, self-test, snapshot bookkeeping */
     struct store store;     /* src/store: NVM journal */
     struct dispatch optical; /* src/proto: optical port session (KMP, IEC 62056-21) */
+    struct dlms_server dlms; /* src/proto/dlms: DLMS/COSEM associations and security */
     struct ui ui;           /* src/ui + src/control: display, disconnector, limiter, prepay ... */
 };
 

@@ -6,7 +6,7 @@
  * the server itself provides (association, SAP assignment, security setup,
  * invocation counter, communication setups).
  *
- * The link layers (HDLC, IEC 62056-47 wrapper: src/proto/hdlc, .../wrapper)
+ * The link layers (HDLC and the IEC 62056-47 wrapper, src/proto/hdlc and src/proto/wrapper)
  * call it like this:
  *
  *     c = dlms_open(m, client_sap, server_logical, src);   // link session starts
@@ -135,7 +135,7 @@ struct dlms_ctx *dlms_open(struct meter *m, uint8_t client_sap, uint16_t server_
 void dlms_close(struct meter *m, struct dlms_ctx *c);
 uint8_t *dlms_req_buf(struct dlms_ctx *c, size_t *cap);
 /* Serve the n-byte APDU in the request buffer (n > cap: the request was
- * longer than the buffer and cut; it is refused). On return *rsp/*rsp_len
+ * longer than the buffer and cut; it is refused). On return *rsp and *rsp_len
  * hold the answer; *rsp_len = 0: nothing to send. Returns 0, or a negative
  * meter_err for an internal failure (the answer then is an exception). */
 int dlms_serve(struct meter *m, struct dlms_ctx *c, size_t n, const uint8_t **rsp, size_t *rsp_len);
