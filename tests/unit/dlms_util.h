@@ -339,6 +339,7 @@ static inline long tc_get(struct tclient *t, uint16_t ic, const uint8_t ln[6], i
     size_t got = 0;
     unsigned nb = 0;
     for (;;) {
+        if (t->rsp_len < 4) { for (size_t i = 0; i < t->raw_len; i++) fprintf(stderr, "%02X", t->raw[i]); fprintf(stderr, "\n"); }
         assert_true(t->rsp_len >= 4);
         assert_int_equal(t->rsp[0], 0xC4);
         assert_int_equal(t->rsp[2], 0xC1);
