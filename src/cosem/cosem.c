@@ -72,7 +72,7 @@ bool cosem_attr_readable(const struct obj_def *o, int attr, enum meter_access ac
         return false;
     if (c == NULL)
         return attr == 1;
-    return (c->readable >> attr) & 1u;
+    return ((unsigned)c->readable >> attr) & 1u;
 }
 
 uint8_t cosem_attr_selectors(const struct obj_def *o, int attr)

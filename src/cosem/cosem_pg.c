@@ -71,7 +71,7 @@ static unsigned billing_rows(bool caps)
 static unsigned profile_qty(const struct meter *m, unsigned k)
 {
     for (unsigned q = 0; q < MEAS_QTY; q++)
-        if ((m->cfg.profile_channels >> q) & 1u)
+        if (((unsigned)m->cfg.profile_channels >> q) & 1u)
             if (k-- == 0)
                 return q;
     return 0;

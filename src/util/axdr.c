@@ -88,7 +88,7 @@ void axdr_put_bool(struct axdr_w *w, bool v)
 
 void axdr_put_int(struct axdr_w *w, enum axdr_tag tag, int64_t v)
 {
-    int n = axdr_fixed_size(tag);
+    int n = axdr_fixed_size((uint8_t)tag);
     if (n <= 0 || n > 8)
         return; /* not an integer type: a programming error, nothing written */
     axdr_put_byte(w, (uint8_t)tag);

@@ -290,7 +290,7 @@ static void aare_reject(struct dlms_ctx *c, struct out *o, uint8_t ctx, enum dlm
     memset(&a, 0, sizeof a);
     a.context = ctx != DLMS_CTX_NONE ? ctx : DLMS_CTX_LN;
     a.result = DLMS_REJECTED_PERMANENT;
-    a.diag = diag;
+    a.diag = (uint8_t)diag;
     if (init_err >= 0) {
         axdr_w_init(&w, ui, sizeof ui);
         dlms_cse_initiate_build(&w, (enum dlms_initiate_err)init_err);

@@ -77,7 +77,7 @@ int dlms_target_find(const struct meter *m, const struct dlms_ref *ref, enum met
 
 static bool xobj_readable(const struct dlms_xobj *x, int attr, enum meter_access acc)
 {
-    return acc >= x->rd && attr >= 1 && attr <= 15 && ((x->readable >> attr) & 1u);
+    return acc >= x->rd && attr >= 1 && attr <= 15 && (((unsigned)x->readable >> attr) & 1u);
 }
 
 /* Object i of the view (rows first, then the server's objects), or NULL
@@ -140,10 +140,10 @@ static void put_list_element(const struct dlms_ctx *c, const struct dlms_target 
         } else {
             uint32_t k = 0;
             for (unsigned s = 0; s < 8; s++)
-                k += (sels >> s) & 1u;
+                k += ((unsigned)sels >> s) & 1u;
             axdr_put_array(w, k);
             for (unsigned s = 0; s < 8; s++)
-                if ((sels >> s) & 1u)
+                if (((unsigned)sels >> s) & 1u)
                     axdr_put_int(w, AXDR_I8, (int64_t)s);
         }
     }
