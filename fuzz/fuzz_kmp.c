@@ -17,8 +17,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     if (kmp_num_decode(data, size, &num) > (int)size)
         abort();
-    size_t r = kmp_serve(m, METER_ACC_CAL, data, size, out, sizeof out);
-    if (r > sizeof out)
+    int r = kmp_serve(m, METER_ACC_CAL, data, size, out, sizeof out);
+    if (r > (int)sizeof out || (r < 0 && r != METER_EINVAL))
         abort();
     if (size >= 2 && size + 2 <= sizeof dl) { /* address and CID at least */
         uint8_t msg[KMP_DL_MAX];

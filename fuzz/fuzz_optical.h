@@ -17,9 +17,10 @@ static size_t fz_out;
  * left of it in this pass. */
 static size_t fz_limit, fz_credit;
 
-static size_t fz_write(void *ctx, const uint8_t *b, size_t n)
+static size_t fz_write(void *ctx, unsigned line, const uint8_t *b, size_t n)
 {
     (void)ctx;
+    (void)line;
     (void)b;
     if (fz_limit != 0) {
         if (n > fz_credit)
@@ -30,9 +31,10 @@ static size_t fz_write(void *ctx, const uint8_t *b, size_t n)
     return n;
 }
 
-static size_t fz_room(void *ctx)
+static size_t fz_room(void *ctx, unsigned line)
 {
     (void)ctx;
+    (void)line;
     return fz_limit == 0 ? SIZE_MAX : fz_credit;
 }
 
@@ -46,18 +48,20 @@ static void fz_rx(struct meter *m, const uint8_t *b, size_t n)
 /* Main-loop passes (10 ms apart) until the answer is out (bounded). */
 static void fz_drain(struct meter *m)
 {
-    for (int k = 0; k < 4000 && (m->optical.tx_pos < m->optical.tx_len || m->optical.iec.step != IEC21_STEP_NONE); k++) {
+    const struct session *s = port_session(m, METER_LINE_OPTICAL);
+    for (int k = 0; k < 4000 && (session_tx_busy(s) || s->more); k++) {
         fz_credit = fz_limit;
         fz_v.hw.sim_ms += 10;
         meter_poll(m);
     }
-    if (m->optical.tx_pos < m->optical.tx_len || m->optical.iec.step != IEC21_STEP_NONE)
+    if (session_tx_busy(s) || s->more)
         abort(); /* an answer that never ends */
 }
 
-static int fz_config(void *ctx, uint32_t baud, enum meter_framing f)
+static int fz_config(void *ctx, unsigned line, uint32_t baud, enum meter_framing f)
 {
     (void)ctx;
+    (void)line;
     (void)f;
     if (baud != 300 && baud != 600 && baud != 1200 && baud != 2400 && baud != 4800 && baud != 9600 &&
         baud != 19200)

@@ -4,8 +4,10 @@
  */
 #include "trimeter/meter.h"
 
+#include <stddef.h>
 #include <string.h>
 
+#include "cosem/objtab.h"
 #include "legal/nvcount.h"
 
 /* What the store keeps (sizes: docs/BILLING.md). The profile and logger
@@ -69,8 +71,7 @@ int meter_init(struct meter *m, const struct meter_hal *hal)
 {
     memset(m, 0, sizeof *m);
     m->hal = hal;
-    ui_cfg_default(&m->ui.cfg); /* the store's configuration/snapshot replace these */
-    ui_nv_default(&m->ui.nv);
+    control_nv_default(&m->control.nv); /* the legal snapshot replaces it */
     metro_init(&m->metro);
     energy_init(&m->energy);
     struct store_layout layout;
@@ -83,8 +84,8 @@ int meter_init(struct meter *m, const struct meter_hal *hal)
     if (m->store.flags & STORE_F_NOSPACE) /* a log of the layout is disabled: the part is too small */
         m->status |= METER_ST_NVM_FAIL;
     meter_app_init(m);
-    dispatch_init(m);
-    dlms_init(m);
+    port_init(m);
+    control_init(m);
     ui_init(m);
     return r < 0 ? r : METER_OK;
 }
@@ -139,12 +140,30 @@ void meter_power_fail(struct meter *m)
 
 void meter_button(struct meter *m, enum meter_button b, uint32_t hold_ms)
 {
-    ui_button(m, b, hold_ms);
+    if (b == METER_BTN_DISPLAY) {
+        ui_button(m, hold_ms);
+    } else if (b == METER_BTN_DISCONNECT) {
+        control_button(m);
+        ui_poll(m); /* the LCD shows what the button did at once */
+    }
 }
 
 void meter_pulse_input(struct meter *m)
 {
-    pulsein_edge(m, ui_ms(m));
+    pulsein_edge(m, meter_ms(m));
+}
+
+uint32_t meter_ms(const struct meter *m)
+{
+    if (m->hal != NULL && m->hal->ms_now != NULL)
+        return m->hal->ms_now(m->hal->ctx);
+    return m->seconds * 1000u;
+}
+
+bool meter_mains_lost(const struct meter *m)
+{
+    const uint32_t none = MEAS_F_NO_VOLTAGE_L1 | MEAS_F_NO_VOLTAGE_L2 | MEAS_F_NO_VOLTAGE_L3;
+    return m->power_fail || (m->seconds > 0 && (m->block.flags & none) == none);
 }
 
 /* The application's one-second step. */
@@ -180,13 +199,15 @@ int meter_poll(struct meter *m)
 {
     const struct meter_hal *hal = m->hal;
     bool had_block = m->block_pending;
-    ui_poll(m); /* tamper and tariff inputs first (stamped with the time they came), display timers */
+    control_poll(m); /* tamper and tariff inputs first (stamped with the time they came) */
     if (m->block_pending) {
         m->block_pending = false;
         (void)metro_poll(&m->metro); /* a sampled block is finished here, not in the sample interrupt */
         meter_second(m);
-        ui_second(m); /* display and control: relay, limiter, prepay, neutral, load control */
+        control_second(m); /* relay, limiter, prepay, neutral, load control */
+        ui_second(m);
     }
+    ui_poll(m); /* display timers, what control changed */
     if (m->power_fail && !(m->status & METER_ST_POWER_FAIL)) {
         m->status |= METER_ST_POWER_FAIL;
         legal_save(m);
@@ -201,7 +222,7 @@ int meter_poll(struct meter *m)
             m->power_fail = true;
     }
     meter_pulse_poll(m);
-    dispatch_poll(m); /* optical port timeouts; cheap when idle */
+    port_poll(m); /* answers under way, timeouts, push drivers; cheap when idle */
     if (hal->watchdog_kick != NULL)
         hal->watchdog_kick(hal->ctx);
     return METER_OK;
@@ -224,4 +245,94 @@ const char *meter_strerror(int err)
     case METER_ENOTSUP: return "not supported";
     default: return "unknown error";
     }
+}
+
+/* ---- what this firmware is made of ----------------------------------------
+ * The top names the parts the modules must not know of each other: the
+ * configuration sections and the object-table rows of the protocol drivers
+ * (src/proto/drivers.h). */
+
+static const struct cfg_section *const core_sections[] = {
+    &config_identity_section, &config_calibration_section, &config_billing_section,
+    &display_cfg_section,     &control_cfg_section,
+};
+#define CORE_SECTIONS (sizeof core_sections / sizeof core_sections[0])
+
+const struct cfg_section *config_section_at(size_t k)
+{
+    if (k < CORE_SECTIONS)
+        return core_sections[k];
+    k -= CORE_SECTIONS;
+    const struct proto_driver *d;
+    for (size_t i = 0; (d = port_driver_at(i)) != NULL; i++)
+        if (d->cfg != NULL && k-- == 0)
+            return d->cfg;
+    return NULL;
+}
+
+const struct obj_def *objtab_segment(size_t k, size_t *n)
+{
+    const struct proto_driver *d;
+    for (size_t i = 0; (d = port_driver_at(i)) != NULL; i++) {
+        if (d->rows != NULL && d->nrows > 0 && k-- == 0) {
+            *n = d->nrows;
+            return d->rows;
+        }
+    }
+    *n = 0;
+    return NULL;
+}
+
+/* Firmware 0.1.0 kept its configuration as this one struct. Each member is
+ * version 1 of a section today; a section whose layout changes must keep a
+ * frozen copy of its version-1 type here (or drop its legacy entry and
+ * fall back to factory defaults, audited). */
+struct config_v1_ui {
+    struct display_cfg display;
+    struct limiter_cfg limiter;
+    struct prepay_cfg prepay;
+    struct neutral_cfg neutral;
+    struct loadctl_cfg loadctl;
+    struct relay_cfg relay;
+    struct pulsein_cfg pulsein;
+};
+struct config_v1 {
+    uint16_t version;
+    uint16_t size;
+    uint32_t serial;
+    struct meter_config cfg;
+    struct metro_cal metro_cal;
+    struct config_v1_ui ui;
+    struct iec21_cfg iec;
+};
+/* The control section's version 1 is the tail of the old display-and-control
+ * struct, member for member. */
+_Static_assert(offsetof(struct config_v1_ui, prepay) - offsetof(struct config_v1_ui, limiter) ==
+                   offsetof(struct control_cfg, prepay) &&
+               offsetof(struct config_v1_ui, neutral) - offsetof(struct config_v1_ui, limiter) ==
+                   offsetof(struct control_cfg, neutral) &&
+               offsetof(struct config_v1_ui, loadctl) - offsetof(struct config_v1_ui, limiter) ==
+                   offsetof(struct control_cfg, loadctl) &&
+               offsetof(struct config_v1_ui, relay) - offsetof(struct config_v1_ui, limiter) ==
+                   offsetof(struct control_cfg, relay) &&
+               offsetof(struct config_v1_ui, pulsein) - offsetof(struct config_v1_ui, limiter) ==
+                   offsetof(struct control_cfg, pulsein) &&
+               sizeof(struct config_v1_ui) - offsetof(struct config_v1_ui, limiter) >= sizeof(struct control_cfg),
+               "control section v1 = the old ui_cfg from its limiter on");
+
+#define V1(id_, member, sz) {id_, (uint16_t)offsetof(struct config_v1, member), (uint16_t)(sz)}
+static const struct cfg_legacy config_v1_map = {
+    .size = (uint16_t)sizeof(struct config_v1),
+    .n = 6,
+    .e = {V1(CFG_ID_IDENTITY, serial, sizeof(uint32_t)),
+          V1(CFG_ID_CALIBRATION, metro_cal, sizeof(struct metro_cal)),
+          V1(CFG_ID_BILLING, cfg, sizeof(struct meter_config)),
+          V1(CFG_ID_DISPLAY, ui.display, sizeof(struct display_cfg)),
+          V1(CFG_ID_CONTROL, ui.limiter, sizeof(struct control_cfg)),
+          V1(CFG_ID_OPTICAL, iec, sizeof(struct iec21_cfg))},
+};
+
+const struct cfg_legacy *config_legacy_v1(void)
+{
+    return &config_v1_map;
 }

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "trimeter/meter_opts.h"
+
 struct lcd_state; /* src/ui/lcd.h */
 
 /* Level inputs, read with inputs_read() once per main-loop pass. */
@@ -37,6 +39,19 @@ enum meter_relay {
 
 /* Serial framing of a port (the optical head: IEC 62056-21 7E1, KMP 8N1). */
 enum meter_framing { METER_FRAMING_8N1 = 0, METER_FRAMING_7E1 = 1 };
+
+/* Lines: every connection the core serves at once has a fixed number,
+ * used by the port_* calls below and by meter_port_rx() and friends
+ * (src/proto/port.h). A port a build leaves out keeps its number. */
+enum meter_line {
+    METER_LINE_OPTICAL = 0, /* optical head */
+    METER_LINE_SERIAL = 1,  /* RS-485 / RS-232 module */
+    METER_LINE_MBUS = 2,    /* wired M-Bus module */
+    METER_LINE_HAN = 3,     /* HAN / consumer channel (push) */
+    METER_LINE_WMBUS = 4,   /* wireless M-Bus radio (transmit) */
+    METER_LINE_TCP = 5      /* TCP/IP module: client k on METER_LINE_TCP + k */
+};
+#define METER_LINES (METER_LINE_TCP + METER_TCP_SESSIONS)
 
 struct meter_hal {
     void *ctx; /* passed back to every call */
@@ -69,7 +84,7 @@ struct meter_hal {
     /* Bitmask of enum meter_input. */
     uint32_t (*inputs_read)(void *ctx);
 
-    /* ---- byte-stream ports (0 = optical; others: modules) ------------- */
+    /* ---- byte-stream lines (enum meter_line) ------------------------- */
     /* Queue bytes for sending; returns how many were taken. */
     size_t (*port_write)(void *ctx, unsigned port, const uint8_t *buf, size_t len);
     /* Bytes port_write takes right now without waiting (free space of the
@@ -81,6 +96,9 @@ struct meter_hal {
      * to port_write have left the transmitter (the core calls it in order
      * with the bytes). */
     int (*port_config)(void *ctx, unsigned port, uint32_t baud, enum meter_framing framing);
+    /* Drop the line's connection (a TCP client that sent nothing valid for
+     * METER_PORT_IDLE_MS). NULL = the line has no connections to drop. */
+    void (*port_hangup)(void *ctx, unsigned port);
 
     /* ---- supply monitor and watchdog ---------------------------------- */
     /* false while the supply monitor signals an imminent power failure. */

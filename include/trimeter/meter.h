@@ -24,19 +24,19 @@
 #include "trimeter/meter_opts.h"
 #include "trimeter/types.h"
 
+#include "control/control.h"
+#include "legal/config.h"
+#include "legal/legal.h"
+#include "metrology/metro.h"
+#include "proto/port.h"
 #include "registers/billing.h"
 #include "registers/clock.h"
-#include "legal/config.h"
 #include "registers/demand.h"
 #include "registers/energy.h"
 #include "registers/evlog.h"
-#include "legal/legal.h"
 #include "registers/logger.h"
 #include "registers/profile.h"
 #include "registers/quality.h"
-#include "metrology/metro.h"
-#include "proto/dispatch.h"
-#include "proto/dlms/dlms.h"
 #include "store/store.h"
 #include "ui/ui.h"
 
@@ -78,9 +78,10 @@ struct meter {
     struct tariff_memo tariff_memo; /* src/registers/tariff.h: calendar tariff of the running minute */
     struct legal legal;     /* src/legal: legal id, CRC, self-test, snapshot bookkeeping */
     struct store store;     /* src/store: NVM journal */
-    struct dispatch optical; /* src/proto: optical port session (KMP, IEC 62056-21) */
-    struct dlms_server dlms; /* src/proto/dlms: DLMS/COSEM associations and security */
-    struct ui ui;           /* src/ui + src/control: display, disconnector, limiter, prepay ... */
+    struct control control; /* src/control: disconnector, limiter, prepay, neutral, tamper, load control */
+    struct ui ui;           /* src/ui: display lists and LCD */
+    struct proto_state proto; /* src/proto: per-meter protocol state (drivers.h) */
+    struct session sessions[METER_SESSIONS]; /* src/proto/port: one per line of this build */
 };
 
 /* Power-up: mount the store, restore registers, self-test. A meter whose
@@ -112,16 +113,32 @@ void meter_button(struct meter *m, enum meter_button b, uint32_t hold_ms);
  * loop; edges closer than 40 ms (above 25 Hz) are not counted. */
 void meter_pulse_input(struct meter *m);
 
-/* Bytes received on a byte-stream port (0 = the optical head). Replies go
- * out through hal->port_write as far as hal->port_tx_room allows before
- * this returns, the rest from meter_poll(). Returns 0, METER_ENOTSUP for a
- * port no protocol serves, METER_EINVAL. */
-int meter_port_rx(struct meter *m, unsigned port, const uint8_t *buf, size_t len);
+/* Bytes received on a line (enum meter_line, hal.h). Replies go out
+ * through hal->port_write as far as hal->port_tx_room allows before this
+ * returns, the rest from meter_poll(). Returns 0, METER_ENOTSUP for a line
+ * this build does not serve, METER_EINVAL. */
+int meter_port_rx(struct meter *m, unsigned line, const uint8_t *buf, size_t len);
 
-/* The port's receiver saw a framing or parity error (a byte sent at
+/* A connection arrived on a line (a TCP client), or dropped (TCP close,
+ * pty hang-up, a break on the UART). A drop ends the line's session at
+ * once: access level, programming mode, partial frames, half-sent answers.
+ * A connected line with no valid message for METER_PORT_IDLE_MS is hung
+ * up (hal->port_hangup). */
+void meter_port_open(struct meter *m, unsigned line);
+void meter_port_close(struct meter *m, unsigned line);
+/* The line has a session or an answer under way. */
+bool meter_port_busy(const struct meter *m, unsigned line);
+
+/* The line's receiver saw a framing or parity error (a byte sent at
  * another rate or framing); called from the main loop, not the interrupt.
  * The optical port uses it to hear a KMP master (9600 8N1) while it
  * listens for IEC 62056-21 sign-ons (300 7E1) and back (docs/PROTOCOLS.md). */
-void meter_port_line_error(struct meter *m, unsigned port);
+void meter_port_line_error(struct meter *m, unsigned line);
+
+/* Milliseconds for timers (hal->ms_now, or block seconds without one). */
+uint32_t meter_ms(const struct meter *m);
+/* No mains: the supply monitor's warning came, or no phase has voltage
+ * (the core runs on its battery: display only). */
+bool meter_mains_lost(const struct meter *m);
 
 #endif

@@ -59,10 +59,34 @@
 #define METER_TARIFFS_MAX 8
 #endif
 
-/* ---- ports -------------------------------------------------------------- */
-/* Serial/byte-stream ports the core serves (0 = optical). */
-#ifndef METER_PORTS
-#define METER_PORTS 4
+/* ---- ports (S-6.2; src/proto/port.h) ------------------------------------ */
+/* Which module ports this firmware serves (1/0); the optical head always.
+ * A port that is off has no session in struct meter and no driver code
+ * reachable. Its line number (enum meter_line, hal.h) stays the same. */
+#ifndef METER_PORT_SERIAL
+#define METER_PORT_SERIAL 1
+#endif
+#ifndef METER_PORT_MBUS
+#define METER_PORT_MBUS 0
+#endif
+#ifndef METER_PORT_HAN
+#define METER_PORT_HAN 0
+#endif
+#ifndef METER_PORT_WMBUS
+#define METER_PORT_WMBUS 0
+#endif
+/* Concurrent clients of the TCP/IP module (0 = no TCP/IP module). */
+#ifndef METER_TCP_SESSIONS
+#define METER_TCP_SESSIONS 4
+#endif
+/* Bytes of session state a driver outside src/proto may use (tests). */
+#ifndef METER_SESSION_RAW
+#define METER_SESSION_RAW 64
+#endif
+/* A connected line without a session for this long is hung up
+ * (hal->port_hangup): a client that sends nothing valid loses the port. */
+#ifndef METER_PORT_IDLE_MS
+#define METER_PORT_IDLE_MS 10000u
 #endif
 
 /* ---- DLMS/COSEM (src/proto/dlms) --------------------------------------- */

@@ -117,30 +117,37 @@ static void h_watchdog_kick(void *ctx)
     ((struct host_hw *)ctx)->watchdog_kicks++;
 }
 
-static size_t h_port_write(void *ctx, unsigned port, const uint8_t *buf, size_t len)
+static size_t h_port_write(void *ctx, unsigned line, const uint8_t *buf, size_t len)
 {
     struct host_hw *hw = ctx;
-    if (port >= METER_PORTS || hw->port[port].write == NULL)
+    if (line >= METER_LINES || hw->port[line].write == NULL)
         return len; /* nobody listening: the bytes leave into the void */
-    return hw->port[port].write(hw->port[port].ctx, buf, len);
+    return hw->port[line].write(hw->port[line].ctx, line, buf, len);
 }
 
-static size_t h_port_tx_room(void *ctx, unsigned port)
+static size_t h_port_tx_room(void *ctx, unsigned line)
 {
     struct host_hw *hw = ctx;
-    if (port >= METER_PORTS)
+    if (line >= METER_LINES)
         return 0;
-    return hw->port[port].room != NULL ? hw->port[port].room(hw->port[port].ctx) : SIZE_MAX;
+    return hw->port[line].room != NULL ? hw->port[line].room(hw->port[line].ctx, line) : SIZE_MAX;
 }
 
-static int h_port_config(void *ctx, unsigned port, uint32_t baud, enum meter_framing framing)
+static int h_port_config(void *ctx, unsigned line, uint32_t baud, enum meter_framing framing)
 {
     struct host_hw *hw = ctx;
-    if (port >= METER_PORTS)
+    if (line >= METER_LINES)
         return METER_EINVAL;
-    if (hw->port[port].config == NULL)
+    if (hw->port[line].config == NULL)
         return METER_OK;
-    return hw->port[port].config(hw->port[port].ctx, baud, framing);
+    return hw->port[line].config(hw->port[line].ctx, line, baud, framing);
+}
+
+static void h_port_hangup(void *ctx, unsigned line)
+{
+    struct host_hw *hw = ctx;
+    if (line < METER_LINES && hw->port[line].hangup != NULL)
+        hw->port[line].hangup(hw->port[line].ctx, line);
 }
 
 /* The AES engine: mbed TLS, one block per call like a peripheral (the key
@@ -189,6 +196,7 @@ void host_hal_bind(struct meter_hal *hal, struct host_hw *hw)
     hal->port_write = h_port_write;
     hal->port_tx_room = h_port_tx_room;
     hal->port_config = h_port_config;
+    hal->port_hangup = h_port_hangup;
     hal->aes128_encrypt = h_aes128_encrypt;
     hal->aes128_decrypt = h_aes128_decrypt;
 }

@@ -41,16 +41,18 @@ struct host_hw {
     uint64_t pulse_on_ms, pulse_off_ms; /* sim_ms of the last rising / falling edge */
     bool supply_ok;
     uint32_t watchdog_kicks;
-    /* Byte-stream ports (0 = optical): where the core's replies and line
-     * changes go (ports/host/port_tcp.c, port_pty.c, or a test). NULL
+    /* Byte-stream lines (enum meter_line): where the core's replies, line
+     * changes and hang-ups go (ports/host/port_serve.c, or a test); each
+     * line has its own sink, and `line` tells a shared ctx which one. NULL
      * write = replies are dropped; NULL room = no limit on what the core
      * may write at once (hal->port_tx_room). */
     struct host_port_sink {
         void *ctx;
-        size_t (*write)(void *ctx, const uint8_t *buf, size_t len);
-        int (*config)(void *ctx, uint32_t baud, enum meter_framing framing);
-        size_t (*room)(void *ctx);
-    } port[METER_PORTS];
+        size_t (*write)(void *ctx, unsigned line, const uint8_t *buf, size_t len);
+        int (*config)(void *ctx, unsigned line, uint32_t baud, enum meter_framing framing);
+        size_t (*room)(void *ctx, unsigned line);
+        void (*hangup)(void *ctx, unsigned line);
+    } port[METER_LINES];
 };
 
 /* The mains was off for off_ms: the RTC keeps time on its backup unless

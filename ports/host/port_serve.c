@@ -1,6 +1,6 @@
 /*
- * port_serve.c — output queue, pacing and the simulator attachment of the
- * served optical port (back ends: port_tcp.c, port_pty.c).
+ * port_serve.c — output queues, pacing, connections and the simulator
+ * attachment of the served ports (back ends: port_tcp.c, port_pty.c).
  */
 #include "port_serve.h"
 
@@ -13,122 +13,187 @@
 #include "sim.h"
 #include "vmeter.h"
 
-static size_t port_sink_write(void *ctx, const uint8_t *buf, size_t len)
+static struct port_slot *port_slot_of(struct port_serve *p, unsigned line)
 {
-    struct port_serve *p = ctx;
-    if (p->fd < 0)
+    for (unsigned k = 0; k < p->nslots; k++)
+        if (p->slot[k].line == line)
+            return &p->slot[k];
+    return NULL;
+}
+
+static size_t port_sink_write(void *ctx, unsigned line, const uint8_t *buf, size_t len)
+{
+    struct port_slot *s = port_slot_of(ctx, line);
+    if (s == NULL || s->fd < 0 || !s->up)
         return len; /* nobody connected: the light goes nowhere */
-    if (p->qlen + len > PORT_QUEUE_MAX)
+    if (s->qlen + len > PORT_QUEUE_MAX)
         return 0;
-    if (p->qlen + len > p->qcap) {
-        size_t cap = p->qcap ? p->qcap : 4096;
-        while (cap < p->qlen + len)
+    if (s->qlen + len > s->qcap) {
+        size_t cap = s->qcap ? s->qcap : 4096;
+        while (cap < s->qlen + len)
             cap *= 2;
-        uint8_t *q = realloc(p->q, cap);
+        uint8_t *q = realloc(s->q, cap);
         if (q == NULL)
             return 0;
-        p->q = q;
-        p->qcap = cap;
+        s->q = q;
+        s->qcap = cap;
     }
-    memcpy(p->q + p->qlen, buf, len);
-    p->qlen += len;
+    memcpy(s->q + s->qlen, buf, len);
+    s->qlen += len;
     return len;
 }
 
-static size_t port_sink_room(void *ctx)
+static size_t port_sink_room(void *ctx, unsigned line)
 {
-    const struct port_serve *p = ctx;
-    if (p->fd < 0)
+    const struct port_slot *s = port_slot_of(ctx, line);
+    if (s == NULL || s->fd < 0 || !s->up)
         return SIZE_MAX; /* nobody connected: the light goes nowhere */
-    return p->qlen < PORT_TX_ROOM ? PORT_TX_ROOM - p->qlen : 0;
+    return s->qlen < PORT_TX_ROOM ? PORT_TX_ROOM - s->qlen : 0;
 }
 
-static void port_apply_line(struct port_serve *p, uint32_t baud, enum meter_framing f)
+static void port_apply_line(struct port_slot *s, uint32_t baud, enum meter_framing f)
 {
-    p->baud = baud;
-    p->framing = f;
-    if (p->kind == PORT_PTY)
-        port_pty_line(p);
+    s->baud = baud;
+    s->framing = f;
+    if (s->p->kind == PORT_PTY)
+        port_pty_line(s);
 }
 
-static int port_sink_config(void *ctx, uint32_t baud, enum meter_framing framing)
+static int port_sink_config(void *ctx, unsigned line, uint32_t baud, enum meter_framing framing)
 {
-    struct port_serve *p = ctx;
-    if (p->qlen == 0) {
-        port_apply_line(p, baud, framing);
+    struct port_slot *s = port_slot_of(ctx, line);
+    if (s == NULL)
+        return -1;
+    if (s->qlen == 0) {
+        port_apply_line(s, baud, framing);
         return 0;
     }
-    if (p->nchange == PORT_LINE_CHANGES)
+    if (s->nchange == PORT_LINE_CHANGES)
         return -1;
-    p->change[p->nchange].at = p->qlen;
-    p->change[p->nchange].baud = baud;
-    p->change[p->nchange].framing = framing;
-    p->nchange++;
+    s->change[s->nchange].at = s->qlen;
+    s->change[s->nchange].baud = baud;
+    s->change[s->nchange].framing = framing;
+    s->nchange++;
     return 0;
+}
+
+void port_slot_drop(struct port_slot *s, bool tell_core)
+{
+    if (s->p->kind == PORT_TCP && s->fd >= 0) {
+        close(s->fd);
+        s->fd = -1;
+    }
+    s->up = false;
+    s->qlen = 0;
+    s->nchange = 0;
+    if (tell_core && s->p->v != NULL)
+        meter_port_close(&s->p->v->m, s->line);
+}
+
+/* The core hangs up a connection that sent nothing valid for its idle
+ * time: the line is free for the next client. A pty cannot be hung up
+ * from this side; its session has ended, which is what matters. */
+static void port_sink_hangup(void *ctx, unsigned line)
+{
+    struct port_slot *s = port_slot_of(ctx, line);
+    if (s != NULL && s->p->kind == PORT_TCP)
+        port_slot_drop(s, false);
 }
 
 void port_serve_bind(struct port_serve *p, struct vmeter *v)
 {
     p->v = v;
-    v->hw.port[p->port_no].ctx = p;
-    v->hw.port[p->port_no].write = port_sink_write;
-    v->hw.port[p->port_no].config = port_sink_config;
-    v->hw.port[p->port_no].room = port_sink_room;
-    p->pace_ms = v->hw.sim_ms;
+    for (unsigned k = 0; k < p->nslots; k++) {
+        struct host_port_sink *h = &v->hw.port[p->slot[k].line];
+        h->ctx = p;
+        h->write = port_sink_write;
+        h->config = port_sink_config;
+        h->room = port_sink_room;
+        h->hangup = port_sink_hangup;
+        p->slot[k].pace_ms = v->hw.sim_ms;
+        if (p->slot[k].up)
+            meter_port_open(&v->m, p->slot[k].line); /* a re-booted core: the client is still there */
+    }
 }
 
 /* Drop the first k queued bytes; line changes due at or before k apply. */
-static void port_consume(struct port_serve *p, size_t k)
+static void port_consume(struct port_slot *s, size_t k)
 {
-    memmove(p->q, p->q + k, p->qlen - k);
-    p->qlen -= k;
+    memmove(s->q, s->q + k, s->qlen - k);
+    s->qlen -= k;
     unsigned j = 0;
-    for (unsigned i = 0; i < p->nchange; i++) {
-        if (p->change[i].at <= k) {
-            port_apply_line(p, p->change[i].baud, p->change[i].framing);
+    for (unsigned i = 0; i < s->nchange; i++) {
+        if (s->change[i].at <= k) {
+            port_apply_line(s, s->change[i].baud, s->change[i].framing);
         } else {
-            p->change[j] = p->change[i];
-            p->change[j].at -= k;
+            s->change[j] = s->change[i];
+            s->change[j].at -= k;
             j++;
         }
     }
-    p->nchange = j;
+    s->nchange = j;
 }
 
-static void port_flush(struct port_serve *p)
+static void port_flush(struct port_slot *s)
 {
     /* a line change with nothing before it is due now */
-    if (p->nchange > 0 && p->change[0].at == 0)
-        port_consume(p, 0);
-    if (p->fd < 0 || p->qlen == 0) {
-        p->credit_bits = 0;
+    if (s->nchange > 0 && s->change[0].at == 0)
+        port_consume(s, 0);
+    if (s->fd < 0 || s->qlen == 0) {
+        s->credit_bits = 0;
         return;
     }
-    size_t allow = p->qlen;
-    if (p->kind == PORT_PTY) {
+    size_t allow = s->qlen;
+    if (s->p->kind == PORT_PTY) {
         /* 10 bits per character: start, 7 data + parity or 8 data, stop */
-        uint64_t now = p->v->hw.sim_ms;
-        p->credit_bits += (now - p->pace_ms) * p->baud / 1000u;
-        p->pace_ms = now;
+        uint64_t now = s->p->v->hw.sim_ms;
+        s->credit_bits += (now - s->pace_ms) * s->baud / 1000u;
+        s->pace_ms = now;
         /* a line that ran dry saves no time for later bytes */
-        if (p->credit_bits > (uint64_t)p->qlen * 10u)
-            p->credit_bits = (uint64_t)p->qlen * 10u;
-        allow = (size_t)(p->credit_bits / 10u);
+        if (s->credit_bits > (uint64_t)s->qlen * 10u)
+            s->credit_bits = (uint64_t)s->qlen * 10u;
+        allow = (size_t)(s->credit_bits / 10u);
     }
     /* never write past the next line change in one go */
-    if (p->nchange > 0 && allow > p->change[0].at)
-        allow = p->change[0].at;
+    if (s->nchange > 0 && allow > s->change[0].at)
+        allow = s->change[0].at;
     if (allow == 0)
         return;
-    ssize_t w = write(p->fd, p->q, allow);
+    ssize_t w = write(s->fd, s->q, allow);
     if (w > 0) {
-        if (p->kind == PORT_PTY)
-            p->credit_bits -= (uint64_t)w * 10u;
-        port_consume(p, (size_t)w);
-    } else if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && p->kind == PORT_TCP) {
-        close(p->fd);
-        p->fd = -1;
-        p->qlen = 0;
+        if (s->p->kind == PORT_PTY)
+            s->credit_bits -= (uint64_t)w * 10u;
+        port_consume(s, (size_t)w);
+    } else if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && s->p->kind == PORT_TCP) {
+        port_slot_drop(s, true);
+    }
+}
+
+/* Read what a connection sent; notice a close (TCP) or hang-up (pty). */
+static void port_read(struct port_slot *s)
+{
+    uint8_t buf[256];
+    if (s->p->kind == PORT_PTY) {
+        bool up = port_pty_up(s);
+        if (up && !s->up) {
+            s->up = true; /* a client opened the slave side */
+            meter_port_open(&s->p->v->m, s->line);
+        } else if (!up && s->up) {
+            s->up = false; /* the client closed it: a hang-up ends the session */
+            s->qlen = 0;
+            s->nchange = 0;
+            meter_port_close(&s->p->v->m, s->line);
+        }
+    }
+    for (int rounds = 0; s->fd >= 0 && rounds < 16; rounds++) {
+        ssize_t r = read(s->fd, buf, sizeof buf);
+        if (r > 0) {
+            meter_port_rx(&s->p->v->m, s->line, buf, (size_t)r);
+            continue;
+        }
+        if (r == 0 && s->p->kind == PORT_TCP)
+            port_slot_drop(s, true); /* client gone: its session ends with it */
+        break; /* EAGAIN, or a pty without a client (EIO) */
     }
 }
 
@@ -136,81 +201,80 @@ void port_serve_poll(struct port_serve *p)
 {
     if (p->v == NULL)
         return;
+    /* Reads first: a client that left frees its line before a newcomer is
+     * accepted, so a quick reconnect is never refused. */
+    for (unsigned k = 0; k < p->nslots; k++) {
+        struct port_slot *s = &p->slot[k];
+        if (p->kind == PORT_PTY && s->qlen == 0)
+            s->pace_ms = p->v->hw.sim_ms; /* an idle line saves no credit */
+        port_read(s);
+    }
     if (p->kind == PORT_TCP)
         port_tcp_accept(p);
-    if (p->kind == PORT_PTY && p->qlen == 0)
-        p->pace_ms = p->v->hw.sim_ms; /* an idle line saves no credit */
-    uint8_t buf[256];
-    for (int rounds = 0; p->fd >= 0 && rounds < 16; rounds++) {
-        ssize_t r = read(p->fd, buf, sizeof buf);
-        if (r > 0) {
-            meter_port_rx(&p->v->m, p->port_no, buf, (size_t)r);
-            continue;
-        }
-        if (r == 0 && p->kind == PORT_TCP) { /* client gone */
-            close(p->fd);
-            p->fd = -1;
-            p->qlen = 0;
-            p->nchange = 0;
-        }
-        break; /* EAGAIN, or a pty whose client closed (EIO) */
-    }
-    port_flush(p);
+    for (unsigned k = 0; k < p->nslots; k++)
+        port_flush(&p->slot[k]);
 }
 
 /* "tcp:PORT" -> port (0 = any free one). */
-static int port_parse_tcp(const char *spec, uint16_t *port, char *err, size_t n)
+static int port_parse_tcp(const char *name, const char *spec, uint16_t *port, char *err, size_t n)
 {
     char *end;
     errno = 0;
     unsigned long v = strtoul(spec + 4, &end, 10);
     if (spec[4] < '0' || spec[4] > '9' || *end != '\0' || errno != 0 || v > 65535) {
-        snprintf(err, n, "--optical: bad TCP port in \"%s\"", spec);
+        snprintf(err, n, "--%s: bad TCP port in \"%s\"", name, spec);
         return -1;
     }
     *port = (uint16_t)v;
     return 0;
 }
 
-int port_serve_open(struct port_serve *p, const char *spec, char *err, size_t n)
+int port_serve_open(struct port_serve *p, const char *name, unsigned line0, unsigned nlines, const char *spec,
+                    char *err, size_t n)
 {
     memset(p, 0, sizeof *p);
+    p->name = name;
     p->listen_fd = -1;
-    p->slave_fd = -1;
-    p->fd = -1;
-    p->baud = 300;
-    p->framing = METER_FRAMING_7E1;
+    p->nslots = nlines < PORT_SLOTS_MAX ? nlines : PORT_SLOTS_MAX;
+    for (unsigned k = 0; k < p->nslots; k++) {
+        p->slot[k].p = p;
+        p->slot[k].line = line0 + k;
+        p->slot[k].fd = -1;
+        p->slot[k].baud = 300;
+        p->slot[k].framing = METER_FRAMING_7E1;
+    }
     if (strncmp(spec, "tcp:", 4) == 0) {
-        if (port_parse_tcp(spec, &p->tcp_port, err, n) < 0)
+        if (port_parse_tcp(name, spec, &p->tcp_port, err, n) < 0)
             return -1;
         p->kind = PORT_TCP;
         return port_tcp_open(p, err, n);
     }
     if (strncmp(spec, "pty:", 4) == 0 && spec[4] != '\0' && strlen(spec + 4) < sizeof p->path) {
         p->kind = PORT_PTY;
+        p->nslots = 1; /* a serial line has one end */
         snprintf(p->path, sizeof p->path, "%s", spec + 4);
         return port_pty_open(p, err, n);
     }
-    snprintf(err, n, "--optical: expected tcp:PORT or pty:PATH, got \"%s\"", spec);
+    snprintf(err, n, "--%s: expected tcp:PORT or pty:PATH, got \"%s\"", name, spec);
     return -1;
 }
 
 void port_serve_close(struct port_serve *p)
 {
-    if (p->v != NULL) {
-        p->v->hw.port[p->port_no].write = NULL;
-        p->v->hw.port[p->port_no].config = NULL;
-        p->v->hw.port[p->port_no].room = NULL;
+    for (unsigned k = 0; k < p->nslots; k++) {
+        struct port_slot *s = &p->slot[k];
+        if (p->v != NULL)
+            memset(&p->v->hw.port[s->line], 0, sizeof p->v->hw.port[s->line]);
+        if (s->fd >= 0)
+            close(s->fd);
+        free(s->q);
     }
-    if (p->fd >= 0)
-        close(p->fd);
     if (p->listen_fd >= 0)
         close(p->listen_fd);
     if (p->kind == PORT_PTY)
         port_pty_close(p);
-    free(p->q);
     memset(p, 0, sizeof *p);
-    p->fd = p->listen_fd = p->slave_fd = -1;
+    p->listen_fd = -1;
 }
 
 /* ---- simulator attachment ------------------------------------------------ */
@@ -219,13 +283,15 @@ void port_serve_close(struct port_serve *p)
  * only when the run starts (a refused command line leaves nothing behind). */
 struct port_attach {
     char spec[sizeof ((struct port_serve *)0)->path + 8];
+    char name[16];
+    unsigned line0, nlines;
     struct port_serve p;
 };
 
 static int attach_start(struct sim *s, void *ctx, char *err, size_t n)
 {
     struct port_attach *a = ctx;
-    if (port_serve_open(&a->p, a->spec, err, n) < 0)
+    if (port_serve_open(&a->p, a->name, a->line0, a->nlines, a->spec, err, n) < 0)
         return -1;
     port_serve_bind(&a->p, s->v);
     return 0;
@@ -234,8 +300,8 @@ static int attach_start(struct sim *s, void *ctx, char *err, size_t n)
 static void attach_tick(struct sim *s, void *ctx)
 {
     struct port_serve *p = &((struct port_attach *)ctx)->p;
-    /* the core may have been re-booted (power cut): re-install the sink */
-    if (p->v != s->v || s->v->hw.port[p->port_no].ctx != p)
+    /* the core may have been re-booted (power cut): re-install the sinks */
+    if (p->v != s->v || s->v->hw.port[p->slot[0].line].ctx != p)
         port_serve_bind(p, s->v);
     port_serve_poll(p);
 }
@@ -247,29 +313,43 @@ static void attach_stop(struct sim *s, void *ctx)
     free(ctx);
 }
 
-int port_serve_option(struct sim_opts *o, const char *arg, char *err, size_t n)
+int port_serve_option(struct sim_opts *o, const char *name, unsigned line0, unsigned nlines, const char *arg,
+                      char *err, size_t n)
 {
     bool tcp = strncmp(arg, "tcp:", 4) == 0, pty = strncmp(arg, "pty:", 4) == 0;
     if ((!tcp && !pty) || arg[4] == '\0' || strlen(arg) >= sizeof ((struct port_attach *)0)->spec) {
-        snprintf(err, n, "--optical: expected tcp:PORT or pty:PATH, got \"%s\"", arg);
+        snprintf(err, n, "--%s: expected tcp:PORT or pty:PATH, got \"%s\"", name, arg);
         return -1;
     }
     uint16_t port;
-    if (tcp && port_parse_tcp(arg, &port, err, n) < 0)
+    if (tcp && port_parse_tcp(name, arg, &port, err, n) < 0)
         return -1;
     struct port_attach *a = calloc(1, sizeof *a);
     if (a == NULL) {
-        snprintf(err, n, "--optical: out of memory");
+        snprintf(err, n, "--%s: out of memory", name);
         return -1;
     }
     snprintf(a->spec, sizeof a->spec, "%s", arg);
-    a->p.fd = a->p.listen_fd = a->p.slave_fd = -1;
-    struct sim_attach at = {.name = "optical", .ctx = a, .start = attach_start, .tick = attach_tick,
+    snprintf(a->name, sizeof a->name, "%s", name);
+    a->line0 = line0;
+    a->nlines = nlines;
+    a->p.listen_fd = -1;
+    struct sim_attach at = {.name = a->name, .ctx = a, .start = attach_start, .tick = attach_tick,
                             .stop = attach_stop};
     if (sim_attach_add(o, &at) < 0) {
         free(a);
-        snprintf(err, n, "--optical: too many attachments");
+        snprintf(err, n, "--%s: too many attachments", name);
         return -1;
     }
     return 0;
+}
+
+int port_serve_option_optical(struct sim_opts *o, const char *arg, char *err, size_t n)
+{
+    return port_serve_option(o, "optical", METER_LINE_OPTICAL, 1, arg, err, n);
+}
+
+int port_serve_option_rs485(struct sim_opts *o, const char *arg, char *err, size_t n)
+{
+    return port_serve_option(o, "rs485", METER_LINE_SERIAL, 1, arg, err, n);
 }

@@ -1,7 +1,9 @@
 /*
- * port_tcp.c — the optical port on 127.0.0.1 TCP: one client at a time
- * (a second connection is closed at once: the optical head has one
- * window), bytes are bytes and the baud rate is nominal.
+ * port_tcp.c — a port on 127.0.0.1 TCP: one client per line (the optical
+ * head and the serial module have one line, the TCP/IP module
+ * METER_TCP_SESSIONS); bytes are bytes and the baud rate is nominal. A
+ * client beyond the free lines waits in the listen backlog, unanswered,
+ * until one is free (never a reset).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +15,7 @@
 #include <unistd.h>
 
 #include "port_serve.h"
+#include "vmeter.h"
 
 static int port_nonblock(int fd)
 {
@@ -24,7 +27,7 @@ int port_tcp_open(struct port_serve *p, char *err, size_t n)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0) {
-        snprintf(err, n, "--optical: socket: %s", strerror(errno));
+        snprintf(err, n, "--%s: socket: %s", p->name, strerror(errno));
         return -1;
     }
     int one = 1;
@@ -34,8 +37,8 @@ int port_tcp_open(struct port_serve *p, char *err, size_t n)
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     a.sin_port = htons(p->tcp_port);
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(fd, 1) < 0 || port_nonblock(fd) < 0) {
-        snprintf(err, n, "--optical: cannot listen on 127.0.0.1:%u: %s", p->tcp_port, strerror(errno));
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(fd, 16) < 0 || port_nonblock(fd) < 0) {
+        snprintf(err, n, "--%s: cannot listen on 127.0.0.1:%u: %s", p->name, p->tcp_port, strerror(errno));
         close(fd);
         return -1;
     }
@@ -43,24 +46,29 @@ int port_tcp_open(struct port_serve *p, char *err, size_t n)
     if (getsockname(fd, (struct sockaddr *)&a, &len) == 0)
         p->tcp_port = ntohs(a.sin_port);
     p->listen_fd = fd;
-    fprintf(stderr, "trimeter-sim: optical port on tcp 127.0.0.1:%u\n", p->tcp_port);
+    fprintf(stderr, "trimeter-sim: %s port on tcp 127.0.0.1:%u\n", p->name, p->tcp_port);
     return 0;
 }
 
 void port_tcp_accept(struct port_serve *p)
 {
-    for (;;) {
+    for (unsigned k = 0; k < p->nslots; k++) {
+        struct port_slot *s = &p->slot[k];
+        if (s->fd >= 0)
+            continue;
         int c = accept(p->listen_fd, NULL, NULL);
         if (c < 0)
-            return;
-        if (p->fd >= 0 || port_nonblock(c) < 0) {
-            close(c); /* one session at a time */
+            return; /* nobody waiting */
+        if (port_nonblock(c) < 0) {
+            close(c);
             continue;
         }
         int one = 1;
         setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        p->fd = c;
-        p->qlen = 0;
-        p->nchange = 0;
+        s->fd = c;
+        s->up = true;
+        s->qlen = 0;
+        s->nchange = 0;
+        meter_port_open(&p->v->m, s->line); /* nothing of an earlier client survives */
     }
 }

@@ -55,7 +55,7 @@ uint64_t limiter_value(const struct limiter_cfg *c, const struct meas_block *b)
 
 void limiter_init(struct meter *m)
 {
-    memset(&m->ui.limiter, 0, sizeof m->ui.limiter);
+    memset(&m->control.limiter, 0, sizeof m->control.limiter);
 }
 
 bool limiter_tripped(const struct meter *m)
@@ -65,25 +65,25 @@ bool limiter_tripped(const struct meter *m)
 
 bool limiter_shedding(const struct meter *m)
 {
-    return m->ui.nv.limiter_shed != 0;
+    return m->control.nv.limiter_shed != 0;
 }
 
 /* The first stage holds through outages: the heater stays off while the
  * load that caused it may still be there. */
 static void set_shed(struct meter *m, bool on)
 {
-    m->ui.nv.limiter_shed = on ? 1u : 0u;
-    ui_commit_nv(m);
+    m->control.nv.limiter_shed = on ? 1u : 0u;
+    control_commit_nv(m);
 }
 
 static void trip(struct meter *m, unsigned step, uint64_t value)
 {
-    const struct limiter_cfg *c = &m->ui.cfg.limiter;
-    struct limiter_nv *nv = &m->ui.nv.limiter;
+    const struct limiter_cfg *c = &m->control.cfg.limiter;
+    struct limiter_nv *nv = &m->control.nv.limiter;
     nv->count++;
     nv->reconnect_at = (uint32_t)(m->now + c->delay_s);
-    memset(m->ui.limiter.over_s, 0, sizeof m->ui.limiter.over_s);
-    ui_commit_nv(m);
+    memset(m->control.limiter.over_s, 0, sizeof m->control.limiter.over_s);
+    control_commit_nv(m);
     evlog_add(m, EV_POWER_LIMIT, METER_SRC_INTERNAL, (int32_t)(step + 1), (int32_t)(value / 1000u));
     relay_hold(m, RELAY_CAUSE_LIMITER, METER_SRC_INTERNAL);
 }
@@ -95,25 +95,25 @@ static uint16_t inc(uint16_t s)
 
 void limiter_second(struct meter *m)
 {
-    const struct limiter_cfg *c = &m->ui.cfg.limiter;
-    struct limiter_nv *nv = &m->ui.nv.limiter;
-    struct limiter *l = &m->ui.limiter;
+    const struct limiter_cfg *c = &m->control.cfg.limiter;
+    struct limiter_nv *nv = &m->control.nv.limiter;
+    struct limiter *l = &m->control.limiter;
 
     if (relay_held_by(m, RELAY_CAUSE_LIMITER)) {
         /* Tripped: wait out the delay (it runs on through outages). */
         if (nv->reconnect_at == 0) {
             nv->reconnect_at = (uint32_t)(m->now + c->delay_s);
-            ui_commit_nv(m);
+            control_commit_nv(m);
         }
         if (m->now >= (int64_t)nv->reconnect_at) {
             nv->reconnect_at = 0;
             relay_release_hold(m, RELAY_CAUSE_LIMITER, (enum relay_return)c->reconnect, METER_SRC_INTERNAL);
-            display_touch(m);
+            control_changed(m);
         }
     } else if (nv->reconnect_at != 0) {
         /* The head-end reconnected before the delay ran out. */
         nv->reconnect_at = 0;
-        ui_commit_nv(m);
+        control_commit_nv(m);
     }
 
     uint64_t v = limiter_value(c, &m->block);

@@ -42,9 +42,9 @@ int loadctl_program_format(const struct loadctl_relay_cfg *r, char *buf, size_t 
     for (unsigned k = 0; k < r->nprog && k < LOADCTL_PROG_MAX; k++) {
         if (k > 0)
             fmt_char(&f, ',');
-        ui_format_hhmm(&f, r->prog[k].on_min);
+        fmt_hhmm(&f, r->prog[k].on_min);
         fmt_char(&f, '-');
-        ui_format_hhmm(&f, r->prog[k].off_min);
+        fmt_hhmm(&f, r->prog[k].off_min);
     }
     return fmt_end(&f);
 }
@@ -58,13 +58,13 @@ int loadctl_program_parse(struct loadctl_relay_cfg *r, const char *text, size_t 
         uint16_t on, off;
         if (n == LOADCTL_PROG_MAX)
             return METER_ENOSPC;
-        if (ui_parse_hhmm(text + i, len - i, &used, &on) < 0 || on >= 1440)
+        if (fmt_parse_hhmm(text + i, len - i, &used, &on) < 0 || on >= 1440)
             return METER_EINVAL;
         i += used;
         if (i >= len || text[i] != '-')
             return METER_EINVAL;
         i++;
-        if (ui_parse_hhmm(text + i, len - i, &used, &off) < 0 || off == on)
+        if (fmt_parse_hhmm(text + i, len - i, &used, &off) < 0 || off == on)
             return METER_EINVAL;
         i += used;
         iv[n].on_min = on;
@@ -136,31 +136,31 @@ static void drive(struct meter *m, unsigned r, bool closed)
 static void loadctl_switch(struct meter *m, unsigned r, bool closed, enum loadctl_source why,
                            enum meter_src src)
 {
-    struct loadctl_nv *nv = &m->ui.nv.loadctl;
+    struct loadctl_nv *nv = &m->control.nv.loadctl;
     if (closed)
         nv->closed |= (uint8_t)(1u << r);
     else
         nv->closed &= (uint8_t)~(1u << r);
-    ui_commit_nv(m);
+    control_commit_nv(m);
     drive(m, r, closed);
     evlog_add(m, EV_LOADCTL_SWITCH, src, (int32_t)(r + 1), (int32_t)((closed ? 1u : 0u) | ((unsigned)why << 8)));
 }
 
 void loadctl_init(struct meter *m)
 {
-    struct loadctl *l = &m->ui.loadctl;
+    struct loadctl *l = &m->control.loadctl;
     memset(l, 0, sizeof *l);
     l->in_tariff = -1;
     for (unsigned r = 0; r < LOADCTL_RELAYS; r++)
-        drive(m, r, (((unsigned)m->ui.nv.loadctl.closed >> r) & 1u) != 0);
+        drive(m, r, (((unsigned)m->control.nv.loadctl.closed >> r) & 1u) != 0);
 }
 
 void loadctl_second(struct meter *m)
 {
-    const struct loadctl_cfg *c = &m->ui.cfg.loadctl;
-    struct loadctl_nv *nv = &m->ui.nv.loadctl;
-    struct loadctl *l = &m->ui.loadctl;
-    struct ui_local lt;
+    const struct loadctl_cfg *c = &m->control.cfg.loadctl;
+    struct loadctl_nv *nv = &m->control.nv.loadctl;
+    struct loadctl *l = &m->control.loadctl;
+    struct tariff_now lt;
     bool have_lt = false;
     for (unsigned r = 0; r < LOADCTL_RELAYS; r++) {
         uint8_t b = (uint8_t)(1u << r);
@@ -173,7 +173,7 @@ void loadctl_second(struct meter *m)
             break;
         case LOADCTL_PROGRAM:
             if (!have_lt) {
-                ui_local_now(m, &lt);
+                tariff_now(m, &lt);
                 have_lt = true;
             }
             want = loadctl_program_on(&c->r[r], lt.minute);
@@ -191,7 +191,7 @@ void loadctl_second(struct meter *m)
         if (!(l->known & b) || want != ((l->want & b) != 0)) {
             if ((l->known & b) && (nv->override & b)) {
                 nv->override &= (uint8_t)~b;
-                ui_commit_nv(m);
+                control_commit_nv(m);
             }
             l->known |= b;
             if (want)
@@ -206,7 +206,7 @@ void loadctl_second(struct meter *m)
 
 void loadctl_poll(struct meter *m, uint32_t inputs)
 {
-    struct loadctl *l = &m->ui.loadctl;
+    struct loadctl *l = &m->control.loadctl;
     if (!m->cfg.tariff_ext) {
         l->in_tariff = -1;
         return;
@@ -218,18 +218,18 @@ void loadctl_poll(struct meter *m, uint32_t inputs)
     if (l->in_tariff >= 0)
         evlog_add(m, EV_TARIFF_INPUT, METER_SRC_INTERNAL, t + 1, l->in_tariff + 1);
     l->in_tariff = t;
-    display_touch(m);
+    control_changed(m);
 }
 
 int loadctl_remote(struct meter *m, unsigned relay, bool closed, enum meter_src src)
 {
-    struct loadctl_nv *nv = &m->ui.nv.loadctl;
+    struct loadctl_nv *nv = &m->control.nv.loadctl;
     if (relay >= LOADCTL_RELAYS)
         return METER_EINVAL;
     uint8_t b = (uint8_t)(1u << relay);
-    if (m->ui.cfg.loadctl.r[relay].mode != LOADCTL_REMOTE && !(nv->override & b)) {
+    if (m->control.cfg.loadctl.r[relay].mode != LOADCTL_REMOTE && !(nv->override & b)) {
         nv->override |= b;
-        ui_commit_nv(m);
+        control_commit_nv(m);
     }
     if (closed != ((nv->closed & b) != 0))
         loadctl_switch(m, relay, closed, LOADCTL_SRC_REMOTE, src);
@@ -238,5 +238,5 @@ int loadctl_remote(struct meter *m, unsigned relay, bool closed, enum meter_src 
 
 bool loadctl_closed(const struct meter *m, unsigned relay)
 {
-    return relay < LOADCTL_RELAYS && (((unsigned)m->ui.nv.loadctl.closed >> relay) & 1u) != 0;
+    return relay < LOADCTL_RELAYS && (((unsigned)m->control.nv.loadctl.closed >> relay) & 1u) != 0;
 }

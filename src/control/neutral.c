@@ -35,12 +35,12 @@ bool neutral_condition(const struct neutral_cfg *c, const struct meas_block *b)
 
 void neutral_init(struct meter *m)
 {
-    memset(&m->ui.neutral, 0, sizeof m->ui.neutral);
+    memset(&m->control.neutral, 0, sizeof m->control.neutral);
 }
 
 bool neutral_fault(const struct meter *m)
 {
-    return m->ui.nv.neutral.fault != 0;
+    return m->control.nv.neutral.fault != 0;
 }
 
 static uint16_t inc(uint16_t s)
@@ -50,9 +50,9 @@ static uint16_t inc(uint16_t s)
 
 void neutral_second(struct meter *m)
 {
-    const struct neutral_cfg *c = &m->ui.cfg.neutral;
-    struct neutral *n = &m->ui.neutral;
-    struct neutral_nv *nv = &m->ui.nv.neutral;
+    const struct neutral_cfg *c = &m->control.cfg.neutral;
+    struct neutral *n = &m->control.neutral;
+    struct neutral_nv *nv = &m->control.nv.neutral;
     const struct meas_block *b = &m->block;
     bool cond = neutral_condition(c, b);
 
@@ -66,11 +66,11 @@ void neutral_second(struct meter *m)
                 umax = b->ph[p].u_mv;
         nv->fault = 1;
         n->off_s = 0;
-        ui_commit_nv(m);
+        control_commit_nv(m);
         evlog_add(m, EV_NEUTRAL_FAULT_START, METER_SRC_INTERNAL, umax / 1000, b->u0_mv / 1000);
         if (c->disconnect)
             relay_hold(m, RELAY_CAUSE_NEUTRAL, METER_SRC_INTERNAL);
-        display_touch(m);
+        control_changed(m);
         return;
     }
     /* Protection switched off during a fault: give the supply back. */
@@ -81,8 +81,8 @@ void neutral_second(struct meter *m)
         return;
     nv->fault = 0;
     n->on_s = 0;
-    ui_commit_nv(m);
+    control_commit_nv(m);
     evlog_add(m, EV_NEUTRAL_FAULT_END, METER_SRC_INTERNAL, 0, b->u0_mv / 1000);
     relay_release_hold(m, RELAY_CAUSE_NEUTRAL, (enum relay_return)c->reconnect, METER_SRC_INTERNAL);
-    display_touch(m);
+    control_changed(m);
 }

@@ -25,8 +25,8 @@ void prepay_cfg_default(struct prepay_cfg *c)
 
 int64_t prepay_credit_uwh(const struct meter *m)
 {
-    const struct prepay_nv *nv = &m->ui.nv.prepay;
-    if (!m->ui.cfg.prepay.enable || m->energy.total[MEAS_AP] < nv->ap_ref)
+    const struct prepay_nv *nv = &m->control.nv.prepay;
+    if (!m->control.cfg.prepay.enable || m->energy.total[MEAS_AP] < nv->ap_ref)
         return nv->base_uwh;
     uint64_t used = m->energy.total[MEAS_AP] - nv->ap_ref;
     return nv->base_uwh - (int64_t)used;
@@ -34,26 +34,26 @@ int64_t prepay_credit_uwh(const struct meter *m)
 
 void prepay_enable(struct meter *m, bool on)
 {
-    struct prepay_nv *nv = &m->ui.nv.prepay;
-    if ((m->ui.cfg.prepay.enable != 0) == on)
+    struct prepay_nv *nv = &m->control.nv.prepay;
+    if ((m->control.cfg.prepay.enable != 0) == on)
         return;
     /* Freeze the credit as it is; count from A+ now on. */
     nv->base_uwh = prepay_credit_uwh(m);
     nv->ap_ref = m->energy.total[MEAS_AP];
-    m->ui.cfg.prepay.enable = on ? 1u : 0u;
-    ui_commit_nv(m);
-    display_touch(m);
+    m->control.cfg.prepay.enable = on ? 1u : 0u;
+    control_commit_nv(m);
+    control_changed(m);
 }
 
 bool prepay_empty(const struct meter *m)
 {
-    return m->ui.cfg.prepay.enable && prepay_credit_uwh(m) <= 0;
+    return m->control.cfg.prepay.enable && prepay_credit_uwh(m) <= 0;
 }
 
 bool prepay_low(const struct meter *m)
 {
     int64_t c = prepay_credit_uwh(m);
-    return m->ui.cfg.prepay.enable && c > 0 && c < (int64_t)m->ui.cfg.prepay.low_wh * UWH_PER_WH;
+    return m->control.cfg.prepay.enable && c > 0 && c < (int64_t)m->control.cfg.prepay.low_wh * UWH_PER_WH;
 }
 
 bool prepay_window_open(const struct prepay_cfg *c, unsigned wday, unsigned minute_of_day,
@@ -95,9 +95,9 @@ int prepay_window_format(const struct prepay_cfg *c, char *buf, size_t n)
     if (first)
         fmt_char(&f, '0');
     fmt_char(&f, ' ');
-    ui_format_hhmm(&f, c->from_min);
+    fmt_hhmm(&f, c->from_min);
     fmt_char(&f, '-');
-    ui_format_hhmm(&f, c->to_min);
+    fmt_hhmm(&f, c->to_min);
     return fmt_end(&f);
 }
 
@@ -136,13 +136,13 @@ int prepay_window_parse(struct prepay_cfg *c, const char *text, size_t len)
         i++;
     uint16_t from, to;
     size_t used;
-    if (ui_parse_hhmm(text + i, len - i, &used, &from) < 0)
+    if (fmt_parse_hhmm(text + i, len - i, &used, &from) < 0)
         return METER_EINVAL;
     i += used;
     if (i >= len || text[i] != '-')
         return METER_EINVAL;
     i++;
-    if (ui_parse_hhmm(text + i, len - i, &used, &to) < 0)
+    if (fmt_parse_hhmm(text + i, len - i, &used, &to) < 0)
         return METER_EINVAL;
     i += used;
     if (i != len || from >= 1440 || to > 1440)
@@ -157,20 +157,20 @@ int prepay_window_parse(struct prepay_cfg *c, const char *text, size_t len)
 
 void prepay_init(struct meter *m)
 {
-    m->ui.prepay.in_window = false;
+    m->control.prepay.in_window = false;
 }
 
 /* Decide on the relay and the warnings from the credit now. */
 static void prepay_eval(struct meter *m, enum meter_src src)
 {
-    const struct prepay_cfg *c = &m->ui.cfg.prepay;
-    uint8_t *warned = &m->ui.nv.prepay_warned;
+    const struct prepay_cfg *c = &m->control.cfg.prepay;
+    uint8_t *warned = &m->control.nv.prepay_warned;
     if (!c->enable) {
         if (relay_held_by(m, RELAY_CAUSE_PREPAY))
             relay_release_hold(m, RELAY_CAUSE_PREPAY, RELAY_RETURN_AUTO, src);
         if (*warned) {
             *warned = 0;
-            ui_commit_nv(m);
+            control_commit_nv(m);
         }
         return;
     }
@@ -179,14 +179,14 @@ static void prepay_eval(struct meter *m, enum meter_src src)
     if (credit <= 0) {
         if (!(*warned & WARNED_EMPTY)) {
             *warned |= WARNED_EMPTY | WARNED_LOW;
-            ui_commit_nv(m);
+            control_commit_nv(m);
             evlog_add(m, EV_CREDIT_EMPTY, src, credit_wh, 0);
-            display_touch(m);
+            control_changed(m);
         }
-        struct ui_local lt;
-        ui_local_now(m, &lt);
-        m->ui.prepay.in_window = prepay_window_open(c, lt.wday, lt.minute, lt.exception);
-        if (m->ui.prepay.in_window && !relay_held_by(m, RELAY_CAUSE_PREPAY))
+        struct tariff_now lt;
+        tariff_now(m, &lt);
+        m->control.prepay.in_window = prepay_window_open(c, lt.wday, lt.minute, lt.exception);
+        if (m->control.prepay.in_window && !relay_held_by(m, RELAY_CAUSE_PREPAY))
             relay_hold(m, RELAY_CAUSE_PREPAY, METER_SRC_INTERNAL);
         return;
     }
@@ -195,13 +195,13 @@ static void prepay_eval(struct meter *m, enum meter_src src)
     uint8_t w = credit < (int64_t)c->low_wh * UWH_PER_WH ? WARNED_LOW : 0;
     if (w && !(*warned & WARNED_LOW)) {
         *warned = WARNED_LOW;
-        ui_commit_nv(m);
+        control_commit_nv(m);
         evlog_add(m, EV_CREDIT_LOW, src, credit_wh, 0);
-        display_touch(m);
+        control_changed(m);
     } else if (*warned != w) {
         *warned = w;
-        ui_commit_nv(m);
-        display_touch(m);
+        control_commit_nv(m);
+        control_changed(m);
     }
 }
 
@@ -212,7 +212,7 @@ void prepay_second(struct meter *m)
 
 int prepay_topup(struct meter *m, int64_t wh, enum meter_src src)
 {
-    struct prepay_nv *nv = &m->ui.nv.prepay;
+    struct prepay_nv *nv = &m->control.nv.prepay;
     if (wh <= 0 || wh > PREPAY_CREDIT_MAX_WH)
         return METER_ERANGE;
     int64_t credit = prepay_credit_uwh(m) + wh * UWH_PER_WH;
@@ -220,8 +220,8 @@ int prepay_topup(struct meter *m, int64_t wh, enum meter_src src)
         return METER_ERANGE;
     nv->base_uwh = credit;
     nv->ap_ref = m->energy.total[MEAS_AP];
-    ui_commit_nv(m);
+    control_commit_nv(m);
     prepay_eval(m, src);
-    display_touch(m);
+    control_changed(m);
     return METER_OK;
 }

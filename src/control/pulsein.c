@@ -7,9 +7,9 @@
 
 bool pulsein_edge(struct meter *m, uint32_t ms)
 {
-    struct pulsein *p = &m->ui.pulsein;
-    struct pulsein_nv *nv = &m->ui.nv.pulsein;
-    uint16_t div = m->ui.cfg.pulsein.divider;
+    struct pulsein *p = &m->control.pulsein;
+    struct pulsein_nv *nv = &m->control.nv.pulsein;
+    uint16_t div = m->control.cfg.pulsein.divider;
     if (p->seen && ms - p->last_ms < PULSEIN_MIN_GAP_MS) {
         p->rejected++;
         return false;
@@ -21,7 +21,7 @@ bool pulsein_edge(struct meter *m, uint32_t ms)
     if (++nv->rem >= div) {
         nv->rem = 0;
         nv->count++;
-        display_touch(m);
+        control_changed(m);
     }
     return true;
 }
@@ -30,8 +30,8 @@ int pulsein_set_divider(struct meter *m, uint32_t divider)
 {
     if (divider < 1 || divider > PULSEIN_DIVIDER_MAX)
         return METER_ERANGE;
-    m->ui.cfg.pulsein.divider = (uint16_t)divider;
-    m->ui.nv.pulsein.rem = 0;
-    ui_commit_nv(m);
+    m->control.cfg.pulsein.divider = (uint16_t)divider;
+    m->control.nv.pulsein.rem = 0;
+    control_commit_nv(m);
     return METER_OK;
 }

@@ -51,8 +51,8 @@ static void drive(struct meter *m, bool closed)
  * is in the log. */
 static void apply(struct meter *m, enum meter_src src)
 {
-    struct relay_nv *nv = &m->ui.nv.relay;
-    struct relay *r = &m->ui.relay;
+    struct relay_nv *nv = &m->control.nv.relay;
+    struct relay *r = &m->control.relay;
     bool want = nv->state == RELAY_CONNECTED;
     if (want == (nv->closed != 0)) {
         r->deferred = false;
@@ -69,38 +69,38 @@ static void apply(struct meter *m, enum meter_src src)
     r->deferred = false;
     nv->closed = want ? 1u : 0u;
     nv->unlogged = 1;
-    ui_commit_nv(m);
+    control_commit_nv(m);
     drive(m, want);
     evlog_add(m, want ? EV_RELAY_CLOSE : EV_RELAY_OPEN, src, nv->cause, i_ma);
     nv->unlogged = 0;
-    ui_commit_nv(m);
-    display_touch(m);
+    control_commit_nv(m);
+    control_changed(m);
 }
 
 static void set_state(struct meter *m, enum relay_state s, enum relay_cause c, enum meter_src src)
 {
-    struct relay_nv *nv = &m->ui.nv.relay;
+    struct relay_nv *nv = &m->control.nv.relay;
     nv->state = (uint8_t)s;
     nv->cause = (uint8_t)c;
-    m->ui.relay.src = (uint8_t)src;
-    ui_commit_nv(m);
+    m->control.relay.src = (uint8_t)src;
+    control_commit_nv(m);
     if (s == RELAY_READY)
         evlog_add(m, EV_RELAY_RELEASE, src, (int32_t)c, 0);
     apply(m, src);
-    display_touch(m);
+    control_changed(m);
 }
 
 void relay_init(struct meter *m)
 {
-    struct relay_nv *nv = &m->ui.nv.relay;
-    m->ui.relay.deferred = false;
-    m->ui.relay.src = METER_SRC_INTERNAL;
+    struct relay_nv *nv = &m->control.nv.relay;
+    m->control.relay.deferred = false;
+    m->control.relay.src = METER_SRC_INTERNAL;
     if (nv->state > RELAY_READY || nv->closed > 1) {
         /* Unreadable state: keep the supply on, as a factory-fresh meter. */
         nv->state = RELAY_CONNECTED;
         nv->closed = 1;
         nv->holds = 0;
-        ui_commit_nv(m);
+        control_commit_nv(m);
     }
     /* Bistable: restore the recorded position (it differs from the
      * physical one only if an outage cut an operation short). */
@@ -108,42 +108,42 @@ void relay_init(struct meter *m)
     if (nv->unlogged) {
         evlog_add(m, nv->closed ? EV_RELAY_CLOSE : EV_RELAY_OPEN, METER_SRC_INTERNAL, nv->cause, -1);
         nv->unlogged = 0;
-        ui_commit_nv(m);
+        control_commit_nv(m);
     }
 }
 
 void relay_second(struct meter *m)
 {
-    const struct relay_nv *nv = &m->ui.nv.relay;
+    const struct relay_nv *nv = &m->control.nv.relay;
     if ((nv->state == RELAY_CONNECTED) != (nv->closed != 0))
-        apply(m, (enum meter_src)m->ui.relay.src);
+        apply(m, (enum meter_src)m->control.relay.src);
 }
 
 bool relay_held_by(const struct meter *m, enum relay_cause c)
 {
-    return (m->ui.nv.relay.holds & bit(c)) != 0;
+    return (m->control.nv.relay.holds & bit(c)) != 0;
 }
 
 void relay_hold(struct meter *m, enum relay_cause c, enum meter_src src)
 {
-    struct relay_nv *nv = &m->ui.nv.relay;
+    struct relay_nv *nv = &m->control.nv.relay;
     if (nv->holds & bit(c))
         return;
     nv->holds |= bit(c);
     if (nv->state != RELAY_DISCONNECTED)
         set_state(m, RELAY_DISCONNECTED, c, src);
     else
-        ui_commit_nv(m);
+        control_commit_nv(m);
 }
 
 void relay_release_hold(struct meter *m, enum relay_cause c, enum relay_return how, enum meter_src src)
 {
-    struct relay_nv *nv = &m->ui.nv.relay;
+    struct relay_nv *nv = &m->control.nv.relay;
     if (!(nv->holds & bit(c)))
         return;
     nv->holds &= (uint8_t)~bit(c);
     if (nv->holds != 0 || nv->state != RELAY_DISCONNECTED) {
-        ui_commit_nv(m);
+        control_commit_nv(m);
         return;
     }
     set_state(m, how == RELAY_RETURN_AUTO ? RELAY_CONNECTED : RELAY_READY, c, src);
@@ -151,7 +151,7 @@ void relay_release_hold(struct meter *m, enum relay_cause c, enum relay_return h
 
 int relay_button(struct meter *m)
 {
-    struct relay_nv *nv = &m->ui.nv.relay;
+    struct relay_nv *nv = &m->control.nv.relay;
     switch (nv->state) {
     case RELAY_CONNECTED:
         relay_hold(m, RELAY_CAUSE_BUTTON, METER_SRC_BUTTON);
@@ -163,7 +163,7 @@ int relay_button(struct meter *m)
         /* Only what the button itself may undo: its own opening, and a
          * remote one unless soft reconnect asks for a release first. */
         uint8_t mine = bit(RELAY_CAUSE_BUTTON);
-        if (!m->ui.cfg.relay.soft_reconnect)
+        if (!m->control.cfg.relay.soft_reconnect)
             mine |= bit(RELAY_CAUSE_REMOTE);
         if (nv->holds & (uint8_t)~mine)
             return METER_ESTATE;
@@ -176,7 +176,7 @@ int relay_button(struct meter *m)
 
 int relay_remote(struct meter *m, unsigned method, enum meter_src src)
 {
-    struct relay_nv *nv = &m->ui.nv.relay;
+    struct relay_nv *nv = &m->control.nv.relay;
     switch (method) {
     case 1:
         relay_hold(m, RELAY_CAUSE_REMOTE, src);
@@ -191,7 +191,7 @@ int relay_remote(struct meter *m, unsigned method, enum meter_src src)
         if (nv->state != RELAY_CONNECTED)
             set_state(m, RELAY_CONNECTED, RELAY_CAUSE_REMOTE, src);
         else
-            ui_commit_nv(m);
+            control_commit_nv(m);
         return METER_OK;
     }
     default:
@@ -201,7 +201,7 @@ int relay_remote(struct meter *m, unsigned method, enum meter_src src)
 
 int relay_remote_release(struct meter *m, enum meter_src src)
 {
-    struct relay_nv *nv = &m->ui.nv.relay;
+    struct relay_nv *nv = &m->control.nv.relay;
     if (nv->holds & bit(RELAY_CAUSE_REMOTE))
         relay_release_hold(m, RELAY_CAUSE_REMOTE, RELAY_RETURN_MANUAL, src);
     else if (nv->state == RELAY_DISCONNECTED && nv->holds == 0)
@@ -211,10 +211,10 @@ int relay_remote_release(struct meter *m, enum meter_src src)
 
 bool relay_is_closed(const struct meter *m)
 {
-    return m->ui.nv.relay.closed != 0;
+    return m->control.nv.relay.closed != 0;
 }
 
 enum relay_state relay_state_of(const struct meter *m)
 {
-    return (enum relay_state)m->ui.nv.relay.state;
+    return (enum relay_state)m->control.nv.relay.state;
 }

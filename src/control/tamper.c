@@ -19,7 +19,7 @@ static const struct {
  * At power-up this finds what happened during the outage. */
 static void tamper_update(struct meter *m, uint32_t inputs, int32_t when)
 {
-    struct tamper_nv *nv = &m->ui.nv.tamper;
+    struct tamper_nv *nv = &m->control.nv.tamper;
     bool changed = false;
     for (unsigned k = 0; k < 2; k++) {
         bool on = (inputs & sensors[k].input) != 0;
@@ -39,8 +39,8 @@ static void tamper_update(struct meter *m, uint32_t inputs, int32_t when)
                   when, 0);
     }
     if (changed) {
-        ui_commit_nv(m);
-        display_touch(m);
+        control_commit_nv(m);
+        control_changed(m);
     }
 }
 
@@ -57,16 +57,16 @@ void tamper_poll(struct meter *m, uint32_t inputs)
 
 uint8_t tamper_bits(const struct meter *m)
 {
-    return m->ui.nv.tamper.bits;
+    return m->control.nv.tamper.bits;
 }
 
 void tamper_clear_alarms(struct meter *m)
 {
-    struct tamper_nv *nv = &m->ui.nv.tamper;
+    struct tamper_nv *nv = &m->control.nv.tamper;
     uint8_t keep = nv->bits & (uint8_t)(TAMPER_COVER | TAMPER_MAGNET);
     if (keep != nv->bits) {
         nv->bits = keep;
-        ui_commit_nv(m);
-        display_touch(m);
+        control_commit_nv(m);
+        control_changed(m);
     }
 }

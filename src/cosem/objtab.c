@@ -7,9 +7,9 @@
 #include <string.h>
 
 #include "legal/params.h"
+#include "control/control.h"
 #include "ui/ui_obj.h"
 #include "trimeter/meter.h"
-#include "proto/iec62056_21/iec21.h"
 #include "util/crc.h"
 #include "util/fmt.h"
 
@@ -193,30 +193,32 @@ static int get_fw_id(const struct meter *m, const struct obj_def *o, struct obj_
      .arg = (uint16_t)(PAR_TARIFF_EXC | (pg) << 8), .get = par_get_cfg, .name = nm}
 #define EVCOUNT_ROW(log, nm) COUNT_ROW(0, 96, 129, 10 + (log), IC_DATA, UNIT_NONE, 0, par_get_ev_total, log, 0, nm)
 
-/* Display and control (src/ui/ui_obj.c): manufacturer block 0-0:96.130.E
- * (docs/CONTROL.md). UI_PAR: configuration (audit-logged, saved);
- * UI_VAL: a reading; UI_CMD: a reading with methods. */
-#define UI_PAR(c, d, e_, ic_, u, sc, a, k, nm) \
+/* Control (src/control/control_obj.c): manufacturer block 0-0:96.130.E
+ * and the standard disconnect control / limiter objects (docs/CONTROL.md).
+ * CTL_PAR: configuration (audit-logged, saved); CTL_VAL: a reading;
+ * CTL_CMD: a reading with methods. */
+#define CTL_PAR(c, d, e_, ic_, u, sc, a, k, nm) \
     {.ln = OBIS(0, 0, c, d, e_, 255), .ic = ic_, .unit = u, .scaler = sc, .flags = OBJ_F_PARAM, .rd = PUB, \
-     .wr = METER_ACC_MANAGER, .arg = a, .get = ui_obj_get, .set = ui_obj_set, .key = k, .name = nm}
-#define UI_VAL(c, d, e_, ic_, u, sc, dec, a, nm) \
+     .wr = METER_ACC_MANAGER, .arg = a, .get = control_obj_get, .set = control_obj_set, .key = k, .name = nm}
+#define CTL_VAL(c, d, e_, ic_, u, sc, dec, a, nm) \
     {.ln = OBIS(0, 0, c, d, e_, 255), .ic = ic_, .unit = u, .scaler = sc, .decimals = dec, .rd = PUB, .arg = a, \
-     .get = ui_obj_get, .name = nm}
-#define UI_CMD(c, d, e_, ic_, u, sc, dec, a, k, nm) \
+     .get = control_obj_get, .name = nm}
+#define CTL_CMD(c, d, e_, ic_, u, sc, dec, a, k, nm) \
     {.ln = OBIS(0, 0, c, d, e_, 255), .ic = ic_, .unit = u, .scaler = sc, .decimals = dec, .rd = PUB, .arg = a, \
-     .get = ui_obj_get, .act = ui_obj_act, .ex = METER_ACC_MANAGER, .key = k, .name = nm}
-#define UI_ROW(e_, a, nm) UI_VAL(96, 130, e_, IC_DATA, UNIT_NONE, 0, 0, a, nm)
+     .get = control_obj_get, .act = control_obj_act, .ex = METER_ACC_MANAGER, .key = k, .name = nm}
+#define CTL_ROW(e_, a, nm) CTL_VAL(96, 130, e_, IC_DATA, UNIT_NONE, 0, 0, a, nm)
 /* A load relay: writing 0/1 switches it (a command, not configuration). */
-#define UI_SWITCH(e_, a, k, nm) \
+#define CTL_SWITCH(e_, a, k, nm) \
     {.ln = OBIS(0, 0, 96, 130, e_, 255), .ic = IC_DISCONNECT_CONTROL, .unit = UNIT_NONE, .rd = PUB, \
-     .wr = METER_ACC_MANAGER, .arg = a, .get = ui_obj_get, .set = ui_obj_set, .act = ui_obj_act, \
+     .wr = METER_ACC_MANAGER, .arg = a, .get = control_obj_get, .set = control_obj_set, .act = control_obj_act, \
      .ex = METER_ACC_MANAGER, .key = k, .name = nm}
-
-/* Optical-port configuration (src/proto/iec62056_21): manufacturer block
- * 0-0:96.128.20..25, values held by the IEC 62056-21 module. */
-#define OPTICAL_ROW(e_, a, r, k, nm) \
-    {.ln = A(96, 128, e_), .ic = IC_DATA, .unit = UNIT_NONE, .flags = OBJ_F_PARAM, .rd = r, \
-     .wr = METER_ACC_MANAGER, .arg = a, .get = iec21_get_cfg, .set = iec21_set_cfg, .key = k, .name = nm}
+/* Display lists (src/ui/ui_obj.c), 0-0:96.130.50..53 (docs/DISPLAY.md). */
+#define DISP_PAR(e_, a, k, nm) \
+    {.ln = OBIS(0, 0, 96, 130, e_, 255), .ic = IC_DATA, .unit = UNIT_NONE, .flags = OBJ_F_PARAM, .rd = PUB, \
+     .wr = METER_ACC_MANAGER, .arg = a, .get = ui_obj_get, .set = ui_obj_set, .key = k, .name = nm}
+#define DISP_ROW(e_, a, nm) \
+    {.ln = OBIS(0, 0, 96, 130, e_, 255), .ic = IC_DATA, .unit = UNIT_NONE, .rd = PUB, .arg = a, .get = ui_obj_get, \
+     .name = nm}
 
 /* Metrology calibration: manufacturer block 1-0:128.<10+field>.<phase 1..3, 0>. */
 #define CAL_ROW(f, ph, e_, k, nm) \
@@ -226,7 +228,7 @@ static int get_fw_id(const struct meter *m, const struct obj_def *o, struct obj_
 #define CAL_ROWS3(f, k, nm) \
     CAL_ROW(f, 0, 1, k "1", nm " L1"), CAL_ROW(f, 1, 2, k "2", nm " L2"), CAL_ROW(f, 2, 3, k "3", nm " L3")
 
-static const struct obj_def table[] = {
+static const struct obj_def core_rows[] = {
     ENERGY_ROW(1, 0, MEAS_AP, UNIT_WH, 0x0001, "Active energy A+ total"),
     ENERGY_ROW(2, 0, MEAS_AN, UNIT_WH, 0x0002, "Active energy A- total"),
     ENERGY_ROW(3, 0, MEAS_RP, UNIT_VARH, 0x0003, "Reactive energy R+ total"),
@@ -340,90 +342,126 @@ static const struct obj_def table[] = {
     EVCOUNT_ROW(EVLOG_TAMPER, "Events since manufacture: tamper"),
     EVCOUNT_ROW(EVLOG_POWERLIMIT, "Events since manufacture: power limit"),
     /* ---- display and control (src/ui) ---- */
-    UI_CMD(96, 3, 10, IC_DISCONNECT_CONTROL, UNIT_NONE, 0, 0, UI_DISCONNECTOR, "disconnector",
+    CTL_CMD(96, 3, 10, IC_DISCONNECT_CONTROL, UNIT_NONE, 0, 0, CTL_DISCONNECTOR, "disconnector",
            "Disconnector (IC 70): output state; method 1 remote_disconnect, 2 remote_reconnect"),
-    UI_ROW(0, UI_DISC_STATE, "Disconnector control state (0 disconnected, 1 connected, 2 ready)"),
-    UI_CMD(96, 130, 1, IC_DATA, UNIT_NONE, 0, 0, UI_DISC_RELEASE, "disconnector_release",
+    CTL_ROW(0, CTL_DISC_STATE, "Disconnector control state (0 disconnected, 1 connected, 2 ready)"),
+    CTL_CMD(96, 130, 1, IC_DATA, UNIT_NONE, 0, 0, CTL_DISC_RELEASE, "disconnector_release",
            "Disconnector release for the button (method 1); value 1 = ready"),
-    UI_PAR(96, 130, 2, IC_DATA, UNIT_NONE, 0, UI_DISC_SOFT, "disconnector_soft_reconnect",
+    CTL_PAR(96, 130, 2, IC_DATA, UNIT_NONE, 0, CTL_DISC_SOFT, "disconnector_soft_reconnect",
            "Soft reconnect: button reconnects a remote disconnection only after a release (0/1)"),
-    UI_ROW(3, UI_DISC_CAUSE, "Disconnector: cause of the last operation"),
-    UI_PAR(17, 0, 0, IC_LIMITER, UNIT_NONE, 0, UI_LIM_BASIS, "limiter_basis",
+    CTL_ROW(3, CTL_DISC_CAUSE, "Disconnector: cause of the last operation"),
+    CTL_PAR(17, 0, 0, IC_LIMITER, UNIT_NONE, 0, CTL_LIM_BASIS, "limiter_basis",
            "Smart Disconnect basis: off, current, power"),
-    UI_PAR(96, 130, 10, IC_DATA, UNIT_NONE, 0, UI_LIM_THR1, "limiter_threshold1", "Smart Disconnect step 1 threshold (A or W)"),
-    UI_PAR(96, 130, 11, IC_DATA, UNIT_NONE, 0, UI_LIM_THR2, "limiter_threshold2", "Smart Disconnect step 2 threshold (A or W)"),
-    UI_PAR(96, 130, 12, IC_DATA, UNIT_NONE, 0, UI_LIM_THR3, "limiter_threshold3", "Smart Disconnect step 3 threshold (A or W)"),
-    UI_PAR(96, 130, 13, IC_DATA, UNIT_SECOND, 0, UI_LIM_TIME1, "limiter_time1_s", "Smart Disconnect step 1 time"),
-    UI_PAR(96, 130, 14, IC_DATA, UNIT_SECOND, 0, UI_LIM_TIME2, "limiter_time2_s", "Smart Disconnect step 2 time"),
-    UI_PAR(96, 130, 15, IC_DATA, UNIT_SECOND, 0, UI_LIM_TIME3, "limiter_time3_s", "Smart Disconnect step 3 time"),
-    UI_PAR(96, 130, 16, IC_DATA, UNIT_SECOND, 0, UI_LIM_DELAY, "limiter_delay_s", "Smart Disconnect reconnect delay"),
-    UI_PAR(96, 130, 17, IC_DATA, UNIT_NONE, 0, UI_LIM_RECONNECT, "limiter_reconnect",
+    CTL_PAR(96, 130, 10, IC_DATA, UNIT_NONE, 0, CTL_LIM_THR1, "limiter_threshold1", "Smart Disconnect step 1 threshold (A or W)"),
+    CTL_PAR(96, 130, 11, IC_DATA, UNIT_NONE, 0, CTL_LIM_THR2, "limiter_threshold2", "Smart Disconnect step 2 threshold (A or W)"),
+    CTL_PAR(96, 130, 12, IC_DATA, UNIT_NONE, 0, CTL_LIM_THR3, "limiter_threshold3", "Smart Disconnect step 3 threshold (A or W)"),
+    CTL_PAR(96, 130, 13, IC_DATA, UNIT_SECOND, 0, CTL_LIM_TIME1, "limiter_time1_s", "Smart Disconnect step 1 time"),
+    CTL_PAR(96, 130, 14, IC_DATA, UNIT_SECOND, 0, CTL_LIM_TIME2, "limiter_time2_s", "Smart Disconnect step 2 time"),
+    CTL_PAR(96, 130, 15, IC_DATA, UNIT_SECOND, 0, CTL_LIM_TIME3, "limiter_time3_s", "Smart Disconnect step 3 time"),
+    CTL_PAR(96, 130, 16, IC_DATA, UNIT_SECOND, 0, CTL_LIM_DELAY, "limiter_delay_s", "Smart Disconnect reconnect delay"),
+    CTL_PAR(96, 130, 17, IC_DATA, UNIT_NONE, 0, CTL_LIM_RECONNECT, "limiter_reconnect",
            "Smart Disconnect reconnect: auto or manual (button)"),
-    UI_PAR(96, 130, 18, IC_DATA, UNIT_SECOND, 0, UI_LIM_SHED, "limiter_shed_s",
+    CTL_PAR(96, 130, 18, IC_DATA, UNIT_SECOND, 0, CTL_LIM_SHED, "limiter_shed_s",
            "Smart Disconnect first stage: load relays in mode limiter shed after"),
-    UI_ROW(20, UI_LIM_COUNT, "Power-limit counter (Smart Disconnect exceedances)"),
-    UI_CMD(96, 130, 30, IC_REGISTER, UNIT_WH, 1, 2, UI_PP_CREDIT, "prepay_credit",
+    CTL_ROW(20, CTL_LIM_COUNT, "Power-limit counter (Smart Disconnect exceedances)"),
+    CTL_CMD(96, 130, 30, IC_REGISTER, UNIT_WH, 1, 2, CTL_PP_CREDIT, "prepay_credit",
            "Prepayment credit; method 1 top-up (argument Wh)"),
-    UI_PAR(96, 130, 31, IC_DATA, UNIT_NONE, 0, UI_PP_ENABLE, "prepay_enable", "Prepayment on (0/1)"),
-    UI_PAR(96, 130, 32, IC_DATA, UNIT_WH, 0, UI_PP_LOW, "prepay_low_wh", "Prepayment low-credit warning level"),
-    UI_PAR(96, 130, 33, IC_DATA, UNIT_NONE, 0, UI_PP_WINDOW, "prepay_window",
+    CTL_PAR(96, 130, 31, IC_DATA, UNIT_NONE, 0, CTL_PP_ENABLE, "prepay_enable", "Prepayment on (0/1)"),
+    CTL_PAR(96, 130, 32, IC_DATA, UNIT_WH, 0, CTL_PP_LOW, "prepay_low_wh", "Prepayment low-credit warning level"),
+    CTL_PAR(96, 130, 33, IC_DATA, UNIT_NONE, 0, CTL_PP_WINDOW, "prepay_window",
            "Prepayment disconnection window: ISO weekdays and local hours, \"1-5 09:00-15:00\""),
-    UI_PAR(96, 130, 34, IC_DATA, UNIT_NONE, 0, UI_PP_RECONNECT, "prepay_reconnect",
+    CTL_PAR(96, 130, 34, IC_DATA, UNIT_NONE, 0, CTL_PP_RECONNECT, "prepay_reconnect",
            "Prepayment reconnect after a top-up: auto or manual (button)"),
-    UI_PAR(96, 130, 40, IC_DATA, UNIT_V, 0, UI_N_UHIGH, "neutral_u_high_v", "Missing neutral: phase voltage limit"),
-    UI_PAR(96, 130, 41, IC_DATA, UNIT_V, 0, UI_N_SHIFT, "neutral_shift_v", "Missing neutral: neutral-point shift limit"),
-    UI_PAR(96, 130, 42, IC_DATA, UNIT_SECOND, 0, UI_N_TIME, "neutral_time_s", "Missing neutral: detection and clearing time"),
-    UI_PAR(96, 130, 43, IC_DATA, UNIT_NONE, 0, UI_N_DISCONNECT, "neutral_disconnect",
+    CTL_PAR(96, 130, 40, IC_DATA, UNIT_V, 0, CTL_N_UHIGH, "neutral_u_high_v", "Missing neutral: phase voltage limit"),
+    CTL_PAR(96, 130, 41, IC_DATA, UNIT_V, 0, CTL_N_SHIFT, "neutral_shift_v", "Missing neutral: neutral-point shift limit"),
+    CTL_PAR(96, 130, 42, IC_DATA, UNIT_SECOND, 0, CTL_N_TIME, "neutral_time_s", "Missing neutral: detection and clearing time"),
+    CTL_PAR(96, 130, 43, IC_DATA, UNIT_NONE, 0, CTL_N_DISCONNECT, "neutral_disconnect",
            "Missing neutral: open the disconnector during a fault (0/1)"),
-    UI_PAR(96, 130, 44, IC_DATA, UNIT_NONE, 0, UI_N_RECONNECT, "neutral_reconnect",
+    CTL_PAR(96, 130, 44, IC_DATA, UNIT_NONE, 0, CTL_N_RECONNECT, "neutral_reconnect",
            "Missing neutral: reconnect when cleared, auto or manual (button)"),
-    UI_ROW(45, UI_N_FAULT, "Missing neutral: fault now (0/1)"),
-    UI_PAR(96, 130, 50, IC_DATA, UNIT_NONE, 0, UI_DISP_AUTO, "display_auto", "Display list: automatic (up to 16)"),
-    UI_PAR(96, 130, 51, IC_DATA, UNIT_NONE, 0, UI_DISP_MANUAL, "display_manual", "Display list: manual (up to 30)"),
-    UI_PAR(96, 130, 52, IC_DATA, UNIT_NONE, 0, UI_DISP_BATTERY, "display_battery", "Display list: battery (up to 8)"),
-    UI_ROW(53, UI_DISP_REJECT, "Display lists: why the last list was refused"),
-    UI_SWITCH(60, UI_LC1, "loadctl1", "Load relay 1: closed (0/1; writing switches it); method 1 open, 2 close"),
-    UI_SWITCH(61, UI_LC2, "loadctl2", "Load relay 2: closed (0/1; writing switches it); method 1 open, 2 close"),
-    UI_PAR(96, 130, 62, IC_DATA, UNIT_NONE, 0, UI_LC1_MODE, "loadctl1_mode", "Load relay 1 source: remote, tariff, program, limiter"),
-    UI_PAR(96, 130, 63, IC_DATA, UNIT_NONE, 0, UI_LC2_MODE, "loadctl2_mode", "Load relay 2 source: remote, tariff, program, limiter"),
-    UI_PAR(96, 130, 64, IC_DATA, UNIT_NONE, 0, UI_LC1_TARIFFS, "loadctl1_tariffs", "Load relay 1 closed at tariffs \"1,2\""),
-    UI_PAR(96, 130, 65, IC_DATA, UNIT_NONE, 0, UI_LC2_TARIFFS, "loadctl2_tariffs", "Load relay 2 closed at tariffs \"1,2\""),
-    UI_PAR(96, 130, 66, IC_DATA, UNIT_NONE, 0, UI_LC1_PROGRAM, "loadctl1_program",
+    CTL_ROW(45, CTL_N_FAULT, "Missing neutral: fault now (0/1)"),
+    DISP_PAR(50, UI_DISP_AUTO, "display_auto", "Display list: automatic (up to 16)"),
+    DISP_PAR(51, UI_DISP_MANUAL, "display_manual", "Display list: manual (up to 30)"),
+    DISP_PAR(52, UI_DISP_BATTERY, "display_battery", "Display list: battery (up to 8)"),
+    DISP_ROW(53, UI_DISP_REJECT, "Display lists: why the last list was refused"),
+    CTL_SWITCH(60, CTL_LC1, "loadctl1", "Load relay 1: closed (0/1; writing switches it); method 1 open, 2 close"),
+    CTL_SWITCH(61, CTL_LC2, "loadctl2", "Load relay 2: closed (0/1; writing switches it); method 1 open, 2 close"),
+    CTL_PAR(96, 130, 62, IC_DATA, UNIT_NONE, 0, CTL_LC1_MODE, "loadctl1_mode", "Load relay 1 source: remote, tariff, program, limiter"),
+    CTL_PAR(96, 130, 63, IC_DATA, UNIT_NONE, 0, CTL_LC2_MODE, "loadctl2_mode", "Load relay 2 source: remote, tariff, program, limiter"),
+    CTL_PAR(96, 130, 64, IC_DATA, UNIT_NONE, 0, CTL_LC1_TARIFFS, "loadctl1_tariffs", "Load relay 1 closed at tariffs \"1,2\""),
+    CTL_PAR(96, 130, 65, IC_DATA, UNIT_NONE, 0, CTL_LC2_TARIFFS, "loadctl2_tariffs", "Load relay 2 closed at tariffs \"1,2\""),
+    CTL_PAR(96, 130, 66, IC_DATA, UNIT_NONE, 0, CTL_LC1_PROGRAM, "loadctl1_program",
            "Load relay 1 daily program \"06:00-08:00,22:00-23:30\" (local)"),
-    UI_PAR(96, 130, 67, IC_DATA, UNIT_NONE, 0, UI_LC2_PROGRAM, "loadctl2_program",
+    CTL_PAR(96, 130, 67, IC_DATA, UNIT_NONE, 0, CTL_LC2_PROGRAM, "loadctl2_program",
            "Load relay 2 daily program \"06:00-08:00,22:00-23:30\" (local)"),
-    UI_ROW(70, UI_PULSE_COUNT, "Pulse input counter (units of the external meter)"),
-    UI_PAR(96, 130, 71, IC_DATA, UNIT_NONE, 0, UI_PULSE_DIVIDER, "pulsein_divider", "Pulse input divider (pulses per unit)"),
+    CTL_ROW(70, CTL_PULSE_COUNT, "Pulse input counter (units of the external meter)"),
+    CTL_PAR(96, 130, 71, IC_DATA, UNIT_NONE, 0, CTL_PULSE_DIVIDER, "pulsein_divider", "Pulse input divider (pulses per unit)"),
     {.ln = OBIS(0, 0, 96, 130, 80, 255), .ic = IC_DATA, .unit = UNIT_NONE, .rd = PUB, .wr = METER_ACC_MANAGER,
-     .arg = UI_TAMPER, .get = ui_obj_get, .set = ui_obj_set, .key = "tamper_alarm",
+     .arg = CTL_TAMPER, .get = control_obj_get, .set = control_obj_set, .key = "tamper_alarm",
      .name = "Tamper: 1 cover open, 2 magnet, 4 cover alarm, 8 magnet alarm (write 0: clear alarms)"},
-    OPTICAL_ROW(20, IEC21_CFG_LIST, PUB, "readout_list", "IEC 62056-21 readout list"),
-    OPTICAL_ROW(21, IEC21_CFG_MODE, PUB, "iec_mode", "IEC 62056-21 mode (A, B, C)"),
-    OPTICAL_ROW(22, IEC21_CFG_PW1, METER_ACC_MANAGER, "iec_password_p1", "IEC 62056-21 password P1 (write-only)"),
-    OPTICAL_ROW(23, IEC21_CFG_PW2, METER_ACC_MANAGER, "iec_password_p2", "IEC 62056-21 password P2 (write-only)"),
-    OPTICAL_ROW(24, IEC21_CFG_LOCK_TRIES, PUB, "iec_lockout_tries", "Wrong passwords before lockout"),
-    OPTICAL_ROW(25, IEC21_CFG_LOCK_MIN, PUB, "iec_lockout_min", "Password lockout duration (min)"),
-    OPTICAL_ROW(26, IEC21_CFG_HISTORY, PUB, "readout_history", "Billing periods in the default readout"),
 };
 
-#define TABLE_LEN (sizeof table / sizeof table[0])
+#define CORE_LEN (sizeof core_rows / sizeof core_rows[0])
+
+/* Row i of the whole table: the core's rows, then each segment of rows the
+ * firmware adds (objtab_segment: the protocol drivers' parameters). */
+const struct obj_def *objtab_at(size_t i)
+{
+    if (i < CORE_LEN)
+        return &core_rows[i];
+    i -= CORE_LEN;
+    size_t n;
+    const struct obj_def *seg;
+    for (size_t k = 0; (seg = objtab_segment(k, &n)) != NULL; k++) {
+        if (i < n)
+            return &seg[i];
+        i -= n;
+    }
+    return NULL;
+}
 
 size_t objtab_count(void)
 {
-    return TABLE_LEN;
+    size_t total = CORE_LEN, n;
+    const struct obj_def *seg;
+    for (size_t k = 0; (seg = objtab_segment(k, &n)) != NULL; k++)
+        total += n;
+    return total;
 }
 
-const struct obj_def *objtab_at(size_t i)
+/* First row that matches. */
+static const struct obj_def *objtab_first(bool (*match)(const struct obj_def *, const void *), const void *arg)
 {
-    return i < TABLE_LEN ? &table[i] : NULL;
+    const struct obj_def *o;
+    for (size_t i = 0; (o = objtab_at(i)) != NULL; i++)
+        if (match(o, arg))
+            return o;
+    return NULL;
+}
+
+static bool match_ln(const struct obj_def *o, const void *arg)
+{
+    return obis_equal(&o->ln, arg);
+}
+
+static bool match_cdef(const struct obj_def *o, const void *arg)
+{
+    return memcmp(&o->ln.v[2], &((const struct obis *)arg)->v[2], 4) == 0;
+}
+
+static bool match_kmp(const struct obj_def *o, const void *arg)
+{
+    return o->kmp_id == *(const uint16_t *)arg;
+}
+
+static bool match_key(const struct obj_def *o, const void *arg)
+{
+    return o->key != NULL && strcmp(o->key, arg) == 0;
 }
 
 const struct obj_def *objtab_find(const struct obis *ln)
 {
-    for (size_t i = 0; i < TABLE_LEN; i++)
-        if (obis_equal(&table[i].ln, ln))
-            return &table[i];
-    return NULL;
+    return objtab_first(match_ln, ln);
 }
 
 const struct obj_def *objtab_find_str(const char *code)
@@ -432,33 +470,19 @@ const struct obj_def *objtab_find_str(const char *code)
     if (obis_parse(code, &ln) != METER_OK)
         return NULL;
     const struct obj_def *o = objtab_find(&ln);
-    if (o == NULL && strchr(code, ':') == NULL) {
-        /* short form: the A group is a guess, match on C.D.E*F alone */
-        for (size_t i = 0; i < TABLE_LEN; i++)
-            if (memcmp(&table[i].ln.v[2], &ln.v[2], 4) == 0)
-                return &table[i];
-    }
+    if (o == NULL && strchr(code, ':') == NULL)
+        o = objtab_first(match_cdef, &ln); /* short form: the A group is a guess, match on C.D.E*F */
     return o;
 }
 
 const struct obj_def *objtab_find_kmp(uint16_t kmp_id)
 {
-    if (kmp_id == 0)
-        return NULL;
-    for (size_t i = 0; i < TABLE_LEN; i++)
-        if (table[i].kmp_id == kmp_id)
-            return &table[i];
-    return NULL;
+    return kmp_id == 0 ? NULL : objtab_first(match_kmp, &kmp_id);
 }
 
 const struct obj_def *objtab_find_key(const char *key)
 {
-    if (key == NULL)
-        return NULL;
-    for (size_t i = 0; i < TABLE_LEN; i++)
-        if (table[i].key != NULL && strcmp(table[i].key, key) == 0)
-            return &table[i];
-    return NULL;
+    return key == NULL ? NULL : objtab_first(match_key, key);
 }
 
 /* ---- access ------------------------------------------------------------- */
@@ -497,6 +521,78 @@ int obj_read(const struct meter *m, const struct obj_def *o, enum meter_access a
         out->scaler = res;
     }
     return METER_OK;
+}
+
+int obj_put_int(struct obj_value *v, int64_t x, int8_t scaler)
+{
+    v->type = OBJ_T_INT;
+    v->i = x;
+    v->scaler = scaler;
+    return METER_OK;
+}
+
+int obj_put_uint(struct obj_value *v, int64_t x, int8_t scaler)
+{
+    v->type = OBJ_T_UINT;
+    v->i = x;
+    v->scaler = scaler;
+    return METER_OK;
+}
+
+int obj_put_enum(struct obj_value *v, int64_t x)
+{
+    v->type = OBJ_T_ENUM;
+    v->i = x;
+    return METER_OK;
+}
+
+int obj_put_bool(struct obj_value *v, bool x)
+{
+    v->type = OBJ_T_BOOL;
+    v->i = x ? 1 : 0;
+    return METER_OK;
+}
+
+int obj_put_text(struct obj_value *v, const char *s)
+{
+    size_t n = strlen(s);
+    if (n > sizeof v->s)
+        return METER_ENOSPC;
+    memcpy(v->s, s, n);
+    return obj_text_value(v, (int)n);
+}
+
+int obj_int_of(const struct obj_value *in, int8_t row_scaler, int64_t *x)
+{
+    if (in->type != OBJ_T_INT && in->type != OBJ_T_UINT && in->type != OBJ_T_ENUM && in->type != OBJ_T_BOOL)
+        return METER_EINVAL;
+    int64_t r = in->i;
+    for (int k = in->scaler; k > row_scaler; k--) {
+        if (r > INT64_MAX / 10 || r < INT64_MIN / 10)
+            return METER_ERANGE;
+        r *= 10;
+    }
+    for (int k = in->scaler; k < row_scaler; k++) {
+        if (r % 10 != 0)
+            return METER_EINVAL; /* finer than the row's resolution */
+        r /= 10;
+    }
+    *x = r;
+    return METER_OK;
+}
+
+int obj_range_of(const struct obj_value *in, int8_t row_scaler, int64_t lo, int64_t hi, int64_t *x)
+{
+    int r = obj_int_of(in, row_scaler, x);
+    if (r < 0)
+        return r;
+    return (*x < lo || *x > hi) ? METER_ERANGE : METER_OK;
+}
+
+bool obj_text_is(const struct obj_value *in, const char *lit)
+{
+    size_t n = strlen(lit);
+    return in->type == OBJ_T_STRING && in->len == n && memcmp(in->s, lit, n) == 0;
 }
 
 int obj_text_value(struct obj_value *v, int n)

@@ -112,7 +112,11 @@ struct obj_def {
     const char *name;      /* human name for docs and tools */
 };
 
-/* Iterate the table. */
+/* Iterate the table: the core's rows (objtab.c), then the segments the
+ * firmware adds. objtab_segment() is provided by the firmware's top
+ * (src/meter.c), which knows the protocol drivers: segment k with its *n
+ * rows (n > 0), NULL past the last. */
+const struct obj_def *objtab_segment(size_t k, size_t *n);
 size_t objtab_count(void);
 const struct obj_def *objtab_at(size_t i);
 const struct obj_def *objtab_find(const struct obis *ln);
@@ -148,6 +152,23 @@ int64_t obj_value_at_scaler(const struct obj_value *v, int8_t scaler);
  * on): type, length, and v->i = its CRC-32, which stands for the text as
  * the audit log's old/new value. Returns 0 or n. */
 int obj_text_value(struct obj_value *v, int n);
+/* ---- value helpers for getters and setters (one set for every module) ---- */
+
+/* Fill v with a number (scaler 0 unless given) or a text; return METER_OK
+ * (obj_put_text: METER_ENOSPC when it does not fit). */
+int obj_put_int(struct obj_value *v, int64_t x, int8_t scaler);
+int obj_put_uint(struct obj_value *v, int64_t x, int8_t scaler);
+int obj_put_enum(struct obj_value *v, int64_t x);
+int obj_put_bool(struct obj_value *v, bool x);
+int obj_put_text(struct obj_value *v, const char *s);
+/* A written number as a whole number at row_scaler: METER_EINVAL when it
+ * is no number or finer than that resolution, METER_ERANGE on overflow
+ * (obj_range_of: also outside lo..hi). */
+int obj_int_of(const struct obj_value *in, int8_t row_scaler, int64_t *x);
+int obj_range_of(const struct obj_value *in, int8_t row_scaler, int64_t lo, int64_t hi, int64_t *x);
+/* A written text equal to lit. */
+bool obj_text_is(const struct obj_value *in, const char *lit);
+
 /* OBIS of a row packed as A<<24 | C<<16 | D<<8 | E (event records). */
 uint32_t obj_packed(const struct obj_def *o);
 

@@ -1,26 +1,38 @@
-/* config.c — factory defaults and persistence of the configuration. */
+/* config.c — configuration sections, their image in the store, and the
+ * billing core's factory defaults. */
 #include "legal/config.h"
 
 #include <string.h>
 
 #include "trimeter/meter.h"
 
-#define CONFIG_VERSION 1u
+/* Image format 2: a header, then the sections one after another, each a
+ * 4-byte header and its payload; id 0 ends the list. An image of format 1
+ * (firmware 0.1.0: one struct, no sections) starts with the 16-bit value 1
+ * and is converted section by section (config_legacy_v1, src/meter.c). */
+#define CONFIG_MAGIC 0xC5u
+#define CONFIG_FORMAT 2u
+#define CONFIG_HDR 4u  /* magic, format, total bytes (16 bits) */
+#define SECTION_HDR 4u /* id, version, size (16 bits) */
 
-/* The image in the store: assembled from the modules at save time. */
-struct config_image {
-    uint16_t version;
-    uint16_t size;
-    uint32_t serial;
-    struct meter_config cfg;
-    struct metro_cal metro_cal;   /* legally relevant (S-2.6) */
-    struct ui_cfg ui;             /* display lists, disconnector, limiter, prepay, neutral, load control */
-    struct iec21_cfg iec;         /* optical port: readout list, mode, passwords, lockout (src/proto) */
-};
+static uint16_t get16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | (unsigned)p[1] << 8);
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
 
 uint16_t config_image_size(void)
 {
-    return (uint16_t)sizeof(struct config_image);
+    size_t n = CONFIG_HDR + 1u; /* and the end marker */
+    const struct cfg_section *c;
+    for (size_t k = 0; (c = config_section_at(k)) != NULL; k++)
+        n += SECTION_HDR + c->size;
+    return (uint16_t)(n <= STORE_CONFIG_MAX ? n : STORE_CONFIG_MAX);
 }
 
 uint32_t config_ring_fit(const struct meter *m, unsigned ring, uint16_t rec_size)
@@ -37,6 +49,163 @@ bool config_period_ok(unsigned minutes)
 {
     return minutes == 5 || minutes == 15 || minutes == 30 || minutes == 60;
 }
+
+/* ---- the image ------------------------------------------------------------ */
+
+/* Where a stored section is: its payload's offset in the image, size and
+ * version. */
+struct cfg_found {
+    uint32_t off;
+    uint16_t n;
+    uint8_t version;
+};
+
+/* Walk the stored sections' headers (read from NVM, no image buffer). */
+static bool config_find(const struct store *st, uint32_t len, uint8_t id, struct cfg_found *out)
+{
+    uint32_t at = CONFIG_HDR;
+    uint8_t h[SECTION_HDR];
+    while (at + SECTION_HDR <= len && store_config_read_part(st, at, h, sizeof h) == METER_OK && h[0] != 0) {
+        uint16_t n = get16(h + 2);
+        if (at + SECTION_HDR + n > len)
+            return false; /* cut short: the rest is unusable */
+        if (h[0] == id) {
+            out->off = at + SECTION_HDR;
+            out->n = n;
+            out->version = h[1];
+            return true;
+        }
+        at += SECTION_HDR + n;
+    }
+    return false;
+}
+
+/* A stored section of another version: at most this many bytes are
+ * handed to its migration (on the stack, at power-up only). */
+#define CONFIG_MIGRATE_MAX 512u
+
+/* One section from what the store holds. Returns true when it fell back to
+ * factory defaults although it was stored. */
+static bool config_load_one(struct meter *m, const struct cfg_section *c, const struct cfg_found *f, bool *dirty)
+{
+    void *ram = c->ram(m);
+    if (f == NULL) {
+        /* not stored (a new meter, or a section this firmware adds) */
+        c->factory(m);
+        if (c->check != NULL)
+            (void)c->check(m);
+        *dirty = true;
+        return false;
+    }
+    int r;
+    if (f->version == c->version && f->n == c->size) {
+        r = store_config_read_part(&m->store, f->off, ram, c->size);
+        if (r == METER_OK && c->check != NULL)
+            r = c->check(m);
+    } else if (c->migrate != NULL && f->n <= CONFIG_MIGRATE_MAX) {
+        uint8_t old[CONFIG_MIGRATE_MAX];
+        c->factory(m); /* fields the old version lacks */
+        r = store_config_read_part(&m->store, f->off, old, f->n);
+        if (r == METER_OK)
+            r = c->migrate(m, f->version, old, f->n);
+        if (r == METER_OK && c->check != NULL)
+            r = c->check(m);
+        *dirty = true;
+    } else {
+        r = METER_ENOTSUP;
+    }
+    if (r == METER_OK)
+        return false;
+    c->factory(m);
+    if (c->check != NULL)
+        (void)c->check(m);
+    *dirty = true;
+    /* A legal section that cannot be used is a fault, not a setting: the
+     * meter says so (status, error symbol) instead of measuring quietly
+     * with nominal constants. */
+    if (c->legal)
+        m->status |= METER_ST_SELFTEST_FAIL;
+    evlog_add(m, EV_CFG_DEFAULT, METER_SRC_INTERNAL, c->id, f->version);
+    return true;
+}
+
+int config_load(struct meter *m)
+{
+    uint16_t len = 0;
+    uint8_t h[CONFIG_HDR] = {0};
+    bool stored = store_config_open(&m->store, &len) == METER_OK &&
+                  store_config_read_part(&m->store, 0, h, sizeof h) == METER_OK;
+    bool v1 = stored && get16(h) == 1u;
+    if (stored && !v1 && (h[0] != CONFIG_MAGIC || h[1] != CONFIG_FORMAT))
+        stored = false; /* an image of no known format: as if none */
+    if (stored && !v1 && get16(h + 2) < len)
+        len = get16(h + 2); /* the padding after the end marker is not sections */
+    const struct cfg_legacy *l = v1 ? config_legacy_v1() : NULL;
+    if (v1 && get16(h + 2) != l->size)
+        stored = v1 = false; /* a format-1 image of another build: unusable */
+    bool dirty = v1; /* a format-1 image is rewritten in this firmware's */
+    int fallbacks = 0;
+    const struct cfg_section *c;
+    for (size_t k = 0; (c = config_section_at(k)) != NULL; k++) {
+        struct cfg_found f;
+        bool have = false;
+        if (v1) {
+            for (unsigned i = 0; i < l->n && !have; i++) {
+                if (l->e[i].id == c->id && (uint32_t)l->e[i].off + l->e[i].size <= len) {
+                    f.off = l->e[i].off;
+                    f.n = l->e[i].size;
+                    f.version = 1;
+                    have = true;
+                }
+            }
+        } else if (stored) {
+            have = config_find(&m->store, len, c->id, &f);
+        }
+        if (config_load_one(m, c, have ? &f : NULL, &dirty) && stored)
+            fallbacks++;
+    }
+    if (dirty && stored)
+        config_save(m);
+    return fallbacks;
+}
+
+/* Sections this firmware may have (the image's pieces are on the stack). */
+#define CONFIG_SECTIONS_MAX 24u
+
+int config_save(struct meter *m)
+{
+    struct store_iov iov[2u * CONFIG_SECTIONS_MAX + 2u];
+    uint8_t hdr[CONFIG_SECTIONS_MAX][SECTION_HDR];
+    uint8_t head[CONFIG_HDR], end = 0;
+    unsigned n = 1;
+    size_t total = CONFIG_HDR;
+    const struct cfg_section *c;
+    for (size_t k = 0; (c = config_section_at(k)) != NULL; k++) {
+        if (k >= CONFIG_SECTIONS_MAX)
+            return METER_ENOSPC; /* cannot happen: a unit test checks it */
+        hdr[k][0] = c->id;
+        hdr[k][1] = c->version;
+        put16(hdr[k] + 2, c->size);
+        iov[n].p = hdr[k];
+        iov[n++].n = SECTION_HDR;
+        iov[n].p = c->ram(m);
+        iov[n++].n = c->size;
+        total += SECTION_HDR + c->size;
+    }
+    iov[n].p = &end;
+    iov[n++].n = 1;
+    total += 1;
+    if (total > m->store.layout.config_size)
+        return METER_ENOSPC; /* cannot happen: the layout is config_image_size() */
+    head[0] = CONFIG_MAGIC;
+    head[1] = CONFIG_FORMAT;
+    put16(head + 2, (uint16_t)total);
+    iov[0].p = head;
+    iov[0].n = CONFIG_HDR;
+    return store_config_write_iov(&m->store, iov, n);
+}
+
+/* ---- the billing core's section ----------------------------------------------- */
 
 void config_factory(struct meter_config *c)
 {
@@ -74,33 +243,73 @@ static bool config_valid(const struct meter_config *c)
            c->cal.nseasons >= 1 && c->cal.nseasons <= TARIFF_SEASONS && c->cal.nexc <= TARIFF_EXCEPTIONS;
 }
 
-int config_load(struct meter *m)
+static void *billing_ram(struct meter *m)
 {
-    struct config_image img;
-    int r = store_config_read(&m->store, &img);
-    if (r >= 0 && img.version == CONFIG_VERSION && img.size == sizeof img && config_valid(&img.cfg)) {
-        m->cfg = img.cfg;
-        m->serial = img.serial;
-        m->ui.cfg = img.ui; /* checked again by ui_init() */
-        m->optical.iec.cfg = img.iec; /* checked by dispatch_init() */
-        if (metro_cal_load(&m->metro, &img.metro_cal) != 0) /* derived constants too */
-            metro_cal_default(&m->metro.cal);
-        return 0;
-    }
-    config_factory(&m->cfg);
-    return 1;
+    return &m->cfg;
 }
 
-int config_save(struct meter *m)
+static void billing_factory(struct meter *m)
 {
-    struct config_image img;
-    memset(&img, 0, sizeof img);
-    img.version = CONFIG_VERSION;
-    img.size = (uint16_t)sizeof img;
-    img.serial = m->serial;
-    img.cfg = m->cfg;
-    img.metro_cal = m->metro.cal;
-    img.ui = m->ui.cfg;
-    img.iec = m->optical.iec.cfg;
-    return store_config_write(&m->store, &img);
+    config_factory(&m->cfg);
 }
+
+static int billing_check(struct meter *m)
+{
+    return config_valid(&m->cfg) ? METER_OK : METER_EINVAL;
+}
+
+const struct cfg_section config_billing_section = {
+    .id = CFG_ID_BILLING,
+    .version = 1,
+    .size = sizeof(struct meter_config),
+    .ram = billing_ram,
+    .factory = billing_factory,
+    .check = billing_check,
+};
+
+/* ---- identity and calibration (legal) --------------------------------------- */
+
+static void *identity_ram(struct meter *m)
+{
+    return &m->serial;
+}
+
+static void identity_factory(struct meter *m)
+{
+    m->serial = 0;
+}
+
+const struct cfg_section config_identity_section = {
+    .id = CFG_ID_IDENTITY,
+    .version = 1,
+    .size = sizeof(uint32_t),
+    .legal = true,
+    .ram = identity_ram,
+    .factory = identity_factory,
+};
+
+static void *cal_ram(struct meter *m)
+{
+    return &m->metro.cal;
+}
+
+static void cal_factory(struct meter *m)
+{
+    metro_cal_default(&m->metro.cal);
+}
+
+static int cal_check(struct meter *m)
+{
+    struct metro_cal c = m->metro.cal;
+    return metro_cal_load(&m->metro, &c); /* checks it and derives the constants */
+}
+
+const struct cfg_section config_calibration_section = {
+    .id = CFG_ID_CALIBRATION,
+    .version = 1,
+    .size = sizeof(struct metro_cal),
+    .legal = true,
+    .ram = cal_ram,
+    .factory = cal_factory,
+    .check = cal_check,
+};

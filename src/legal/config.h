@@ -1,12 +1,11 @@
 /*
- * config.h — the meter's configuration (parameters of the billing core),
- * the factory defaults of a household meter (S-8.3, docs/BILLING.md) and
- * its persistence through store_config_*.
+ * config.h — the meter's configuration: versioned sections owned by the
+ * modules, assembled into one image in the store (store_config_*); the
+ * billing core's parameters (struct meter_config) and the factory defaults
+ * of a household meter (S-8.3, docs/BILLING.md).
  *
- * struct meter_config holds the billing core's parameters in RAM. The
- * configuration image written to the store is assembled from module state
- * at save time (this struct, the metrology calibration, the serial number),
- * so no parameter has two copies in RAM. Parameters change only through the
+ * No parameter has two copies in RAM: the image is assembled from the
+ * sections' RAM structs at save time. Parameters change only through the
  * object table (obj_write), which calls config_save() after every accepted
  * change. May not touch hardware.
  */
@@ -51,15 +50,79 @@ struct meter_config {
 
 struct meter;
 
-/* Factory defaults (documented in docs/BILLING.md). */
-void config_factory(struct meter_config *c);
-/* Load the image from the store into the modules; factory defaults when the
- * store has none or one of another layout. Returns 1 when defaults were used. */
+/* ---- configuration sections ---------------------------------------------- */
+/*
+ * The configuration image in the store is a list of sections. Each module
+ * that has parameters owns one: its RAM struct (where the parameters live,
+ * the only copy), its factory defaults, a check, and a version that changes
+ * whenever the struct's layout does. A firmware that changes one section
+ * keeps every other one; a stored section of another version is migrated
+ * when the section defines how (the calibration always: a legal meter never
+ * falls back to nominal calibration), else it alone falls back to its
+ * factory defaults with an audit record (EV_CFG_DEFAULT). The firmware's
+ * top (src/meter.c) lists the sections (config_section_at), so this module
+ * needs to know none of their owners. Format: docs/STORE.md.
+ */
+
+/* Stable section ids: never reused, never renumbered. */
+enum cfg_id {
+    CFG_ID_IDENTITY = 1,    /* serial number (legal, factory) */
+    CFG_ID_CALIBRATION = 2, /* metrology calibration (legal) */
+    CFG_ID_BILLING = 3,     /* struct meter_config: zone, calendar, periods ... */
+    CFG_ID_DISPLAY = 4,     /* display lists (src/ui) */
+    CFG_ID_CONTROL = 5,     /* disconnector, limiter, prepay, neutral, load control, pulse input */
+    CFG_ID_OPTICAL = 6      /* IEC 62056-21 readout list, mode, passwords, lockout */
+};
+
+struct cfg_section {
+    uint8_t id;          /* enum cfg_id */
+    uint8_t version;     /* of the RAM struct's layout */
+    uint16_t size;       /* sizeof the RAM struct */
+    bool legal;          /* legally relevant (calibration, identity) */
+    void *(*ram)(struct meter *m);
+    void (*factory)(struct meter *m);
+    /* Check (and derive from) what was loaded into RAM: 0, or < 0 when it
+     * is not usable (then factory defaults). NULL = always usable. */
+    int (*check)(struct meter *m);
+    /* A stored payload of another version (or size): bring it into RAM.
+     * 0, or < 0 when it cannot (then factory defaults). NULL = no
+     * migration is defined. */
+    int (*migrate)(struct meter *m, uint8_t version, const uint8_t *old, uint16_t n);
+};
+
+/* Provided by the firmware's top (src/meter.c): the k-th section, NULL
+ * past the last. */
+const struct cfg_section *config_section_at(size_t k);
+
+/* The image of firmware 0.1.0 (format 1: one struct, no sections) and
+ * where each section's version-1 payload sits in it; provided by the top,
+ * which knows every section's type (src/meter.c). */
+struct cfg_legacy {
+    uint16_t size;  /* its size field */
+    uint8_t n;
+    struct {
+        uint8_t id;
+        uint16_t off, size;
+    } e[8];
+};
+const struct cfg_legacy *config_legacy_v1(void);
+
+/* Load every section from the store into its module: stored, migrated, or
+ * factory defaults (audited when a stored section could not be used).
+ * Rewrites the image when anything changed. Returns the number of sections
+ * that fell back to factory defaults although a stored image existed. */
 int config_load(struct meter *m);
 /* Write the image (after a parameter change). */
 int config_save(struct meter *m);
 /* Bytes of the configuration image (for the store layout). */
 uint16_t config_image_size(void);
+
+/* The billing core's section (struct meter_config) and its factory
+ * defaults (documented in docs/BILLING.md). */
+extern const struct cfg_section config_billing_section;
+extern const struct cfg_section config_identity_section;
+extern const struct cfg_section config_calibration_section;
+void config_factory(struct meter_config *c);
 
 /* Largest depth the area a ring got at mount holds at rec_size bytes a
  * record (the store's slot rule, store.h: payload + STORE_REC_OVERHEAD

@@ -17,7 +17,7 @@ struct legal_snap {
     uint32_t op_seconds;
     uint32_t fw_crc;       /* legal CRC of the firmware that wrote it */
     uint16_t changes;
-    struct ui_nv ui;       /* relay control state, prepay credit, counters, tamper alarms (src/ui/ui.h) */
+    struct control_nv ui;  /* relay control state, prepay credit, counters, tamper alarms (src/control/control.h) */
 };
 
 uint16_t legal_snapshot_size(void)
@@ -64,7 +64,7 @@ int legal_save(struct meter *m)
     s.op_seconds = m->legal.op_seconds;
     s.fw_crc = m->legal.crc;
     s.changes = m->legal.changes;
-    s.ui = m->ui.nv;
+    s.ui = m->control.nv;
     m->legal.dirty = 0;
     m->legal.saved_at = m->now;
     return store_legal_write(&m->store, &s);
@@ -83,7 +83,7 @@ int legal_restore(struct meter *m, int64_t *last_time)
     m->evlog = s.evlog;
     m->legal.op_seconds = s.op_seconds;
     m->legal.changes = s.changes;
-    m->ui.nv = s.ui;
+    m->control.nv = s.ui;
     m->legal.crc = s.fw_crc; /* replaced by legal_boot(), which compares */
     *last_time = s.time;
     return METER_OK;

@@ -5,6 +5,7 @@
 #include "registers/clock.h"
 
 #include "trimeter/err.h"
+#include "trimeter/meter.h"
 #include "util/fmt.h"
 
 bool clock_is_leap(int year)
@@ -258,4 +259,14 @@ int clock_set(struct meter *m, int64_t utc, enum meter_src src)
     evlog_add_obj(m, adjust ? EV_CLOCK_ADJUST : EV_CLOCK_SET, src, 0x00010000u, (int32_t)(uint32_t)old,
                   (int32_t)(uint32_t)utc);
     return legal_save(m);
+}
+
+int64_t clock_civil_of(const struct meter *m, int64_t utc, bool standard)
+{
+    return standard ? clock_to_standard(&m->cfg.zone, utc) : clock_to_local(&m->cfg.zone, utc);
+}
+
+int64_t clock_utc_of(const struct meter *m, int64_t local)
+{
+    return clock_from_local(&m->cfg.zone, local);
 }

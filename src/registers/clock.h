@@ -83,6 +83,14 @@ int64_t clock_to_standard(const struct clock_zone *z, int64_t utc);
  * does not exist and maps to the same distance after the switch. */
 int64_t clock_from_local(const struct clock_zone *z, int64_t local);
 
+/* The same in the meter's configured zone (struct meter_config.zone), as
+ * the display and the protocols present time: civil seconds of a UTC
+ * instant, local (with DST) or standard time (event and peak stamps,
+ * S-2.5); and local civil seconds back to UTC (clock setting). */
+struct meter;
+int64_t clock_civil_of(const struct meter *m, int64_t utc, bool standard);
+int64_t clock_utc_of(const struct meter *m, int64_t local);
+
 /* "2026-03-29T02:00:00+02:00": civil time t_civil shown with offset_min. */
 int clock_format_iso(int64_t t_civil, int offset_min, char *buf, size_t n);
 /* Parse "YYYY-MM-DDTHH:MM[:SS](Z|+HH:MM|-HH:MM)" (also ' ' for 'T') into UTC

@@ -43,6 +43,7 @@ static const struct {
     [EV_CREDIT_EMPTY] = {EVLOG_STATUS, "credit_empty"},
     [EV_LOADCTL_SWITCH] = {EVLOG_DISCONNECT, "load_relay"},
     [EV_TARIFF_INPUT] = {EVLOG_STATUS, "tariff_input"},
+    [EV_CFG_DEFAULT] = {EVLOG_AUDIT, "config_section_default"},
 };
 
 /* Ring depths per log (records of EVLOG_REC_SIZE bytes in the store). */
@@ -183,4 +184,9 @@ int evlog_get(const struct meter *m, uint32_t i, struct evlog_rec *out)
         if (r < 0 || k == i)
             return r;
     }
+}
+
+void evlog_session_start(struct meter *m, enum meter_src src)
+{
+    (void)evlog_add(m, EV_SESSION_START, src, 0, 0);
 }

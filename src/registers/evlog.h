@@ -63,6 +63,7 @@ enum evlog_code {
     EV_CREDIT_EMPTY,       /* ui: prepayment credit used up; a = Wh */
     EV_LOADCTL_SWITCH,     /* ui: load relay a (1/2) switched; b = closed | source << 8 */
     EV_TARIFF_INPUT,       /* ui: external tariff inputs changed; a = new tariff, b = old */
+    EV_CFG_DEFAULT,        /* a configuration section fell back to factory defaults; a = section id, b = stored version */
     EV_CODE_COUNT
 };
 
@@ -101,6 +102,9 @@ uint32_t evlog_depth(enum evlog_log log);
 
 /* Record an event now (meter time). Returns 0 or a negative error. */
 int evlog_add(struct meter *m, enum evlog_code code, enum meter_src src, int32_t a, int32_t b);
+/* A communication session began (src/proto/port.c calls it, once per
+ * session, for every protocol). */
+void evlog_session_start(struct meter *m, enum meter_src src);
 /* The same naming the object concerned (audit log). */
 int evlog_add_obj(struct meter *m, enum evlog_code code, enum meter_src src, uint32_t obj, int32_t a,
                   int32_t b);

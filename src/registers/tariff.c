@@ -1,6 +1,8 @@
 /* tariff.c — time-of-use calendar: lookup, text form (see tariff.h). */
 #include "registers/tariff.h"
 
+#include "trimeter/meter.h"
+
 #include <string.h>
 
 #include "registers/clock.h"
@@ -363,4 +365,14 @@ int tariff_cal_format(const struct tariff_cal *c, char *buf, size_t n)
         fmt_uint(&f, c->nexc - i, 1);
     }
     return fmt_end(&f);
+}
+
+void tariff_now(const struct meter *m, struct tariff_now *out)
+{
+    struct clock_dt dt;
+    int64_t local = clock_civil_of(m, m->now, false);
+    clock_split(local, &dt);
+    out->wday = dt.wday;
+    out->minute = (uint16_t)(dt.hour * 60u + dt.min);
+    out->exception = tariff_is_exception(&m->cfg.cal, local);
 }

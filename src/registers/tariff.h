@@ -73,6 +73,16 @@ int tariff_cal_format(const struct tariff_cal *c, char *buf, size_t n);
 
 /* Is the local date one of the exception (holiday) dates? */
 bool tariff_is_exception(const struct tariff_cal *c, int64_t local);
+
+/* The meter's local time now as time windows and programs see it (control:
+ * prepayment window, load-relay programs). */
+struct tariff_now {
+    uint8_t wday;       /* 1 = Monday */
+    uint16_t minute;    /* minute of the day */
+    bool exception;     /* an exception day (holiday) of the tariff calendar */
+};
+struct meter;
+void tariff_now(const struct meter *m, struct tariff_now *out);
 /* Exception dates first..first+count-1 (in the order written) as
  * "[YYYY-]MM-DD/P,..." (the calendar text's x= list, read in pages).
  * Returns length or a negative error. */

@@ -343,9 +343,27 @@ static int blob_read(const struct store *s, const struct store_ring *r, uint32_t
  * padding, then its CRC. Split at page boundaries and at the staging
  * buffer; one operation for every record that fits a page and the stage.
  * Non-urgent writes stop (METER_EBUSY) when the supply monitor warns. */
+/* Copy m bytes at offset off of the data the pieces of iov make. */
+static void iov_copy(const struct store_iov *iov, unsigned niov, uint32_t off, uint8_t *dst, uint32_t m)
+{
+    for (unsigned i = 0; i < niov && m > 0; i++) {
+        if (off >= iov[i].n) {
+            off -= iov[i].n;
+            continue;
+        }
+        uint32_t k = iov[i].n - off < m ? iov[i].n - off : m;
+        memcpy(dst, (const uint8_t *)iov[i].p + off, k);
+        dst += k;
+        m -= k;
+        off = 0;
+    }
+    if (m > 0)
+        memset(dst, 0, m); /* the pieces were shorter: zero, as padding */
+}
+
 static int rec_program(struct store *s, const struct store_ring *r, uint32_t idx, uint8_t par,
-                       const uint8_t *hdr, uint32_t hlen, const uint8_t *ram, uint32_t src,
-                       uint32_t dlen, uint32_t n, bool urgent)
+                       const uint8_t *hdr, uint32_t hlen, const struct store_iov *iov, unsigned niov,
+                       uint32_t src, uint32_t dlen, uint32_t n, bool urgent)
 {
     const struct meter_hal *h = s->hal;
     uint8_t st[ST_STAGE];
@@ -366,8 +384,8 @@ static int rec_program(struct store *s, const struct store_ring *r, uint32_t idx
                 memcpy(st + j, hdr + p, m);
             } else if (p < hlen + dlen) {
                 m = hlen + dlen - p < k - j ? hlen + dlen - p : k - j;
-                if (ram != NULL) {
-                    memcpy(st + j, ram + (p - hlen), m);
+                if (iov != NULL) {
+                    iov_copy(iov, niov, p - hlen, st + j, m);
                 } else {
                     int e = h->nvm_read(h->ctx, src + (p - hlen), st + j, m);
                     if (e < 0)
@@ -396,20 +414,29 @@ static int rec_program(struct store *s, const struct store_ring *r, uint32_t idx
     return METER_OK;
 }
 
-/* Append a blob record (seq, len bytes from ram or from NVM at src). */
-static int blob_append(struct store *s, struct store_ring *r, uint32_t *hseq, uint32_t seq,
-                       const uint8_t *ram, uint32_t src, uint16_t len, bool urgent)
+/* Append a blob record (seq, len bytes from the pieces of iov, or from NVM
+ * at src when iov is NULL). */
+static int blob_append_iov(struct store *s, struct store_ring *r, uint32_t *hseq, uint32_t seq,
+                           const struct store_iov *iov, unsigned niov, uint32_t src, uint16_t len, bool urgent)
 {
     uint8_t hdr[ST_HDR];
     put32(hdr, seq);
     put16(hdr + 4, len);
     put16(hdr + 6, 0);
-    int e = rec_program(s, r, r->next, r->par, hdr, ST_HDR, ram, src, len, align4(ST_HDR + len), urgent);
+    int e = rec_program(s, r, r->next, r->par, hdr, ST_HDR, iov, niov, src, len, align4(ST_HDR + len), urgent);
     if (e < 0)
         return e;
     ring_advance(r);
     *hseq = seq;
     return METER_OK;
+}
+
+/* The same from one RAM buffer (ram) or NVM at src (ram NULL). */
+static int blob_append(struct store *s, struct store_ring *r, uint32_t *hseq, uint32_t seq,
+                       const uint8_t *ram, uint32_t src, uint16_t len, bool urgent)
+{
+    struct store_iov one = {ram, len};
+    return blob_append_iov(s, r, hseq, seq, ram != NULL ? &one : NULL, 1, src, len, urgent);
 }
 
 /* ---- geometry ----------------------------------------------------------- */
@@ -605,7 +632,8 @@ static void log_recover_head(struct store *s, struct store_ring *r)
     if (ri.n <= sizeof buf && s->hal->nvm_read(s->hal->ctx, store_slot_addr(s, r, r->next), buf, ri.n) == METER_OK) {
         if (bit >= 0)
             buf[(uint32_t)bit / 8u] ^= (uint8_t)(1u << ((uint32_t)bit % 8u));
-        if (rec_program(s, r, r->next, r->par, NULL, 0, buf, 0, r->rec, ri.n, false) < 0)
+        struct store_iov one = {buf, (uint16_t)r->rec};
+        if (rec_program(s, r, r->next, r->par, NULL, 0, &one, 1, 0, r->rec, ri.n, false) < 0)
             return;
         s->flags |= STORE_F_REPAIRED;
     }
@@ -936,6 +964,64 @@ int store_config_read(struct store *s, void *data)
     return dual_read(s, s->config, s->hseq + 2, data, s->layout.config_size, NULL);
 }
 
+int store_config_write_iov(struct store *s, const struct store_iov *iov, unsigned niov)
+{
+    if (!usable(s) || iov == NULL || s->layout.config_size == 0)
+        return METER_EINVAL;
+    uint32_t seq = (s->hseq[2] > s->hseq[3] ? s->hseq[2] : s->hseq[3]) + 1u;
+    int e = blob_append_iov(s, &s->config[0], &s->hseq[2], seq, iov, niov, 0, s->layout.config_size, false);
+    if (e < 0)
+        return e;
+    /* durable in copy A; a copy B cut short is repaired at the next mount */
+    blob_append_iov(s, &s->config[1], &s->hseq[3], seq, iov, niov, 0, s->layout.config_size, false);
+    return METER_OK;
+}
+
+int store_config_open(struct store *s, uint16_t *len)
+{
+    if (!usable(s))
+        return METER_EINVAL;
+    const uint32_t *hseq = s->hseq + 2;
+    if ((hseq[0] | hseq[1]) == 0)
+        return METER_ENOENT;
+    unsigned c = hseq[1] > hseq[0] ? 1u : 0u;
+    int e = METER_ENOENT;
+    for (unsigned k = 0; k < 2; k++, c ^= 1u) {
+        const struct store_ring *r = &s->config[c];
+        uint32_t idx, seq;
+        uint8_t par;
+        uint16_t n = 0;
+        if (r->count == 0)
+            continue;
+        ring_head(r, &idx, &par);
+        e = blob_read(s, r, idx, par, r->rec, &seq, NULL, 0, &n); /* verified, not copied */
+        if (e == METER_OK && seq == hseq[c]) {
+            s->config_addr = store_slot_addr(s, r, idx) + ST_HDR;
+            s->config_len = n;
+            *len = n;
+            return METER_OK;
+        }
+        if (e == METER_OK)
+            e = METER_ECORRUPT;
+    }
+    return e;
+}
+
+int store_config_read_part(const struct store *s, uint32_t off, void *buf, uint32_t n)
+{
+    if (!usable(s) || buf == NULL || s->config_addr == 0)
+        return METER_EINVAL;
+    if (off >= s->config_len) {
+        memset(buf, 0, n); /* beyond what was stored: zero (a shorter, older image) */
+        return METER_OK;
+    }
+    uint32_t k = s->config_len - off < n ? s->config_len - off : n;
+    int e = s->hal->nvm_read(s->hal->ctx, s->config_addr + off, buf, k);
+    if (e == METER_OK && k < n)
+        memset((uint8_t *)buf + k, 0, n - k);
+    return e;
+}
+
 /* ---- logs --------------------------------------------------------------- */
 
 static struct store_ring *log_of(struct store *s, unsigned log)
@@ -950,7 +1036,8 @@ int store_log_append(struct store *s, unsigned log, const void *rec)
         return METER_EINVAL;
     if (r->nslots == 0)
         return METER_ENOSPC;
-    int e = rec_program(s, r, r->next, r->par, NULL, 0, rec, 0, r->rec, (uint32_t)r->slot - 4u, false);
+    struct store_iov one = {rec, r->rec};
+    int e = rec_program(s, r, r->next, r->par, NULL, 0, &one, 1, 0, r->rec, (uint32_t)r->slot - 4u, false);
     if (e < 0)
         return e;
     ring_advance(r);

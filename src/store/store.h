@@ -100,6 +100,8 @@ struct store {
     uint32_t sb_seq;                        /* superblock generation */
     uint32_t legal_crc;
     uint32_t hseq[4];                       /* newest seq in legal A, B, config A, B */
+    uint32_t config_addr;                   /* payload of the copy store_config_open() verified */
+    uint16_t config_len;
     struct store_ring super[2];             /* the layout on NVM, copies A and B */
     struct store_ring legal[2];
     struct store_ring config[2];
@@ -119,6 +121,17 @@ int store_legal_write(struct store *s, const void *data);   /* skips a write ide
 int store_legal_read(struct store *s, void *data);          /* METER_ENOENT if none */
 int store_config_write(struct store *s, const void *data);
 int store_config_read(struct store *s, void *data);         /* METER_ENOENT if none */
+/* The configuration without a buffer of its size: written from pieces
+ * (their total is zero-padded or cut to config_size), and read in parts
+ * after store_config_open() verified the newest copy (its stored length in
+ * *len; parts beyond it read zero). */
+struct store_iov {
+    const void *p;
+    uint16_t n;
+};
+int store_config_write_iov(struct store *s, const struct store_iov *iov, unsigned niov);
+int store_config_open(struct store *s, uint16_t *len);
+int store_config_read_part(const struct store *s, uint32_t off, void *buf, uint32_t n);
 
 int store_log_append(struct store *s, unsigned log, const void *rec);
 /* Records readable in a log, and the i-th oldest (0 = oldest). */

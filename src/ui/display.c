@@ -238,7 +238,7 @@ int display_list_set(struct meter *m, enum display_list_id which, const char *te
     d->rej_row = v.row;
     if (r < 0)
         return r;
-    struct display_cfg *c = &m->ui.cfg.display;
+    struct display_cfg *c = &m->ui.cfg;
     memcpy(&c->item[list_off[which]], idx, n * sizeof idx[0]);
     c->n[which] = (uint8_t)n;
     /* The list on show changed: start it again. */
@@ -246,7 +246,7 @@ int display_list_set(struct meter *m, enum display_list_id which, const char *te
         (which == DISPLAY_MANUAL && d->mode == LCD_MODE_MANUAL) ||
         (which == DISPLAY_BATTERY && d->mode == LCD_MODE_BATTERY)) {
         d->pos = 0;
-        d->t_item_ms = ui_ms(m);
+        d->t_item_ms = meter_ms(m);
     }
     d->dirty = true;
     return METER_OK;
@@ -269,7 +269,7 @@ int display_list_get(const struct meter *m, enum display_list_id which, char *bu
     struct fmt_buf f;
     if ((unsigned)which >= DISPLAY_LISTS)
         return METER_EINVAL;
-    const struct display_cfg *c = &m->ui.cfg.display;
+    const struct display_cfg *c = &m->ui.cfg;
     fmt_init(&f, buf, n);
     for (unsigned k = 0; k < c->n[which]; k++) {
         char code[20];
@@ -332,7 +332,7 @@ void display_init(struct meter *m)
     struct display *d = &m->ui.display;
     memset(d, 0, sizeof *d);
     d->mode = LCD_MODE_AUTO;
-    d->t_item_ms = ui_ms(m);
+    d->t_item_ms = meter_ms(m);
     d->dirty = true;
     lcd_clear(&d->lcd);
 }
@@ -347,14 +347,14 @@ void display_note_link(struct meter *m, unsigned which)
     struct display *d = &m->ui.display;
     if (which > 1)
         return;
-    d->t_link_ms[which] = ui_ms(m);
+    d->t_link_ms[which] = meter_ms(m);
     d->links |= (uint8_t)(1u << which);
     d->dirty = true;
 }
 
 static unsigned list_len(const struct meter *m, enum display_list_id w)
 {
-    return m->ui.cfg.display.n[w];
+    return m->ui.cfg.n[w];
 }
 
 /* The long press: end of the billing period, only with the terminal cover
@@ -371,13 +371,13 @@ static void display_long_press(struct meter *m)
 void display_button(struct meter *m, uint32_t hold_ms)
 {
     struct display *d = &m->ui.display;
-    d->t_press_ms = ui_ms(m);
+    d->t_press_ms = meter_ms(m);
     d->dirty = true;
-    if (hold_ms >= DISPLAY_LONG_PRESS_MS && !ui_mains_lost(m)) {
+    if (hold_ms >= DISPLAY_LONG_PRESS_MS && !meter_mains_lost(m)) {
         display_long_press(m);
         return;
     }
-    if (ui_mains_lost(m)) {
+    if (meter_mains_lost(m)) {
         if (d->mode != LCD_MODE_BATTERY) {
             d->mode = LCD_MODE_BATTERY;
             d->pos = 0;
@@ -423,13 +423,13 @@ static void format_value(const struct meter *m, const struct obj_def *o, unsigne
         break;
     }
     case OBJ_T_DATE:
-        clock_split(ui_to_local(m, v.i), &dt);
+        clock_split(clock_civil_of(m, v.i, false), &dt);
         put_2(&f, dt.day, '.');
         put_2(&f, dt.mon, '.');
         fmt_uint(&f, (uint64_t)dt.year, 4);
         break;
     case OBJ_T_DATETIME:
-        clock_split(ui_to_local(m, v.i), &dt);
+        clock_split(clock_civil_of(m, v.i, false), &dt);
         put_2(&f, dt.day, '.');
         put_2(&f, dt.mon, ' ');
         put_2(&f, dt.hour, ':');
@@ -492,8 +492,8 @@ static const char *status_text(const struct meter *m, uint8_t mode)
 static void render(const struct meter *m, struct lcd_state *l)
 {
     const struct display *d = &m->ui.display;
-    const struct display_cfg *c = &m->ui.cfg.display;
-    uint32_t now = ui_ms(m);
+    const struct display_cfg *c = &m->ui.cfg;
+    uint32_t now = meter_ms(m);
     lcd_clear(l);
     l->mode = d->mode;
     l->item = d->pos;
@@ -516,7 +516,7 @@ static void render(const struct meter *m, struct lcd_state *l)
         }
     }
 
-    if (!ui_mains_lost(m)) {
+    if (!meter_mains_lost(m)) {
         const struct meas_block *b = &m->block;
         for (unsigned p = 0; p < METER_PHASES && p < 3; p++) {
             if (b->ph[p].u_mv > 160000)
@@ -549,7 +549,7 @@ static void render(const struct meter *m, struct lcd_state *l)
         l->sym |= LCD_SYM_ERROR;
     if (tb & TAMPER_COVER)
         l->sym |= LCD_SYM_COVER;
-    if (m->ui.cfg.prepay.enable) {
+    if (m->control.cfg.prepay.enable) {
         l->sym |= LCD_SYM_PREPAY;
         if (prepay_low(m) || prepay_empty(m))
             l->sym |= LCD_SYM_PREPAY_LOW;
@@ -560,8 +560,8 @@ static void render(const struct meter *m, struct lcd_state *l)
 void display_poll(struct meter *m)
 {
     struct display *d = &m->ui.display;
-    uint32_t now = ui_ms(m);
-    bool lost = ui_mains_lost(m);
+    uint32_t now = meter_ms(m);
+    bool lost = meter_mains_lost(m);
 
     if (lost && (d->mode == LCD_MODE_AUTO || d->mode == LCD_MODE_MANUAL)) {
         d->mode = LCD_MODE_OFF;

@@ -1,5 +1,7 @@
 #include "util/fmt.h"
 
+#include <stdbool.h>
+
 #include "trimeter/err.h"
 
 void fmt_init(struct fmt_buf *f, char *buf, size_t n)
@@ -83,4 +85,29 @@ int fmt_end(struct fmt_buf *f)
         return f->err;
     }
     return (int)f->len;
+}
+
+void fmt_hhmm(struct fmt_buf *f, unsigned minutes)
+{
+    fmt_uint(f, minutes / 60u, 2);
+    fmt_char(f, ':');
+    fmt_uint(f, minutes % 60u, 2);
+}
+
+static bool fmt_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+int fmt_parse_hhmm(const char *s, size_t len, size_t *used, uint16_t *minutes)
+{
+    if (len < 5 || !fmt_digit(s[0]) || !fmt_digit(s[1]) || s[2] != ':' || !fmt_digit(s[3]) || !fmt_digit(s[4]))
+        return METER_EINVAL;
+    unsigned h = (unsigned)(s[0] - '0') * 10u + (unsigned)(s[1] - '0');
+    unsigned mi = (unsigned)(s[3] - '0') * 10u + (unsigned)(s[4] - '0');
+    if (mi > 59 || h > 24 || (h == 24 && mi != 0))
+        return METER_EINVAL;
+    *minutes = (uint16_t)(h * 60u + mi);
+    *used = 5;
+    return METER_OK;
 }

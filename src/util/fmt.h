@@ -30,4 +30,10 @@ void fmt_fixed(struct fmt_buf *f, int64_t v, int scaler, unsigned decimals);
 /* Finish: returns length or METER_ENOSPC. */
 int fmt_end(struct fmt_buf *f);
 
+/* "hh:mm" <-> minutes of the day (time windows and programs). The parser
+ * accepts 00:00..24:00, reports the characters used (5) and returns 0 or
+ * METER_EINVAL. */
+void fmt_hhmm(struct fmt_buf *f, unsigned minutes);
+int fmt_parse_hhmm(const char *s, size_t len, size_t *used, uint16_t *minutes);
+
 #endif

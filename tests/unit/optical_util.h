@@ -26,7 +26,7 @@ struct cap {
     size_t total;           /* bytes written since the meter booted */
 };
 
-static size_t cap_write(void *ctx, const uint8_t *b, size_t len)
+static size_t cap_write(void *ctx, unsigned line, const uint8_t *b, size_t len)
 {
     struct cap *c = ctx;
     if (c->limit != 0) {
@@ -40,13 +40,13 @@ static size_t cap_write(void *ctx, const uint8_t *b, size_t len)
     return len;
 }
 
-static size_t cap_room(void *ctx)
+static size_t cap_room(void *ctx, unsigned line)
 {
     struct cap *c = ctx;
     return c->limit == 0 ? SIZE_MAX : c->credit;
 }
 
-static int cap_config(void *ctx, uint32_t baud, enum meter_framing f)
+static int cap_config(void *ctx, unsigned line, uint32_t baud, enum meter_framing f)
 {
     struct cap *c = ctx;
     c->baud = baud;

@@ -14,6 +14,7 @@
 #include "optical_util.h"
 #include "proto/iec62056_21/iec21.h"
 #include "proto/kmp/kmp.h"
+#include "proto/port.h"
 
 static const char kmp_get_a_plus[] = "80 3F 10 01 00 01 55 A1 0D";
 
@@ -112,12 +113,12 @@ static void timeouts(void **state)
     assert_int_equal(o->cap.baud, 9600); /* still in programming mode */
     om_advance_ms(o, 61000);
     assert_int_equal(o->cap.baud, 300); /* inactivity: back to the sign-on line */
-    assert_int_equal(o->v.m.optical.proto, DISPATCH_IDLE);
+    assert_null(port_session(&o->v.m, METER_LINE_OPTICAL)->drv);
     assert_int_equal(tx_cmd(o, "P1", "(00000000)"), 0);
     /* mode C without the option select: the session ends after 5 s */
     tx_str(o, "/?!\r\n");
     om_advance_ms(o, 6000);
-    assert_int_equal(o->v.m.optical.proto, DISPATCH_IDLE);
+    assert_null(port_session(&o->v.m, METER_LINE_OPTICAL)->drv);
     assert_int_equal(tx_str(o, "\x06"
                                "050\r\n"),
                      0);
@@ -147,7 +148,7 @@ static void noise_changes_nothing(void **state)
     struct om *o = om_new();
     om_load(o, 100, 1000000);
     struct energy e0 = o->v.m.energy;
-    struct iec21_cfg c0 = o->v.m.optical.iec.cfg;
+    struct iec21_cfg c0 = o->v.m.proto.iec.cfg;
     int64_t now0 = o->v.m.now;
     uint32_t s = 12345;
     uint8_t b[256];
@@ -160,14 +161,14 @@ static void noise_changes_nothing(void **state)
             om_advance_ms(o, 3000);
     }
     assert_memory_equal(&o->v.m.energy, &e0, sizeof e0);
-    assert_memory_equal(&o->v.m.optical.iec.cfg, &c0, sizeof c0);
+    assert_memory_equal(&o->v.m.proto.iec.cfg, &c0, sizeof c0);
     assert_int_equal(o->v.m.now, now0);
     assert_int_equal(ev_count(o, EV_PARAM_CHANGE, METER_SRC_OPTICAL_IEC), 0);
     assert_int_equal(ev_count(o, EV_PARAM_CHANGE, METER_SRC_OPTICAL_KMP), 0);
     /* the port still works afterwards */
     om_advance_ms(o, 20000);
     assert_true(tx_hex(o, kmp_get_a_plus) > 0);
-    assert_int_equal(meter_port_rx(&o->v.m, 1, b, 1), METER_ENOTSUP);
+    assert_int_equal(meter_port_rx(&o->v.m, 200, b, 1), METER_ENOTSUP);
     om_free(o);
 }
 
@@ -333,11 +334,16 @@ static void legal_parameter_needs_the_seal(void **state)
 static void access_levels(void **state)
 {
     struct om *o = om_new();
-    assert_int_equal(dispatch_access(&o->v.m, METER_ACC_MANAGER), METER_ACC_MANAGER);
-    assert_int_equal(dispatch_access(&o->v.m, METER_ACC_READER), METER_ACC_READER);
+    struct session *s = port_session(&o->v.m, METER_LINE_OPTICAL);
+    s->access = METER_ACC_MANAGER;
+    assert_int_equal(session_access(&o->v.m, s), METER_ACC_MANAGER);
+    s->access = METER_ACC_READER;
+    assert_int_equal(session_access(&o->v.m, s), METER_ACC_READER);
     o->v.hw.inputs = METER_IN_CAL_SWITCH;
-    assert_int_equal(dispatch_access(&o->v.m, METER_ACC_MANAGER), METER_ACC_CAL);
-    assert_int_equal(dispatch_access(&o->v.m, METER_ACC_READER), METER_ACC_READER);
+    s->access = METER_ACC_MANAGER;
+    assert_int_equal(session_access(&o->v.m, s), METER_ACC_CAL);
+    s->access = METER_ACC_READER;
+    assert_int_equal(session_access(&o->v.m, s), METER_ACC_READER);
     om_free(o);
 }
 
@@ -380,9 +386,9 @@ static void kmp_answer_small_room(void **state)
 static void line_errors_switch_listening(void **state)
 {
     struct om *o = om_new();
-    struct dispatch *d = &o->v.m.optical;
+    const struct session *d = port_session(&o->v.m, METER_LINE_OPTICAL);
     unsigned c = o->cap.configs;
-    assert_int_equal(d->listen, DISPATCH_LISTEN_IEC); /* right after boot */
+    assert_int_equal(d->listen, 0); /* right after boot: the IEC framing */
     /* a KMP master at 9600 8N1: its frame arrives as errors at 300 7E1 */
     meter_port_line_error(&o->v.m, 0);
     assert_int_equal(o->cap.configs, c + 1);
@@ -396,8 +402,8 @@ static void line_errors_switch_listening(void **state)
     om_advance_ms(o, 5000);
     assert_int_equal(o->cap.baud, 9600); /* the KMP session goes on */
     assert_true(tx_hex(o, kmp_get_a_plus) > 0);
-    om_advance_ms(o, DISPATCH_KMP_SESSION_MS + 100);
-    assert_int_equal(o->v.m.optical.proto, DISPATCH_IDLE); /* session over: the default framing */
+    om_advance_ms(o, 10000 + 100);
+    assert_null(port_session(&o->v.m, METER_LINE_OPTICAL)->drv); /* session over: the default framing */
     assert_int_equal(o->cap.configs, c + 2);
     assert_int_equal(o->cap.baud, 300);
     assert_int_equal(o->cap.framing, METER_FRAMING_7E1);
@@ -405,13 +411,13 @@ static void line_errors_switch_listening(void **state)
     om_advance_ms(o, 1000);
     meter_port_line_error(&o->v.m, 0);
     assert_int_equal(o->cap.baud, 9600);
-    om_advance_ms(o, DISPATCH_KMP_SESSION_MS + 100);
+    om_advance_ms(o, 10000 + 100);
     assert_int_equal(o->cap.baud, 300);
     assert_int_equal(o->cap.configs, c + 4);
     /* an IEC sign-on at 300 Bd while listening at 9600: errors -> 300 7E1 */
     om_advance_ms(o, 1000);
     meter_port_line_error(&o->v.m, 0);
-    om_advance_ms(o, DISPATCH_LINE_GUARD_MS + 10);
+    om_advance_ms(o, 500 + 10);
     meter_port_line_error(&o->v.m, 0);
     assert_int_equal(o->cap.baud, 300);
     assert_int_equal(o->cap.framing, METER_FRAMING_7E1);

@@ -211,7 +211,7 @@ static void manual_list_by_button_and_back_after_2_min(void **state)
     assert_int_equal(lcd(r)->item, 0);
     assert_string_equal(lcd(r)->id, "1.8.0");
     /* The manual list in its order, wrapping around. */
-    unsigned n = r->v.m.ui.cfg.display.n[DISPLAY_MANUAL];
+    unsigned n = r->v.m.ui.cfg.n[DISPLAY_MANUAL];
     for (unsigned k = 1; k < n; k++) {
         meter_button(&r->v.m, METER_BTN_DISPLAY, 200);
         assert_int_equal(lcd(r)->item, k);

@@ -682,14 +682,14 @@ static void counters_across_power_cuts(void **state)
         struct tclient t;
         tc_init(&t, m, DLMS_CLIENT_MANAGEMENT);
         t.ic = dlms_ic_expected(m); /* as a client that read 0-0:43.1.1.255 */
-        uint32_t tx_before = m->dlms.ic_tx;
+        uint32_t tx_before = m->proto.dlms.ic_tx;
         if (cut > 0)
             assert_true(tx_before > last_tx);
         assert_int_equal(tc_associate_hls(&t), 0);
         uint8_t g[13] = {0xC0, 0x01, 0xC1, 0x00, 0x01, 0, 0, 42, 0, 0, 255, 2, 0};
         for (int k = 0; k < 1500; k++)
             tc_request(&t, g, sizeof g);
-        last_tx = m->dlms.ic_tx - 1;
+        last_tx = m->proto.dlms.ic_tx - 1;
         uint32_t expected = dlms_ic_expected(m);
         assert_int_equal(expected, t.ic);
         uint32_t recs = store_log_count(&m->store, RING_NVCOUNT);

@@ -177,7 +177,7 @@ static void mode_c_readout(void **state)
     om_advance_ms(o, 200);
     assert_int_equal(o->cap.configs, cfg0 + 2);
     assert_int_equal(o->cap.baud, 300);
-    assert_int_equal(o->v.m.optical.proto, DISPATCH_IDLE);
+    assert_null(port_session(&o->v.m, METER_LINE_OPTICAL)->drv);
     assert_int_equal(o->cap.buf[0], 0x02);
     assert_int_equal(iec21_block_check(o->cap.buf, n), METER_OK);
     assert_true(reply_has(o, "1.8.0(10.80*kWh)\r\n"));
@@ -222,7 +222,7 @@ static void configured_readout_list(void **state)
     strcpy(v.s, "default");
     v.len = 7;
     assert_int_equal(obj_write(&o->v.m, l, METER_ACC_MANAGER, &v, METER_SRC_SIM), METER_OK);
-    assert_int_equal(o->v.m.optical.iec.cfg.nlist, 0);
+    assert_int_equal(o->v.m.proto.iec.cfg.nlist, 0);
     om_free(o);
 }
 
@@ -334,7 +334,7 @@ static void programming_mode(void **state)
     uint32_t a1 = ev_audit(o);
     tx_cmd(o, "W1", "96.128.24(5)");
     assert_true(reply_is(o, "\x06"));
-    assert_int_equal(o->v.m.optical.iec.cfg.lock_tries, 5);
+    assert_int_equal(o->v.m.proto.iec.cfg.lock_tries, 5);
     assert_int_equal(ev_audit(o), a1 + 1);
     assert_true(ev_newest(o, EV_PARAM_CHANGE, METER_SRC_OPTICAL_IEC));
     tx_cmd(o, "W1", "96.128.24(x)");
@@ -390,8 +390,8 @@ static void clock_write(void **state)
     tx_cmd(o, "R1", "0.9.1()");
     assert_true(reply_has(o, "0.9.1("));
     /* the time view sets the clock object (today, 12:00 local) */
-    int64_t local = dispatch_civil(&o->v.m, o->v.m.now, false);
-    int64_t want = dispatch_utc(&o->v.m, local - local % 86400 + 12 * 3600);
+    int64_t local = clock_civil_of(&o->v.m, o->v.m.now, false);
+    int64_t want = clock_utc_of(&o->v.m, local - local % 86400 + 12 * 3600);
     tx_cmd(o, "W1", "0.9.1(12:00:00)");
     if (om_clock_settable(want)) {
         assert_true(reply_is(o, "\x06"));
@@ -597,7 +597,7 @@ static void nak_while_sending_and_sign_on_after(void **state)
     o->cap.limit = 0;
     assert_int_equal(tx_str(o, "/?!\r\n"), 18); /* within the repeat window */
     assert_int_equal(o->cap.baud, 300);
-    assert_int_equal(o->v.m.optical.iec.state, IEC21_WAIT_ACK);
+    assert_int_equal(port_session(&o->v.m, METER_LINE_OPTICAL)->st.iec.state, IEC21_WAIT_ACK);
     om_free(o);
 }
 
@@ -639,10 +639,10 @@ static void configuration_survives_power_cycle(void **state)
     tx_cmd(o, "W1", "96.128.24(7)");
     assert_true(reply_is(o, "\x06"));
     tx_cmd(o, "B0", NULL);
-    struct iec21_cfg before = o->v.m.optical.iec.cfg;
+    struct iec21_cfg before = o->v.m.proto.iec.cfg;
     om_reboot(o);
-    assert_memory_equal(&o->v.m.optical.iec.cfg, &before, sizeof before);
-    assert_int_equal(o->v.m.optical.iec.cfg.lock_tries, 7);
+    assert_memory_equal(&o->v.m.proto.iec.cfg, &before, sizeof before);
+    assert_int_equal(o->v.m.proto.iec.cfg.lock_tries, 7);
     /* the readout list */
     tx_str(o, "/?!\r\n");
     size_t n = tx_str(o, "\x06" "050\r\n");
@@ -659,13 +659,13 @@ static void configuration_survives_power_cycle(void **state)
     tx_cmd(o, "B0", NULL);
     /* an image whose optical part is not valid: factory optical settings,
      * the rest of the configuration kept */
-    o->v.m.optical.iec.cfg.mode = 'X';
+    o->v.m.proto.iec.cfg.mode = 'X';
     o->v.m.cfg.demand_period_min = 30;
     assert_int_equal(config_save(&o->v.m), METER_OK);
     om_reboot(o);
     struct iec21_cfg fac;
     iec21_cfg_default(&fac);
-    assert_memory_equal(&o->v.m.optical.iec.cfg, &fac, sizeof fac);
+    assert_memory_equal(&o->v.m.proto.iec.cfg, &fac, sizeof fac);
     assert_int_equal(o->v.m.cfg.demand_period_min, 30);
     om_free(o);
 }

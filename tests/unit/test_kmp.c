@@ -79,7 +79,7 @@ static void set_clock(void **state)
 {
     struct om *o = om_new();
     uint8_t req[] = {0x3F, 0x09, 26, 4, 1, 12, 30, 0}; /* 2026-04-01 12:30:00 local */
-    int64_t want = dispatch_utc(&o->v.m, 1775046600LL);
+    int64_t want = clock_utc_of(&o->v.m, 1775046600LL);
     size_t n = kmp_tx(o, req, sizeof req);
     if (om_clock_settable(want)) {
         assert_int_equal(n, 1);
@@ -150,7 +150,7 @@ static unsigned check_profile_reply(struct om *o, const uint8_t *dl, int n, uint
         struct clock_dt dt;
         assert_int_equal(profile_read(&o->v.m, first + i, &e), METER_OK);
         assert_int_equal(dl[2], e.channels);
-        clock_split(dispatch_civil(&o->v.m, e.time, false), &dt);
+        clock_split(clock_civil_of(&o->v.m, e.time, false), &dt);
         assert_int_equal(dl[p], dt.year % 100);
         assert_int_equal(dl[p + 1], dt.mon);
         assert_int_equal(dl[p + 2], dt.day);
@@ -199,7 +199,7 @@ static void get_profile(void **state)
     }
     /* from the end of entry 2 (local time): entries 2.. */
     struct clock_dt dt;
-    clock_split(dispatch_civil(&o->v.m, e[2].time, false), &dt);
+    clock_split(clock_civil_of(&o->v.m, e[2].time, false), &dt);
     uint8_t req[] = {0x3F, 0xA0, (uint8_t)(dt.year % 100), dt.mon, dt.day, dt.hour, dt.min, 0, 50};
     kmp_tx(o, req, sizeof req);
     uint8_t dl[KMP_DL_MAX];
@@ -208,13 +208,13 @@ static void get_profile(void **state)
     assert_true(cnt >= 2);                  /* as many as fit in one frame */
     assert_true(cnt <= total - 2);
     /* from one minute after entry 1 ended: also entries 2.. */
-    clock_split(dispatch_civil(&o->v.m, e[1].time + 60, false), &dt);
+    clock_split(clock_civil_of(&o->v.m, e[1].time + 60, false), &dt);
     uint8_t mid[] = {0x3F, 0xA0, (uint8_t)(dt.year % 100), dt.mon, dt.day, dt.hour, dt.min, 0, 1};
     kmp_tx(o, mid, sizeof mid);
     n = kmp_reply(o, dl, sizeof dl);
     assert_int_equal(check_profile_reply(o, dl, n, 2), 1); /* max records 1 */
     /* the last entry alone */
-    clock_split(dispatch_civil(&o->v.m, e[total - 1].time, false), &dt);
+    clock_split(clock_civil_of(&o->v.m, e[total - 1].time, false), &dt);
     uint8_t last[] = {0x3F, 0xA0, (uint8_t)(dt.year % 100), dt.mon, dt.day, dt.hour, dt.min, 0, 50};
     kmp_tx(o, last, sizeof last);
     n = kmp_reply(o, dl, sizeof dl);
@@ -241,7 +241,7 @@ static void get_profile(void **state)
     assert_true(total >= 2);
     assert_int_equal(profile_read(&o->v.m, 0, &e[0]), METER_OK);
     assert_int_equal(e[0].channels, 0x01);
-    clock_split(dispatch_civil(&o->v.m, e[0].time, false), &dt);
+    clock_split(clock_civil_of(&o->v.m, e[0].time, false), &dt);
     uint8_t one[] = {0x3F, 0xA0, (uint8_t)(dt.year % 100), dt.mon, dt.day, dt.hour, dt.min, 0, 50};
     kmp_tx(o, one, sizeof one);
     n = kmp_reply(o, dl, sizeof dl);

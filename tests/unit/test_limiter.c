@@ -152,7 +152,7 @@ static void head_end_may_reconnect_early(void **state)
     assert_int_equal(rig_act(r, "disconnector", 2, 0), METER_OK);
     assert_true(closed(r));
     rig_run(r, &ok, 1);
-    assert_int_equal(r->v.m.ui.nv.limiter.reconnect_at, 0);
+    assert_int_equal(r->v.m.control.nv.limiter.reconnect_at, 0);
     rig_run(r, &ok, 400);
     assert_true(closed(r));
     assert_int_equal(rig_events(r, EV_RELAY_OPEN, ANY), 1);

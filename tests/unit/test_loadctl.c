@@ -119,15 +119,15 @@ static void program_and_remote_override(void **state)
     /* ... until the program next changes its mind (06:05 off, 06:10 on). */
     rig_run(r, &b, 300); /* 06:09:01 */
     assert_false(aux1(r));
-    assert_int_equal(r->v.m.ui.nv.loadctl.override, 0);
+    assert_int_equal(r->v.m.control.nv.loadctl.override, 0);
     rig_run(r, &b, 60);
     assert_true(aux1(r));
-    assert_int_equal(r->v.m.ui.nv.loadctl.override, 0);
+    assert_int_equal(r->v.m.control.nv.loadctl.override, 0);
     /* Changing the mode drops an override. */
     rig_set_num(r, "loadctl1", 0);
-    assert_int_equal(r->v.m.ui.nv.loadctl.override, 1);
+    assert_int_equal(r->v.m.control.nv.loadctl.override, 1);
     rig_set_text(r, "loadctl1_mode", "remote");
-    assert_int_equal(r->v.m.ui.nv.loadctl.override, 0);
+    assert_int_equal(r->v.m.control.nv.loadctl.override, 0);
     rig_free(r);
 }
 
@@ -142,7 +142,7 @@ static void positions_survive_an_outage(void **state)
     /* Cut after the switching was persisted, before the relay moved. */
     r->dead = true;
     r->v.hw.relay[METER_RELAY_AUX1] = false;
-    r->v.m.ui.nv.loadctl.closed |= 1; /* what the core had decided (RAM) */
+    r->v.m.control.nv.loadctl.closed |= 1; /* what the core had decided (RAM) */
     rig_reboot(r, 1);
     assert_false(r->v.hw.relay[METER_RELAY_AUX1]); /* not persisted: not driven */
     assert_true(r->v.hw.relay[METER_RELAY_AUX2]);

@@ -50,8 +50,8 @@ static void settings(void **state)
     assert_int_equal(rig_set_num(r, "neutral_shift_v", 30), METER_OK);
     assert_int_equal(rig_set_num(r, "neutral_u_high_v", 250), METER_OK);
     assert_int_equal(rig_set_text(r, "neutral_reconnect", "manual"), METER_OK);
-    assert_int_equal(r->v.m.ui.cfg.neutral.shift_v, 30);
-    assert_int_equal(r->v.m.ui.cfg.neutral.reconnect, RELAY_RETURN_MANUAL);
+    assert_int_equal(r->v.m.control.cfg.neutral.shift_v, 30);
+    assert_int_equal(r->v.m.control.cfg.neutral.reconnect, RELAY_RETURN_MANUAL);
     rig_free(r);
 }
 

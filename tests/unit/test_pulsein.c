@@ -18,10 +18,10 @@ static void counts_with_the_divider(void **state)
     for (int k = 0; k < 25; k++)
         edge_after(r, 100);
     assert_int_equal(rig_read(r, "96.130.70"), 9);
-    assert_int_equal(r->v.m.ui.nv.pulsein.rem, 5);
+    assert_int_equal(r->v.m.control.nv.pulsein.rem, 5);
     /* A new divider starts the fraction again. */
     assert_int_equal(rig_set_num(r, "pulsein_divider", 4), METER_OK);
-    assert_int_equal(r->v.m.ui.nv.pulsein.rem, 0);
+    assert_int_equal(r->v.m.control.nv.pulsein.rem, 0);
     for (int k = 0; k < 4; k++)
         edge_after(r, 100);
     assert_int_equal(rig_read(r, "96.130.70"), 10);
@@ -46,10 +46,10 @@ static void up_to_25_hz(void **state)
     for (int k = 0; k < 100; k++)
         edge_after(r, 40); /* 25 Hz */
     assert_int_equal(rig_read(r, "96.130.70"), 101);
-    assert_int_equal(r->v.m.ui.pulsein.rejected, 0);
+    assert_int_equal(r->v.m.control.pulsein.rejected, 0);
     for (int k = 0; k < 10; k++)
         edge_after(r, 39); /* faster: bounce, not pulses */
-    assert_int_equal(r->v.m.ui.pulsein.rejected, 5);
+    assert_int_equal(r->v.m.control.pulsein.rejected, 5);
     assert_int_equal(rig_read(r, "96.130.70"), 106);
     rig_free(r);
 }
@@ -63,7 +63,7 @@ static void count_survives_an_outage(void **state)
         edge_after(r, 50);
     rig_outage(r, 60);
     assert_int_equal(rig_read(r, "96.130.70"), 6);
-    assert_int_equal(r->v.m.ui.nv.pulsein.rem, 2);
+    assert_int_equal(r->v.m.control.nv.pulsein.rem, 2);
     assert_int_equal(rig_read(r, "96.130.71"), 3);
     edge_after(r, 50);
     assert_int_equal(rig_read(r, "96.130.70"), 7);

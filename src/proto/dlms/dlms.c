@@ -64,13 +64,14 @@ static uint32_t sat_add(uint32_t a, uint32_t b)
 
 void dlms_init(struct meter *m)
 {
-    struct dlms_server *s = &m->dlms;
+    struct dlms_server *s = &m->proto.dlms;
     uint32_t v[NVCOUNT_N];
     memset(s, 0, sizeof *s);
     s->keys = factory_keys;
     (void)nvcount_load(m, v); /* zeros on a new meter */
     s->ic_tx = s->ic_tx_limit = v[NVCOUNT_DLMS_TX];
     s->ic_rx_next = s->ic_rx_limit = v[NVCOUNT_DLMS_RX];
+    s->ready = 1;
 }
 
 static int persist_limits(struct meter *m, uint32_t tx, uint32_t rx)
@@ -84,7 +85,7 @@ static int persist_limits(struct meter *m, uint32_t tx, uint32_t rx)
 /* The meter's next frame counter, reserved in the store before use. */
 static int ic_tx_take(struct meter *m, uint32_t *ic)
 {
-    struct dlms_server *s = &m->dlms;
+    struct dlms_server *s = &m->proto.dlms;
     if (s->ic_tx == UINT32_MAX)
         return METER_ERANGE; /* exhausted: the keys must change */
     if (s->ic_tx >= s->ic_tx_limit) {
@@ -101,7 +102,7 @@ static int ic_tx_take(struct meter *m, uint32_t *ic)
  * above every one accepted before, across power cuts). */
 static int ic_rx_accept(struct meter *m, uint32_t ic)
 {
-    struct dlms_server *s = &m->dlms;
+    struct dlms_server *s = &m->proto.dlms;
     if (ic < s->ic_rx_next || ic == UINT32_MAX)
         return METER_EACCES;
     if (ic >= s->ic_rx_limit) {
@@ -116,7 +117,11 @@ static int ic_rx_accept(struct meter *m, uint32_t ic)
 
 uint32_t dlms_ic_expected(const struct meter *m)
 {
-    return m->dlms.ic_rx_next;
+    uint32_t v[NVCOUNT_N];
+    if (m->proto.dlms.ready)
+        return m->proto.dlms.ic_rx_next;
+    (void)nvcount_load(m, v); /* no session since power-up: what the store says */
+    return v[NVCOUNT_DLMS_RX];
 }
 
 void dlms_system_title(const struct meter *m, uint8_t out[DLMS_TITLE_LEN])
@@ -139,8 +144,10 @@ struct dlms_ctx *dlms_open(struct meter *m, uint8_t client_sap, uint16_t server_
         return NULL;
     if (client_sap != DLMS_CLIENT_PUBLIC && client_sap != DLMS_CLIENT_READER && client_sap != DLMS_CLIENT_MANAGEMENT)
         return NULL;
+    if (!m->proto.dlms.ready)
+        dlms_init(m);
     for (unsigned i = 0; i < METER_DLMS_ASSOCIATIONS; i++) {
-        struct dlms_ctx *c = &m->dlms.pool[i];
+        struct dlms_ctx *c = &m->proto.dlms.pool[i];
         if (c->used)
             continue;
         memset(c, 0, offsetof(struct dlms_ctx, req));
@@ -194,7 +201,7 @@ size_t dlms_max_pdu(const struct dlms_ctx *c)
 
 static void refuse_log(struct meter *m, struct dlms_ctx *c, enum dlms_refusal why)
 {
-    m->dlms.refusals++;
+    m->proto.dlms.refusals++;
     if (c->logged)
         return; /* one record per session: a client cannot flood the log */
     c->logged = 1;
@@ -254,9 +261,9 @@ static int seal(struct meter *m, struct dlms_ctx *c, struct out *o)
     if (r < 0)
         return r;
     dlms_system_title(m, title);
-    const uint8_t *ek = c->rsp_tag >= DLMS_DED_GET_RSP ? c->ded_key : m->dlms.keys.ek;
+    const uint8_t *ek = c->rsp_tag >= DLMS_DED_GET_RSP ? c->ded_key : m->proto.dlms.keys.ek;
     uint8_t *p = c->rsp + o->off - 5;
-    r = dlms_sec_seal(m->hal, ek, m->dlms.keys.ak, title, ic, p, o->len);
+    r = dlms_sec_seal(m->hal, ek, m->proto.dlms.keys.ak, title, ic, p, o->len);
     if (r < 0)
         return r;
     size_t body = o->len + 5 + DLMS_TAG_LEN;
@@ -302,7 +309,7 @@ static void aare_reject(struct dlms_ctx *c, struct out *o, uint8_t ctx, enum dlm
 
 static bool lls_locked(struct meter *m)
 {
-    struct dlms_server *s = &m->dlms;
+    struct dlms_server *s = &m->proto.dlms;
     if (!s->lls_locked)
         return false;
     uint32_t now = m->hal->ms_now != NULL ? m->hal->ms_now(m->hal->ctx) : 0;
@@ -316,7 +323,7 @@ static bool lls_locked(struct meter *m)
 
 static void lls_wrong(struct meter *m)
 {
-    struct dlms_server *s = &m->dlms;
+    struct dlms_server *s = &m->proto.dlms;
     if (++s->lls_bad >= LLS_TRIES) {
         uint32_t now = m->hal->ms_now != NULL ? m->hal->ms_now(m->hal->ctx) : 0;
         s->lls_locked = 1;
@@ -343,10 +350,10 @@ static int make_challenge(struct meter *m, struct dlms_ctx *c)
     blk[11] = (uint8_t)ic;
     blk[12] = 'C';
     blk[13] = 'H';
-    blk[14] = (uint8_t)(m->dlms.serial_seq >> 8);
-    blk[15] = (uint8_t)m->dlms.serial_seq;
-    m->dlms.serial_seq++;
-    return m->hal->aes128_encrypt(m->hal->ctx, m->dlms.keys.ak, blk, c->stoc);
+    blk[14] = (uint8_t)(m->proto.dlms.serial_seq >> 8);
+    blk[15] = (uint8_t)m->proto.dlms.serial_seq;
+    m->proto.dlms.serial_seq++;
+    return m->hal->aes128_encrypt(m->hal->ctx, m->proto.dlms.keys.ak, blk, c->stoc);
 }
 
 static int serve_aarq(struct meter *m, struct dlms_ctx *c, size_t n, struct out *o)
@@ -404,7 +411,7 @@ static int serve_aarq(struct meter *m, struct dlms_ctx *c, size_t n, struct out 
             return METER_OK;
         }
         uint8_t *body = c->req + (q.ui - c->req) + r.pos;
-        int e = dlms_sec_open(m->hal, m->dlms.keys.ek, m->dlms.keys.ak, q.title, body, len, &sc, &ic, &plen);
+        int e = dlms_sec_open(m->hal, m->proto.dlms.keys.ek, m->proto.dlms.keys.ak, q.title, body, len, &sc, &ic, &plen);
         if (e < 0) {
             refuse_log(m, c, e == METER_ENOTSUP ? DLMS_REF_POLICY : DLMS_REF_KEY);
             aare_reject(c, o, q.context, DLMS_DIAG_AUTH_FAILURE, -1);
@@ -453,14 +460,14 @@ static int serve_aarq(struct meter *m, struct dlms_ctx *c, size_t n, struct out 
             aare_reject(c, o, q.context, DLMS_DIAG_AUTH_FAILURE, -1);
             return METER_OK;
         }
-        const struct dlms_keys *k = &m->dlms.keys;
+        const struct dlms_keys *k = &m->proto.dlms.keys;
         if (q.auth == NULL || q.auth_len != k->lls_len || !aes_equal_ct(q.auth, k->lls, k->lls_len)) {
             lls_wrong(m);
             refuse_log(m, c, DLMS_REF_PASSWORD);
             aare_reject(c, o, q.context, DLMS_DIAG_AUTH_FAILURE, -1);
             return METER_OK;
         }
-        m->dlms.lls_bad = 0;
+        m->proto.dlms.lls_bad = 0;
     }
     if (want_mech == DLMS_MECH_HLS_GMAC) {
         if (q.auth == NULL || q.auth_len < DLMS_CHALLENGE_MIN || q.auth_len > DLMS_CHALLENGE_MAX) {
@@ -495,7 +502,7 @@ static int serve_aarq(struct meter *m, struct dlms_ctx *c, size_t n, struct out 
     if (want_ctx == DLMS_CTX_LN_CIPHER) {
         uint32_t ic;
         if (ic_tx_take(m, &ic) < 0 ||
-            dlms_sec_seal(m->hal, m->dlms.keys.ek, m->dlms.keys.ak, title, ic, ui + CIPH_HDR - 5, ulen) < 0) {
+            dlms_sec_seal(m->hal, m->proto.dlms.keys.ek, m->proto.dlms.keys.ak, title, ic, ui + CIPH_HDR - 5, ulen) < 0) {
             assoc_reset(c);
             aare_reject(c, o, q.context, DLMS_DIAG_NO_REASON, -1);
             return METER_OK;
@@ -558,12 +565,12 @@ static int serve_rlrq(struct meter *m, struct dlms_ctx *c, size_t n, struct out 
         dlms_system_title(m, title);
         uint32_t tic;
         if (!r.err && len == axdr_r_left(&r) &&
-            dlms_sec_open(m->hal, m->dlms.keys.ek, m->dlms.keys.ak, c->client_title, body, len, &sc, &ic, &plen) == 0 &&
+            dlms_sec_open(m->hal, m->proto.dlms.keys.ek, m->proto.dlms.keys.ak, c->client_title, body, len, &sc, &ic, &plen) == 0 &&
             ic_rx_accept(m, ic) == 0 && ic_tx_take(m, &tic) == 0) {
             axdr_w_init(&w, ui + 7, sizeof ui - 7 - DLMS_TAG_LEN);
             dlms_initiate_rsp_build(&w, c->conformance, METER_DLMS_PDU_MAX);
             size_t pl = axdr_w_len(&w);
-            if (dlms_sec_seal(m->hal, m->dlms.keys.ek, m->dlms.keys.ak, title, tic, ui + 2, pl) == 0) {
+            if (dlms_sec_seal(m->hal, m->proto.dlms.keys.ek, m->proto.dlms.keys.ak, title, tic, ui + 2, pl) == 0) {
                 ui[0] = DLMS_GLO_INITIATE_RSP;
                 ui[1] = (uint8_t)(pl + 5 + DLMS_TAG_LEN);
                 ulen = pl + 7 + DLMS_TAG_LEN;
@@ -896,7 +903,7 @@ static int hls_reply(struct meter *m, struct dlms_ctx *c, struct axdr_r *r, uint
     bool ok = f != NULL && !r->err && axdr_r_left(r) == 0 && flen == 5 + DLMS_TAG_LEN && f[0] == DLMS_SC_AUTH;
     if (ok) {
         uint32_t ic = (uint32_t)f[1] << 24 | (uint32_t)f[2] << 16 | (uint32_t)f[3] << 8 | f[4];
-        ok = dlms_sec_gmac(m->hal, m->dlms.keys.ek, m->dlms.keys.ak, c->client_title, ic, c->stoc, sizeof c->stoc,
+        ok = dlms_sec_gmac(m->hal, m->proto.dlms.keys.ek, m->proto.dlms.keys.ak, c->client_title, ic, c->stoc, sizeof c->stoc,
                            tag) == 0 &&
              aes_equal_ct(tag, f + 5, DLMS_TAG_LEN);
     }
@@ -904,7 +911,7 @@ static int hls_reply(struct meter *m, struct dlms_ctx *c, struct axdr_r *r, uint
     uint8_t title[DLMS_TITLE_LEN];
     dlms_system_title(m, title);
     if (!ok || ic_tx_take(m, &tic) < 0 ||
-        dlms_sec_gmac(m->hal, m->dlms.keys.ek, m->dlms.keys.ak, title, tic, c->ctos, c->ctos_len, tag) < 0) {
+        dlms_sec_gmac(m->hal, m->proto.dlms.keys.ek, m->proto.dlms.keys.ak, title, tic, c->ctos, c->ctos_len, tag) < 0) {
         refuse_log(m, c, DLMS_REF_KEY);
         q[3] = DLMS_DAR_OTHER;
         q[4] = 0;
@@ -1001,8 +1008,8 @@ static int serve_xdlms(struct meter *m, struct dlms_ctx *c, size_t n, struct out
             return METER_OK;
         }
         uint8_t *body = p + 1 + r.pos;
-        const uint8_t *ek = tag >= DLMS_DED_GET_REQ ? c->ded_key : m->dlms.keys.ek;
-        int e = dlms_sec_open(m->hal, ek, m->dlms.keys.ak, c->client_title, body, len, &sc, &ic, &plen);
+        const uint8_t *ek = tag >= DLMS_DED_GET_REQ ? c->ded_key : m->proto.dlms.keys.ek;
+        int e = dlms_sec_open(m->hal, ek, m->proto.dlms.keys.ak, c->client_title, body, len, &sc, &ic, &plen);
         if (e < 0) {
             refuse_log(m, c, e == METER_ENOTSUP ? DLMS_REF_POLICY : DLMS_REF_KEY);
             out_exception(c, o, DLMS_STATE_SERVICE_NOT_ALLOWED, DLMS_SERR_DECIPHERING, 0);
@@ -1011,7 +1018,7 @@ static int serve_xdlms(struct meter *m, struct dlms_ctx *c, size_t n, struct out
         if (ic_rx_accept(m, ic) < 0) {
             refuse_log(m, c, DLMS_REF_REPLAY);
             out_exception(c, o, DLMS_STATE_SERVICE_NOT_ALLOWED, DLMS_SERR_INVOCATION_COUNTER,
-                          m->dlms.ic_rx_next);
+                          m->proto.dlms.ic_rx_next);
             return METER_OK;
         }
         /* the plaintext must be the service the ciphered tag names */

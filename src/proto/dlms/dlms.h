@@ -113,6 +113,7 @@ struct dlms_keys {
 
 /* Per-meter server state. */
 struct dlms_server {
+    uint8_t ready;          /* dlms_init ran (at the first dlms_open after power-up) */
     struct dlms_keys keys;
     uint32_t ic_tx;         /* the meter's next frame counter */
     uint32_t ic_tx_limit;   /* reserved in the store up to (excluded) */
@@ -126,7 +127,8 @@ struct dlms_server {
     struct dlms_ctx pool[METER_DLMS_ASSOCIATIONS];
 };
 
-/* Power-up: keys, counters from the store. */
+/* Keys and counters from the store; dlms_open does it once after power-up
+ * (the server has no state to restore before its first session). */
 void dlms_init(struct meter *m);
 
 /* A link session for client_sap at server_logical: NULL when the pool is

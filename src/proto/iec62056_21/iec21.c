@@ -9,7 +9,8 @@
 #include "registers/clock.h"
 #include "registers/evlog.h"
 #include "cosem/objtab.h"
-#include "proto/dispatch.h"
+#include "legal/config.h"
+#include "proto/port.h"
 #include "trimeter/meter.h"
 #include "util/fmt.h"
 
@@ -60,17 +61,6 @@ bool iec21_cfg_valid(const struct iec21_cfg *c)
            c->lock_min <= 1440 && c->history <= 24 && c->nlist <= IEC21_LIST_MAX;
 }
 
-void iec21_init(struct iec21 *s)
-{
-    struct iec21_cfg c = s->cfg;
-    memset(s, 0, sizeof *s);
-    if (iec21_cfg_valid(&c))
-        s->cfg = c;
-    else
-        iec21_cfg_default(&s->cfg);
-    s->baud_char = '0';
-}
-
 /* ---- output ----------------------------------------------------------------- */
 
 /* A block "SOH|STX ... ETX BCC" composed in the dispatcher's buffer (which
@@ -82,16 +72,16 @@ struct iec21_msg {
     size_t n;
 };
 
-static void msg_begin(struct iec21_msg *o, struct meter *m, uint8_t start)
+static void msg_begin(struct iec21_msg *o, struct session *x, uint8_t start)
 {
-    o->b = dispatch_tx_buf(m);
+    o->b = x->st.iec.buf;
     o->b[0] = start;
     o->n = 1;
 }
 
 static void msg_byte(struct iec21_msg *o, uint8_t c)
 {
-    if (o->n < DISPATCH_BUF - 2u)
+    if (o->n < IEC21_BUF - 2u)
         o->b[o->n++] = c;
 }
 
@@ -105,7 +95,7 @@ static void msg_str(struct iec21_msg *o, const char *t)
  * it wrote (nothing when it did not fit). */
 static void msg_fmt(struct iec21_msg *o, struct fmt_buf *f)
 {
-    fmt_init(f, (char *)o->b + o->n, DISPATCH_BUF - 2u - o->n);
+    fmt_init(f, (char *)o->b + o->n, IEC21_BUF - 2u - o->n);
 }
 
 static bool msg_fmt_end(struct iec21_msg *o, struct fmt_buf *f)
@@ -117,31 +107,38 @@ static bool msg_fmt_end(struct iec21_msg *o, struct fmt_buf *f)
     return true;
 }
 
-static void msg_end(struct iec21_msg *o, struct meter *m)
+/* Queue buf[0..n) of the session as its answer, kept for a repeat request. */
+static void iec21_send(struct meter *m, struct session *x, size_t n)
+{
+    x->st.iec.kept = (uint16_t)n;
+    session_send(m, x, x->st.iec.buf, n);
+}
+
+static void msg_end(struct iec21_msg *o, struct meter *m, struct session *x)
 {
     o->b[o->n++] = IEC21_ETX;
     o->b[o->n] = iec21_bcc(o->b + 1, o->n - 1);
     o->n++;
-    dispatch_tx(m, o->n);
+    iec21_send(m, x, o->n);
 }
 
-static void iec21_send_byte(struct meter *m, uint8_t c)
+static void iec21_send_byte(struct meter *m, struct session *x, uint8_t c)
 {
-    dispatch_tx_buf(m)[0] = c;
-    dispatch_tx(m, 1);
+    x->st.iec.buf[0] = c;
+    iec21_send(m, x, 1);
 }
 
-static void iec21_send_error(struct meter *m, enum iec21_error e)
+static void iec21_send_error(struct meter *m, struct session *x, enum iec21_error e)
 {
     struct iec21_msg o;
     struct fmt_buf f;
-    msg_begin(&o, m, IEC21_STX);
+    msg_begin(&o, x, IEC21_STX);
     msg_fmt(&o, &f);
     fmt_str(&f, "(ER");
     fmt_uint(&f, (uint64_t)e, 2);
     fmt_char(&f, ')');
     msg_fmt_end(&o, &f);
-    msg_end(&o, m);
+    msg_end(&o, m, x);
 }
 
 /* ---- values as text ------------------------------------------------------------ */
@@ -202,10 +199,10 @@ static int fmt_value(const struct meter *m, struct fmt_buf *f, const struct obj_
         fmt_civil(f, v->i, false, true, true);
         break;
     case OBJ_T_DATE:
-        fmt_civil(f, dispatch_civil(m, v->i, false), true, false, false);
+        fmt_civil(f, clock_civil_of(m, v->i, false), true, false, false);
         break;
     case OBJ_T_DATETIME:
-        fmt_civil(f, dispatch_civil(m, v->i, false), true, true, true);
+        fmt_civil(f, clock_civil_of(m, v->i, false), true, true, true);
         break;
     case OBJ_T_STRING:
         for (unsigned k = 0; k < v->len && k < OBJ_STR_MAX; k++) {
@@ -231,7 +228,7 @@ static int fmt_value(const struct meter *m, struct fmt_buf *f, const struct obj_
     fmt_char(f, ')');
     if (v->capture != 0) {
         fmt_char(f, '(');
-        fmt_civil(f, dispatch_civil(m, v->capture, true), true, true, false);
+        fmt_civil(f, clock_civil_of(m, v->capture, true), true, true, false);
         fmt_char(f, ')');
     }
     return METER_OK;
@@ -298,27 +295,27 @@ static const struct obj_def *iec21_find(const char *code, unsigned *period)
 /* The readout's data message (STX, lines, "!" CR LF, ETX, BCC) is made a
  * line at a time as the port takes it: iec21_tx_more() puts the next line
  * in the dispatcher's buffer when the last one was handed over. */
-static void iec21_readout_start(struct meter *m)
+static void iec21_readout_start(struct meter *m, struct session *x)
 {
-    struct iec21 *s = &m->optical.iec;
+    struct iec21_session *s = &x->st.iec;
     s->state = IEC21_READOUT;
     s->step = IEC21_STEP_LINES;
     s->period = 0;
     s->row = 0;
     s->any = false;
     s->bcc = 0;
-    dispatch_tx_buf(m)[0] = IEC21_STX;
-    dispatch_tx(m, 1);
+    s->buf[0] = IEC21_STX;
+    session_send(m, x, s->buf, 1);
+    session_more(x);
 }
 
 /* The next data line "addr(value...)" CR LF into b; its length, 0 when
  * the list is done. Configured list: its entries in order. Default: the
  * registers now, then the billed ones of each of the last periods while
  * such a period is stored. */
-static size_t iec21_readout_line(struct meter *m, char *b, size_t cap)
+static size_t iec21_readout_line(const struct meter *m, struct iec21_session *s, char *b, size_t cap)
 {
-    struct iec21 *s = &m->optical.iec;
-    const struct iec21_cfg *c = &s->cfg;
+    const struct iec21_cfg *c = &m->proto.iec.cfg;
     for (;;) {
         const struct obj_def *d;
         unsigned period;
@@ -352,18 +349,18 @@ static size_t iec21_readout_line(struct meter *m, char *b, size_t cap)
     }
 }
 
-bool iec21_tx_more(struct meter *m)
+static bool iec21_tx_more(struct meter *m, struct session *x)
 {
-    struct iec21 *s = &m->optical.iec;
+    struct iec21_session *s = &x->st.iec;
     switch (s->step) {
     case IEC21_STEP_SWITCH:
-        if (s->baud_char != '0')
-            dispatch_line(m, iec21_baud(s->baud_char), true); /* after the identification left */
-        iec21_readout_start(m);
+        if (s->baud_char != '0') /* after the identification left */
+            session_line(m, x, iec21_baud(s->baud_char), METER_FRAMING_7E1);
+        iec21_readout_start(m, x);
         return true;
     case IEC21_STEP_LINES: {
-        uint8_t *b = dispatch_tx_buf(m);
-        size_t n = iec21_readout_line(m, (char *)b, DISPATCH_BUF);
+        uint8_t *b = s->buf;
+        size_t n = iec21_readout_line(m, s, (char *)b, IEC21_BUF);
         if (n == 0) {
             memcpy(b, "!\r\n\x03", 4);
             s->bcc ^= iec21_bcc(b, 4);
@@ -373,7 +370,8 @@ bool iec21_tx_more(struct meter *m)
         } else {
             s->bcc ^= iec21_bcc(b, n);
         }
-        dispatch_tx(m, n);
+        s->kept = 0; /* a repeat request regenerates the readout */
+        session_send(m, x, b, n);
         return true;
     }
     case IEC21_STEP_END:
@@ -385,30 +383,34 @@ bool iec21_tx_more(struct meter *m)
     }
 }
 
-void iec21_repeat(struct meter *m)
+/* The master's repeat request (NAK): the last message again. */
+static void iec21_repeat(struct meter *m, struct session *x)
 {
-    struct iec21 *s = &m->optical.iec;
+    struct iec21_session *s = &x->st.iec;
     if (s->repeats >= IEC21_REPEAT_MAX)
         return; /* the master gives up or breaks */
     if (s->state == IEC21_DONE) {
         s->repeats++;
-        iec21_readout_start(m); /* made again from the table: the values of now */
+        iec21_readout_start(m, x); /* made again from the table: the values of now */
         return;
     }
-    if (dispatch_tx_again(m))
+    if (s->kept > 0) {
         s->repeats++;
+        session_send(m, x, s->buf, s->kept);
+    }
 }
 
-uint32_t iec21_timeout_ms(const struct meter *m)
+static uint32_t iec21_timeout_ms(const struct meter *m, const struct session *x)
 {
-    const struct iec21 *s = &m->optical.iec;
+    (void)m;
+    const struct iec21_session *s = &x->st.iec;
     switch (s->state) {
     case IEC21_PROG:
         return IEC21_PROG_TIMEOUT_MS;
     case IEC21_DONE: {
         /* from the last byte handed over: the HAL's queue still drains */
         uint32_t baud = iec21_baud(s->baud_char);
-        return IEC21_REPEAT_WAIT_MS + dispatch_drain_ms(m, baud != 0 ? baud : 300u);
+        return IEC21_REPEAT_WAIT_MS + session_drain_ms(x, baud != 0 ? baud : 300u);
     }
     default:
         return IEC21_SESSION_TIMEOUT_MS;
@@ -416,20 +418,6 @@ uint32_t iec21_timeout_ms(const struct meter *m)
 }
 
 /* ---- session ------------------------------------------------------------------ */
-
-void iec21_end(struct meter *m)
-{
-    struct iec21 *s = &m->optical.iec;
-    bool switched = s->baud_char != '0'; /* the session left 300 Bd */
-    s->state = IEC21_IDLE;
-    s->level = METER_ACC_NONE;
-    s->step = IEC21_STEP_NONE;
-    s->repeats = 0;
-    if (switched) {
-        s->baud_char = '0';
-        dispatch_line(m, 300, true);
-    }
-}
 
 /* Device address of a sign-on: empty, or the serial number (leading
  * zeros ignored on both sides). */
@@ -449,76 +437,85 @@ static bool iec21_address_ok(const struct meter *m, const uint8_t *a, size_t n)
     return n - i == (size_t)v.len - j && memcmp(a + i, v.s + j, n - i) == 0;
 }
 
-static void iec21_sign_on(struct meter *m, const uint8_t *msg, size_t n)
+static void iec21_sign_on(struct meter *m, struct session *x, const uint8_t *msg, size_t n)
 {
-    struct iec21 *s = &m->optical.iec;
+    struct iec21_session *s = &x->st.iec;
     /* "/?" [address] "!" CR LF */
     if (n < 5 || msg[1] != '?' || msg[n - 3] != '!' || msg[n - 2] != '\r' || msg[n - 1] != '\n' ||
         !iec21_address_ok(m, msg + 2, n - 5)) {
-        dispatch_end(m);
+        session_end(m, x);
         return;
     }
-    dispatch_touch(m, DISPATCH_IEC);
-    uint8_t z = s->cfg.mode == 'A' ? IEC21_MODE_A_CHAR : s->cfg.mode == 'B' ? IEC21_MODE_B_CHAR : IEC21_MAX_BAUD_CHAR;
+    const struct iec21_cfg *c = &m->proto.iec.cfg;
+    session_touch(m, x);
+    /* a sign-on in a session starts it again: nothing of the old one stays */
+    s->state = IEC21_IDLE;
+    s->step = IEC21_STEP_NONE;
+    x->access = METER_ACC_NONE;
+    if (s->baud_char != '0')
+        session_line(m, x, 300, METER_FRAMING_7E1);
+    s->baud_char = '0';
+    uint8_t z = c->mode == 'A' ? IEC21_MODE_A_CHAR : c->mode == 'B' ? IEC21_MODE_B_CHAR : IEC21_MAX_BAUD_CHAR;
     /* the identification replaces the request in the buffer */
-    char *id = (char *)dispatch_tx_buf(m);
+    char *id = (char *)s->buf;
     struct fmt_buf f;
-    fmt_init(&f, id, DISPATCH_BUF);
+    fmt_init(&f, id, IEC21_BUF);
     fmt_char(&f, '/');
     fmt_str(&f, IEC21_FLAG_ID);
     fmt_char(&f, (char)z);
     fmt_str(&f, IEC21_IDENT);
     fmt_str(&f, "\r\n");
     int len = fmt_end(&f);
-    dispatch_tx(m, len > 0 ? (size_t)len : 0);
-    s->level = METER_ACC_NONE;
-    if (s->cfg.mode == 'C') {
+    iec21_send(m, x, len > 0 ? (size_t)len : 0);
+    if (c->mode == 'C') {
         s->state = IEC21_WAIT_ACK;
         return;
     }
     /* modes A and B: the readout follows the identification (mode B at
      * 9600 Bd, switched once the identification has been handed over) */
-    s->baud_char = s->cfg.mode == 'B' ? IEC21_MODE_B_CHAR : (uint8_t)'0';
+    s->baud_char = c->mode == 'B' ? IEC21_MODE_B_CHAR : (uint8_t)'0';
     s->state = IEC21_READOUT;
     s->step = IEC21_STEP_SWITCH;
+    session_more(x);
 }
 
-static void iec21_option_select(struct meter *m, const uint8_t *msg, size_t n)
+static void iec21_option_select(struct meter *m, struct session *x, const uint8_t *msg, size_t n)
 {
-    struct iec21 *s = &m->optical.iec;
+    struct iec21_session *s = &x->st.iec;
     /* ACK V Z Y CR LF: V '0' normal protocol, Z baud, Y '0' readout / '1' programming */
     if (s->state != IEC21_WAIT_ACK || n != 6 || msg[1] != '0' || msg[2] < '0' || msg[2] > IEC21_MAX_BAUD_CHAR ||
         (msg[3] != '0' && msg[3] != '1') || msg[4] != '\r' || msg[5] != '\n') {
-        dispatch_end(m);
+        session_end(m, x);
         return;
     }
     s->baud_char = msg[2];
     if (msg[3] == '0') {
         s->state = IEC21_READOUT;
-        s->step = IEC21_STEP_SWITCH; /* the dispatcher runs it: nothing is queued before */
+        s->step = IEC21_STEP_SWITCH; /* the port runs it: nothing is queued before */
+        session_more(x);
         return;
     }
-    dispatch_line(m, iec21_baud(msg[2]), true);
+    session_line(m, x, iec21_baud(msg[2]), METER_FRAMING_7E1);
     /* programming mode: the password request carries the serial number */
     const struct obj_def *sn = objtab_find_str("0.0.0");
     struct obj_value v;
     struct iec21_msg o;
     struct fmt_buf f;
-    msg_begin(&o, m, IEC21_SOH);
+    msg_begin(&o, x, IEC21_SOH);
     msg_str(&o, "P0");
     msg_byte(&o, IEC21_STX);
     msg_fmt(&o, &f);
     if (sn == NULL || obj_read(m, sn, METER_ACC_PUBLIC, &v) != METER_OK || fmt_value(m, &f, sn, &v) != METER_OK ||
         !msg_fmt_end(&o, &f))
         msg_str(&o, "()");
-    msg_end(&o, m);
+    msg_end(&o, m, x);
     s->state = IEC21_PROG;
-    s->level = METER_ACC_NONE;
+    x->access = METER_ACC_NONE;
 }
 
 static bool iec21_lock_active(struct meter *m)
 {
-    struct iec21 *s = &m->optical.iec;
+    struct iec21_meter *s = &m->proto.iec;
     if (!s->locked)
         return false;
     uint32_t now = m->hal->ms_now != NULL ? m->hal->ms_now(m->hal->ctx) : 0;
@@ -530,20 +527,20 @@ static bool iec21_lock_active(struct meter *m)
     return true;
 }
 
-static void iec21_password(struct meter *m, unsigned lvl, const struct iec21_dataset *d)
+static void iec21_password(struct meter *m, struct session *x, unsigned lvl, const struct iec21_dataset *d)
 {
-    struct iec21 *s = &m->optical.iec;
+    struct iec21_meter *s = &m->proto.iec;
     if (iec21_lock_active(m)) {
         evlog_add(m, EV_ACCESS_DENIED, METER_SRC_OPTICAL_IEC, (int32_t)lvl, 3);
-        iec21_send_error(m, IEC21_ER_LOCKED);
+        iec21_send_error(m, x, IEC21_ER_LOCKED);
         return;
     }
-    const char *want = s->cfg.pw[lvl - 1];
+    const char *want = s->cfg.pw[lvl - 1]; /* s: the meter's IEC state (configuration, lockout) */
     if (d->addr[0] == '\0' && d->unit[0] == '\0' && strcmp(d->value, want) == 0) {
         s->bad_pw = 0;
-        s->level = lvl == 1 ? METER_ACC_READER : METER_ACC_MANAGER;
-        evlog_add(m, EV_SESSION_START, METER_SRC_OPTICAL_IEC, (int32_t)s->level, 0);
-        iec21_send_byte(m, IEC21_ACK);
+        x->access = lvl == 1 ? METER_ACC_READER : METER_ACC_MANAGER;
+        evlog_add(m, EV_SESSION_START, METER_SRC_OPTICAL_IEC, (int32_t)x->access, 0);
+        iec21_send_byte(m, x, IEC21_ACK);
         return;
     }
     if (s->bad_pw < 255)
@@ -554,27 +551,26 @@ static void iec21_password(struct meter *m, unsigned lvl, const struct iec21_dat
         s->locked = true;
         s->lock_until = now + (uint32_t)s->cfg.lock_min * 60000u;
     }
-    iec21_send_byte(m, IEC21_NAK);
+    iec21_send_byte(m, x, IEC21_NAK);
 }
 
-static void iec21_read(struct meter *m, const struct iec21_dataset *d)
+static void iec21_read(struct meter *m, struct session *x, const struct iec21_dataset *d)
 {
-    struct iec21 *s = &m->optical.iec;
     unsigned period;
     const struct obj_def *o = iec21_find(d->addr, &period);
     if (o == NULL) {
-        iec21_send_error(m, IEC21_ER_UNKNOWN);
+        iec21_send_error(m, x, IEC21_ER_UNKNOWN);
         return;
     }
     struct iec21_msg out;
-    msg_begin(&out, m, IEC21_STX);
-    int n = fmt_line(m, o, period, (enum meter_access)s->level, (char *)out.b + 1, DISPATCH_BUF - 3u);
+    msg_begin(&out, x, IEC21_STX);
+    int n = fmt_line(m, o, period, (enum meter_access)x->access, (char *)out.b + 1, IEC21_BUF - 3u);
     if (n < 0) {
-        iec21_send_error(m, IEC21_ER_ACCESS);
+        iec21_send_error(m, x, IEC21_ER_ACCESS);
         return;
     }
     out.n += (size_t)n;
-    msg_end(&out, m);
+    msg_end(&out, m, x);
 }
 
 /* Parse a decimal "[-]digits[.digits]" into an integer at 10^scaler of the
@@ -697,7 +693,7 @@ static int iec21_value_to(struct meter *m, const struct obj_def *o, const struct
         int64_t civil;
         int r = iec21_parse_date(d->value, &civil);
         if (r == METER_OK)
-            in->i = dispatch_utc(m, civil);
+            in->i = clock_utc_of(m, civil);
         return r;
     }
     case OBJ_T_DATETIME: {
@@ -705,7 +701,7 @@ static int iec21_value_to(struct meter *m, const struct obj_def *o, const struct
         if (strlen(d->value) != 17 || d->value[8] != ' ' || iec21_parse_date(d->value, &civil) < 0 ||
             iec21_parse_time(d->value + 9, &tod) < 0)
             return METER_EINVAL;
-        in->i = dispatch_utc(m, civil + tod);
+        in->i = clock_utc_of(m, civil + tod);
         return METER_OK;
     }
     default:
@@ -720,110 +716,205 @@ static const struct obj_def *iec21_clock_view(struct meter *m, const struct obj_
     const struct obj_def *clk = objtab_find_key("clock");
     if (clk == NULL || o->set != NULL || (in->type != OBJ_T_TIME && in->type != OBJ_T_DATE))
         return o;
-    int64_t local = dispatch_civil(m, m->now, false);
+    int64_t local = clock_civil_of(m, m->now, false);
     int64_t day = local - clock_floor(local, 86400);
     int64_t civil = in->type == OBJ_T_TIME ? clock_floor(local, 86400) + in->i
-                                           : dispatch_civil(m, in->i, false) + day;
+                                           : clock_civil_of(m, in->i, false) + day;
     in->type = OBJ_T_DATETIME;
     in->unit = clk->unit;
     in->scaler = clk->scaler;
-    in->i = dispatch_utc(m, civil);
+    in->i = clock_utc_of(m, civil);
     return clk;
 }
 
-static void iec21_write(struct meter *m, const struct iec21_dataset *d)
+static void iec21_write(struct meter *m, struct session *x, const struct iec21_dataset *d)
 {
-    struct iec21 *s = &m->optical.iec;
     unsigned period;
     const struct obj_def *o = iec21_find(d->addr, &period);
     if (o != NULL && period != 255) {
-        iec21_send_error(m, IEC21_ER_ACCESS); /* history is never written */
+        iec21_send_error(m, x, IEC21_ER_ACCESS); /* history is never written */
         return;
     }
     struct obj_value in;
     if (o == NULL) {
-        iec21_send_error(m, IEC21_ER_UNKNOWN);
+        iec21_send_error(m, x, IEC21_ER_UNKNOWN);
         return;
     }
     if (iec21_value_to(m, o, d, &in) < 0) {
         evlog_add(m, EV_ACCESS_DENIED, METER_SRC_OPTICAL_IEC,
                   (int32_t)((uint32_t)o->ln.v[2] << 16 | (uint32_t)o->ln.v[3] << 8 | o->ln.v[4]), 2);
-        iec21_send_error(m, IEC21_ER_VALUE);
+        iec21_send_error(m, x, IEC21_ER_VALUE);
         return;
     }
     o = iec21_clock_view(m, o, &in);
-    int r = obj_write(m, o, dispatch_access(m, (enum meter_access)s->level), &in, METER_SRC_OPTICAL_IEC);
+    int r = obj_write(m, o, session_access(m, x), &in, METER_SRC_OPTICAL_IEC);
     if (r == METER_OK)
-        iec21_send_byte(m, IEC21_ACK);
+        iec21_send_byte(m, x, IEC21_ACK);
     else
-        iec21_send_error(m, r == METER_EACCES ? IEC21_ER_ACCESS : IEC21_ER_VALUE);
+        iec21_send_error(m, x, r == METER_EACCES ? IEC21_ER_ACCESS : IEC21_ER_VALUE);
 }
 
 /* SOH C D [STX data] ETX BCC in programming mode. */
-static void iec21_command(struct meter *m, const uint8_t *msg, size_t n)
+static void iec21_command(struct meter *m, struct session *x, const uint8_t *msg, size_t n)
 {
-    struct iec21 *s = &m->optical.iec;
+    struct iec21_session *s = &x->st.iec;
     if (s->state != IEC21_PROG)
         return; /* commands outside programming mode are ignored */
     int r = iec21_block_check(msg, n);
     if (r == METER_ECORRUPT) {
-        iec21_send_byte(m, IEC21_NAK); /* the master repeats the block */
+        iec21_send_byte(m, x, IEC21_NAK); /* the master repeats the block */
         return;
     }
     if (r < 0 || n < 5 || msg[0] != IEC21_SOH)
         return;
     uint8_t c = msg[1], t = msg[2];
     if (c == 'B' && t == '0') {
-        dispatch_end(m);
+        session_end(m, x);
         return;
     }
     /* Supported: P1/P2, R1, W1, B0. Execute (E2), formatted and partial
      * block reads/writes (R2..R6, W2..W5): the standard's error message. */
     if (!((c == 'P' && (t == '1' || t == '2')) || (c == 'R' && t == '1') || (c == 'W' && t == '1'))) {
-        iec21_send_error(m, IEC21_ER_SYNTAX);
+        iec21_send_error(m, x, IEC21_ER_SYNTAX);
         return;
     }
     struct iec21_dataset d;
     if (msg[3] != IEC21_STX || iec21_dataset_parse((const char *)msg + 4, n - 6, &d) != (int)(n - 6)) {
-        iec21_send_error(m, IEC21_ER_SYNTAX);
+        iec21_send_error(m, x, IEC21_ER_SYNTAX);
         return;
     }
     if (c == 'P' && (t == '1' || t == '2')) {
-        iec21_password(m, (unsigned)(t - '0'), &d);
+        iec21_password(m, x, (unsigned)(t - '0'), &d);
         return;
     }
-    if (s->level < METER_ACC_READER) {
+    if (x->access < METER_ACC_READER) {
         evlog_add(m, EV_ACCESS_DENIED, METER_SRC_OPTICAL_IEC, 0, 0);
-        iec21_send_error(m, IEC21_ER_ACCESS);
+        iec21_send_error(m, x, IEC21_ER_ACCESS);
         return;
     }
     if (c == 'R')
-        iec21_read(m, &d);
+        iec21_read(m, x, &d);
     else
-        iec21_write(m, &d);
+        iec21_write(m, x, &d);
 }
 
-void iec21_handle(struct meter *m, const uint8_t *msg, size_t n)
+/* One whole message of the session (sign-on, option select, command block
+ * with its BCC). */
+static void iec21_handle(struct meter *m, struct session *x, const uint8_t *msg, size_t n)
 {
-    if (n == 0)
-        return;
-    m->optical.iec.repeats = 0; /* a new message: the count of repeats starts again */
+    x->st.iec.repeats = 0; /* a new message: the count of repeats starts again */
     switch (msg[0]) {
     case '/':
-        iec21_sign_on(m, msg, n);
+        iec21_sign_on(m, x, msg, n);
         break;
     case IEC21_ACK:
-        iec21_option_select(m, msg, n);
+        iec21_option_select(m, x, msg, n);
         break;
     case IEC21_SOH:
-        iec21_command(m, msg, n);
+        iec21_command(m, x, msg, n);
         break;
     default:
-        break; /* STX blocks, NAK and noise from the master: ignored */
+        break;
     }
-    if (m->optical.proto == DISPATCH_IEC)
-        dispatch_touch(m, DISPATCH_IEC);
 }
+
+/* ---- the driver ----------------------------------------------------------------- */
+
+enum iec21_rx { IEC21_RX_NONE = 0, IEC21_RX_MSG = 1, IEC21_RX_SKIP = 2 };
+
+static enum proto_claim iec21_claim(const uint8_t *buf, size_t n)
+{
+    (void)n;
+    return buf[0] == '/' ? PROTO_YES : PROTO_NO;
+}
+
+static void iec21_open(struct meter *m, struct session *x)
+{
+    (void)m;
+    x->st.iec.baud_char = '0';
+}
+
+static void iec21_skip(struct iec21_session *s, uint8_t end)
+{
+    s->rx = IEC21_RX_SKIP;
+    s->skip_end = end;
+    s->len = 0;
+}
+
+/* Start a message with byte b (noise between messages is dropped). false:
+ * the session ended, b is for whoever comes next. */
+static bool iec21_start(struct meter *m, struct session *x, uint8_t b)
+{
+    struct iec21_session *s = &x->st.iec;
+    s->len = 0;
+    s->bcc_next = false;
+    if (s->state == IEC21_DONE) {
+        session_end(m, x); /* the readout arrived: what comes next ends that session */
+        return false;
+    }
+    if (b != '/' && b != IEC21_ACK && b != IEC21_SOH)
+        return true; /* one session at a time: other bytes in it are noise */
+    s->kept = 0; /* the message overwrites the last answer */
+    s->rx = IEC21_RX_MSG;
+    s->buf[s->len++] = b;
+    return true;
+}
+
+static size_t iec21_feed(struct meter *m, struct session *x, const uint8_t *buf, size_t n)
+{
+    struct iec21_session *s = &x->st.iec;
+    uint32_t now = meter_ms(m);
+    for (size_t i = 0; i < n; i++) {
+        uint8_t b = buf[i];
+        if (s->rx != IEC21_RX_NONE && now - s->last_rx_ms > IEC21_CHAR_TIMEOUT_MS)
+            s->rx = IEC21_RX_NONE; /* a half message went stale */
+        s->last_rx_ms = now;
+        switch (s->rx) {
+        case IEC21_RX_NONE:
+            if (b == IEC21_NAK) {
+                iec21_repeat(m, x); /* repeat request: the last answer is still in buf */
+                continue;
+            }
+            if (!iec21_start(m, x, b))
+                return i; /* the session ended: the port offers the byte on */
+            continue;
+        case IEC21_RX_SKIP:
+            if (b == s->skip_end)
+                s->rx = IEC21_RX_NONE;
+            continue;
+        default:
+            break;
+        }
+        uint8_t first = s->buf[0];
+        if (b == IEC21_SOH || (b == '/' && first != IEC21_SOH)) {
+            iec21_start(m, x, b); /* never inside a message: a new one starts */
+            if (x->drv == NULL)
+                return i;
+            continue;
+        }
+        if (s->len >= IEC21_BUF) {
+            iec21_skip(s, first == IEC21_SOH ? IEC21_ETX : (uint8_t)'\n');
+            continue;
+        }
+        s->buf[s->len++] = b;
+        bool done;
+        if (first == IEC21_SOH) {
+            done = s->bcc_next;
+            if (b == IEC21_ETX || b == IEC21_EOT)
+                s->bcc_next = true;
+        } else {
+            done = b == '\n';
+        }
+        if (done) {
+            s->rx = IEC21_RX_NONE;
+            iec21_handle(m, x, s->buf, s->len);
+            if (x->drv == NULL)
+                return i + 1; /* the message ended the session */
+        }
+    }
+    return n;
+}
+
 
 /* ---- configuration rows --------------------------------------------------------- */
 
@@ -855,7 +946,7 @@ static int iec21_list_text(const struct iec21_cfg *c, struct obj_value *v)
 
 int iec21_get_cfg(const struct meter *m, const struct obj_def *o, struct obj_value *out)
 {
-    const struct iec21_cfg *c = &m->optical.iec.cfg;
+    const struct iec21_cfg *c = &m->proto.iec.cfg;
     switch (o->arg) {
     case IEC21_CFG_LIST:
         out->type = OBJ_T_STRING;
@@ -944,7 +1035,7 @@ static bool iec21_pw_ok(const struct obj_value *in)
 int iec21_set_cfg(struct meter *m, const struct obj_def *o, const struct obj_value *in, enum meter_src src)
 {
     (void)src;
-    struct iec21_cfg *c = &m->optical.iec.cfg;
+    struct iec21_cfg *c = &m->proto.iec.cfg;
     switch (o->arg) {
     case IEC21_CFG_LIST:
         return in->type == OBJ_T_STRING ? iec21_list_parse(c, in) : METER_EINVAL;
@@ -979,3 +1070,60 @@ int iec21_set_cfg(struct meter *m, const struct obj_def *o, const struct obj_val
         return METER_ENOENT;
     }
 }
+
+/* ---- rows, configuration section, driver ------------------------------------------ */
+
+/* The optical port's parameters: manufacturer block 0-0:96.128.20..26. */
+#define OPTICAL_ROW(e_, a, r, k, nm) \
+    {.ln = OBIS(0, 0, 96, 128, e_, 255), .ic = IC_DATA, .unit = UNIT_NONE, .flags = OBJ_F_PARAM, .rd = r, \
+     .wr = METER_ACC_MANAGER, .arg = a, .get = iec21_get_cfg, .set = iec21_set_cfg, .key = k, .name = nm}
+
+static const struct obj_def iec21_rows[] = {
+    OPTICAL_ROW(20, IEC21_CFG_LIST, METER_ACC_PUBLIC, "readout_list", "IEC 62056-21 readout list"),
+    OPTICAL_ROW(21, IEC21_CFG_MODE, METER_ACC_PUBLIC, "iec_mode", "IEC 62056-21 mode (A, B, C)"),
+    OPTICAL_ROW(22, IEC21_CFG_PW1, METER_ACC_MANAGER, "iec_password_p1", "IEC 62056-21 password P1 (write-only)"),
+    OPTICAL_ROW(23, IEC21_CFG_PW2, METER_ACC_MANAGER, "iec_password_p2", "IEC 62056-21 password P2 (write-only)"),
+    OPTICAL_ROW(24, IEC21_CFG_LOCK_TRIES, METER_ACC_PUBLIC, "iec_lockout_tries", "Wrong passwords before lockout"),
+    OPTICAL_ROW(25, IEC21_CFG_LOCK_MIN, METER_ACC_PUBLIC, "iec_lockout_min", "Password lockout duration (min)"),
+    OPTICAL_ROW(26, IEC21_CFG_HISTORY, METER_ACC_PUBLIC, "readout_history", "Billing periods in the default readout"),
+};
+
+static void *iec21_cfg_ram(struct meter *m)
+{
+    return &m->proto.iec.cfg;
+}
+
+static void iec21_cfg_factory(struct meter *m)
+{
+    iec21_cfg_default(&m->proto.iec.cfg);
+}
+
+static int iec21_cfg_check(struct meter *m)
+{
+    return iec21_cfg_valid(&m->proto.iec.cfg) ? METER_OK : METER_EINVAL;
+}
+
+const struct cfg_section iec21_cfg_section = {
+    .id = CFG_ID_OPTICAL,
+    .version = 1,
+    .size = sizeof(struct iec21_cfg),
+    .ram = iec21_cfg_ram,
+    .factory = iec21_cfg_factory,
+    .check = iec21_cfg_check,
+};
+
+const struct proto_driver iec21_driver = {
+    .name = "iec62056-21",
+    .src = METER_SRC_OPTICAL_IEC,
+    .baud = 300,
+    .framing = METER_FRAMING_7E1,
+    .line_fixed = false,
+    .claim = iec21_claim,
+    .open = iec21_open,
+    .feed = iec21_feed,
+    .tx_more = iec21_tx_more,
+    .timeout_ms = iec21_timeout_ms,
+    .cfg = &iec21_cfg_section,
+    .rows = iec21_rows,
+    .nrows = (uint16_t)(sizeof iec21_rows / sizeof iec21_rows[0]),
+};

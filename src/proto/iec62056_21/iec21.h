@@ -27,8 +27,11 @@
 #include "trimeter/types.h"
 
 struct meter;
+struct session;
 struct obj_def;
 struct obj_value;
+struct proto_driver;
+struct cfg_section;
 
 /* Control characters. */
 #define IEC21_SOH 0x01u
@@ -85,21 +88,43 @@ struct iec21_cfg {
     uint8_t list[IEC21_LIST_MAX][4]; /* C, D, E, F of each entry */
 };
 
-struct iec21 {
+/* The message being received and the answer being sent: a command with
+ * its data, or one readout line (a data set with a full-length text value
+ * fits). Longer input is dropped up to the next message boundary. */
+#define IEC21_BUF 288u
+/* Inter-character timeout: a half message older than this is dropped
+ * (IEC 62056-21 t_a 1500 ms). */
+#define IEC21_CHAR_TIMEOUT_MS 1500u
+
+/* One session (union session_state, src/proto/drivers.h). Its access
+ * level is the session's (struct session.access), granted by P1/P2. */
+struct iec21_session {
     uint8_t state;       /* enum iec21_state */
-    uint8_t level;       /* enum meter_access granted by a password */
     uint8_t baud_char;   /* '0'..'6' of the session (after the option select) */
-    uint8_t bad_pw;      /* consecutive wrong passwords (across sessions) */
-    uint32_t lock_until; /* ms_now() at which a lockout ends */
-    bool locked;
     uint8_t repeats;     /* repeat requests answered for the last message */
+    /* receiver */
+    uint8_t rx;          /* 0 between messages, 1 in one, 2 dropping to skip_end */
+    uint8_t skip_end;
+    bool bcc_next;       /* the next byte is the BCC */
+    uint16_t len;        /* bytes of the message being received */
+    uint16_t kept;       /* bytes of the last answer still in buf (repeat request) */
+    uint32_t last_rx_ms;
     /* readout generator */
     uint8_t step;        /* enum iec21_step */
     uint8_t period;      /* default list: billing period being listed (0 = now) */
     uint8_t bcc;         /* BCC of the lines sent so far */
     bool any;            /* a line of this period was sent */
     uint16_t row;        /* next object-table row or readout-list entry */
+    uint8_t buf[IEC21_BUF];
+};
+
+/* Per meter (struct proto_state): the configuration and the lockout,
+ * which outlive sessions. */
+struct iec21_meter {
     struct iec21_cfg cfg;
+    uint8_t bad_pw;      /* consecutive wrong passwords (across sessions) */
+    bool locked;
+    uint32_t lock_until; /* ms_now() at which a lockout ends */
 };
 
 /* ---- codec (pure) ---------------------------------------------------------- */
@@ -124,23 +149,12 @@ int iec21_dataset_parse(const char *s, size_t n, struct iec21_dataset *out);
 
 /* ---- the meter's side -------------------------------------------------------- */
 
-/* Session state to idle; keeps s->cfg when iec21_cfg_valid(), else the
- * factory configuration. */
-void iec21_init(struct iec21 *s);
+extern const struct proto_driver iec21_driver;
+/* The optical port's configuration section (src/legal/config.h). */
+extern const struct cfg_section iec21_cfg_section;
+
 void iec21_cfg_default(struct iec21_cfg *c);
 bool iec21_cfg_valid(const struct iec21_cfg *c);
-/* One whole message of the session (sign-on, option select, command
- * block with its BCC) as the dispatcher assembled it. */
-void iec21_handle(struct meter *m, const uint8_t *msg, size_t n);
-/* The master's repeat request (NAK): the last message again. */
-void iec21_repeat(struct meter *m);
-/* The dispatcher handed over everything queued: queue what comes next
- * (a readout line, a line change). false when there is nothing more. */
-bool iec21_tx_more(struct meter *m);
-/* Inactivity limit of the session's state (ms). */
-uint32_t iec21_timeout_ms(const struct meter *m);
-/* Session timeout / end (break, inactivity): back to 300 Bd, idle. */
-void iec21_end(struct meter *m);
 
 /* Getters/setters of the configuration rows (object table). */
 int iec21_get_cfg(const struct meter *m, const struct obj_def *o, struct obj_value *out);

@@ -9,7 +9,7 @@
 #include "registers/evlog.h"
 #include "registers/profile.h"
 #include "cosem/objtab.h"
-#include "proto/dispatch.h"
+#include "proto/port.h"
 #include "trimeter/meter.h"
 
 /* GetType answer: the meter type code of trimeter (its own, documented in
@@ -94,7 +94,7 @@ static int kmp_value_of(const struct meter *m, const struct obj_def *o, const st
         return METER_OK;
     case OBJ_T_DATE:
         *unit = KMP_U_YYMMDD;
-        clock_split(dispatch_civil(m, v->i, false), &dt);
+        clock_split(clock_civil_of(m, v->i, false), &dt);
         num->mant = (uint64_t)(dt.year % 100) * 10000u + dt.mon * 100u + dt.day;
         return METER_OK;
     case OBJ_T_STRING:
@@ -302,7 +302,7 @@ static int kmp_set_clock(struct meter *m, enum meter_access acc, const uint8_t *
     struct obj_value in;
     memset(&in, 0, sizeof in);
     in.type = OBJ_T_DATETIME;
-    in.i = dispatch_utc(m, clock_join(2000 + d[0], d[1], d[2], d[3], d[4], d[5]));
+    in.i = clock_utc_of(m, clock_join(2000 + d[0], d[1], d[2], d[3], d[4], d[5]));
     return obj_write(m, o, acc, &in, METER_SRC_OPTICAL_KMP);
 }
 
@@ -311,7 +311,7 @@ static int kmp_set_clock(struct meter *m, enum meter_access acc, const uint8_t *
 static size_t kmp_put_time(const struct meter *m, int64_t utc, bool standard, bool secs, uint8_t *p)
 {
     struct clock_dt dt;
-    clock_split(dispatch_civil(m, utc, standard), &dt);
+    clock_split(clock_civil_of(m, utc, standard), &dt);
     p[0] = (uint8_t)(dt.year % 100);
     p[1] = dt.mon;
     p[2] = dt.day;
@@ -364,7 +364,7 @@ static int kmp_get_profile(const struct meter *m, const uint8_t *d, size_t n, ui
 {
     if (n != 7 || d[1] < 1 || d[1] > 12 || d[2] < 1 || d[2] > 31 || d[3] > 23 || d[4] > 59 || d[5] > 59)
         return METER_EINVAL;
-    int64_t from = dispatch_utc(m, clock_join(2000 + d[0], d[1], d[2], d[3], d[4], d[5]));
+    int64_t from = clock_utc_of(m, clock_join(2000 + d[0], d[1], d[2], d[3], d[4], d[5]));
     /* One pass of a cursor from the oldest entry (profile_read(i) would
      * walk from the oldest for every i). Entries without a known time
      * (time 0) are before any `from`. */
@@ -400,14 +400,13 @@ static int kmp_get_profile(const struct meter *m, const uint8_t *d, size_t n, ui
     return (int)k;
 }
 
-size_t kmp_serve(struct meter *m, enum meter_access acc, const uint8_t *frame, size_t n, uint8_t *out, size_t cap)
+int kmp_serve(struct meter *m, enum meter_access acc, const uint8_t *frame, size_t n, uint8_t *out, size_t cap)
 {
     uint8_t req[KMP_DL_MAX];
     uint8_t dl[KMP_DL_MAX];
     int len = kmp_frame_decode(KMP_START_REQ, frame, n, req, sizeof req);
     if (len < 2 || req[0] != KMP_ADDR_METER)
-        return 0; /* broken, corrupt or not for us: a master retries on silence */
-    dispatch_touch(m, DISPATCH_KMP);
+        return METER_EINVAL; /* broken, corrupt or not for us: a master retries on silence */
     const uint8_t *d = req + 2;
     size_t dn = (size_t)len - 2;
     size_t k = 0;
@@ -445,5 +444,94 @@ size_t kmp_serve(struct meter *m, enum meter_access acc, const uint8_t *frame, s
     if (r < 0)
         return 0;
     r = kmp_frame_encode(KMP_START_RSP, dl, (size_t)r, sizeof dl, out, cap);
-    return r < 0 ? 0 : (size_t)r;
+    return r < 0 ? 0 : r;
 }
+
+/* ---- the driver ---------------------------------------------------------------- */
+
+/* KMP session: the inactivity after which the next frame opens a new
+ * (audited) session. */
+#define KMP_SESSION_MS 10000u
+/* A half frame older than this is dropped (as IEC 62056-21 t_a). */
+#define KMP_CHAR_TIMEOUT_MS 1500u
+
+static enum proto_claim kmp_claim(const uint8_t *buf, size_t n)
+{
+    (void)n;
+    return buf[0] == KMP_START_REQ ? PROTO_YES : PROTO_NO;
+}
+
+static void kmp_open(struct meter *m, struct session *s)
+{
+    (void)m;
+    /* KMP has no authentication: its writes act as the head-end's
+     * (docs/PROTOCOLS.md); legal objects stay refused by obj_write. */
+    s->access = METER_ACC_MANAGER;
+}
+
+static void kmp_frame(struct meter *m, struct session *s)
+{
+    struct kmp_session *k = &s->st.kmp;
+    /* the answer replaces the request in the buffer (kmp_serve decodes first) */
+    int r = kmp_serve(m, session_access(m, s), k->buf, k->len, k->buf, sizeof k->buf);
+    k->len = 0;
+    if (r < 0)
+        return; /* not a valid frame for us: the session is not refreshed */
+    session_touch(m, s);
+    session_send(m, s, k->buf, (size_t)r);
+}
+
+static size_t kmp_feed(struct meter *m, struct session *s, const uint8_t *buf, size_t n)
+{
+    struct kmp_session *k = &s->st.kmp;
+    uint32_t now = meter_ms(m);
+    for (size_t i = 0; i < n; i++) {
+        uint8_t b = buf[i];
+        if (k->len > 0 && now - k->last_rx_ms > KMP_CHAR_TIMEOUT_MS)
+            k->len = 0; /* a half frame went stale */
+        k->last_rx_ms = now;
+        if (session_tx_busy(s))
+            continue; /* the answer still occupies the buffer: the master waits for it */
+        if (b == KMP_START_REQ) { /* 0x80 never occurs inside a frame: a new one starts */
+            k->skip = false;
+            k->len = 0;
+            k->buf[k->len++] = b;
+            continue;
+        }
+        if (k->skip) {
+            if (b == KMP_STOP)
+                k->skip = false;
+            continue;
+        }
+        if (k->len == 0)
+            return i; /* between frames: not a start of ours */
+        if (k->len >= sizeof k->buf) {
+            k->len = 0;
+            k->skip = b != KMP_STOP; /* oversized: drop up to its stop byte */
+            continue;
+        }
+        k->buf[k->len++] = b;
+        if (b == KMP_STOP)
+            kmp_frame(m, s);
+    }
+    return n;
+}
+
+static uint32_t kmp_timeout_ms(const struct meter *m, const struct session *s)
+{
+    (void)m;
+    (void)s;
+    return KMP_SESSION_MS;
+}
+
+const struct proto_driver kmp_driver = {
+    .name = "kmp",
+    .src = METER_SRC_OPTICAL_KMP,
+    .baud = 9600,
+    .framing = METER_FRAMING_8N1,
+    .line_fixed = true,
+    .claim = kmp_claim,
+    .open = kmp_open,
+    .feed = kmp_feed,
+    .timeout_ms = kmp_timeout_ms,
+};

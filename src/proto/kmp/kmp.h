@@ -109,11 +109,25 @@ void kmp_num_shorten(struct kmp_num *v);
 
 /* Serve one complete physical request frame (KMP_START_REQ .. KMP_STOP).
  * The answer (a response frame, a lone KMP_ACK, or nothing) is written to
- * out; returns its length (0 = stay silent: bad CRC, other address, unknown
- * command, refused clock set). acc is the session's access level for
+ * out; returns its length (0 = stay silent: unknown command, refused clock
+ * set), or METER_EINVAL for a frame that is broken, corrupt or for another
+ * address (silence too, and no session activity). acc is the session's access level for
  * writes (docs/PROTOCOLS.md: KMP writes act as METER_ACC_MANAGER). out may
  * be the frame's own buffer: the frame is decoded before out is written. */
-size_t kmp_serve(struct meter *m, enum meter_access acc, const uint8_t *frame, size_t n, uint8_t *out,
-                 size_t cap);
+int kmp_serve(struct meter *m, enum meter_access acc, const uint8_t *frame, size_t n, uint8_t *out,
+              size_t cap);
+
+/* ---- the driver (src/proto/port.h) ---------------------------------------- */
+
+/* One session: the frame being received, then the answer in its place. */
+struct kmp_session {
+    uint16_t len;        /* bytes of the frame being received */
+    bool skip;           /* oversized: dropping up to KMP_STOP */
+    uint32_t last_rx_ms; /* inter-character timeout */
+    uint8_t buf[KMP_PHYS_MAX];
+};
+
+struct proto_driver;
+extern const struct proto_driver kmp_driver;
 
 #endif
