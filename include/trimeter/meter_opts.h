@@ -89,6 +89,26 @@
 #define METER_PORT_IDLE_MS 10000u
 #endif
 
+/* ---- DLMS/COSEM (src/proto/dlms) --------------------------------------- */
+/* Associations open at once (link sessions of every port together). */
+#ifndef METER_DLMS_ASSOCIATIONS
+#define METER_DLMS_ASSOCIATIONS 6
+#endif
+/* Largest APDU received or sent (the server's max receive PDU size); each
+ * association has a request and a response buffer of this size. */
+#ifndef METER_DLMS_PDU_MAX
+#define METER_DLMS_PDU_MAX 1024
+#endif
+/* Attributes in one GET-Request-With-List. */
+#ifndef METER_DLMS_LIST_MAX
+#define METER_DLMS_LIST_MAX 10
+#endif
+/* Frame counters reserved in the store at a time (nvcount): one EEPROM
+ * record per this many ciphered APDUs in each direction. */
+#ifndef METER_DLMS_IC_BLOCK
+#define METER_DLMS_IC_BLOCK 1000u
+#endif
+
 /* ---- DLMS/COSEM link layers (src/proto/hdlc, src/proto/wrapper) ------- */
 /* Largest HDLC information field the meter offers in both directions
  * (IEC 62056-46 class 23: 32..2030). Costs no RAM: requests are

@@ -9,4 +9,10 @@
 #define METER_PORT_SERIAL 0
 #define METER_TCP_SESSIONS 0
 
+/* DLMS/COSEM (issue 13's defined configuration): one association at a
+ * time, APDUs of at most 512 bytes, GET-with-list of up to 4 attributes. */
+#define METER_DLMS_ASSOCIATIONS 1
+#define METER_DLMS_PDU_MAX 512
+#define METER_DLMS_LIST_MAX 4
+
 #endif

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "registers/clock.h"
+#include "registers/evlog.h"
 #include "registers/tariff.h"
 
 #define LOGGER_CHANNELS 16
@@ -26,7 +27,8 @@ enum meter_ring {
     RING_BILLING = 0,
     RING_PROFILE = 1,
     RING_LOGGER = 2,
-    RING_EVLOG = 3 /* + enum evlog_log */
+    RING_EVLOG = 3, /* + enum evlog_log */
+    RING_NVCOUNT = RING_EVLOG + EVLOG_COUNT /* src/legal/nvcount: counter reservations */
 };
 
 enum profile_mode { PROFILE_ABSOLUTE = 0, PROFILE_DELTA = 1 };

@@ -20,6 +20,7 @@
 
 #include <stdint.h>
 
+#include "proto/dlms/dlms.h"
 #include "proto/iec62056_21/iec21.h"
 #include "proto/kmp/kmp.h"
 
@@ -34,6 +35,7 @@ union session_state {
  * too: their RAM copy). */
 struct proto_state {
     struct iec21_meter iec;
+    struct dlms_server dlms; /* DLMS/COSEM application: associations, keys, counters */
 };
 
 /* Every built-in driver once. */
