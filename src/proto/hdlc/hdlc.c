@@ -10,10 +10,11 @@
 #include "proto/port.h"
 #include "trimeter/meter.h"
 
-/* The audit source of a session: the optical head or the serial module. */
+/* The audit source of a session: its driver's (the optical head's or the
+ * serial module's descriptor). */
 static enum meter_src hdlc_src(const struct session *s)
 {
-    return s->line == METER_LINE_SERIAL ? METER_SRC_SERIAL_DLMS : METER_SRC_OPTICAL_DLMS;
+    return (enum meter_src)s->drv->src;
 }
 
 static enum proto_claim hdlc_claim(const uint8_t *b, size_t n)
@@ -169,4 +170,20 @@ const struct proto_driver hdlc_driver = {
     .timeout_ms = hdlc_timeout_ms,
     .end = hdlc_end,
     .cfg = &hdlc_cfg_section,
+};
+
+/* The same on the serial module port, for its audit source; the
+ * configuration section is hdlc_driver's (one per meter). */
+const struct proto_driver hdlc_serial_driver = {
+    .name = "hdlc",
+    .src = METER_SRC_SERIAL_DLMS,
+    .baud = 9600,
+    .framing = METER_FRAMING_8N1,
+    .line_fixed = true,
+    .claim = hdlc_claim,
+    .open = hdlc_open,
+    .feed = hdlc_feed,
+    .tx_more = hdlc_tx_more,
+    .timeout_ms = hdlc_timeout_ms,
+    .end = hdlc_end,
 };
