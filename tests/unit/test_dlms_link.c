@@ -559,6 +559,43 @@ static void wrapper_two_clients(void **state)
 #endif
 }
 
+/* The HDLC configuration rows (scenario keys, DLMS part 2's SET): a new
+ * physical address takes effect for the next link, class 23 reads it. */
+static void configuration(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new();
+    const struct obj_def *o = objtab_find_key("hdlc_address");
+    assert_non_null(o);
+    struct obj_value v;
+    memset(&v, 0, sizeof v);
+    v.type = OBJ_T_UINT;
+    v.i = 0x1234;
+    assert_int_equal(obj_write(&r->v.m, o, METER_ACC_MANAGER, &v, METER_SRC_SIM), 0);
+    v.i = 5; /* reserved range */
+    assert_int_not_equal(obj_write(&r->v.m, o, METER_ACC_MANAGER, &v, METER_SRC_SIM), 0);
+    v.i = 0x1234;
+    assert_int_not_equal(obj_write(&r->v.m, o, METER_ACC_PUBLIC, &v, METER_SRC_SIM), 0);
+    struct hcl c = {r, METER_LINE_SERIAL, {1, 17, 2}, 16, 0, 0, 128, 0};
+    hc_send(&c, false, HDLC_CTL_SNRM | HDLC_PF, NULL, 0);
+    assert_int_equal(r->line[METER_LINE_SERIAL].n, 0); /* 17 is somebody else now */
+    c.srv = (struct hdlc_addr){1, 0x1234, 4};
+    assert_int_equal(hc_connect(&c), 0x73);
+    static uint8_t a[512];
+    uint8_t ctl = 0;
+    size_t n = unhex(AARQ_NONE, a);
+    assert_int_equal(aare_result(a, hc_xfer(&c, a, n, a, &ctl)), 0);
+    struct obis setup = {{0, 0, 22, 0, 0, 255}};
+    n = get_req(a, 23, &setup, 9);
+    size_t len = hc_xfer(&c, a, n, a, &ctl);
+    assert_int_equal(len, 7);
+    assert_memory_equal(a, "\xC4\x01\xC1\x00\x12\x12\x34", 7); /* long-unsigned 0x1234 */
+    n = get_req(a, 23, &setup, 5);
+    len = hc_xfer(&c, a, n, a, &ctl);
+    assert_memory_equal(a, "\xC4\x01\xC1\x00\x12\x07\xEE", 7); /* 2030 */
+    rig_free(r);
+}
+
 /* The answer through a port that takes 7 bytes per main-loop pass (a small
  * UART ring): the same bytes, never more than the room, in many passes. */
 static void small_room(void **state)
@@ -596,6 +633,7 @@ int main(void)
         cmocka_unit_test(ends),
         cmocka_unit_test(wrapper_two_clients),
         cmocka_unit_test(small_room),
+        cmocka_unit_test(configuration),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

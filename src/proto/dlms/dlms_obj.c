@@ -282,18 +282,21 @@ static int get_xobj(const struct meter *m, const struct dlms_ctx *c, const struc
     case DLMS_X_COUNTER:
         axdr_put_int(w, AXDR_U32, dlms_ic_expected(m));
         return 1;
-    case DLMS_X_HDLC:
-        /* TODO(dlms-link): the HDLC driver's configuration section */
+    case DLMS_X_HDLC: {
+        /* the HDLC driver's configuration section (src/proto/hdlc): what
+         * the meter offers in a SNRM negotiation, both ways */
+        const struct hdlc_cfg *h = &m->proto.hdlc.cfg;
         switch (attr) {
         case 2: axdr_put_int(w, AXDR_ENUM, 5); return 1; /* 9600 Bd */
         case 3:
-        case 4: axdr_put_int(w, AXDR_U8, 1); return 1;
+        case 4: axdr_put_int(w, AXDR_U8, h->window); return 1;
         case 5:
-        case 6: axdr_put_int(w, AXDR_U16, 128); return 1;
-        case 7: axdr_put_int(w, AXDR_U16, 25); return 1;
-        case 8: axdr_put_int(w, AXDR_U16, 120); return 1;
-        default: axdr_put_int(w, AXDR_U16, 17); return 1;
+        case 6: axdr_put_int(w, AXDR_U16, h->info_max); return 1;
+        case 7: axdr_put_int(w, AXDR_U16, h->inter_octet_ms); return 1;
+        case 8: axdr_put_int(w, AXDR_U16, h->inactivity_s); return 1;
+        default: axdr_put_int(w, AXDR_U16, h->phys); return 1;
         }
+    }
     case DLMS_X_TCP: {
         static const uint8_t ip_ln[6] = {0, 0, 25, 1, 0, 255};
         switch (attr) {
