@@ -8,7 +8,6 @@
 
 #include "legal/params.h"
 #include "control/control.h"
-#include "ui/ui_obj.h"
 #include "trimeter/meter.h"
 #include "util/crc.h"
 #include "util/fmt.h"
@@ -28,10 +27,7 @@ static int get_energy_tariff(const struct meter *m, const struct obj_def *o, str
     unsigned qty = o->arg >> 8, t = o->arg & 0xffu;
     if (t >= METER_TARIFFS)
         return METER_ENOENT;
-    v->type = OBJ_T_UINT;
-    v->i = (int64_t)(qty == MEAS_AP ? m->energy.tariff_ap[t] : m->energy.tariff_rp[t]);
-    v->scaler = -6;
-    return METER_OK;
+    return obj_put_uint(v, (int64_t)(qty == MEAS_AP ? m->energy.tariff_ap[t] : m->energy.tariff_rp[t]), -6);
 }
 
 /* Instantaneous power of one direction: arg = qty (low byte), phase+1 in
@@ -50,10 +46,7 @@ static int get_power(const struct meter *m, const struct obj_def *o, struct obj_
     int32_t x = (qty == MEAS_AP || qty == MEAS_AN) ? p : q;
     if (qty == MEAS_AN || qty == MEAS_RN)
         x = -x;
-    v->type = OBJ_T_UINT;
-    v->i = x > 0 ? x : 0;
-    v->scaler = -3;
-    return METER_OK;
+    return obj_put_uint(v, x > 0 ? x : 0, -3);
 }
 
 /* Metrology calibration and legal settings (src/metrology/metro.h):
@@ -74,27 +67,18 @@ static int set_metro_cal(struct meter *m, const struct obj_def *o, const struct 
 
 static int get_voltage(const struct meter *m, const struct obj_def *o, struct obj_value *v)
 {
-    v->type = OBJ_T_UINT;
-    v->i = m->block.ph[o->arg].u_mv;
-    v->scaler = -3;
-    return METER_OK;
+    return obj_put_uint(v, m->block.ph[o->arg].u_mv, -3);
 }
 
 static int get_current(const struct meter *m, const struct obj_def *o, struct obj_value *v)
 {
-    v->type = OBJ_T_UINT;
-    v->i = m->block.ph[o->arg].i_ua;
-    v->scaler = -6;
-    return METER_OK;
+    return obj_put_uint(v, m->block.ph[o->arg].i_ua, -6);
 }
 
 static int get_frequency(const struct meter *m, const struct obj_def *o, struct obj_value *v)
 {
     (void)o;
-    v->type = OBJ_T_UINT;
-    v->i = m->block.f_mhz;
-    v->scaler = -3;
-    return METER_OK;
+    return obj_put_uint(v, m->block.f_mhz, -3);
 }
 
 /* Total power factor |P|/S, in thousandths; 1.000 with no load. */
@@ -185,7 +169,7 @@ static int get_fw_id(const struct meter *m, const struct obj_def *o, struct obj_
      .wr = METER_ACC_MANAGER, .arg = a, .get = par_get_cfg, .set = par_set_cfg, .key = k, .name = nm}
 #define LOG_ROW(a_, c, d, e_, ring, nm) \
     {.ln = OBIS(a_, 0, c, d, e_, 255), .ic = IC_PROFILE_GENERIC, .unit = UNIT_NONE, .rd = PUB, .arg = ring, \
-     .get = par_get_entries, .name = nm}
+     .get = par_get_entries, .name = nm, .log = &obj_log_rings}
 /* The calendar's exception dates in pages, read-only (the calendar text holds
  * what fits; writes go through tariff_calendar "+x=..."). */
 #define EXC_ROW(pg, nm) \
@@ -212,14 +196,6 @@ static int get_fw_id(const struct meter *m, const struct obj_def *o, struct obj_
     {.ln = OBIS(0, 0, 96, 130, e_, 255), .ic = IC_DISCONNECT_CONTROL, .unit = UNIT_NONE, .rd = PUB, \
      .wr = METER_ACC_MANAGER, .arg = a, .get = control_obj_get, .set = control_obj_set, .act = control_obj_act, \
      .ex = METER_ACC_MANAGER, .key = k, .name = nm}
-/* Display lists (src/ui/ui_obj.c), 0-0:96.130.50..53 (docs/DISPLAY.md). */
-#define DISP_PAR(e_, a, k, nm) \
-    {.ln = OBIS(0, 0, 96, 130, e_, 255), .ic = IC_DATA, .unit = UNIT_NONE, .flags = OBJ_F_PARAM, .rd = PUB, \
-     .wr = METER_ACC_MANAGER, .arg = a, .get = ui_obj_get, .set = ui_obj_set, .key = k, .name = nm}
-#define DISP_ROW(e_, a, nm) \
-    {.ln = OBIS(0, 0, 96, 130, e_, 255), .ic = IC_DATA, .unit = UNIT_NONE, .rd = PUB, .arg = a, .get = ui_obj_get, \
-     .name = nm}
-
 /* Metrology calibration: manufacturer block 1-0:128.<10+field>.<phase 1..3, 0>. */
 #define CAL_ROW(f, ph, e_, k, nm) \
     {.ln = OBIS(1, 0, 128, 10 + (f), e_, 255), .ic = IC_DATA, .unit = UNIT_NONE, .flags = OBJ_F_LEGAL | OBJ_F_PARAM, \
@@ -333,6 +309,7 @@ static const struct obj_def core_rows[] = {
     LOG_ROW(0, 99, 98, 5, RING_EVLOG + EVLOG_AUDIT, "Event log: audit (parameter changes)"),
     LOG_ROW(0, 99, 98, 6, RING_EVLOG + EVLOG_TAMPER, "Event log: tamper"),
     LOG_ROW(0, 99, 98, 7, RING_EVLOG + EVLOG_POWERLIMIT, "Event log: power limit"),
+    LOG_ROW(0, 99, 98, 128, RING_EVLOG + EVLOG_COUNT, "Event logs, all merged (oldest first)"),
     EVCOUNT_ROW(EVLOG_STATUS, "Events since manufacture: status"),
     EVCOUNT_ROW(EVLOG_QUALITY, "Events since manufacture: voltage quality"),
     EVCOUNT_ROW(EVLOG_DISCONNECT, "Events since manufacture: disconnector"),
@@ -380,10 +357,6 @@ static const struct obj_def core_rows[] = {
     CTL_PAR(96, 130, 44, IC_DATA, UNIT_NONE, 0, CTL_N_RECONNECT, "neutral_reconnect",
            "Missing neutral: reconnect when cleared, auto or manual (button)"),
     CTL_ROW(45, CTL_N_FAULT, "Missing neutral: fault now (0/1)"),
-    DISP_PAR(50, UI_DISP_AUTO, "display_auto", "Display list: automatic (up to 16)"),
-    DISP_PAR(51, UI_DISP_MANUAL, "display_manual", "Display list: manual (up to 30)"),
-    DISP_PAR(52, UI_DISP_BATTERY, "display_battery", "Display list: battery (up to 8)"),
-    DISP_ROW(53, UI_DISP_REJECT, "Display lists: why the last list was refused"),
     CTL_SWITCH(60, CTL_LC1, "loadctl1", "Load relay 1: closed (0/1; writing switches it); method 1 open, 2 close"),
     CTL_SWITCH(61, CTL_LC2, "loadctl2", "Load relay 2: closed (0/1; writing switches it); method 1 open, 2 close"),
     CTL_PAR(96, 130, 62, IC_DATA, UNIT_NONE, 0, CTL_LC1_MODE, "loadctl1_mode", "Load relay 1 source: remote, tariff, program, limiter"),
