@@ -71,7 +71,8 @@ enum cfg_id {
     CFG_ID_BILLING = 3,     /* struct meter_config: zone, calendar, periods ... */
     CFG_ID_DISPLAY = 4,     /* display lists (src/ui) */
     CFG_ID_CONTROL = 5,     /* disconnector, limiter, prepay, neutral, load control, pulse input */
-    CFG_ID_OPTICAL = 6      /* IEC 62056-21 readout list, mode, passwords, lockout */
+    CFG_ID_OPTICAL = 6,     /* IEC 62056-21 readout list, mode, passwords, lockout */
+    CFG_ID_DLMS = 9         /* DLMS keys and LLS password (src/proto/dlms; 7, 8: M-Bus, wM-Bus) */
 };
 
 struct cfg_section {

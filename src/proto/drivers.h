@@ -39,7 +39,7 @@ struct proto_state {
 };
 
 /* Every built-in driver once. */
-#define PROTO_DRIVERS_ALL &kmp_driver, &iec21_driver
+#define PROTO_DRIVERS_ALL &kmp_driver, &iec21_driver, &dlms_app_driver
 
 /* The drivers of each port, in claim order. */
 #ifndef METER_OPTICAL_DRIVERS

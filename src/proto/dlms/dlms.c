@@ -47,13 +47,6 @@ enum dlms_refusal {
 #define LLS_TRIES 3u
 #define LLS_LOCK_MS (15u * 60u * 1000u)
 
-static const struct dlms_keys factory_keys = {
-    .ek = {0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F},
-    .ak = {0xD0, 0xD1, 0xD2, 0xD3, 0xD4, 0xD5, 0xD6, 0xD7, 0xD8, 0xD9, 0xDA, 0xDB, 0xDC, 0xDD, 0xDE, 0xDF},
-    .kek = {0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1A, 0x1B, 0x1C, 0x1D, 0x1E, 0x1F},
-    .lls = {'1', '2', '3', '4', '5', '6', '7', '8'},
-    .lls_len = 8,
-};
 
 /* ---- counters ---------------------------------------------------------------- */
 
@@ -66,8 +59,8 @@ void dlms_init(struct meter *m)
 {
     struct dlms_server *s = &m->proto.dlms;
     uint32_t v[NVCOUNT_N];
-    memset(s, 0, sizeof *s);
-    s->keys = factory_keys;
+    /* everything but the keys (config_load's) starts from zero */
+    memset((uint8_t *)s + offsetof(struct dlms_server, ready), 0, sizeof *s - offsetof(struct dlms_server, ready));
     (void)nvcount_load(m, v); /* zeros on a new meter */
     s->ic_tx = s->ic_tx_limit = v[NVCOUNT_DLMS_TX];
     s->ic_rx_next = s->ic_rx_limit = v[NVCOUNT_DLMS_RX];

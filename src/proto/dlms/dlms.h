@@ -111,10 +111,15 @@ struct dlms_keys {
     uint8_t lls_len;
 };
 
+/* The application's entry in the driver table: its configuration section
+ * (struct dlms_keys) and rows (dlms_drv.c); on no port's list. */
+struct proto_driver;
+extern const struct proto_driver dlms_app_driver;
+
 /* Per-meter server state. */
 struct dlms_server {
+    struct dlms_keys keys;  /* configuration section CFG_ID_DLMS (loaded by config_load) */
     uint8_t ready;          /* dlms_init ran (at the first dlms_open after power-up) */
-    struct dlms_keys keys;
     uint32_t ic_tx;         /* the meter's next frame counter */
     uint32_t ic_tx_limit;   /* reserved in the store up to (excluded) */
     uint32_t ic_rx_next;    /* next expected counter of the management client */

@@ -17,8 +17,6 @@ static const struct dlms_xobj xobjs[] = {
     {OBIS(0, 0, 41, 0, 0, 255), 17, 0, 2, 0, PUB, DLMS_X_SAP, BITS(1, 2), "SAP assignment"},
     {OBIS(0, 0, 43, 0, 0, 255), 64, 0, 5, 2, PUB, DLMS_X_SECURITY, BITS(1, 5),
      "Security setup of the management client"},
-    {OBIS(0, 0, 43, 1, 1, 255), 1, 0, 2, 0, PUB, DLMS_X_COUNTER, BITS(1, 2),
-     "Invocation counter: next expected from the management client"},
     {OBIS(0, 0, 22, 0, 0, 255), 23, 1, 9, 0, PUB, DLMS_X_HDLC, BITS(1, 9), "IEC HDLC setup"},
     {OBIS(0, 0, 25, 0, 0, 255), 41, 0, 6, 0, PUB, DLMS_X_TCP, BITS(1, 6), "TCP-UDP setup (wrapper)"},
 };
@@ -279,9 +277,6 @@ static int get_xobj(const struct meter *m, const struct dlms_ctx *c, const struc
             return 1;
         }
     }
-    case DLMS_X_COUNTER:
-        axdr_put_int(w, AXDR_U32, dlms_ic_expected(m));
-        return 1;
     case DLMS_X_HDLC:
         /* TODO(dlms-link): the HDLC driver's configuration section */
         switch (attr) {
