@@ -9,6 +9,7 @@
 
 #include "cosem/objtab.h"
 #include "legal/nvcount.h"
+#include "ui/ui_obj.h"
 
 /* What the store keeps (sizes: docs/BILLING.md). The profile and logger
  * rings get the area of their largest record; store_log_resize() fits the
@@ -272,6 +273,11 @@ const struct cfg_section *config_section_at(size_t k)
 
 const struct obj_def *objtab_segment(size_t k, size_t *n)
 {
+    if (k == 0) {
+        *n = ui_nrows; /* the display lists (src/ui) */
+        return ui_rows;
+    }
+    k--;
     const struct proto_driver *d;
     for (size_t i = 0; (d = port_driver_at(i)) != NULL; i++) {
         if (d->rows != NULL && d->nrows > 0 && k-- == 0) {

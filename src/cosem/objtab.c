@@ -8,7 +8,6 @@
 
 #include "legal/params.h"
 #include "control/control.h"
-#include "ui/ui_obj.h"
 #include "trimeter/meter.h"
 #include "util/crc.h"
 #include "util/fmt.h"
@@ -212,14 +211,6 @@ static int get_fw_id(const struct meter *m, const struct obj_def *o, struct obj_
     {.ln = OBIS(0, 0, 96, 130, e_, 255), .ic = IC_DISCONNECT_CONTROL, .unit = UNIT_NONE, .rd = PUB, \
      .wr = METER_ACC_MANAGER, .arg = a, .get = control_obj_get, .set = control_obj_set, .act = control_obj_act, \
      .ex = METER_ACC_MANAGER, .key = k, .name = nm}
-/* Display lists (src/ui/ui_obj.c), 0-0:96.130.50..53 (docs/DISPLAY.md). */
-#define DISP_PAR(e_, a, k, nm) \
-    {.ln = OBIS(0, 0, 96, 130, e_, 255), .ic = IC_DATA, .unit = UNIT_NONE, .flags = OBJ_F_PARAM, .rd = PUB, \
-     .wr = METER_ACC_MANAGER, .arg = a, .get = ui_obj_get, .set = ui_obj_set, .key = k, .name = nm}
-#define DISP_ROW(e_, a, nm) \
-    {.ln = OBIS(0, 0, 96, 130, e_, 255), .ic = IC_DATA, .unit = UNIT_NONE, .rd = PUB, .arg = a, .get = ui_obj_get, \
-     .name = nm}
-
 /* Metrology calibration: manufacturer block 1-0:128.<10+field>.<phase 1..3, 0>. */
 #define CAL_ROW(f, ph, e_, k, nm) \
     {.ln = OBIS(1, 0, 128, 10 + (f), e_, 255), .ic = IC_DATA, .unit = UNIT_NONE, .flags = OBJ_F_LEGAL | OBJ_F_PARAM, \
@@ -380,10 +371,6 @@ static const struct obj_def core_rows[] = {
     CTL_PAR(96, 130, 44, IC_DATA, UNIT_NONE, 0, CTL_N_RECONNECT, "neutral_reconnect",
            "Missing neutral: reconnect when cleared, auto or manual (button)"),
     CTL_ROW(45, CTL_N_FAULT, "Missing neutral: fault now (0/1)"),
-    DISP_PAR(50, UI_DISP_AUTO, "display_auto", "Display list: automatic (up to 16)"),
-    DISP_PAR(51, UI_DISP_MANUAL, "display_manual", "Display list: manual (up to 30)"),
-    DISP_PAR(52, UI_DISP_BATTERY, "display_battery", "Display list: battery (up to 8)"),
-    DISP_ROW(53, UI_DISP_REJECT, "Display lists: why the last list was refused"),
     CTL_SWITCH(60, CTL_LC1, "loadctl1", "Load relay 1: closed (0/1; writing switches it); method 1 open, 2 close"),
     CTL_SWITCH(61, CTL_LC2, "loadctl2", "Load relay 2: closed (0/1; writing switches it); method 1 open, 2 close"),
     CTL_PAR(96, 130, 62, IC_DATA, UNIT_NONE, 0, CTL_LC1_MODE, "loadctl1_mode", "Load relay 1 source: remote, tariff, program, limiter"),

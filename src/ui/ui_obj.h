@@ -17,6 +17,10 @@ enum ui_par {
     UI_DISP_REJECT /* why the last list was refused (text) */
 };
 
+/* The display-list rows of the object table (a segment the top adds). */
+extern const struct obj_def ui_rows[];
+extern const size_t ui_nrows;
+
 int ui_obj_get(const struct meter *m, const struct obj_def *o, struct obj_value *v);
 int ui_obj_set(struct meter *m, const struct obj_def *o, const struct obj_value *in, enum meter_src src);
 
