@@ -220,6 +220,23 @@ void cosem_put_scaler_unit(struct axdr_w *w, int8_t scaler, uint8_t unit)
     axdr_put_int(w, AXDR_ENUM, unit != 0 ? unit : UNIT_NONE);
 }
 
+/* Identification objects are octet-strings in COSEM whatever their
+ * characters: the logical device name 0-0:42.0.0, device IDs 0-0:96.1.x,
+ * 0-0:0.0.0, firmware identifiers 0.2.x (strict clients decode them so). */
+static bool octets_by_definition(const struct obj_def *o)
+{
+    const uint8_t *v = o->ln.v;
+    return (v[2] == 42 && v[3] == 0) || (v[2] == 96 && v[3] == 1) || (v[2] == 0 && (v[3] == 0 || v[3] == 2));
+}
+
+static void put_row_value(const struct meter *m, struct axdr_w *w, const struct obj_def *o, const struct obj_value *v)
+{
+    if (v->type == OBJ_T_STRING && octets_by_definition(o))
+        axdr_put_string(w, AXDR_OCTETS, v->s, v->len < OBJ_STR_MAX ? v->len : OBJ_STR_MAX);
+    else
+        cosem_put_value(m, w, v);
+}
+
 static void put_ln(struct axdr_w *w, const struct obis *ln, unsigned f)
 {
     uint8_t b[6];
@@ -252,7 +269,7 @@ static int get_register(const struct meter *m, const struct obj_def *o, unsigned
         return r;
     switch (attr) {
     case 2:
-        cosem_put_value(m, w, &v);
+        put_row_value(m, w, o, &v);
         return 1;
     case 3:
         if (o->ic == IC_DATA)

@@ -65,10 +65,10 @@ static void public_client_reads(void **state)
     /* logical device name and serial */
     long n = tc_get(&t, 1, ln_ldn, 2, NULL, 0, d, sizeof d, &dar, NULL);
     assert_int_equal(n, 18);
-    assert_memory_equal(d, "\x0A\x10TRM0000012345678", 18);
+    assert_memory_equal(d, "\x09\x10TRM0000012345678", 18); /* octet-string by definition */
     n = tc_get(&t, 1, ln_serial, 2, NULL, 0, d, sizeof d, &dar, NULL);
     assert_int_equal(n, 10);
-    assert_memory_equal(d, "\x0A\x08" "12345678", 10);
+    assert_memory_equal(d, "\x09\x08" "12345678", 10);
     /* clock: date-time of the meter's time, summer time: deviation -180 for +02:00 std + DST */
     n = tc_get(&t, 8, ln_clock, 2, NULL, 0, d, sizeof d, &dar, NULL);
     assert_int_equal(n, 14);
@@ -122,7 +122,7 @@ static void public_client_reads(void **state)
     assert_int_equal(t.rsp[1], 3);
     assert_int_equal(t.rsp[3], 3);
     assert_int_equal(t.rsp[4], 0);
-    assert_memory_equal(t.rsp + 5, "\x0A\x10TRM", 5);
+    assert_memory_equal(t.rsp + 5, "\x09\x10TRM", 5);
     assert_int_equal(t.rsp[5 + 18], 0);
     assert_int_equal(t.rsp[5 + 18 + 1], 9);
     assert_int_equal(t.rsp[5 + 18 + 15], 1);
