@@ -82,7 +82,7 @@ class Stream {
             if (this.closed) throw new Error('connection closed');
             const left = ms - (Date.now() - t0);
             if (left <= 0) throw new Error('timeout');
-            await new Promise((res) => { this.waiters.push(res); setTimeout(res, left); });
+            await new Promise((res) => { this.waiters.push(res); setTimeout(res, left).unref(); });
         }
     }
     close() { this.sock.end(); }
