@@ -81,6 +81,13 @@ static void public_client_reads(void **state)
     n = tc_get(&t, 8, ln_clock, 3, NULL, 0, d, sizeof d, &dar, NULL);
     assert_int_equal(n, 3);
     assert_int_equal((int16_t)(d[1] << 8 | d[2]), -m->cfg.zone.std_offset_min);
+    /* IEC HDLC setup: the HDLC driver's configuration */
+    static const uint8_t ln_hdlc[6] = {0, 0, 22, 0, 0, 255};
+    n = tc_get(&t, 23, ln_hdlc, 9, NULL, 0, d, sizeof d, &dar, NULL);
+    assert_int_equal(n, 3);
+    assert_int_equal(d[1] << 8 | d[2], m->proto.hdlc.cfg.phys);
+    n = tc_get(&t, 23, ln_hdlc, 6, NULL, 0, d, sizeof d, &dar, NULL);
+    assert_int_equal(d[1] << 8 | d[2], m->proto.hdlc.cfg.info_max);
     /* invocation counter */
     n = tc_get(&t, 1, ln_ic, 2, NULL, 0, d, sizeof d, &dar, NULL);
     assert_int_equal(n, 5);

@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "proto/hdlc/hdlc_link.h"
+#include "proto/wrapper/wrapper_drv.h"
 #include "trimeter/meter.h"
 
 #define PUB METER_ACC_PUBLIC
@@ -18,7 +20,9 @@ static const struct dlms_xobj xobjs[] = {
     {OBIS(0, 0, 43, 0, 0, 255), 64, 0, 5, 2, PUB, DLMS_X_SECURITY, BITS(1, 5),
      "Security setup of the management client"},
     {OBIS(0, 0, 22, 0, 0, 255), 23, 1, 9, 0, PUB, DLMS_X_HDLC, BITS(1, 9), "IEC HDLC setup"},
+#if METER_TCP_SESSIONS > 0
     {OBIS(0, 0, 25, 0, 0, 255), 41, 0, 6, 0, PUB, DLMS_X_TCP, BITS(1, 6), "TCP-UDP setup (wrapper)"},
+#endif
 };
 
 #define NX (sizeof xobjs / sizeof xobjs[0])
@@ -277,26 +281,31 @@ static int get_xobj(const struct meter *m, const struct dlms_ctx *c, const struc
             return 1;
         }
     }
-    case DLMS_X_HDLC:
-        /* TODO(dlms-link): the HDLC driver's configuration section */
+    case DLMS_X_HDLC: {
+        /* the HDLC driver's configuration section (both ports) */
+        const struct hdlc_cfg *h = &m->proto.hdlc.cfg;
         switch (attr) {
-        case 2: axdr_put_int(w, AXDR_ENUM, 5); return 1; /* 9600 Bd */
+        case 2: axdr_put_int(w, AXDR_ENUM, 5); return 1; /* 9600 Bd: HDLC's own rate (after mode E too) */
         case 3:
-        case 4: axdr_put_int(w, AXDR_U8, 1); return 1;
+        case 4: axdr_put_int(w, AXDR_U8, h->window); return 1;
         case 5:
-        case 6: axdr_put_int(w, AXDR_U16, 128); return 1;
-        case 7: axdr_put_int(w, AXDR_U16, 25); return 1;
-        case 8: axdr_put_int(w, AXDR_U16, 120); return 1;
-        default: axdr_put_int(w, AXDR_U16, 17); return 1;
+        case 6: axdr_put_int(w, AXDR_U16, h->info_max); return 1;
+        case 7: axdr_put_int(w, AXDR_U16, h->inter_octet_ms); return 1;
+        case 8: axdr_put_int(w, AXDR_U16, h->inactivity_s); return 1;
+        default: axdr_put_int(w, AXDR_U16, h->phys); return 1;
         }
+    }
     case DLMS_X_TCP: {
         static const uint8_t ip_ln[6] = {0, 0, 25, 1, 0, 255};
         switch (attr) {
         case 2: axdr_put_int(w, AXDR_U16, 4059); return 1;
         case 3: axdr_put_octets_fixed(w, ip_ln, 6); return 1;
         case 4: axdr_put_int(w, AXDR_U16, 576); return 1;
-        case 5: axdr_put_int(w, AXDR_U8, METER_DLMS_ASSOCIATIONS); return 1;
-        default: axdr_put_int(w, AXDR_U16, 120); return 1;
+        case 5: /* each client its own line and association */
+            axdr_put_int(w, AXDR_U8, METER_TCP_SESSIONS < METER_DLMS_ASSOCIATIONS ? METER_TCP_SESSIONS
+                                                                                     : METER_DLMS_ASSOCIATIONS);
+            return 1;
+        default: axdr_put_int(w, AXDR_U16, WRAPPER_INACTIVITY_S); return 1;
         }
     }
     default:
