@@ -184,7 +184,7 @@ static int get_fw_id(const struct meter *m, const struct obj_def *o, struct obj_
      .wr = METER_ACC_MANAGER, .arg = a, .get = par_get_cfg, .set = par_set_cfg, .key = k, .name = nm}
 #define LOG_ROW(a_, c, d, e_, ring, nm) \
     {.ln = OBIS(a_, 0, c, d, e_, 255), .ic = IC_PROFILE_GENERIC, .unit = UNIT_NONE, .rd = PUB, .arg = ring, \
-     .get = par_get_entries, .name = nm}
+     .get = par_get_entries, .name = nm, .log = &obj_log_rings}
 /* The calendar's exception dates in pages, read-only (the calendar text holds
  * what fits; writes go through tariff_calendar "+x=..."). */
 #define EXC_ROW(pg, nm) \
@@ -324,6 +324,7 @@ static const struct obj_def core_rows[] = {
     LOG_ROW(0, 99, 98, 5, RING_EVLOG + EVLOG_AUDIT, "Event log: audit (parameter changes)"),
     LOG_ROW(0, 99, 98, 6, RING_EVLOG + EVLOG_TAMPER, "Event log: tamper"),
     LOG_ROW(0, 99, 98, 7, RING_EVLOG + EVLOG_POWERLIMIT, "Event log: power limit"),
+    LOG_ROW(0, 99, 98, 128, RING_EVLOG + EVLOG_COUNT, "Event logs, all merged (oldest first)"),
     EVCOUNT_ROW(EVLOG_STATUS, "Events since manufacture: status"),
     EVCOUNT_ROW(EVLOG_QUALITY, "Events since manufacture: voltage quality"),
     EVCOUNT_ROW(EVLOG_DISCONNECT, "Events since manufacture: disconnector"),

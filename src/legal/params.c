@@ -86,12 +86,7 @@ int par_get_ev_total(const struct meter *m, const struct obj_def *o, struct obj_
 
 int par_get_entries(const struct meter *m, const struct obj_def *o, struct obj_value *v)
 {
-    switch (o->arg) {
-    case RING_BILLING: return uint_value(v, billing_snapshot_count(m));
-    case RING_PROFILE: return uint_value(v, profile_count(m));
-    case RING_LOGGER: return uint_value(v, logger_count(m));
-    default: return uint_value(v, evlog_count(m, (enum evlog_log)(o->arg - RING_EVLOG)));
-    }
+    return uint_value(v, o->log->count(m, o)); /* entries in use (objtab.h, profile-generic rows) */
 }
 
 static int text_value(struct obj_value *v, const char *s, size_t n)

@@ -509,6 +509,7 @@ static void iec21_option_select(struct meter *m, struct session *x, const uint8_
         session_end(m, x);
         return;
     }
+    session_touch(m, x);
     s->baud_char = msg[2];
     if (mode_e) {
         /* The switch to baud Z comes where mode C has it; the switch
@@ -800,6 +801,7 @@ static void iec21_command(struct meter *m, struct session *x, const uint8_t *msg
     }
     if (r < 0 || n < 5 || msg[0] != IEC21_SOH)
         return;
+    session_touch(m, x); /* a valid block: programming mode goes on */
     uint8_t c = msg[1], t = msg[2];
     if (c == 'B' && t == '0') {
         session_end(m, x);
