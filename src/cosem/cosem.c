@@ -256,7 +256,7 @@ static void put_dt(const struct meter *m, struct axdr_w *w, int64_t utc)
 /* ---- classes ---------------------------------------------------------------- */
 
 int cosem_pg_get(const struct meter *m, const struct obj_def *o, int attr, const struct cosem_sel *sel,
-                 struct axdr_w *w, struct cosem_pos *pos);
+                 enum meter_access acc, struct axdr_w *w, struct cosem_pos *pos);
 
 /* Data, Register, Extended register: the row's value (or a billing
  * period's), its scaler_unit, status and capture time. */
@@ -471,7 +471,7 @@ int cosem_get(const struct meter *m, const struct obj_def *o, unsigned f, int at
     case IC_REGISTER:
     case IC_EXT_REGISTER: return get_register(m, o, f, attr, acc, w);
     case IC_DEMAND_REGISTER: return get_demand(m, o, attr, acc, w);
-    case IC_PROFILE_GENERIC: return cosem_pg_get(m, o, attr, sel, w, pos);
+    case IC_PROFILE_GENERIC: return cosem_pg_get(m, o, attr, sel, acc, w, pos);
     case IC_CLOCK: return get_clock(m, attr, w);
     case IC_SCRIPT_TABLE: return get_script_table(attr, w);
     case IC_SINGLE_ACTION_SCHEDULE: return get_single_action(m, o, attr, acc, w);

@@ -76,8 +76,8 @@ ok(profile('s_pub').blocks > 3, 's_pub: 256-byte PDU, block transfer', profile('
 const hls = J('w_hls');
 const bill = hls.actions.find((a) => a.entries === '0-0:98.1.0*255');
 ok(bill.value.length === 1 && sim.billing.length === 1, 'one billing period', bill.value.length);
-ok(Math.abs(bill.value[0][2] / 100 - sim.billing[0].registers['1.8.0'].value) < 1e-9, 'billed A+ = report',
-   [bill.value[0][2], sim.billing[0].registers['1.8.0'].value]);
+ok(Math.abs(bill.value[0][1] / 100 - sim.billing[0].registers['1.8.0'].value) < 1e-9, 'billed A+ = report',
+   [bill.value[0][1], sim.billing[0].registers['1.8.0'].value]);
 const tamper = hls.actions.find((a) => a.entries === '0-0:99.98.6*255');
 ok(tamper.value.length >= 2, 'tamper log: cover open and close', tamper.value.length);
 

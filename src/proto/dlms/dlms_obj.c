@@ -160,7 +160,7 @@ static void put_list_element(const struct dlms_ctx *c, const struct dlms_target 
 }
 
 /* object_list: one element per visible object; resumable per element
- * (pos.cur.n.a = the next view index to examine). */
+ * (pos.view = the next view index to examine). */
 static int put_object_list(const struct dlms_ctx *c, struct axdr_w *w, struct cosem_pos *pos)
 {
     struct cosem_pos scratch;
@@ -188,11 +188,11 @@ static int put_object_list(const struct dlms_ctx *c, struct axdr_w *w, struct co
         if (w->pos >= end)
             return 0;
         struct dlms_target t;
-        while (cp.cur.n.a < view_len() && !view_at(cp.cur.n.a, acc, &t))
-            cp.cur.n.a++;
-        if (cp.cur.n.a >= view_len())
+        while (cp.view < view_len() && !view_at(cp.view, acc, &t))
+            cp.view++;
+        if (cp.view >= view_len())
             return METER_EIO;
-        cp.cur.n.a++;
+        cp.view++;
         put_list_element(c, &t, w);
         cp.item++;
     }
