@@ -44,36 +44,43 @@ static unsigned log_cols(const struct meter *m, const struct obj_def *o, struct 
     return n < OBJ_LOG_VALUES ? n : OBJ_LOG_VALUES;
 }
 
-unsigned cosem_pg_columns(const struct meter *m, const struct obj_def *o)
+/* Every column as DLMS presents it, in one pass over the row's columns
+ * (a row's columns can cost a walk of the table: billing history). */
+static unsigned all_columns(const struct meter *m, const struct obj_def *o, struct cosem_col *out)
 {
     struct obj_col c[OBJ_LOG_VALUES];
     if (o->log == NULL)
         return 0;
-    return 1u + (has_status(m, o) ? 1u : 0u) + log_cols(m, o, c);
+    unsigned st = has_status(m, o) ? 1u : 0u, n = log_cols(m, o, c), k = 0;
+    memset(out, 0, sizeof *out * (1 + st + n));
+    out[k].ic = IC_CLOCK;
+    out[k].ln = clock_ln;
+    out[k++].attr = 2;
+    if (st) {
+        out[k].ic = IC_DATA;
+        out[k].ln = (struct obis)OBIS(0, 0, 96, 10, o->ln.v[3], 255);
+        out[k++].attr = 2;
+    }
+    for (unsigned i = 0; i < n; i++, k++) {
+        out[k].ic = c[i].ic;
+        out[k].ln = c[i].ln;
+        out[k].attr = (int8_t)c[i].attr;
+    }
+    return k;
+}
+
+unsigned cosem_pg_columns(const struct meter *m, const struct obj_def *o)
+{
+    struct cosem_col c[COSEM_COLS_MAX];
+    return all_columns(m, o, c);
 }
 
 int cosem_pg_column(const struct meter *m, const struct obj_def *o, unsigned i, struct cosem_col *out)
 {
-    struct obj_col c[OBJ_LOG_VALUES];
-    if (o->log == NULL)
+    struct cosem_col c[COSEM_COLS_MAX];
+    if (i >= all_columns(m, o, c))
         return METER_ENOENT;
-    unsigned st = has_status(m, o) ? 1u : 0u, n = log_cols(m, o, c);
-    if (i >= 1 + st + n)
-        return METER_ENOENT;
-    memset(out, 0, sizeof *out);
-    out->attr = 2;
-    if (i == 0) {
-        out->ic = IC_CLOCK;
-        out->ln = clock_ln;
-    } else if (i == st) {
-        out->ic = IC_DATA;
-        out->ln = (struct obis)OBIS(0, 0, 96, 10, o->ln.v[3], 255);
-    } else {
-        const struct obj_col *k = &c[i - 1 - st];
-        out->ic = k->ic;
-        out->ln = k->ln;
-        out->attr = (int8_t)k->attr;
-    }
+    *out = c[i];
     return METER_OK;
 }
 
@@ -252,17 +259,15 @@ int cosem_pg_get(const struct meter *m, const struct obj_def *o, int attr, const
         return pg_buffer(m, o, acc, sel, w, pos);
     }
     case 3: {
-        unsigned n = cosem_pg_columns(m, o);
+        struct cosem_col c[COSEM_COLS_MAX];
+        unsigned n = all_columns(m, o, c);
         axdr_put_array(w, n);
         for (unsigned i = 0; i < n; i++) {
-            struct cosem_col c;
-            if (cosem_pg_column(m, o, i, &c) < 0)
-                return METER_EIO;
             axdr_put_struct(w, 4);
-            axdr_put_int(w, AXDR_U16, c.ic);
-            axdr_put_octets_fixed(w, c.ln.v, 6);
-            axdr_put_int(w, AXDR_I8, c.attr);
-            axdr_put_int(w, AXDR_U16, c.data_index);
+            axdr_put_int(w, AXDR_U16, c[i].ic);
+            axdr_put_octets_fixed(w, c[i].ln.v, 6);
+            axdr_put_int(w, AXDR_I8, c[i].attr);
+            axdr_put_int(w, AXDR_U16, c[i].data_index);
         }
         return 1;
     }
@@ -298,7 +303,7 @@ int cosem_pg_get(const struct meter *m, const struct obj_def *o, int attr, const
 
 /* ---- selective access --------------------------------------------------------- */
 
-static int col_of(const struct meter *m, const struct obj_def *o, struct axdr_r *r, unsigned *idx)
+static int col_of(const struct cosem_col *cols, unsigned nc, struct axdr_r *r, unsigned *idx)
 {
     uint32_t n;
     int64_t ic, attr, di;
@@ -309,11 +314,8 @@ static int col_of(const struct meter *m, const struct obj_def *o, struct axdr_r 
     const uint8_t *ln = axdr_get_octets(r, 6, NULL);
     if (ln == NULL || axdr_get_int(r, -128, 127, &attr) < 0 || axdr_get_int(r, 0, 0xffff, &di) < 0)
         return METER_EINVAL;
-    unsigned nc = cosem_pg_columns(m, o);
     for (unsigned i = 0; i < nc; i++) {
-        struct cosem_col c;
-        if (cosem_pg_column(m, o, i, &c) == METER_OK && c.ic == ic && memcmp(c.ln.v, ln, 6) == 0 &&
-            c.attr == attr) {
+        if (cols[i].ic == ic && memcmp(cols[i].ln.v, ln, 6) == 0 && cols[i].attr == attr) {
             *idx = i;
             return METER_OK;
         }
@@ -349,20 +351,21 @@ int cosem_sel_parse(const struct meter *m, const struct obj_def *o, int attr, ui
         return METER_ENOTSUP;
     axdr_r_init(&r, p, n);
     out->selector = selector;
-    unsigned nc = cosem_pg_columns(m, o);
+    struct cosem_col cols[COSEM_COLS_MAX];
+    unsigned nc = all_columns(m, o, cols);
     if (selector == COSEM_SEL_RANGE) {
         unsigned col;
         if (axdr_get_head(&r, AXDR_STRUCT, &cnt) < 0 || cnt != 4)
             return METER_EINVAL;
         /* the restricting object must be the clock column */
-        if (col_of(m, o, &r, &col) < 0 || col != 0)
+        if (col_of(cols, nc, &r, &col) < 0 || col != 0)
             return METER_EINVAL;
         if (range_time(m, &r, INT64_MIN, &out->from) < 0 || range_time(m, &r, INT64_MAX, &out->to) < 0)
             return METER_EINVAL;
         if (axdr_get_head(&r, AXDR_ARRAY, &cnt) < 0)
             return METER_EINVAL;
         for (uint32_t k = 0; k < cnt; k++) {
-            if (col_of(m, o, &r, &col) < 0)
+            if (col_of(cols, nc, &r, &col) < 0)
                 return METER_EINVAL;
             out->cols |= 1u << col;
         }

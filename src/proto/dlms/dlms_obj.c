@@ -84,34 +84,29 @@ static bool xobj_readable(const struct dlms_xobj *x, int attr, enum meter_access
 
 /* Object i of the view (rows first, then the server's objects), or NULL
  * when it is not visible at acc; *end set past the last. */
-static bool view_at(size_t i, enum meter_access acc, struct dlms_target *t)
+static bool view_at(size_t i, size_t nrows, enum meter_access acc, struct dlms_target *t)
 {
     memset(t, 0, sizeof *t);
-    if (i < objtab_count()) {
+    if (i < nrows) {
         const struct obj_def *o = objtab_at(i);
         if (acc < o->rd)
             return false;
         t->row = o;
         return true;
     }
-    i -= objtab_count();
+    i -= nrows;
     if (i >= NX || acc < xobjs[i].rd)
         return false;
     t->x = &xobjs[i];
     return true;
 }
 
-static size_t view_len(void)
-{
-    return objtab_count() + NX;
-}
-
-static uint32_t view_count(enum meter_access acc)
+static uint32_t view_count(size_t nrows, enum meter_access acc)
 {
     uint32_t n = 0;
     struct dlms_target t;
-    for (size_t i = 0; i < view_len(); i++)
-        if (view_at(i, acc, &t))
+    for (size_t i = 0; i < nrows + NX; i++)
+        if (view_at(i, nrows, acc, &t))
             n++;
     return n;
 }
@@ -165,13 +160,14 @@ static int put_object_list(const struct dlms_ctx *c, struct axdr_w *w, struct co
 {
     struct cosem_pos scratch;
     enum meter_access acc = (enum meter_access)c->acc;
+    size_t nrows = objtab_count(); /* once: counting walks the table's segments */
     if (pos == NULL) {
         memset(&scratch, 0, sizeof scratch);
         pos = &scratch;
     }
     if (!pos->started) {
         memset(pos, 0, sizeof *pos);
-        pos->total = view_count(acc);
+        pos->total = view_count(nrows, acc);
         axdr_put_array(w, pos->total);
         pos->started = 1;
         pos->at = w->pos;
@@ -188,9 +184,9 @@ static int put_object_list(const struct dlms_ctx *c, struct axdr_w *w, struct co
         if (w->pos >= end)
             return 0;
         struct dlms_target t;
-        while (cp.view < view_len() && !view_at(cp.view, acc, &t))
+        while (cp.view < nrows + NX && !view_at(cp.view, nrows, acc, &t))
             cp.view++;
-        if (cp.view >= view_len())
+        if (cp.view >= nrows + NX)
             return METER_EIO;
         cp.view++;
         put_list_element(c, &t, w);
