@@ -997,20 +997,11 @@ int iec21_get_cfg(const struct meter *m, const struct obj_def *o, struct obj_val
         out->len = 0;
         return METER_OK;
     case IEC21_CFG_LOCK_TRIES:
-        out->type = OBJ_T_UINT;
-        out->i = c->lock_tries;
-        out->scaler = 0;
-        return METER_OK;
+        return obj_put_uint(out, c->lock_tries, 0);
     case IEC21_CFG_LOCK_MIN:
-        out->type = OBJ_T_UINT;
-        out->i = c->lock_min;
-        out->scaler = 0;
-        return METER_OK;
+        return obj_put_uint(out, c->lock_min, 0);
     case IEC21_CFG_HISTORY:
-        out->type = OBJ_T_UINT;
-        out->i = c->history;
-        out->scaler = 0;
-        return METER_OK;
+        return obj_put_uint(out, c->history, 0);
     default:
         return METER_ENOENT;
     }
