@@ -1,23 +1,23 @@
 /*
  * bench_dlms_link — the DLMS link layers' figures:
- *   - the full load profile (A+ A- R+ R- every 15 min, full depth of the
- *     store's profile area) read with GET and block transfer over HDLC:
- *     the encoded buffer bytes (attribute 2), the bytes on the line both
- *     ways, the line time at 9600 Bd (10 bits per byte) and the direction
- *     changes, for windows 1 and 7 and information fields of 128 and the
- *     meter's maximum, against the line time of the encoded bytes alone;
- *   - instructions of the HDLC link layer per byte of the profile
- *     (callgrind on this program's own transfer, when valgrind is there);
+ *   - the full load profile (A+ A- R+ R- every 15 min, the profile ring
+ *     filled to its full depth on a virtual meter) read by the public
+ *     client with GET and block transfer through the real HDLC link layer
+ *     and the real application (dlms_serve): the encoded attribute bytes
+ *     (the raw data of all blocks), the bytes on the line both ways, the
+ *     line time at 9600 Bd (10 bits per byte) and the direction changes,
+ *     for windows 1 and 7, information fields of 128 and the meter's
+ *     maximum, and client max PDUs of 1024 (the host's METER_DLMS_PDU_MAX)
+ *     and 512 (the Cortex-M build's), against the line time of the encoded
+ *     bytes alone;
+ *   - instructions of the HDLC link layer per byte (callgrind on this
+ *     program's --cg mode: the same transfer with the application modelled
+ *     by blocks of the same layout, so that valgrind need not fill a
+ *     profile first);
  *   - the wrapper round trip on TCP loopback (a GET request and its
  *     answer through the kernel and src/proto/wrapper), min/median/max.
- * The link layer is the real one (src/proto/hdlc); the client is the
- * bench's own HDLC primary. The APDUs are modelled here from the
- * profile's A-XDR layout until the application's GET is on main (then the
- * encoded bytes come from dlms_serve on a virtual meter with a full
- * profile): entry = structure(6) { clock octet-string(12), status
- * unsigned, 4 x double-long-unsigned } = 38 bytes; blocks are
- * GET-Response-With-Datablock of the negotiated PDU size.
- * Usage: bench_dlms_link [--cg]   (--cg: one transfer, for callgrind)
+ * The client is the bench's own HDLC primary (RR after each window).
+ * Usage: bench_dlms_link [--cg]
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -30,6 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cosem/objtab.h"
+#include "proto/dlms/dlms.h"
 #include "proto/hdlc/hdlc_frame.h"
 #include "proto/hdlc/hdlc_link.h"
 #include "proto/wrapper/wrapper.h"
@@ -42,6 +44,9 @@
 /* ---- the modelled application: attribute 2 of the profile in blocks ---- */
 
 struct app {
+    struct meter *m;     /* the real application (NULL: the model below) */
+    struct dlms_ctx *c;
+    uint64_t raw;        /* raw-data bytes of the blocks (the encoded attribute) */
     size_t entries;      /* profile entries */
     size_t total;        /* encoded attribute bytes */
     size_t pdu;          /* negotiated max PDU */
@@ -76,8 +81,10 @@ static size_t encoded_bytes(size_t entries)
     return 1 + axdr_len(h, entries) + entries * ENTRY_BYTES;
 }
 
-/* Answer a GET-Request-Normal or -Next with the next data block. */
-static size_t app_serve(struct app *a, size_t n)
+/* Answer a GET-Request-Normal or -Next with the next data block (the
+ * model: contents do not matter to the link layer, lengths are the
+ * application's layout). */
+static size_t app_model(struct app *a, size_t n)
 {
     if (n >= 3 && a->rq[0] == 0xC0 && a->rq[1] == 0x01) {
         a->sent = 0;
@@ -101,6 +108,21 @@ static size_t app_serve(struct app *a, size_t n)
     p += d;
     a->sent += d;
     return (size_t)(p - a->rsp);
+}
+
+/* Raw-data bytes of a GET-Response-With-Datablock (0 otherwise). */
+static size_t block_raw(const uint8_t *r, size_t n)
+{
+    if (n < 10 || r[0] != 0xC4 || r[1] != 0x02 || r[8] != 0x00)
+        return 0;
+    size_t pos = 9, dl = r[pos++];
+    if (dl == 0x81) {
+        dl = r[pos++];
+    } else if (dl == 0x82) {
+        dl = (size_t)r[pos] << 8 | r[pos + 1];
+        pos += 2;
+    }
+    return pos + dl == n ? dl : 0;
 }
 
 /* ---- the bench's HDLC client ------------------------------------------- */
@@ -143,10 +165,29 @@ static void meter_rx(struct line *ln, const uint8_t *b, size_t n)
     while (k < n) {
         struct hdlc_ev ev;
         k += hdlc_link_rx(&ln->l, b + k, n - k, 0, &ev);
-        if (ev.type == HDLC_EV_CONNECT)
-            hdlc_link_accept(&ln->l, ln->app->rq, sizeof ln->app->rq);
-        else if (ev.type == HDLC_EV_APDU)
-            hdlc_link_respond(&ln->l, ln->app->rsp, app_serve(ln->app, ev.len));
+        struct app *a = ln->app;
+        if (ev.type == HDLC_EV_CONNECT) {
+            if (a->m != NULL) {
+                a->c = dlms_open(a->m, ev.client, ev.logical, METER_SRC_OPTICAL_DLMS);
+                size_t cap = 0;
+                uint8_t *rq = a->c != NULL ? dlms_req_buf(a->c, &cap) : NULL;
+                hdlc_link_accept(&ln->l, rq, cap);
+            } else {
+                hdlc_link_accept(&ln->l, a->rq, sizeof a->rq);
+            }
+        } else if (ev.type == HDLC_EV_APDU) {
+            if (a->m != NULL) {
+                const uint8_t *rsp = NULL;
+                size_t len = 0;
+                dlms_serve(a->m, a->c, ev.len, &rsp, &len);
+                a->raw += block_raw(rsp, len);
+                hdlc_link_respond(&ln->l, rsp, len);
+            } else {
+                size_t len = app_model(a, ev.len);
+                a->raw += block_raw(a->rsp, len);
+                hdlc_link_respond(&ln->l, a->rsp, len);
+            }
+        }
         meter_drain(ln);
     }
 }
@@ -205,16 +246,19 @@ struct result {
     int ok;
 };
 
-static struct result transfer(size_t entries, size_t pdu, uint16_t info, uint8_t win)
+/* The whole profile over HDLC. m: the real application (NULL: the model
+ * with `entries` entries). pdu: the client's max receive PDU. */
+static struct result transfer(struct meter *m, size_t entries, size_t pdu, uint16_t info, uint8_t win)
 {
     static struct line ln;
     static struct app app;
     struct result r = {0};
     memset(&ln, 0, sizeof ln);
     memset(&app, 0, sizeof app);
+    app.m = m;
     app.entries = entries;
     app.total = encoded_bytes(entries);
-    app.pdu = pdu;
+    app.pdu = pdu > 1024 ? 1024 : pdu;
     ln.app = &app;
     ln.last_dir = -1;
     struct hdlc_cfg cfg;
@@ -229,22 +273,35 @@ static struct result transfer(size_t entries, size_t pdu, uint16_t info, uint8_t
     uint8_t tmp[2100];
     if (!cl_frame(&ln, &f, tmp) || f.ctl != 0x73)
         return r;
-    /* (AARQ/AARE and the release are the same few hundred bytes for
-     * every variant and left out) */
     static uint8_t rsp[2100];
+    if (m != NULL) {
+        /* public client, no security, conformance 007E1F, max PDU pdu
+         * (the AARQ/AARE bytes are counted with the rest) */
+        uint8_t aarq[31];
+        static const uint8_t head[] = {0x60, 0x1D, 0xA1, 0x09, 0x06, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08,
+                                       0x01, 0x01, 0xBE, 0x10, 0x04, 0x0E, 0x01, 0x00, 0x00, 0x00, 0x06,
+                                       0x5F, 0x1F, 0x04, 0x00, 0x00, 0x7E, 0x1F};
+        memcpy(aarq, head, sizeof head);
+        aarq[29] = (uint8_t)(pdu >> 8);
+        aarq[30] = (uint8_t)pdu;
+        if (cl_exchange(&ln, aarq, sizeof aarq, rsp) == 0 || rsp[0] != 0x61)
+            return r;
+    }
     static const uint8_t get[] = {0xC0, 0x01, 0xC1, 0x00, 0x07, 1, 0, 99, 1, 0, 255, 0x02, 0x00};
     size_t n = cl_exchange(&ln, get, sizeof get, rsp);
     r.blocks = 1;
-    while (n > 0 && rsp[3] == 0) {
+    while (n > 0 && rsp[1] == 0x02 && rsp[3] == 0) {
         uint8_t next[7] = {0xC0, 0x02, 0xC1, rsp[4], rsp[5], rsp[6], rsp[7]};
         n = cl_exchange(&ln, next, sizeof next, rsp);
         r.blocks++;
     }
-    r.ok = n > 0 && app.sent == app.total;
+    r.ok = n > 0 && (m != NULL ? rsp[0] == 0xC4 : app.sent == app.total);
+    if (m != NULL && app.c != NULL)
+        dlms_close(m, app.c);
     r.up = ln.up;
     r.down = ln.down;
     r.turns = ln.turns;
-    r.encoded = app.total;
+    r.encoded = (size_t)app.raw;
     return r;
 }
 
@@ -263,7 +320,7 @@ static int cmp_d(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static int wrapper_loopback(double *mn, double *md, double *mx)
+static int wrapper_loopback(struct meter *m, double *mn, double *md, double *mx)
 {
     int ls = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {0};
@@ -282,15 +339,20 @@ static int wrapper_loopback(double *mn, double *md, double *mx)
     setsockopt(ss, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     static struct wrapper w;
     wrapper_init(&w);
-    static uint8_t rq[1024];
-    /* GET 1-0:1.8.0.255 attribute 2, answered with a double-long-unsigned */
+    struct dlms_ctx *c = NULL;
+    /* the public client's AARQ (dlms.md), then GET 1-0:1.8.0.255 attribute 2 */
+    static const uint8_t aarq[] = {0, 1, 0, 16, 0, 1, 0, 31, 0x60, 0x1D, 0xA1, 0x09, 0x06, 0x07, 0x60, 0x85, 0x74,
+                                   0x05, 0x08, 0x01, 0x01, 0xBE, 0x10, 0x04, 0x0E, 0x01, 0x00, 0x00, 0x00, 0x06,
+                                   0x5F, 0x1F, 0x04, 0x00, 0x00, 0x7E, 0x1F, 0x04, 0xB0};
     static const uint8_t req[] = {0, 1, 0, 16, 0, 1, 0, 13, 0xC0, 0x01, 0xC1, 0x00, 0x03, 1, 0, 1, 8, 0, 255, 0x02, 0x00};
-    static const uint8_t ans[] = {0xC4, 0x01, 0xC1, 0x00, 0x06, 0x00, 0x00, 0x13, 0x91};
     enum { RUNS = 2000 };
     static double t[RUNS];
-    for (int i = 0; i < RUNS; i++) {
+    size_t ans_len = 0;
+    for (int i = -1; i < RUNS; i++) {
+        const uint8_t *q = i < 0 ? aarq : req;
+        size_t qn = i < 0 ? sizeof aarq : sizeof req;
         double t0 = now_us();
-        if (write(cs, req, sizeof req) != (ssize_t)sizeof req)
+        if (write(cs, q, qn) != (ssize_t)qn)
             return -1;
         uint8_t b[64];
         size_t got = 0;
@@ -303,10 +365,19 @@ static int wrapper_loopback(double *mn, double *md, double *mx)
             while (off < (size_t)k) {
                 struct wrapper_ev ev;
                 off += wrapper_rx(&w, b + off, (size_t)k - off, &ev);
-                if (ev.type == WRAPPER_EV_OPEN)
-                    wrapper_accept(&w, rq, sizeof rq);
+                if (ev.type == WRAPPER_EV_OPEN) {
+                    c = dlms_open(m, (uint8_t)ev.client, ev.logical, METER_SRC_DLMS_TCP);
+                    size_t cap = 0;
+                    uint8_t *rq = c != NULL ? dlms_req_buf(c, &cap) : NULL;
+                    wrapper_accept(&w, rq, cap);
+                }
                 if (ev.type == WRAPPER_EV_APDU) {
-                    wrapper_respond(&w, ans, sizeof ans);
+                    const uint8_t *rsp = NULL;
+                    size_t rl = 0;
+                    if (c != NULL)
+                        dlms_serve(m, c, ev.len, &rsp, &rl);
+                    ans_len = rl;
+                    wrapper_respond(&w, rsp, rl);
                     const uint8_t *p;
                     size_t n;
                     while ((n = wrapper_tx(&w, &p)) > 0)
@@ -316,14 +387,17 @@ static int wrapper_loopback(double *mn, double *md, double *mx)
                 }
             }
         }
-        while (got < 8 + sizeof ans) {
+        while (got < 8 + ans_len) {
             ssize_t k = read(cs, b, sizeof b);
             if (k <= 0)
                 return -1;
             got += (size_t)k;
         }
-        t[i] = now_us() - t0;
+        if (i >= 0)
+            t[i] = now_us() - t0;
     }
+    if (c != NULL)
+        dlms_close(m, c);
     qsort(t, RUNS, sizeof t[0], cmp_d);
     *mn = t[0];
     *md = t[RUNS / 2];
@@ -362,20 +436,44 @@ static double callgrind_fn(const char *file, const char *fn)
     return v;
 }
 
-int main(int argc, char **argv)
+/* A meter whose load profile (A+ A- R+ R-, 15 min) is filled to its full
+ * depth: blocks of a load that changes every quarter hour, until the ring
+ * holds profile_capacity() entries. */
+static struct vmeter *full_meter(size_t *entries, double *cpu_s)
 {
-    /* full depth: what the factory meter's profile ring (4 channels) holds */
     static struct vmeter v;
     uint8_t *nvm = malloc(VMETER_NVM_SIZE);
     if (nvm == NULL)
-        return 1;
+        return NULL;
     memset(nvm, 0xFF, VMETER_NVM_SIZE);
     if (vmeter_boot(&v, nvm, VMETER_NVM_SIZE, 1774742400) != 0)
-        return 1;
-    size_t entries = profile_capacity(&v.m, 0);
-    free(nvm);
+        return NULL;
+    struct obj_value x;
+    memset(&x, 0, sizeof x);
+    x.type = OBJ_T_INT;
+    x.i = 15;
+    obj_write(&v.m, objtab_find_key("profile_period_min"), METER_ACC_MANAGER, &x, METER_SRC_SIM);
+    x.type = OBJ_T_STRING;
+    strcpy(x.s, "A+,A-,R+,R-");
+    x.len = (uint8_t)strlen(x.s);
+    obj_write(&v.m, objtab_find_key("profile_channels"), METER_ACC_MANAGER, &x, METER_SRC_SIM);
+    uint32_t depth = profile_capacity(&v.m, 0);
+    clock_t c0 = clock();
+    for (long s = 0; profile_count(&v.m) < depth && s < 400L * 86400; s++) {
+        struct meas_block b = vmeter_block_kw(0.5 + (double)((s / 900) % 13) * 0.7);
+        vmeter_step_block(&v, &b);
+    }
+    *cpu_s = (double)(clock() - c0) / CLOCKS_PER_SEC;
+    *entries = profile_count(&v.m);
+    return &v;
+}
+
+int main(int argc, char **argv)
+{
     if (argc > 1 && strcmp(argv[1], "--cg") == 0) {
-        struct result r = transfer(entries, 1024, HDLC_INFO_MAX, 7);
+        /* the link layer alone: the model of the same transfer */
+        struct result r = transfer(NULL, 17846, 1024, HDLC_INFO_MAX, 7);
+        printf("%llu\n", (unsigned long long)r.encoded);
         return r.ok ? 0 : 1;
     }
     double la[3] = {0};
@@ -386,14 +484,20 @@ int main(int argc, char **argv)
         fclose(lf);
     }
     printf("DLMS link layers (build: %s, load average %.2f)\n\n", TRIMETER_BINARY_DIR, la[0]);
-    size_t enc = encoded_bytes(entries);
+    size_t entries = 0;
+    double fill_s = 0;
+    struct vmeter *v = full_meter(&entries, &fill_s);
+    if (v == NULL)
+        return 1;
+    struct result ref = transfer(&v->m, 0, 1024, HDLC_INFO_MAX, 7);
+    size_t enc = ref.encoded;
     double t_enc = (double)enc * 10.0 / BAUD;
-    printf("Full load profile, A+ A- R+ R- at 15 min, full depth: %zu entries (%u days), "
-           "encoded attribute 2: %zu bytes (modelled: %u bytes per entry)\n",
-           entries, (unsigned)(entries / 96), enc, ENTRY_BYTES);
+    printf("Full load profile 1-0:99.1.0.255, A+ A- R+ R- at 15 min, full depth: %zu entries (%.0f days; "
+           "filled in %.1f s CPU), attribute 2 encoded by dlms_serve: %zu bytes (%.1f per entry)\n",
+           entries, (double)entries / 96.0, fill_s, enc, (double)enc / (double)entries);
     printf("Line time of the encoded bytes alone at 9600 Bd: %.1f s\n\n", t_enc);
-    printf("| PDU | info field | window | blocks | bytes meter->client | client->meter | line time (s) | "
-           "vs encoded | turnarounds |\n");
+    printf("| client max PDU | info field | window | blocks | bytes meter->client | client->meter | "
+           "line time (s) | vs encoded | turnarounds |\n");
     printf("|---|---|---|---|---|---|---|---|---|\n");
     static const size_t pdus[] = {1024, 512};
     static const uint16_t infos[] = {128, HDLC_INFO_MAX};
@@ -401,8 +505,8 @@ int main(int argc, char **argv)
     for (size_t pi = 0; pi < 2; pi++)
         for (size_t ii = 0; ii < 2; ii++)
             for (size_t wi = 0; wi < 2; wi++) {
-                struct result r = transfer(entries, pdus[pi], infos[ii], wins[wi]);
-                if (!r.ok) {
+                struct result r = transfer(&v->m, 0, pdus[pi], infos[ii], wins[wi]);
+                if (!r.ok || r.encoded != enc) {
                     printf("| %zu | %u | %u | transfer failed |\n", pdus[pi], infos[ii], wins[wi]);
                     continue;
                 }
@@ -411,8 +515,9 @@ int main(int argc, char **argv)
                        wins[wi], (unsigned long long)r.blocks, (unsigned long long)r.down,
                        (unsigned long long)r.up, t, (t / t_enc - 1.0) * 100.0, (unsigned long long)r.turns);
             }
-    printf("\n(line time: every byte both ways at 10 bits; the client's and the meter's reaction times "
-           "come on top, once per turnaround)\n\n");
+    printf("\n(line time: every byte both ways at 10 bits, AARQ/AARE included; the client's and the meter's "
+           "reaction times come on top, once per turnaround. The window matters only where a block spans "
+           "several frames.)\n\n");
 
     /* instructions of the link layer: callgrind on --cg */
     char cg[] = "/tmp/bench_dlms_link.cg.XXXXXX";
@@ -424,9 +529,11 @@ int main(int argc, char **argv)
                  "valgrind --tool=callgrind --callgrind-out-file=%s %s --cg >/dev/null 2>&1", cg, argv[0]);
         if (system(cmd) == 0) {
             double rx = callgrind_fn(cg, "hdlc_link_rx"), tx = callgrind_fn(cg, "hdlc_link_tx");
-            printf("HDLC link layer, profile at PDU 1024 / info %u / window 7 (callgrind, this build): "
-                   "hdlc_link_rx %.0f + hdlc_link_tx %.0f instructions = %.2f per encoded byte\n\n",
-                   HDLC_INFO_MAX, rx, tx, (rx + tx) / (double)enc);
+            struct result m = transfer(NULL, 17846, 1024, HDLC_INFO_MAX, 7);
+            printf("HDLC link layer, a profile of the same size at PDU 1024 / info %u / window 7 (callgrind, "
+                   "this build): hdlc_link_rx %.0f + hdlc_link_tx %.0f instructions = %.2f per encoded byte "
+                   "(FCS included)\n\n",
+                   HDLC_INFO_MAX, rx, tx, (rx + tx) / (double)m.encoded);
         } else {
             printf("HDLC link layer instructions: valgrind not available\n\n");
         }
@@ -434,10 +541,11 @@ int main(int argc, char **argv)
     }
 
     double mn, md, mx;
-    int runs = wrapper_loopback(&mn, &md, &mx);
+    int runs = wrapper_loopback(&v->m, &mn, &md, &mx);
     if (runs > 0)
-        printf("Wrapper round trip on TCP loopback (GET 1-0:1.8.0.255 request 21 bytes, answer 17 bytes, "
-               "src/proto/wrapper + kernel, %d runs): min %.1f us, median %.1f us, max %.1f us\n",
+        printf("Wrapper round trip on TCP loopback (GET 1-0:1.8.0.255 by the public client: request 21 bytes, "
+               "answer from dlms_serve, src/proto/wrapper + kernel, %d runs): min %.1f us, median %.1f us, "
+               "max %.1f us\n",
                runs, mn, md, mx);
     else
         printf("Wrapper round trip: loopback socket failed\n");

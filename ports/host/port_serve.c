@@ -12,6 +12,7 @@
 
 #include "sim.h"
 #include "vmeter.h"
+#include "proto/port.h"
 
 static struct port_slot *port_slot_of(struct port_serve *p, unsigned line)
 {
@@ -111,6 +112,12 @@ void port_serve_bind(struct port_serve *p, struct vmeter *v)
         h->room = port_sink_room;
         h->hangup = port_sink_hangup;
         p->slot[k].pace_ms = v->hw.sim_ms;
+        /* the core set its line at power-up, before these sinks were
+         * there: take the rate and framing it listens in (the serial
+         * module's 9600 Bd, not the slot's default 300) */
+        const struct session *ss = port_session_c(&v->m, p->slot[k].line);
+        if (ss != NULL && ss->line_baud != 0 && p->slot[k].qlen == 0)
+            port_apply_line(&p->slot[k], ss->line_baud, (enum meter_framing)ss->line_framing);
         if (p->slot[k].up)
             meter_port_open(&v->m, p->slot[k].line); /* a re-booted core: the client is still there */
     }

@@ -44,14 +44,14 @@ struct proto_state {
 };
 
 /* Every built-in driver once. */
-#define PROTO_DRIVERS_ALL &kmp_driver, &iec21_driver, &hdlc_driver, &wrapper_driver, &dlms_app_driver
+#define PROTO_DRIVERS_ALL &kmp_driver, &iec21_driver, &hdlc_driver, &hdlc_serial_driver, &wrapper_driver, &dlms_app_driver
 
 /* The drivers of each port, in claim order. */
 #ifndef METER_OPTICAL_DRIVERS
 #define METER_OPTICAL_DRIVERS &iec21_driver, &kmp_driver, &hdlc_driver
 #endif
 #ifndef METER_SERIAL_DRIVERS
-#define METER_SERIAL_DRIVERS &kmp_driver, &hdlc_driver
+#define METER_SERIAL_DRIVERS &kmp_driver, &hdlc_serial_driver
 #endif
 #ifndef METER_TCP_DRIVERS
 #define METER_TCP_DRIVERS &wrapper_driver, &kmp_driver

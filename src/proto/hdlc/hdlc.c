@@ -5,15 +5,17 @@
 
 #include <string.h>
 
+#include "cosem/objtab.h"
 #include "legal/config.h"
 #include "proto/dlms/dlms.h"
 #include "proto/port.h"
 #include "trimeter/meter.h"
 
-/* The audit source of a session: the optical head or the serial module. */
+/* The audit source of a session: its driver's (the optical head's or the
+ * serial module's descriptor). */
 static enum meter_src hdlc_src(const struct session *s)
 {
-    return s->line == METER_LINE_SERIAL ? METER_SRC_SERIAL_DLMS : METER_SRC_OPTICAL_DLMS;
+    return (enum meter_src)s->drv->src;
 }
 
 static enum proto_claim hdlc_claim(const uint8_t *b, size_t n)
@@ -128,7 +130,65 @@ static void hdlc_end(struct meter *m, struct session *s)
     hdlc_link_drop(&s->st.hdlc.link);
 }
 
-/* ---- configuration section -------------------------------------------------- */
+/* ---- configuration rows and section ---------------------------------------- */
+
+enum hdlc_cfg_arg { HDLC_CFG_ADDR = 0, HDLC_CFG_INFO, HDLC_CFG_WINDOW, HDLC_CFG_INTER_OCTET, HDLC_CFG_INACTIVITY };
+
+/* Each parameter: where it lives, its range. */
+static uint16_t *hdlc_cfg_field(struct hdlc_cfg *c, uint16_t arg, int64_t *lo, int64_t *hi)
+{
+    static uint16_t none;
+    switch (arg) {
+    case HDLC_CFG_ADDR: *lo = 0x10; *hi = 0x3FFD; return &c->phys;
+    case HDLC_CFG_INFO: *lo = 32; *hi = 2030; return &c->info_max;
+    case HDLC_CFG_INTER_OCTET: *lo = 20; *hi = 6000; return &c->inter_octet_ms;
+    case HDLC_CFG_INACTIVITY: *lo = 10; *hi = 3600; return &c->inactivity_s;
+    default: *lo = *hi = 0; return &none;
+    }
+}
+
+static int hdlc_get_cfg(const struct meter *m, const struct obj_def *o, struct obj_value *out)
+{
+    struct hdlc_cfg c = m->proto.hdlc.cfg;
+    int64_t lo, hi;
+    int64_t v = o->arg == HDLC_CFG_WINDOW ? c.window : *hdlc_cfg_field(&c, o->arg, &lo, &hi);
+    return obj_put_uint(out, v, o->scaler);
+}
+
+static int hdlc_set_cfg(struct meter *m, const struct obj_def *o, const struct obj_value *in, enum meter_src src)
+{
+    (void)src;
+    struct hdlc_cfg *c = &m->proto.hdlc.cfg;
+    int64_t x, lo, hi;
+    if (o->arg == HDLC_CFG_WINDOW) {
+        int r = obj_range_of(in, o->scaler, 1, 7, &x);
+        if (r == METER_OK)
+            c->window = (uint8_t)x;
+        return r;
+    }
+    uint16_t *f = hdlc_cfg_field(c, o->arg, &lo, &hi);
+    if (hi == 0)
+        return METER_ENOENT;
+    int r = obj_range_of(in, o->scaler, lo, hi, &x);
+    if (r == METER_OK)
+        *f = (uint16_t)x; /* links opened from now on use it */
+    return r;
+}
+
+#define HDLC_ROW(e_, a, u, sc, k, nm) \
+    {.ln = OBIS(0, 0, 96, 136, e_, 255), .ic = IC_DATA, .unit = u, .scaler = sc, .flags = OBJ_F_PARAM, \
+     .rd = METER_ACC_PUBLIC, .wr = METER_ACC_MANAGER, .arg = a, .get = hdlc_get_cfg, .set = hdlc_set_cfg, \
+     .key = k, .name = nm}
+
+/* The same values are attributes of the IEC HDLC setup object (class 23,
+ * 0-0:22.0.0.255) over DLMS. */
+static const struct obj_def hdlc_rows[] = {
+    HDLC_ROW(0, HDLC_CFG_ADDR, UNIT_NONE, 0, "hdlc_address", "HDLC physical device address (lower HDLC address)"),
+    HDLC_ROW(1, HDLC_CFG_INFO, UNIT_NONE, 0, "hdlc_info_max", "HDLC information field offered both ways (bytes)"),
+    HDLC_ROW(2, HDLC_CFG_WINDOW, UNIT_NONE, 0, "hdlc_window", "HDLC window size offered both ways"),
+    HDLC_ROW(3, HDLC_CFG_INTER_OCTET, UNIT_SECOND, -3, "hdlc_inter_octet_ms", "HDLC inter-octet timeout (ms)"),
+    HDLC_ROW(4, HDLC_CFG_INACTIVITY, UNIT_SECOND, 0, "hdlc_inactivity_s", "HDLC inactivity timeout (s)"),
+};
 
 static void *hdlc_cfg_ram(struct meter *m)
 {
@@ -169,4 +229,22 @@ const struct proto_driver hdlc_driver = {
     .timeout_ms = hdlc_timeout_ms,
     .end = hdlc_end,
     .cfg = &hdlc_cfg_section,
+    .rows = hdlc_rows,
+    .nrows = (uint16_t)(sizeof hdlc_rows / sizeof hdlc_rows[0]),
+};
+
+/* The same on the serial module port, for its audit source; the
+ * configuration section is hdlc_driver's (one per meter). */
+const struct proto_driver hdlc_serial_driver = {
+    .name = "hdlc",
+    .src = METER_SRC_SERIAL_DLMS,
+    .baud = 9600,
+    .framing = METER_FRAMING_8N1,
+    .line_fixed = true,
+    .claim = hdlc_claim,
+    .open = hdlc_open,
+    .feed = hdlc_feed,
+    .tx_more = hdlc_tx_more,
+    .timeout_ms = hdlc_timeout_ms,
+    .end = hdlc_end,
 };

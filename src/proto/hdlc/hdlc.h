@@ -32,7 +32,8 @@ struct hdlc_meter {
  * frame (the client of a mode E switch sends its SNRM within a second). */
 #define HDLC_NDM_TIMEOUT_MS 5000u
 
-extern const struct proto_driver hdlc_driver;
+extern const struct proto_driver hdlc_driver;        /* optical head */
+extern const struct proto_driver hdlc_serial_driver; /* serial module port */
 extern const struct cfg_section hdlc_cfg_section;
 
 #endif

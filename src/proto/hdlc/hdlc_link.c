@@ -55,7 +55,7 @@ bool hdlc_cfg_valid(const struct hdlc_cfg *c)
      * 0x3FFE/0x3FFF calling and broadcast) */
     return c->version == 1 && c->phys >= 0x10u && c->phys <= 0x3FFDu && c->info_max >= 32u &&
            c->info_max <= 2030u && c->window >= 1u && c->window <= 7u && c->inter_octet_ms >= 20u &&
-           c->inactivity_s <= 3600u;
+           c->inter_octet_ms <= 6000u && c->inactivity_s >= 10u && c->inactivity_s <= 3600u;
 }
 
 void hdlc_link_init(struct hdlc_link *l, const struct hdlc_cfg *cfg)
