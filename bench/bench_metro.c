@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "adc.h"
+#include "bench_util.h"
 #include "metrology/metro.h"
 #include "vmeter.h"
 #include "wave.h"
@@ -103,13 +104,6 @@ static double callgrind_fn(const char *file, const char *fn, int inclusive)
     return v;
 }
 
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
 static double cpu_children_s(void)
 {
     struct rusage ru;
@@ -118,26 +112,11 @@ static double cpu_children_s(void)
            (double)ru.ru_stime.tv_usec * 1e-6;
 }
 
-static void print_load(void)
-{
-    char line[128] = "?";
-    FILE *f = fopen("/proc/loadavg", "r");
-    if (f != NULL) {
-        if (fgets(line, sizeof line, f) == NULL)
-            line[0] = 0;
-        fclose(f);
-    }
-    char *nl = strchr(line, '\n');
-    if (nl != NULL)
-        *nl = 0;
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    printf("%-58s %14s\n", "  load average now (1, 5, 15 min; runnable/total)", line);
-    printf("%-58s %14ld\n", "  CPUs", cpus);
-}
-
 int main(void)
 {
-    printf("%-58s %14s\n", "measuring chain (src/metrology)", "value");
+    int runs = bench_runs();
+    bench_header("bench_metro: the measuring chain and the simulator in samples mode");
+    printf("%-58s %24s\n", "measuring chain (src/metrology)", "value");
     /* instructions per sample set: callgrind on metro_loop */
     char file[] = "/tmp/bench_metro.XXXXXX", cg[64], cmd[1024];
     int fd = mkstemp(file);
@@ -162,54 +141,64 @@ int main(void)
     free(buf);
     double sets = (double)LOOP_BLOCKS * METRO_N;
     if (self > 0) {
-        printf("%-58s %14.1f\n", "host instr. per 3-phase sample set, per-sample path (-O2)", self / sets);
-        printf("%-58s %14.1f\n", "  same incl. the 1 s block work (metro_poll), amortised", incl / sets);
-        printf("%-58s %14s\n", "  target", "<= 150");
+        printf("%-58s %24.1f\n", "host instr. per 3-phase sample set, per-sample path (-O2)", self / sets);
+        printf("%-58s %24.1f\n", "  same incl. the 1 s block work (metro_poll), amortised", incl / sets);
+        printf("%-58s %24s\n", "  target", "<= 150");
     } else {
-        printf("%-58s %14s\n", "host instr. per sample set", "valgrind n/a");
+        printf("%-58s %24s\n", "host instr. per sample set", "valgrind n/a");
     }
-    printf("%-58s %14s\n", "Cortex-M3 instructions/cycles per sample set", "bench_cm below");
+    printf("%-58s %24s\n", "Cortex-M3 instructions/cycles per sample set", "bench_cm below");
 
     /* the simulator itself: one hour of the household scenario */
     snprintf(cmd, sizeof cmd,
              "%s/trimeter-sim --scenario %s/scenarios/household.json --fast --feed samples --until 1h --seed 1 "
              ">/dev/null 2>&1",
              TRIMETER_BINARY_DIR, TRIMETER_SOURCE_DIR);
-    double c0 = cpu_children_s(), w0 = now_s();
-    int rc = system(cmd);
-    double wall = now_s() - w0, cpu = cpu_children_s() - c0;
-    if (rc == 0) {
-        printf("%-58s %14.0f\n", "trimeter-sim --feed samples, x real time (wall)", 3600.0 / wall);
-        printf("%-58s %14.0f\n", "  same, x real time of its CPU time (one core)", 3600.0 / cpu);
-    } else {
-        printf("%-58s %14s\n", "trimeter-sim --feed samples", "failed");
+    double xw[BENCH_RUNS_MAX], xc[BENCH_RUNS_MAX];
+    int ok = 1;
+    for (int r = 0; r < runs && ok; r++) {
+        double c0 = cpu_children_s(), w0 = bench_wall_s();
+        ok = system(cmd) == 0;
+        xw[r] = 3600.0 / (bench_wall_s() - w0);
+        xc[r] = 3600.0 / (cpu_children_s() - c0);
     }
-    printf("%-58s %14s\n", "  target", ">= 500");
+    if (ok) {
+        bench_print("trimeter-sim --feed samples, x real time (wall)", xw, runs, 58, 0);
+        bench_print("  same, x real time of its CPU time (one core)", xc, runs, 58, 0);
+    } else {
+        printf("%-58s %24s\n", "trimeter-sim --feed samples", "failed");
+    }
+    printf("%-58s %24s\n", "  target", ">= 500");
 
     /* simulator speed: synthesiser + ADC model + the whole virtual meter */
-    struct adc_model adc;
-    struct wave_gen *g = household_gen(&adc);
-    uint8_t *nvm = malloc(VMETER_NVM_SIZE);
-    struct vmeter *v = calloc(1, sizeof *v);
-    memset(nvm, 0xff, VMETER_NVM_SIZE);
-    vmeter_boot(v, nvm, VMETER_NVM_SIZE, 1774735200);
-    const int secs = 60;
-    double t0 = now_s();
-    for (int s = 0; s < secs; s++)
-        for (int n = 0; n < METRO_N; n++) {
-            double x[METER_CHANNELS];
-            int32_t c[METER_CHANNELS];
-            wave_gen_next(g, x);
-            adc_quantise(&adc, x, c);
-            vmeter_step_sample(v, c);
-        }
-    double dt = now_s() - t0;
-    printf("%-58s %14.0f\n", "chain alone in this process, x real time (wall)", secs / dt);
-    printf("%-58s %14.1f\n", "  ns per sample set (synth + ADC + meter)", dt / secs / METRO_N * 1e9);
-    print_load();
-    printf("%-58s %14zu\n", "struct metro RAM (bytes)", sizeof(struct metro));
-    free(g);
-    free(v);
-    free(nvm);
+    double xr[BENCH_RUNS_MAX], ns[BENCH_RUNS_MAX];
+    for (int r = 0; r < runs; r++) {
+        struct adc_model adc;
+        struct wave_gen *g = household_gen(&adc);
+        uint8_t *nvm = malloc(VMETER_NVM_SIZE);
+        struct vmeter *v = calloc(1, sizeof *v);
+        memset(nvm, 0xff, VMETER_NVM_SIZE);
+        vmeter_boot(v, nvm, VMETER_NVM_SIZE, 1774735200);
+        const int secs = 60;
+        double t0 = bench_wall_s();
+        for (int s = 0; s < secs; s++)
+            for (int n = 0; n < METRO_N; n++) {
+                double x[METER_CHANNELS];
+                int32_t c[METER_CHANNELS];
+                wave_gen_next(g, x);
+                adc_quantise(&adc, x, c);
+                vmeter_step_sample(v, c);
+            }
+        double dt = bench_wall_s() - t0;
+        xr[r] = secs / dt;
+        ns[r] = dt / secs / METRO_N * 1e9;
+        free(g);
+        free(v);
+        free(nvm);
+    }
+    bench_print("chain alone in this process, x real time (wall)", xr, runs, 58, 0);
+    bench_print("  ns per sample set (synth + ADC + meter)", ns, runs, 58, 1);
+    printf("%-58s %24zu\n", "struct metro RAM (bytes)", sizeof(struct metro));
+    bench_footer();
     return 0;
 }

@@ -9,14 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "vmeter.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* A household day: base load, evening peak, midday export. */
 static void block_at(struct meas_block *b, int64_t sec_of_day)
@@ -40,23 +34,15 @@ static void block_at(struct meas_block *b, int64_t sec_of_day)
     b->f_mhz = 50000;
 }
 
-static double cpu_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Optional argument: simulated days (default 365; profiling runs use fewer). */
+/* Optional argument: simulated days (default 365; profiling runs use fewer).
+ * The year runs bench_runs() times, each on a fresh meter. */
 int main(int argc, char **argv)
 {
     static struct vmeter v;
     uint8_t *nvm = malloc(VMETER_NVM_SIZE);
     if (nvm == NULL)
         return 1;
-    memset(nvm, 0xff, VMETER_NVM_SIZE);
     int64_t start = 1767218400; /* 2026-01-01T00:00:00+02:00 */
-    vmeter_boot(&v, nvm, VMETER_NVM_SIZE, start);
     struct meas_block day[24 * 4];
     for (int k = 0; k < 96; k++)
         block_at(&day[k], (int64_t)k * 900);
@@ -64,23 +50,34 @@ int main(int argc, char **argv)
     if (days < 1 || days > 3650)
         days = 365;
     const int64_t secs = days * 86400LL;
-    double t0 = now_s(), c0 = cpu_s();
-    for (int64_t s = 0; s < secs; s++)
-        vmeter_step_block(&v, &day[(s % 86400) / 900]);
-    double dt = now_s() - t0, dc = cpu_s() - c0, year = 365.0 * 86400.0 / (double)secs;
-    printf("%-44s %12s\n", "measure", "value");
-    printf("%-44s %12.2f\n", "simulated days", (double)secs / 86400.0);
-    printf("%-44s %12.2f\n", "CPU time for 1 year, blocks mode (s)", dc * year);
-    printf("%-44s %12.2f\n", "wall time for 1 year, blocks mode (s)", dt * year);
-    printf("%-44s %12.3f\n", "CPU per simulated second (us)", dc * 1e6 / (double)secs);
-    printf("%-44s %12s\n", "target (s)", "< 60");
-    printf("%-44s %12u\n", "billing periods closed", v.m.billing.count);
-    printf("%-44s %12llu\n", "EEPROM program operations", (unsigned long long)v.hw.eeprom.ops);
-    printf("%-44s %12llu\n", "EEPROM bytes programmed", (unsigned long long)v.hw.eeprom.bytes_prog);
-    printf("%-44s %12u\n", "load profile entries", profile_count(&v.m));
-    printf("%-44s %12u\n", "analysis logger records", logger_count(&v.m));
-    printf("%-44s %12u\n", "events logged", v.m.evlog.head);
-    printf("%-44s %12zu\n", "sizeof(struct meter) (host, B)", sizeof(struct meter));
+    const double year = 365.0 * 86400.0 / (double)secs;
+    int runs = bench_runs();
+    double cpu[BENCH_RUNS_MAX], wall[BENCH_RUNS_MAX], per[BENCH_RUNS_MAX];
+    bench_header("bench_year: one simulated year, blocks mode, the whole core and the store, one core");
+    for (int r = 0; r < runs; r++) {
+        memset(nvm, 0xff, VMETER_NVM_SIZE);
+        vmeter_boot(&v, nvm, VMETER_NVM_SIZE, start);
+        double t0 = bench_wall_s(), c0 = bench_cpu_s();
+        for (int64_t s = 0; s < secs; s++)
+            vmeter_step_block(&v, &day[(s % 86400) / 900]);
+        cpu[r] = (bench_cpu_s() - c0) * year;
+        wall[r] = (bench_wall_s() - t0) * year;
+        per[r] = cpu[r] * 1e6 / (365.0 * 86400.0);
+    }
+    printf("%-44s %24s\n", "measure", "min / median / max");
+    printf("%-44s %24.2f\n", "simulated days per run", (double)secs / 86400.0);
+    bench_print("CPU time for 1 year, blocks mode (s)", cpu, runs, 44, 2);
+    bench_print("wall time for 1 year, blocks mode (s)", wall, runs, 44, 2);
+    bench_print("CPU per simulated second (us)", per, runs, 44, 3);
+    printf("%-44s %24s\n", "target (s)", "< 60");
+    printf("%-44s %24u\n", "billing periods closed", v.m.billing.count);
+    printf("%-44s %24llu\n", "EEPROM program operations", (unsigned long long)v.hw.eeprom.ops);
+    printf("%-44s %24llu\n", "EEPROM bytes programmed", (unsigned long long)v.hw.eeprom.bytes_prog);
+    printf("%-44s %24u\n", "load profile entries", profile_count(&v.m));
+    printf("%-44s %24u\n", "analysis logger records", logger_count(&v.m));
+    printf("%-44s %24u\n", "events logged", v.m.evlog.head);
+    printf("%-44s %24zu\n", "sizeof(struct meter) (host, B)", sizeof(struct meter));
+    bench_footer();
     free(nvm);
     return 0;
 }

@@ -45,10 +45,20 @@ static void meter_app_init(struct meter *m)
         m->status |= METER_ST_CLOCK_INVALID;
     m->billing.next = -1;
     int restored = legal_restore(m, &last);
+    /* No snapshot on a part that held a meter (it was not formatted now):
+     * the registers come back from the evidence, and it is reported. */
+    bool lost = restored < 0 && !(m->store.flags & (STORE_F_FORMATTED | STORE_F_FAILED)) &&
+                (m->store.flags & STORE_F_MOUNTED);
+    if (lost)
+        legal_recover_begin(m, &last);
     profile_bind(m); /* after the registers: the profile's readings unwrap against them */
+    if (lost)
+        legal_recover_end(m, restored == METER_ECORRUPT ? 2 : 1, &last);
     if (m->store.flags & STORE_F_CORRUPT)
         evlog_add(m, EV_NVM_CORRUPT, METER_SRC_INTERNAL, (int32_t)m->store.corrupt, (int32_t)m->store.flags);
-    if (restored < 0) {
+    if (m->legal.restored)
+        m->status |= METER_ST_RESTORED; /* until the authorised party clears the metrological log */
+    if (restored < 0 && !lost) {
         /* Factory-fresh: the first billing boundary is the next one. */
         m->billing.ref = m->now;
     } else {
@@ -187,11 +197,13 @@ static void meter_second(struct meter *m)
     bool commit = energy_add_block(&m->energy, &m->block, c->energy_res);
     commit |= demand_add(&m->demand, m->now, (uint64_t)(m->block.e[MEAS_AP] > 0 ? m->block.e[MEAS_AP] : 0),
                              m->energy.tariff, (int64_t)c->demand_period_min * 60, (int64_t)c->zone.std_offset_min * 60);
+    /* The operating second first: a snapshot taken in this second bills
+     * the hour counter as it reads at its end (issue 12 item 10). */
+    legal_tick(m);
     billing_tick(m);
     profile_tick(m);
     logger_tick(m);
     quality_tick(m);
-    legal_tick(m);
     if (commit)
         legal_save(m);
 }
@@ -224,6 +236,7 @@ int meter_poll(struct meter *m)
     }
     meter_pulse_poll(m);
     port_poll(m); /* answers under way, timeouts, push drivers; cheap when idle */
+    access_poll(m); /* password lockouts that ended; cheap when none */
     if (hal->watchdog_kick != NULL)
         hal->watchdog_kick(hal->ctx);
     return METER_OK;
@@ -255,7 +268,7 @@ const char *meter_strerror(int err)
 
 static const struct cfg_section *const core_sections[] = {
     &config_identity_section, &config_calibration_section, &config_billing_section,
-    &display_cfg_section,     &control_cfg_section,
+    &display_cfg_section,     &control_cfg_section,        &access_cfg_section,
 };
 #define CORE_SECTIONS (sizeof core_sections / sizeof core_sections[0])
 

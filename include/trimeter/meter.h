@@ -52,7 +52,9 @@ enum meter_status {
     METER_ST_SELFTEST_FAIL = 1u << 3,
     METER_ST_COVER_OPEN = 1u << 4,
     METER_ST_MAGNET = 1u << 5,
-    METER_ST_POWER_FAIL = 1u << 6    /* early warning received, state saved */
+    METER_ST_POWER_FAIL = 1u << 6,   /* early warning received, state saved */
+    METER_ST_RESTORED = 1u << 7,     /* legal snapshot lost: registers rebuilt from evidence (legal.c) */
+    METER_ST_LOG_FULL = 1u << 8      /* metrological log full: legally relevant changes refused (audit.h) */
 };
 
 struct meter {

@@ -59,6 +59,12 @@
 #define METER_TARIFFS_MAX 8
 #endif
 
+/* Clock sets by authenticated clients per hour of operation (legal/access.h);
+ * unauthenticated synchronisation is configured (clock_sync_window_s,
+ * clock_sync_interval_h). */
+#ifndef METER_CLOCK_SETS_PER_HOUR
+#define METER_CLOCK_SETS_PER_HOUR 4
+#endif
 /* Billing snapshots kept in the store (S-2.4: at least 12). */
 #ifndef BILLING_DEPTH
 #define BILLING_DEPTH 24

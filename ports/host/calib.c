@@ -164,3 +164,21 @@ int calib_write(struct vmeter *v, const struct metro_cal *cal)
     v->hw.inputs = saved;
     return rc;
 }
+
+int calib_write_serial(struct vmeter *v, uint32_t serial)
+{
+    const struct obj_def *o = objtab_find_key("serial");
+    if (o == NULL)
+        return METER_ENOENT;
+    if (serial > 99999999u)
+        return METER_ERANGE;
+    struct obj_value val;
+    memset(&val, 0, sizeof val);
+    val.type = OBJ_T_STRING;
+    val.len = (uint8_t)snprintf(val.s, sizeof val.s, "%08u", (unsigned)serial);
+    uint32_t saved = v->hw.inputs;
+    v->hw.inputs |= METER_IN_CAL_SWITCH;
+    int rc = obj_write(&v->m, o, METER_ACC_MANAGER, &val, METER_SRC_FACTORY);
+    v->hw.inputs = saved;
+    return rc;
+}

@@ -31,4 +31,13 @@ int calib_measure(const struct adc_model *adc, uint64_t seed, struct metro_cal *
  * negative meter_err. */
 int calib_write(struct vmeter *v, const struct metro_cal *cal);
 
+/* The factory serial number of the virtual meter (SIMULATOR.md: scenario
+ * config key `serial`, default CALIB_SERIAL_DEFAULT). */
+#define CALIB_SERIAL_DEFAULT 12345678u
+
+/* Write the serial number (row 0.0.0, key `serial`) as the factory does:
+ * sealed like the calibration, so the switch is closed for the write.
+ * Returns 0 or a negative meter_err. */
+int calib_write_serial(struct vmeter *v, uint32_t serial);
+
 #endif

@@ -323,7 +323,7 @@ static void write_billing(struct json_w *w, const struct sim *s)
         if (billing_snapshot_read(m, ago, &rec) != METER_OK)
             continue;
         char t[40];
-        time_standard(s, (int64_t)rec.time, t, sizeof t);
+        time_local(s, (int64_t)rec.time, t, sizeof t); /* local, with the offset in force */
         jw_obj_begin(w);
         jw_key(w, "period");
         jw_uint(w, rec.period);

@@ -140,6 +140,8 @@ static int get_time(struct pctx *c, const cJSON *j, const char *path, int64_t *u
         return -1;
     if (scenario_parse_time(s, utc, off, &why) < 0)
         return fail(c, path, "bad time \"%s\": %s", s, why);
+    if (*utc < CLOCK_UTC_MIN || *utc >= CLOCK_UTC_END)
+        return fail(c, path, "time \"%s\" outside the meter's clock range (2000-01-01 to 2099-12-31 UTC)", s);
     return 0;
 }
 

@@ -174,7 +174,30 @@ void sim_usage(FILE *f)
     fputs("\nExit status: 0 success, 2 bad input (command line or scenario), 1 other failure.\n", f);
 }
 
+void sim_opts_free(struct sim_opts *o)
+{
+    if (o->source.close != NULL)
+        o->source.close(o->source.ctx);
+    o->source.close = NULL;
+    o->source.ctx = NULL;
+    o->source.fill = NULL;
+    for (unsigned k = 0; k < o->nattach; k++)
+        if (o->attach[k].stop != NULL)
+            o->attach[k].stop(NULL, o->attach[k].ctx);
+    o->nattach = 0;
+}
+
+static int parse_args(int argc, char **argv, struct sim_opts *o, char *err, size_t n);
+
 int sim_parse_args(int argc, char **argv, struct sim_opts *o, char *err, size_t n)
+{
+    int r = parse_args(argc, argv, o, err, n);
+    if (r != 0)
+        sim_opts_free(o); /* a refused command line leaves nothing behind */
+    return r;
+}
+
+static int parse_args(int argc, char **argv, struct sim_opts *o, char *err, size_t n)
 {
     memset(o, 0, sizeof *o);
     o->feed = SIM_FEED_AUTO;
@@ -343,6 +366,53 @@ static bool value_equal(const struct obj_value *a, const struct obj_value *b)
     return a->i == b->i && a->scaler == b->scaler;
 }
 
+/* Decimal digits of a text value (a serial number) as a number; -1 if not. */
+static long long digits_value(const char *s, size_t len)
+{
+    long long x = 0;
+    if (len == 0 || len > 12)
+        return -1;
+    for (size_t k = 0; k < len; k++) {
+        if (s[k] < '0' || s[k] > '9')
+            return -1;
+        x = x * 10 + (s[k] - '0');
+    }
+    return x;
+}
+
+/* The factory's personalisation of a fresh virtual meter: the serial
+ * number from the scenario's `config` key `serial` (SIMULATOR.md), else
+ * CALIB_SERIAL_DEFAULT, written sealed as the calibration is. */
+static int factory_identity(struct vmeter *v, const struct scenario *sc, char *err, size_t n)
+{
+    const struct obj_def *o = objtab_find_key("serial");
+    if (o == NULL)
+        return 0; /* firmware without a serial row: nothing to personalise */
+    for (size_t k = 0; k < sc->nconfig_top; k++) {
+        const struct scn_config_item *it = &sc->config[k];
+        if (strcmp(it->key, "serial") != 0)
+            continue;
+        long long x = it->kind == SCN_VAL_STRING ? digits_value(it->str, strlen(it->str)) : -1;
+        if (x < 0 || strlen(it->str) > 8) {
+            snprintf(err, n, "%s: %s: the serial number must be a string of 1 to 8 decimal digits", sc->file,
+                     it->path);
+            return -1;
+        }
+        int r = calib_write_serial(v, (uint32_t)x);
+        if (r < 0) {
+            snprintf(err, n, "%s: %s: refused by the meter: %s", sc->file, it->path, meter_strerror(r));
+            return -1;
+        }
+        return 0;
+    }
+    int r = calib_write_serial(v, CALIB_SERIAL_DEFAULT);
+    if (r < 0) {
+        snprintf(err, n, "factory serial number of the virtual meter refused: %s", meter_strerror(r));
+        return -1;
+    }
+    return 0;
+}
+
 /* Write one config item into meter m (the real one or a scratch one).
  * An unchanged value is not written again (no audit noise on resume). */
 static int cfg_apply(struct meter *m, const struct scenario *sc, const struct scn_config_item *it, char *err,
@@ -363,6 +433,15 @@ static int cfg_apply(struct meter *m, const struct scenario *sc, const struct sc
     }
     if (have_cur && value_equal(&v, &cur))
         return 0;
+    if (strcmp(it->key, "serial") == 0) {
+        /* the factory wrote it (fresh meter); a resumed meter keeps its own */
+        if (have_cur && v.type == OBJ_T_STRING && digits_value(v.s, v.len) >= 0 &&
+            digits_value(v.s, v.len) == digits_value(cur.s, cur.len))
+            return 0;
+        snprintf(err, n, "%s: %s: the serial number is set at the factory and sealed (this meter is %.*s)", sc->file,
+                 it->path, have_cur ? (int)cur.len : 1, have_cur ? cur.s : "?");
+        return -1;
+    }
     int r = obj_write(m, o, METER_ACC_MANAGER, &v, METER_SRC_SIM);
     if (r < 0) {
         snprintf(err, n, "%s: %s: refused by the meter: %s%s", sc->file, it->path, meter_strerror(r),
@@ -453,7 +532,8 @@ static int check_scenario_objects(const struct scenario *sc, char *err, size_t n
         return SIM_EXIT_FAIL;
     }
     int r = SIM_EXIT_OK;
-    if (cfg_apply_zone(&v->m, sc, err, n) < 0 || cfg_apply_range(&v->m, sc, 0, sc->nconfig_top, err, n) < 0) {
+    if (factory_identity(v, sc, err, n) < 0 || cfg_apply_zone(&v->m, sc, err, n) < 0 ||
+        cfg_apply_range(&v->m, sc, 0, sc->nconfig_top, err, n) < 0) {
         r = SIM_EXIT_BAD_INPUT;
         goto out;
     }
@@ -1158,10 +1238,18 @@ int sim_run(struct sim *s, char *err, size_t n)
     s->v->hw.inputs = inputs; /* read at power-up */
     meter_init(&s->v->m, &s->v->hal);
     s->power_on = true;
+    uint32_t st = s->v->m.status;
+    if (!s->fresh && (st & (METER_ST_NVM_CORRUPT | METER_ST_NVM_FAIL | METER_ST_RESTORED)))
+        sim_note(s, "%s: EEPROM image damaged, reported by the meter (status 0x%x%s)",
+                 s->state_path[0] ? s->state_path : "EEPROM", (unsigned)st,
+                 (st & METER_ST_RESTORED) ? ", registers restored from evidence"
+                 : (s->v->m.store.flags & STORE_F_FOREIGN) ? ", not a trimeter image: formatted" : "");
     if (s->fresh && factory_calibrate(s) != 0) {
         snprintf(err, n, "factory calibration of the virtual meter failed");
         return SIM_EXIT_FAIL;
     }
+    if (s->fresh && factory_identity(s->v, &s->sc, err, n) < 0)
+        return SIM_EXIT_FAIL; /* checked on a scratch meter before: cannot happen */
     s->t = s->t0 * 1000;
 
     if (cfg_apply_zone(&s->v->m, &s->sc, err, n) < 0 ||
@@ -1176,8 +1264,9 @@ int sim_run(struct sim *s, char *err, size_t n)
         s->t_end = (s->t0 + s->opts.until) * 1000;
     } else if (s->mode == SIM_MODE_INTERACTIVE) {
         s->t_end = INT64_MAX;
-    } else if (s->opts.source.fill != NULL && s->opts.source.duration_ms > 0) {
-        s->t_end = s->t + (s->opts.source.duration_ms + 999) / 1000 * 1000; /* the replay's length */
+    } else if (s->opts.source.fill != NULL && s->opts.source.duration_ms >= 0) {
+        /* the replay's length (a file without frames: the run ends at once) */
+        s->t_end = s->t + (s->opts.source.duration_ms + 999) / 1000 * 1000;
     } else {
         /* the end of the segment pattern in progress */
         s->t_end = (s->t0 / s->sc.period_s + 1) * s->sc.period_s * 1000;
@@ -1218,6 +1307,7 @@ int sim_run(struct sim *s, char *err, size_t n)
         if (a->stop != NULL)
             a->stop(s, a->ctx);
     }
+    s->attach_stopped = true;
     return SIM_EXIT_OK;
 }
 
@@ -1242,10 +1332,9 @@ void sim_free(struct sim *s)
     free(s->ws);
     free(s->gen);
     scenario_free(&s->sc);
-    if (s->opts.source.close != NULL)
-        s->opts.source.close(s->opts.source.ctx);
-    s->opts.source.close = NULL;
-    s->opts.source.ctx = NULL;
+    if (s->attach_stopped)
+        s->opts.nattach = 0; /* stopped at the end of the run: nothing left */
+    sim_opts_free(&s->opts); /* the run ended early (refused scenario, failed start) */
     s->v = NULL;
     s->ws = NULL;
     s->gen = NULL;

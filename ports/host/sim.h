@@ -48,7 +48,9 @@ struct sim;
 /* Something attached to the running meter (optical head, module ports).
  * start: after power-up, before the first second (non-zero = exit 1 with
  * err); tick: every SIM_POLL_MS of simulated time while the core runs,
- * after meter_poll(); stop: at the end of the run. Any may be NULL. */
+ * after meter_poll(); stop: at the end of the run, and to release an
+ * attachment whose run never came (a refused command line or scenario:
+ * then s is NULL or the run never started it). Any may be NULL. */
 struct sim_attach {
     const char *name;
     void *ctx;
@@ -64,7 +66,7 @@ struct sim_source {
     void *ctx;
     int (*fill)(struct sim *s, void *ctx, double (*out)[METER_CHANNELS], size_t n,
                 double ref_uwh[MEAS_QTY]);
-    int64_t duration_ms;       /* the run's length without --until (0: the scenario's) */
+    int64_t duration_ms;       /* the run's length without --until (< 0: the scenario's) */
     void (*close)(void *ctx);  /* at sim_free (may be NULL) */
 };
 
@@ -92,8 +94,12 @@ struct sim_option {
 };
 extern const struct sim_option sim_options[];
 
-/* Parse argv into o (defaults first). 0, or -1 with one line in err. */
+/* Parse argv into o (defaults first). 0, or -1 with one line in err and
+ * nothing left allocated. */
 int sim_parse_args(int argc, char **argv, struct sim_opts *o, char *err, size_t n);
+/* Release what parsed options hold (the replay source, attachments) when
+ * they never go to sim_prepare(); sim_free() does it for those that did. */
+void sim_opts_free(struct sim_opts *o);
 int sim_attach_add(struct sim_opts *o, const struct sim_attach *a);
 void sim_usage(FILE *f);
 
@@ -131,6 +137,7 @@ struct sim {
 
     size_t next_ev;
     bool power_on;
+    bool attach_stopped;         /* every attachment's stop ran */
     int64_t power_back;          /* s */
     int64_t power_off_at;        /* ms */
     unsigned power_ups;          /* cold boots after outages in this run */

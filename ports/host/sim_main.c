@@ -25,12 +25,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "trimeter-sim: %s\n", err);
         return SIM_EXIT_BAD_INPUT;
     }
-    if (o.help) {
-        sim_usage(stdout);
-        return SIM_EXIT_OK;
-    }
-    if (o.list_config) {
-        sim_list_config(stdout);
+    if (o.help || o.list_config) {
+        if (o.help)
+            sim_usage(stdout);
+        else
+            sim_list_config(stdout);
+        sim_opts_free(&o);
         return SIM_EXIT_OK;
     }
     int r = sim_prepare(&s, &o, err, sizeof err);

@@ -101,7 +101,8 @@ void limiter_second(struct meter *m)
 
     if (relay_held_by(m, RELAY_CAUSE_LIMITER)) {
         /* Tripped: wait out the delay (it runs on through outages). */
-        if (nv->reconnect_at == 0) {
+        if (nv->reconnect_at == 0 || (int64_t)nv->reconnect_at > m->now + c->delay_s) {
+            /* (a clock set back does not stretch the delay) */
             nv->reconnect_at = (uint32_t)(m->now + c->delay_s);
             control_commit_nv(m);
         }

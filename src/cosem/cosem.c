@@ -220,6 +220,23 @@ void cosem_put_scaler_unit(struct axdr_w *w, int8_t scaler, uint8_t unit)
     axdr_put_int(w, AXDR_ENUM, unit != 0 ? unit : UNIT_NONE);
 }
 
+/* Identification objects are octet-strings in COSEM whatever their
+ * characters: the logical device name 0-0:42.0.0, device IDs 0-0:96.1.x,
+ * 0-0:0.0.0, firmware identifiers 0.2.x (strict clients decode them so). */
+static bool octets_by_definition(const struct obj_def *o)
+{
+    const uint8_t *v = o->ln.v;
+    return (v[2] == 42 && v[3] == 0) || (v[2] == 96 && v[3] == 1) || (v[2] == 0 && (v[3] == 0 || v[3] == 2));
+}
+
+static void put_row_value(const struct meter *m, struct axdr_w *w, const struct obj_def *o, const struct obj_value *v)
+{
+    if (v->type == OBJ_T_STRING && octets_by_definition(o))
+        axdr_put_string(w, AXDR_OCTETS, v->s, v->len < OBJ_STR_MAX ? v->len : OBJ_STR_MAX);
+    else
+        cosem_put_value(m, w, v);
+}
+
 static void put_ln(struct axdr_w *w, const struct obis *ln, unsigned f)
 {
     uint8_t b[6];
@@ -239,7 +256,7 @@ static void put_dt(const struct meter *m, struct axdr_w *w, int64_t utc)
 /* ---- classes ---------------------------------------------------------------- */
 
 int cosem_pg_get(const struct meter *m, const struct obj_def *o, int attr, const struct cosem_sel *sel,
-                 struct axdr_w *w, struct cosem_pos *pos);
+                 enum meter_access acc, struct axdr_w *w, struct cosem_pos *pos);
 
 /* Data, Register, Extended register: the row's value (or a billing
  * period's), its scaler_unit, status and capture time. */
@@ -252,7 +269,7 @@ static int get_register(const struct meter *m, const struct obj_def *o, unsigned
         return r;
     switch (attr) {
     case 2:
-        cosem_put_value(m, w, &v);
+        put_row_value(m, w, o, &v);
         return 1;
     case 3:
         if (o->ic == IC_DATA)
@@ -454,7 +471,7 @@ int cosem_get(const struct meter *m, const struct obj_def *o, unsigned f, int at
     case IC_REGISTER:
     case IC_EXT_REGISTER: return get_register(m, o, f, attr, acc, w);
     case IC_DEMAND_REGISTER: return get_demand(m, o, attr, acc, w);
-    case IC_PROFILE_GENERIC: return cosem_pg_get(m, o, attr, sel, w, pos);
+    case IC_PROFILE_GENERIC: return cosem_pg_get(m, o, attr, sel, acc, w, pos);
     case IC_CLOCK: return get_clock(m, attr, w);
     case IC_SCRIPT_TABLE: return get_script_table(attr, w);
     case IC_SINGLE_ACTION_SCHEDULE: return get_single_action(m, o, attr, acc, w);

@@ -7,8 +7,8 @@
  * that owns the data. Nothing is cached.
  *
  * Classes: 1 Data, 3 Register, 4 Extended register, 5 Demand register,
- * 7 Profile generic (load profile, analysis logger, event logs, billing
- * history), 8 Clock, 9 Script table, 22 Single action schedule, 70
+ * 7 Profile generic (every profile-generic row of the table: load profile,
+ * analysis logger, event logs, billing history), 8 Clock, 9 Script table, 22 Single action schedule, 70
  * Disconnect control; other classes present their logical name only
  * (their configuration attributes arrive with DLMS part 2).
  *
@@ -25,7 +25,6 @@
 #include <stdint.h>
 
 #include "cosem/objtab.h"
-#include "registers/profile.h"
 #include "trimeter/types.h"
 #include "util/axdr.h"
 
@@ -50,13 +49,8 @@ struct cosem_pos {
     uint32_t item;        /* next array element */
     uint32_t total;       /* elements of the array, fixed at the first window */
     uint8_t started;      /* array header written; resume at `at` */
-    union {
-        struct profile_cursor pc; /* load profile */
-        struct {
-            uint32_t a, b;        /* logger: index; billing: snapshots ago and the counter
-                                     it counts from; event log: record number */
-        } n;
-    } cur;
+    uint32_t view;        /* association view: the next object to examine */
+    struct obj_cursor cur; /* profile buffers: the row's cursor at `item` */
 };
 
 /* One capture column: the attribute it captures. */

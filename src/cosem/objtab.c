@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "legal/access.h"
+#include "legal/audit.h"
 #include "legal/params.h"
 #include "control/control.h"
 #include "trimeter/meter.h"
@@ -138,13 +140,16 @@ static int get_fw_id(const struct meter *m, const struct obj_def *o, struct obj_
 #define E(c, d, e) OBIS(1, 0, c, d, e, 255)
 #define A(c, d, e) OBIS(0, 0, c, d, e, 255)
 #define PUB METER_ACC_PUBLIC
-#define ENERGY_ROW(c, e_, qty, u, kmp, nm) \
+/* KMP ids: those a Kamstrup 382 uses where one is known (PyKamstrup's
+ * table, ../shared/vectors/kmp.md); the rest in trimeter's own block
+ * 0x2000.. that no 382 id is known to use (docs/PROTOCOLS.md). */
+#define ENERGY_ROW(c, e_, qty, u, kmp, kmphi, nm) \
     {.ln = E(c, 8, e_), .ic = IC_REGISTER, .unit = u, .scaler = 1, .decimals = 2, \
-     .flags = OBJ_F_LEGAL | OBJ_F_ENERGY, .rd = PUB, .kmp_id = kmp, .arg = qty, .get = get_energy_total, \
-     .bill = (qty) + 1, .name = nm}
-#define TARIFF_ROW(c, t, qty, u, nm) \
+     .flags = OBJ_F_LEGAL | OBJ_F_ENERGY, .rd = PUB, .kmp_id = kmp, .kmp_hi = kmphi, .arg = qty, \
+     .get = get_energy_total, .bill = (qty) + 1, .name = nm}
+#define TARIFF_ROW(c, t, qty, u, kmp, nm) \
     {.ln = E(c, 8, t), .ic = IC_REGISTER, .unit = u, .scaler = 1, .decimals = 2, \
-     .flags = OBJ_F_LEGAL | OBJ_F_ENERGY, .rd = PUB, .arg = (uint16_t)(((qty) << 8) | ((t) - 1)), \
+     .flags = OBJ_F_LEGAL | OBJ_F_ENERGY, .rd = PUB, .kmp_id = kmp, .arg = (uint16_t)(((qty) << 8) | ((t) - 1)), \
      .get = get_energy_tariff, .bill = (qty) == MEAS_AP ? 4 + (t) : 8 + (t), .name = nm}
 #define POWER_ROW(c, qty, ph, kmp, nm) \
     {.ln = E(c, 7, 0), .ic = IC_REGISTER, .unit = (qty) < 2 ? UNIT_W : UNIT_VAR, .scaler = -3, .decimals = 3, \
@@ -158,12 +163,15 @@ static int get_fw_id(const struct meter *m, const struct obj_def *o, struct obj_
 #define DATA_ROW_KMP(c, d, e_, fl, fn, kmp, nm) \
     {.ln = A(c, d, e_), .ic = IC_DATA, .unit = UNIT_NONE, .flags = fl, .rd = PUB, .kmp_id = kmp, .get = fn, .name = nm}
 /* Billing core (src/legal/params.c). Demand rows: arg = enum demand_slot. */
-#define DEMAND_ROW(d, e_, ic_, fl, fn, a, b, nm) \
+#define DEMAND_ROW(d, e_, ic_, fl, fn, a, b, kmp, nm) \
     {.ln = E(1, d, e_), .ic = ic_, .unit = UNIT_W, .scaler = 0, .decimals = 3, .flags = fl, .rd = PUB, \
-     .arg = a, .get = fn, .bill = b, .name = nm}
+     .kmp_id = kmp, .arg = a, .get = fn, .bill = b, .name = nm}
 #define COUNT_ROW(a_, c, d, e_, ic_, u, fl, fn, a, b, nm) \
     {.ln = OBIS(a_, 0, c, d, e_, 255), .ic = ic_, .unit = u, .flags = fl, .rd = PUB, .arg = a, .get = fn, \
      .bill = b, .name = nm}
+#define COUNT_ROW_KMP(a_, c, d, e_, ic_, u, fl, fn, a, b, kmp, nm) \
+    {.ln = OBIS(a_, 0, c, d, e_, 255), .ic = ic_, .unit = u, .flags = fl, .rd = PUB, .kmp_id = kmp, .arg = a, \
+     .get = fn, .bill = b, .name = nm}
 #define CFG_ROW(a_, c, d, e_, ic_, u, a, k, nm) \
     {.ln = OBIS(a_, 0, c, d, e_, 255), .ic = ic_, .unit = u, .flags = OBJ_F_PARAM, .rd = PUB, \
      .wr = METER_ACC_MANAGER, .arg = a, .get = par_get_cfg, .set = par_set_cfg, .key = k, .name = nm}
@@ -205,22 +213,22 @@ static int get_fw_id(const struct meter *m, const struct obj_def *o, struct obj_
     CAL_ROW(f, 0, 1, k "1", nm " L1"), CAL_ROW(f, 1, 2, k "2", nm " L2"), CAL_ROW(f, 2, 3, k "3", nm " L3")
 
 static const struct obj_def core_rows[] = {
-    ENERGY_ROW(1, 0, MEAS_AP, UNIT_WH, 0x0001, "Active energy A+ total"),
-    ENERGY_ROW(2, 0, MEAS_AN, UNIT_WH, 0x0002, "Active energy A- total"),
-    ENERGY_ROW(3, 0, MEAS_RP, UNIT_VARH, 0x0003, "Reactive energy R+ total"),
-    ENERGY_ROW(4, 0, MEAS_RN, UNIT_VARH, 0x0004, "Reactive energy R- total"),
-    TARIFF_ROW(1, 1, MEAS_AP, UNIT_WH, "Active energy A+ tariff 1"),
-    TARIFF_ROW(1, 2, MEAS_AP, UNIT_WH, "Active energy A+ tariff 2"),
-    TARIFF_ROW(1, 3, MEAS_AP, UNIT_WH, "Active energy A+ tariff 3"),
-    TARIFF_ROW(1, 4, MEAS_AP, UNIT_WH, "Active energy A+ tariff 4"),
-    TARIFF_ROW(3, 1, MEAS_RP, UNIT_VARH, "Reactive energy R+ tariff 1"),
-    TARIFF_ROW(3, 2, MEAS_RP, UNIT_VARH, "Reactive energy R+ tariff 2"),
-    TARIFF_ROW(3, 3, MEAS_RP, UNIT_VARH, "Reactive energy R+ tariff 3"),
-    TARIFF_ROW(3, 4, MEAS_RP, UNIT_VARH, "Reactive energy R+ tariff 4"),
+    ENERGY_ROW(1, 0, MEAS_AP, UNIT_WH, 0x0001, 0x000D, "Active energy A+ total"),
+    ENERGY_ROW(2, 0, MEAS_AN, UNIT_WH, 0x0002, 0x000E, "Active energy A- total"),
+    ENERGY_ROW(3, 0, MEAS_RP, UNIT_VARH, 0x0003, 0, "Reactive energy R+ total"),
+    ENERGY_ROW(4, 0, MEAS_RN, UNIT_VARH, 0x0004, 0, "Reactive energy R- total"),
+    TARIFF_ROW(1, 1, MEAS_AP, UNIT_WH, 0x2001, "Active energy A+ tariff 1"),
+    TARIFF_ROW(1, 2, MEAS_AP, UNIT_WH, 0x2002, "Active energy A+ tariff 2"),
+    TARIFF_ROW(1, 3, MEAS_AP, UNIT_WH, 0x2003, "Active energy A+ tariff 3"),
+    TARIFF_ROW(1, 4, MEAS_AP, UNIT_WH, 0x2004, "Active energy A+ tariff 4"),
+    TARIFF_ROW(3, 1, MEAS_RP, UNIT_VARH, 0x2005, "Reactive energy R+ tariff 1"),
+    TARIFF_ROW(3, 2, MEAS_RP, UNIT_VARH, 0x2006, "Reactive energy R+ tariff 2"),
+    TARIFF_ROW(3, 3, MEAS_RP, UNIT_VARH, 0x2007, "Reactive energy R+ tariff 3"),
+    TARIFF_ROW(3, 4, MEAS_RP, UNIT_VARH, 0x2008, "Reactive energy R+ tariff 4"),
     POWER_ROW(1, MEAS_AP, 0, 0x03FF, "Instantaneous active power P+ total"),
     POWER_ROW(2, MEAS_AN, 0, 0x0400, "Instantaneous active power P- total"),
-    POWER_ROW(3, MEAS_RP, 0, 0, "Instantaneous reactive power Q+ total"),
-    POWER_ROW(4, MEAS_RN, 0, 0, "Instantaneous reactive power Q- total"),
+    POWER_ROW(3, MEAS_RP, 0, 0x2020, "Instantaneous reactive power Q+ total"),
+    POWER_ROW(4, MEAS_RN, 0, 0x2021, "Instantaneous reactive power Q- total"),
     POWER_ROW(21, MEAS_AP, 1, 0x0438, "Instantaneous active power P+ L1"),
     POWER_ROW(41, MEAS_AP, 2, 0x0439, "Instantaneous active power P+ L2"),
     POWER_ROW(61, MEAS_AP, 3, 0x043A, "Instantaneous active power P+ L3"),
@@ -233,33 +241,44 @@ static const struct obj_def core_rows[] = {
     INST_ROW(31, UNIT_A, -6, 2, 0x0434, 0, get_current, "Current L1"),
     INST_ROW(51, UNIT_A, -6, 2, 0x0435, 1, get_current, "Current L2"),
     INST_ROW(71, UNIT_A, -6, 2, 0x0436, 2, get_current, "Current L3"),
-    INST_ROW(14, UNIT_HZ, -3, 2, 0, 0, get_frequency, "Frequency"),
-    INST_ROW(13, UNIT_NONE, -3, 3, 0, 0, get_power_factor, "Power factor total"),
+    INST_ROW(14, UNIT_HZ, -3, 2, 0x2022, 0, get_frequency, "Frequency"),
+    INST_ROW(13, UNIT_NONE, -3, 3, 0x2023, 0, get_power_factor, "Power factor total"),
     DATA_ROW_KMP(0, 9, 1, 0, par_get_time, 0x03EA, "Meter time (local)"),
     DATA_ROW_KMP(0, 9, 2, 0, par_get_date, 0x03EB, "Meter date (local)"),
-    {.ln = A(0, 0, 0), .ic = IC_DATA, .unit = UNIT_NONE, .flags = OBJ_F_PARAM, .rd = PUB, .wr = METER_ACC_MANAGER,
-     .kmp_id = 0x03E9, .arg = PAR_SERIAL, .get = get_serial, .set = par_set_cfg, .key = "serial",
-     .name = "Serial number"},
+    /* The meter's identity: set at the factory, sealed like calibration (legal). */
+    {.ln = A(0, 0, 0), .ic = IC_DATA, .unit = UNIT_NONE, .flags = OBJ_F_LEGAL | OBJ_F_PARAM, .rd = PUB,
+     .wr = METER_ACC_MANAGER, .kmp_id = 0x03E9, .arg = PAR_SERIAL, .get = get_serial, .set = par_set_cfg,
+     .key = "serial", .name = "Serial number (factory; sealed)"},
     DATA_ROW(96, 1, 0, 0, get_serial, "Serial number (COSEM device ID 1, manufacturing number)"),
     DATA_ROW(42, 0, 0, 0, get_ldn, "COSEM logical device name"),
     DATA_ROW(0, 2, 0, OBJ_F_LEGAL, get_fw_id, "Firmware identification"),
     DATA_ROW(0, 2, 8, OBJ_F_LEGAL, par_get_fw_crc, "Firmware checksum (CRC-32 of the legal code and constants)"),
     /* ---- billing core: demand, counters, clock, calendar, logs ---- */
-    DEMAND_ROW(6, 1, IC_EXT_REGISTER, OBJ_F_LEGAL, par_get_demand_max, DEMAND_T1, 13, "Maximum demand P+ tariff 1"),
-    DEMAND_ROW(6, 2, IC_EXT_REGISTER, OBJ_F_LEGAL, par_get_demand_max, DEMAND_T2, 14, "Maximum demand P+ tariff 2"),
-    DEMAND_ROW(6, 0, IC_EXT_REGISTER, OBJ_F_LEGAL, par_get_demand_max, DEMAND_ALL, 15, "Maximum demand P+"),
-    DEMAND_ROW(2, 0, IC_REGISTER, OBJ_F_LEGAL, par_get_demand_cum, 0, 16, "Cumulative maximum demand P+"),
-    DEMAND_ROW(4, 0, IC_DEMAND_REGISTER, OBJ_F_INSTANT, par_get_demand_last, 0, 0,
+    DEMAND_ROW(6, 1, IC_EXT_REGISTER, OBJ_F_LEGAL, par_get_demand_max, DEMAND_T1, 13, 0x2011, "Maximum demand P+ tariff 1"),
+    DEMAND_ROW(6, 2, IC_EXT_REGISTER, OBJ_F_LEGAL, par_get_demand_max, DEMAND_T2, 14, 0x2012, "Maximum demand P+ tariff 2"),
+    DEMAND_ROW(6, 0, IC_EXT_REGISTER, OBJ_F_LEGAL, par_get_demand_max, DEMAND_ALL, 15, 0x2010, "Maximum demand P+"),
+    DEMAND_ROW(2, 0, IC_REGISTER, OBJ_F_LEGAL, par_get_demand_cum, 0, 16, 0x2013, "Cumulative maximum demand P+"),
+    DEMAND_ROW(4, 0, IC_DEMAND_REGISTER, OBJ_F_INSTANT, par_get_demand_last, 0, 0, 0x2014,
                "Average demand P+ of the last completed period"),
     {.ln = OBIS(0, 0, 96, 8, 0, 255), .ic = IC_REGISTER, .unit = UNIT_HOUR, .rd = PUB, .kmp_id = 0x03EC,
      .get = par_get_hours, .bill = 17, .name = "Operating hour counter (C.8.0)"}, /* COUNT_ROW + KMP 1004 */
-    COUNT_ROW(0, 0, 1, 0, IC_DATA, UNIT_NONE, OBJ_F_LEGAL, par_get_billing_count, 0, 0, "Billing period counter"),
+    COUNT_ROW_KMP(0, 0, 1, 0, IC_DATA, UNIT_NONE, OBJ_F_LEGAL, par_get_billing_count, 0, 0, 0x2030, "Billing period counter"),
     COUNT_ROW(0, 96, 14, 0, IC_DATA, UNIT_NONE, 0, par_get_tariff, 0, 0, "Active tariff"),
     COUNT_ROW(0, 96, 2, 0, IC_DATA, UNIT_NONE, OBJ_F_LEGAL, par_get_legal_changes, 0, 0,
               "Legally relevant parameter changes"),
     COUNT_ROW(0, 97, 97, 0, IC_DATA, UNIT_NONE, 0, par_get_status, 0, 0, "Error register (status, self-test)"),
-    {.ln = A(1, 0, 0), .ic = IC_CLOCK, .unit = UNIT_NONE, .flags = OBJ_F_PARAM, .rd = PUB, .wr = METER_ACC_MANAGER,
-     .get = par_get_clock, .set = par_set_clock, .key = "clock", .name = "Clock (UTC; set = clock set event)"},
+    /* Anyone may synchronise it (+-clock_sync_window_s once per interval); a
+     * management client may set it (legal/access.h). Not a parameter: no
+     * configuration save, the clock module logs the change. */
+    {.ln = A(1, 0, 0), .ic = IC_CLOCK, .unit = UNIT_NONE, .flags = OBJ_F_SYNC, .rd = PUB, .wr = METER_ACC_MANAGER,
+     .get = par_get_clock, .set = par_set_clock, .key = "clock",
+     .name = "Clock (UTC; set = clock set event; public: synchronisation only)"},
+    {.ln = A(96, 129, 8), .ic = IC_DATA, .unit = UNIT_SECOND, .flags = OBJ_F_LEGAL | OBJ_F_PARAM, .rd = PUB,
+     .wr = METER_ACC_MANAGER, .arg = PAR_SYNC_WINDOW, .get = par_get_cfg, .set = par_set_cfg,
+     .key = "clock_sync_window_s", .name = "Clock: largest change without authentication (sealed)"},
+    {.ln = A(96, 129, 9), .ic = IC_DATA, .unit = UNIT_HOUR, .flags = OBJ_F_LEGAL | OBJ_F_PARAM, .rd = PUB,
+     .wr = METER_ACC_MANAGER, .arg = PAR_SYNC_INTERVAL, .get = par_get_cfg, .set = par_set_cfg,
+     .key = "clock_sync_interval_h", .name = "Clock: one unauthenticated synchronisation per (h of operation; sealed)"},
     {.ln = A(10, 0, 1), .ic = IC_SCRIPT_TABLE, .unit = UNIT_NONE, .rd = PUB, .get = par_get_billing_count,
      .act = par_act_billing, .ex = METER_ACC_MANAGER, .key = "end_of_billing",
      .name = "End of billing period (method 1: now)"},
@@ -309,6 +328,10 @@ static const struct obj_def core_rows[] = {
     LOG_ROW(0, 99, 98, 5, RING_EVLOG + EVLOG_AUDIT, "Event log: audit (parameter changes)"),
     LOG_ROW(0, 99, 98, 6, RING_EVLOG + EVLOG_TAMPER, "Event log: tamper"),
     LOG_ROW(0, 99, 98, 7, RING_EVLOG + EVLOG_POWERLIMIT, "Event log: power limit"),
+    {.ln = A(99, 98, 8), .ic = IC_PROFILE_GENERIC, .unit = UNIT_NONE, .rd = PUB, .arg = RING_EVLOG + EVLOG_METRO,
+     .get = par_get_entries, .act = audit_act_metro, .ex = METER_ACC_CAL, .key = "metrological_log",
+     .name = "Metrological log: legally relevant changes, never overwritten (method 1: clear after read-out, seal)",
+     .log = &obj_log_rings},
     LOG_ROW(0, 99, 98, 128, RING_EVLOG + EVLOG_COUNT, "Event logs, all merged (oldest first)"),
     EVCOUNT_ROW(EVLOG_STATUS, "Events since manufacture: status"),
     EVCOUNT_ROW(EVLOG_QUALITY, "Events since manufacture: voltage quality"),
@@ -318,6 +341,16 @@ static const struct obj_def core_rows[] = {
     EVCOUNT_ROW(EVLOG_AUDIT, "Events since manufacture: audit"),
     EVCOUNT_ROW(EVLOG_TAMPER, "Events since manufacture: tamper"),
     EVCOUNT_ROW(EVLOG_POWERLIMIT, "Events since manufacture: power limit"),
+    EVCOUNT_ROW(EVLOG_METRO, "Events since manufacture: metrological (legally relevant changes)"),
+    COUNT_ROW(0, 96, 129, 30, IC_DATA, UNIT_NONE, 0, audit_get, AUDIT_C_SESSIONS, 0,
+              "Communication sessions since manufacture"),
+    COUNT_ROW(0, 96, 129, 31, IC_DATA, UNIT_NONE, 0, audit_get, AUDIT_C_LOGINS, 0,
+              "Sessions granted more than public access (passwords, authentication)"),
+    COUNT_ROW(0, 96, 129, 32, IC_DATA, UNIT_NONE, 0, audit_get, AUDIT_C_REFUSALS, 0, "Requests refused"),
+    COUNT_ROW(0, 96, 129, 33, IC_DATA, UNIT_NONE, 0, audit_get, AUDIT_C_BAD_SECRETS, 0,
+              "Wrong passwords / failed authentications"),
+    COUNT_ROW(0, 96, 129, 34, IC_DATA, UNIT_NONE, 0, audit_get, AUDIT_C_LAST, 0,
+              "Newest refusal: UTC time, source, object C.D.E, reason (legal/audit.h)"),
     /* ---- display and control (src/ui) ---- */
     CTL_CMD(96, 3, 10, IC_DISCONNECT_CONTROL, UNIT_NONE, 0, 0, CTL_DISCONNECTOR, "disconnector",
            "Disconnector (IC 70): output state; method 1 remote_disconnect, 2 remote_reconnect"),
@@ -453,6 +486,16 @@ const struct obj_def *objtab_find_kmp(uint16_t kmp_id)
     return kmp_id == 0 ? NULL : objtab_first(match_kmp, &kmp_id);
 }
 
+static bool match_kmp_hi(const struct obj_def *o, const void *arg)
+{
+    return o->kmp_hi == *(const uint16_t *)arg;
+}
+
+const struct obj_def *objtab_find_kmp_hires(uint16_t kmp_id)
+{
+    return kmp_id == 0 ? NULL : objtab_first(match_kmp_hi, &kmp_id);
+}
+
 const struct obj_def *objtab_find_key(const char *key)
 {
     return key == NULL ? NULL : objtab_first(match_key, key);
@@ -494,6 +537,20 @@ int obj_read(const struct meter *m, const struct obj_def *o, enum meter_access a
         out->scaler = res;
     }
     return METER_OK;
+}
+
+int obj_read_hires(const struct meter *m, const struct obj_def *o, enum meter_access acc, struct obj_value *out)
+{
+    if (o == NULL || out == NULL)
+        return METER_EINVAL;
+    if (!(o->flags & OBJ_F_ENERGY))
+        return METER_ENOENT;
+    if (acc < o->rd)
+        return METER_EACCES;
+    memset(out, 0, sizeof *out);
+    out->unit = o->unit;
+    out->scaler = o->scaler;
+    return o->get(m, o, out); /* no truncation: the test view */
 }
 
 int obj_put_int(struct obj_value *v, int64_t x, int8_t scaler)
@@ -621,21 +678,48 @@ uint32_t obj_packed(const struct obj_def *o)
 }
 
 /* The one gate for every change through any interface: the access level,
- * and for legal objects the sealed calibration switch (S-2.6). */
+ * for legal objects the sealed calibration switch (S-2.6) and room in the
+ * metrological log. Refusals are counted, never written (legal/audit.h). */
 static int obj_check_change(struct meter *m, const struct obj_def *o, bool allowed, enum meter_access acc,
                             uint8_t need, enum meter_src src)
 {
     if (!allowed || need == METER_ACC_NONE || acc < need) {
-        evlog_add_obj(m, EV_ACCESS_DENIED, src, obj_packed(o), 0, 0);
+        audit_refusal(m, src, obj_packed(o), AUDIT_ACCESS);
         return METER_EACCES;
     }
     if (o->flags & OBJ_F_LEGAL) {
         uint32_t in_bits = m->hal->inputs_read ? m->hal->inputs_read(m->hal->ctx) : 0;
         if (!(in_bits & METER_IN_CAL_SWITCH)) {
-            evlog_add_obj(m, EV_ACCESS_DENIED, src, obj_packed(o), 1, 0);
+            audit_refusal(m, src, obj_packed(o), AUDIT_SEAL);
             return METER_EACCES;
         }
+        if (!audit_metro_room(m)) {
+            audit_refusal(m, src, obj_packed(o), AUDIT_LOG_FULL);
+            return METER_ENOSPC;
+        }
     }
+    return METER_OK;
+}
+
+/* The clock (OBJ_F_SYNC): anyone may try, access.h decides. */
+static int obj_write_clock(struct meter *m, const struct obj_def *o, enum meter_access acc,
+                           const struct obj_value *in, enum meter_src src)
+{
+    int64_t t;
+    if (par_clock_value(in, &t) < 0) {
+        audit_refusal(m, src, obj_packed(o), AUDIT_VALUE);
+        return METER_EINVAL;
+    }
+    int64_t before = m->now;
+    int r = access_clock_check(m, o, acc, t, src);
+    if (r < 0)
+        return r;
+    r = o->set(m, o, in, src);
+    if (r < 0) {
+        audit_refusal(m, src, obj_packed(o), AUDIT_VALUE);
+        return r;
+    }
+    access_clock_done(m, o, acc, t - before);
     return METER_OK;
 }
 
@@ -671,6 +755,8 @@ int obj_write(struct meter *m, const struct obj_def *o, enum meter_access acc,
 {
     if (o == NULL || in == NULL)
         return METER_EINVAL;
+    if ((o->flags & OBJ_F_SYNC) && o->set != NULL && acc >= o->rd)
+        return obj_write_clock(m, o, acc, in, src);
     int r = obj_check_change(m, o, o->set != NULL, acc, o->wr, src);
     if (r < 0)
         return r;

@@ -79,7 +79,8 @@ enum obj_flag {
     OBJ_F_PARAM = 1u << 1,    /* configuration parameter: writes are audit-logged */
     OBJ_F_HISTORIC = 1u << 2, /* billing-history value (not for the automatic display) */
     OBJ_F_ENERGY = 1u << 3,   /* energy register: has a high-resolution test view */
-    OBJ_F_INSTANT = 1u << 4   /* instantaneous value (not for readout lists by default) */
+    OBJ_F_INSTANT = 1u << 4,  /* instantaneous value (not for readout lists by default) */
+    OBJ_F_SYNC = 1u << 5      /* the clock: below wr a synchronisation only (legal/access.h) */
 };
 
 struct obj_def;
@@ -103,6 +104,7 @@ struct obj_def {
     uint8_t rd;            /* minimum enum meter_access to read */
     uint8_t wr;            /* minimum enum meter_access to write (NONE = read-only) */
     uint16_t kmp_id;       /* KMP register id, 0 if not readable by KMP */
+    uint16_t kmp_hi;       /* energy rows: KMP id of the high-resolution view (382: 0x000D A+, 0x000E A-) */
     uint16_t arg;          /* index handed to shared getters (phase, tariff ...) */
     obj_get_fn get;
     obj_set_fn set;        /* NULL = read-only */
@@ -128,15 +130,26 @@ const struct obj_def *objtab_find(const struct obis *ln);
 /* Look up by short code "C.D.E[*F]" or full OBIS text. */
 const struct obj_def *objtab_find_str(const char *code);
 const struct obj_def *objtab_find_kmp(uint16_t kmp_id);
+/* The energy row whose high-resolution view has this KMP id (kmp_hi). */
+const struct obj_def *objtab_find_kmp_hires(uint16_t kmp_id);
 /* Look up a configurable object by its machine name (scenario config key). */
 const struct obj_def *objtab_find_key(const char *key);
 
 /* Read a value as client at access level acc. METER_EACCES if not allowed. */
 int obj_read(const struct meter *m, const struct obj_def *o, enum meter_access acc,
              struct obj_value *out);
+/* The high-resolution test view of an energy row (OBJ_F_ENERGY, S-8.5):
+ * the register before truncation to its resolution, at the getter's own
+ * scaler (uWh). METER_ENOENT for other rows, METER_EACCES as obj_read. */
+int obj_read_hires(const struct meter *m, const struct obj_def *o, enum meter_access acc, struct obj_value *out);
 /* Write: checks access and the legal flag (legal parameters need
  * METER_ACC_CAL, i.e. the calibration switch closed; legal registers have
- * no setter at all), calls the setter, audit-logs old/new and the source. */
+ * no setter at all), calls the setter, audit-logs old/new and the source:
+ * a legal change in the metrological log (refused with METER_ENOSPC while
+ * that is full), other parameters in the audit log. The clock (OBJ_F_SYNC)
+ * follows legal/access.h: below wr a small synchronisation only, rate
+ * limited; it logs itself. Refusals are counted (legal/audit.h), not
+ * logged as records. */
 int obj_write(struct meter *m, const struct obj_def *o, enum meter_access acc,
               const struct obj_value *in, enum meter_src src);
 

@@ -101,9 +101,8 @@ int par_get_clock(const struct meter *m, const struct obj_def *o, struct obj_val
     return METER_OK;
 }
 
-int par_set_clock(struct meter *m, const struct obj_def *o, const struct obj_value *in, enum meter_src src)
+int par_clock_value(const struct obj_value *in, int64_t *utc)
 {
-    (void)o;
     int64_t t = in->i;
     if (in->type == OBJ_T_STRING) {
         char buf[40];
@@ -116,7 +115,16 @@ int par_set_clock(struct meter *m, const struct obj_def *o, const struct obj_val
     } else if (in->type != OBJ_T_DATETIME && in->type != OBJ_T_INT && in->type != OBJ_T_UINT) {
         return METER_EINVAL;
     }
-    return clock_set(m, t, src);
+    *utc = t;
+    return METER_OK;
+}
+
+int par_set_clock(struct meter *m, const struct obj_def *o, const struct obj_value *in, enum meter_src src)
+{
+    (void)o;
+    int64_t t;
+    int r = par_clock_value(in, &t);
+    return r < 0 ? r : clock_set(m, t, src);
 }
 
 int par_get_time(const struct meter *m, const struct obj_def *o, struct obj_value *v)
@@ -274,6 +282,8 @@ int par_get_cfg(const struct meter *m, const struct obj_def *o, struct obj_value
     case PAR_BILLING_DAY: return obj_put_uint(v, c->billing_day, 0);
     case PAR_LOGGER_INTERVAL: return obj_put_uint(v, c->logger_interval_min, 0);
     case PAR_TARIFF_INPUT: return obj_put_uint(v, c->tariff_ext, 0);
+    case PAR_SYNC_WINDOW: return obj_put_uint(v, m->legal.access.cfg.sync_window_s, 0);
+    case PAR_SYNC_INTERVAL: return obj_put_uint(v, m->legal.access.cfg.sync_interval_h, 0);
     case PAR_SERIAL:
         fmt_uint(&f, m->serial, 8);
         break;
@@ -429,6 +439,16 @@ static int set_cfg(struct meter *m, const struct obj_def *o, const struct obj_va
         if (obj_int_of(in, 0, &x) < 0 || x < 0 || x > 1)
             return METER_ERANGE;
         c->tariff_ext = (uint8_t)x;
+        break;
+    case PAR_SYNC_WINDOW:
+        if (obj_int_of(in, 0, &x) < 0 || x < 0 || x > 60)
+            return METER_ERANGE;
+        m->legal.access.cfg.sync_window_s = (uint8_t)x;
+        break;
+    case PAR_SYNC_INTERVAL:
+        if (obj_int_of(in, 0, &x) < 0 || x < 1 || x > 168)
+            return METER_ERANGE;
+        m->legal.access.cfg.sync_interval_h = (uint8_t)x;
         break;
     case PAR_SERIAL:
         if (in->type == OBJ_T_STRING) {

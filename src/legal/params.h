@@ -29,6 +29,9 @@ int par_get_entries(const struct meter *m, const struct obj_def *o, struct obj_v
 /* Clock: 0-0:1.0.0 (UTC seconds), 0.9.1 local time, 0.9.2 local date. */
 int par_get_clock(const struct meter *m, const struct obj_def *o, struct obj_value *v);
 int par_set_clock(struct meter *m, const struct obj_def *o, const struct obj_value *in, enum meter_src src);
+/* The UTC time a value for the clock row stands for (ISO text, date-time or
+ * seconds); METER_EINVAL when it is none. */
+int par_clock_value(const struct obj_value *in, int64_t *utc);
 int par_get_time(const struct meter *m, const struct obj_def *o, struct obj_value *v);
 int par_get_date(const struct meter *m, const struct obj_def *o, struct obj_value *v);
 
@@ -48,7 +51,9 @@ enum par_key {
     PAR_TARIFF_CALENDAR,
     PAR_TARIFF_INPUT,
     PAR_SERIAL,
-    PAR_TARIFF_EXC     /* read-only page of exception dates: arg = PAR_TARIFF_EXC | page << 8 */
+    PAR_TARIFF_EXC,    /* read-only page of exception dates: arg = PAR_TARIFF_EXC | page << 8 */
+    PAR_SYNC_WINDOW,   /* clock_sync_window_s */
+    PAR_SYNC_INTERVAL  /* clock_sync_interval_h */
 };
 /* Exception dates per page row (0-0:96.129.20..25): 18 x 13 characters fit a value. */
 #define PAR_EXC_PER_ROW 18u

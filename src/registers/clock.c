@@ -239,7 +239,7 @@ int clock_set(struct meter *m, int64_t utc, enum meter_src src)
 {
     const struct meter_hal *hal = m->hal;
     int64_t old = m->now, d = utc - old;
-    if (utc < 946684800 || utc > 4102444800) /* 2000 .. 2100 */
+    if (utc < CLOCK_UTC_MIN || utc >= CLOCK_UTC_END)
         return METER_ERANGE;
     bool adjust = d >= -CLOCK_ADJUST_MAX_S && d <= CLOCK_ADJUST_MAX_S && !(m->status & METER_ST_CLOCK_INVALID);
     if (hal->rtc_set != NULL && hal->rtc_set(hal->ctx, utc) < 0)
@@ -255,9 +255,28 @@ int clock_set(struct meter *m, int64_t utc, enum meter_src src)
     }
     m->now = utc;
     m->status &= ~(uint32_t)METER_ST_CLOCK_INVALID;
+    /* Every schedule resumes from the new time (issue 12 item 5). Billing:
+     * a set forward over boundaries ends one period at the next tick (as
+     * an outage does, stamped with the first boundary passed); a set back
+     * to before the last end counts from the new time, except that the
+     * boundary the newest snapshot is stamped with is not billed again. */
+    if (utc < m->billing.ref) {
+        struct billing_rec last;
+        int64_t b = billing_next_boundary(m, utc);
+        if (billing_snapshot_read(m, 1, &last) == METER_OK && b != 0 && b == (int64_t)last.time)
+            m->billing.ref = b;
+        else
+            m->billing.ref = utc;
+    }
     m->billing.next = -1;
-    evlog_add_obj(m, adjust ? EV_CLOCK_ADJUST : EV_CLOCK_SET, src, 0x00010000u, (int32_t)(uint32_t)old,
-                  (int32_t)(uint32_t)utc);
+    /* the daily self-test: never more than a day away */
+    if (m->legal.next_test > utc + 86400)
+        m->legal.next_test = utc + 86400;
+    /* A change beyond the synchronisation window is legally relevant:
+     * the metrological log (never overwritten); a synchronisation goes to
+     * the clock log. */
+    evlog_add_obj(m, access_clock_relevant(m, d) ? EV_CLOCK_SET : EV_CLOCK_ADJUST, src, 0x00010000u,
+                  (int32_t)(uint32_t)old, (int32_t)(uint32_t)utc);
     return legal_save(m);
 }
 

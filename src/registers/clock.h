@@ -100,6 +100,12 @@ int clock_parse_iso(const char *s, int64_t *utc);
 /* ---- the meter's clock ---------------------------------------------------- */
 struct meter;
 
+/* The range the meter's clock may be set to (UTC, end exclusive): time
+ * stamps are stored as 32-bit UTC seconds, so the clock runs on to 2106,
+ * but it is never set beyond 2099 (scenarios, protocols, clock_set). */
+#define CLOCK_UTC_MIN 946684800LL   /* 2000-01-01T00:00:00Z */
+#define CLOCK_UTC_END 4102444800LL  /* 2100-01-01T00:00:00Z */
+
 /* Set the clock to utc through an interface (clock set or adjust event,
  * profile/demand notified). Returns 0 or a negative error. */
 int clock_set(struct meter *m, int64_t utc, enum meter_src src);

@@ -23,10 +23,10 @@ static const struct {
     [EV_RELAY_RELEASE] = {EVLOG_DISCONNECT, "relay_release"},
     [EV_NEUTRAL_FAULT_START] = {EVLOG_NEUTRAL, "neutral_fault_start"},
     [EV_NEUTRAL_FAULT_END] = {EVLOG_NEUTRAL, "neutral_fault_end"},
-    [EV_CLOCK_SET] = {EVLOG_CLOCK, "clock_set"},
+    [EV_CLOCK_SET] = {EVLOG_METRO, "clock_set"},
     [EV_CLOCK_ADJUST] = {EVLOG_CLOCK, "clock_adjust"},
     [EV_PARAM_CHANGE] = {EVLOG_AUDIT, "param_change"},
-    [EV_LEGAL_PARAM_CHANGE] = {EVLOG_AUDIT, "legal_param_change"},
+    [EV_LEGAL_PARAM_CHANGE] = {EVLOG_METRO, "legal_param_change"},
     [EV_SESSION_START] = {EVLOG_AUDIT, "session_start"},
     [EV_ACCESS_DENIED] = {EVLOG_AUDIT, "access_denied"},
     [EV_COVER_OPEN] = {EVLOG_TAMPER, "cover_open"},
@@ -36,7 +36,7 @@ static const struct {
     [EV_POWER_LIMIT] = {EVLOG_POWERLIMIT, "power_limit"},
     [EV_BILLING_END] = {EVLOG_STATUS, "billing_end"},
     [EV_PROFILE_CLEAR] = {EVLOG_STATUS, "profile_clear"},
-    [EV_FW_CHANGED] = {EVLOG_STATUS, "firmware_changed"},
+    [EV_FW_CHANGED] = {EVLOG_METRO, "firmware_changed"},
     [EV_CLOCK_INVALID] = {EVLOG_CLOCK, "clock_invalid"},
     [EV_RELAY_DEFERRED] = {EVLOG_DISCONNECT, "relay_open_deferred"},
     [EV_CREDIT_LOW] = {EVLOG_STATUS, "credit_low"},
@@ -44,13 +44,19 @@ static const struct {
     [EV_LOADCTL_SWITCH] = {EVLOG_DISCONNECT, "load_relay"},
     [EV_TARIFF_INPUT] = {EVLOG_STATUS, "tariff_input"},
     [EV_CFG_DEFAULT] = {EVLOG_AUDIT, "config_section_default"},
+    [EV_LOCKOUT] = {EVLOG_AUDIT, "lockout"},
+    [EV_METRO_CLEARED] = {EVLOG_METRO, "metrological_log_cleared"},
+    [EV_LEGAL_RESTORED] = {EVLOG_METRO, "registers_restored"},
 };
 
-/* Ring depths per log (records of EVLOG_REC_SIZE bytes in the store). */
-static const uint16_t log_depth[EVLOG_COUNT] = {100, 100, 50, 50, 50, 200, 100, 50};
+/* Ring depths per log (records of EVLOG_REC_SIZE bytes in the store). The
+ * metrological log holds every legally relevant change of a meter's life
+ * between two read-outs by the authorised party (the factory's calibration
+ * and identity take 17). */
+static const uint16_t log_depth[EVLOG_COUNT] = {100, 100, 50, 50, 50, 200, 100, 50, 300};
 
 static const char *const log_names[EVLOG_COUNT] = {
-    "status", "quality", "disconnector", "neutral", "clock", "audit", "tamper", "power_limit",
+    "status", "quality", "disconnector", "neutral", "clock", "audit", "tamper", "power_limit", "metrological",
 };
 
 enum evlog_log evlog_log_of(enum evlog_code code)
@@ -111,7 +117,14 @@ int evlog_add_obj(struct meter *m, enum evlog_code code, enum meter_src src, uin
     el->head++;
     el->count[log]++;
     m->legal.dirty = 1; /* counts reach the NVM with the next snapshot */
-    return store_log_append(&m->store, RING_EVLOG + log, rec);
+    if (log == EVLOG_METRO && evlog_count(m, EVLOG_METRO) >= evlog_depth(EVLOG_METRO)) {
+        m->status |= METER_ST_LOG_FULL; /* never overwritten: counted, not stored */
+        return METER_ENOSPC;
+    }
+    int r = store_log_append(&m->store, RING_EVLOG + log, rec);
+    if (log == EVLOG_METRO && evlog_count(m, EVLOG_METRO) >= evlog_depth(EVLOG_METRO))
+        m->status |= METER_ST_LOG_FULL;
+    return r;
 }
 
 int evlog_add(struct meter *m, enum evlog_code code, enum meter_src src, int32_t a, int32_t b)
@@ -188,5 +201,7 @@ int evlog_get(const struct meter *m, uint32_t i, struct evlog_rec *out)
 
 void evlog_session_start(struct meter *m, enum meter_src src)
 {
-    (void)evlog_add(m, EV_SESSION_START, src, 0, 0);
+    /* counted, not recorded: no client can push a record out or make the
+     * meter write by connecting (legal/audit.h) */
+    audit_session_start(m, src);
 }

@@ -1,7 +1,8 @@
 /*
  * evlog.h — the meter's event logs (S-3.3): status/alarms, voltage quality,
  * disconnector, neutral fault, clock, audit (parameter changes), tamper,
- * power limit. Every module reports through evlog_add(); each log is a ring
+ * power limit, and the metrological log of legally relevant changes, which
+ * never overwrites (src/legal/audit.h). Every module reports through evlog_add(); each log is a ring
  * of the store (RING_EVLOG + log, depths in evlog_depth()), the counts since
  * manufacture travel in the legal snapshot. Audit records name the object
  * (OBIS), the old and new value and the interface (S-6.4, S-8.2).
@@ -23,6 +24,7 @@ enum evlog_log {
     EVLOG_AUDIT,        /* parameter changes: what, old/new, interface */
     EVLOG_TAMPER,       /* cover, magnet */
     EVLOG_POWERLIMIT,   /* power-limit exceedances */
+    EVLOG_METRO,        /* metrological log: legally relevant changes, never overwritten (legal/audit.h) */
     EVLOG_COUNT
 };
 
@@ -47,8 +49,8 @@ enum evlog_code {
     EV_CLOCK_ADJUST,
     EV_PARAM_CHANGE,
     EV_LEGAL_PARAM_CHANGE,
-    EV_SESSION_START,
-    EV_ACCESS_DENIED,
+    EV_SESSION_START,      /* no longer logged: sessions are counted (legal/audit.h) */
+    EV_ACCESS_DENIED,      /* no longer logged: refusals are counted (legal/audit.h) */
     EV_COVER_OPEN,
     EV_COVER_CLOSE,
     EV_MAGNET_START,
@@ -64,6 +66,9 @@ enum evlog_code {
     EV_LOADCTL_SWITCH,     /* ui: load relay a (1/2) switched; b = closed | source << 8 */
     EV_TARIFF_INPUT,       /* ui: external tariff inputs changed; a = new tariff, b = old */
     EV_CFG_DEFAULT,        /* a configuration section fell back to factory defaults; a = section id, b = stored version */
+    EV_LOCKOUT,            /* password lockout started; a = interface (enum access_lock_id), b = seconds */
+    EV_METRO_CLEARED,      /* metrological log read out and cleared; a = records cleared, b = since manufacture */
+    EV_LEGAL_RESTORED,     /* legal snapshot lost: registers rebuilt from evidence; a = sources, b = reason */
     EV_CODE_COUNT
 };
 
@@ -100,10 +105,12 @@ const char *evlog_log_name(enum evlog_log log);
 /* Records kept in the ring of a log. */
 uint32_t evlog_depth(enum evlog_log log);
 
-/* Record an event now (meter time). Returns 0 or a negative error. */
+/* Record an event now (meter time). Returns 0 or a negative error;
+ * METER_ENOSPC when its log never overwrites (EVLOG_METRO) and is full:
+ * the event is then counted (evlog_total) but not stored. */
 int evlog_add(struct meter *m, enum evlog_code code, enum meter_src src, int32_t a, int32_t b);
 /* A communication session began (src/proto/port.c calls it, once per
- * session, for every protocol). */
+ * session, for every protocol): counted (audit_session_start), no record. */
 void evlog_session_start(struct meter *m, enum meter_src src);
 /* The same naming the object concerned (audit log). */
 int evlog_add_obj(struct meter *m, enum evlog_code code, enum meter_src src, uint32_t obj, int32_t a,

@@ -72,7 +72,8 @@ enum store_flag {
     STORE_F_FAILED = 1u << 3,     /* NVM unusable */
     STORE_F_UPGRADED = 1u << 4,   /* layout changed at this mount (see store.cleared) */
     STORE_F_REPAIRED = 1u << 5,   /* a lagging or damaged copy was rewritten at mount */
-    STORE_F_NOSPACE = 1u << 6     /* a declared log did not fit and is disabled (ENOSPC) */
+    STORE_F_NOSPACE = 1u << 6,    /* a declared log did not fit and is disabled (ENOSPC) */
+    STORE_F_FOREIGN = 1u << 7     /* formatted over an image that was not blank (reported as corruption) */
 };
 
 /* One ring of slots (RAM: where the next record goes, how many are readable). */
@@ -95,11 +96,13 @@ struct store {
     struct store_layout layout;
     uint32_t flags;                         /* enum store_flag */
     uint32_t corrupt;                       /* bad records found at mount */
+    uint32_t garbage;                       /* slots neither valid nor erased seen by the mount scans */
     uint16_t cleared;                       /* logs re-initialised at this mount (bit per log) */
     uint8_t legal_synced;                   /* both copies hold legal_crc's payload */
     uint32_t sb_seq;                        /* superblock generation */
     uint32_t legal_crc;
     uint32_t hseq[4];                       /* newest seq in legal A, B, config A, B */
+    uint16_t legal_len;                     /* stored length of the snapshot store_legal_read() returned */
     uint32_t config_addr;                   /* payload of the copy store_config_open() verified */
     uint16_t config_len;
     struct store_ring super[2];             /* the layout on NVM, copies A and B */

@@ -544,7 +544,7 @@ static void render(const struct meter *m, struct lcd_state *l)
         l->disc = relay_is_closed(m) ? LCD_DISC_CLOSED : LCD_DISC_OPEN;
     uint8_t tb = tamper_bits(m);
     if ((m->status & (METER_ST_NVM_CORRUPT | METER_ST_NVM_FAIL | METER_ST_SELFTEST_FAIL |
-                      METER_ST_CLOCK_INVALID)) ||
+                      METER_ST_CLOCK_INVALID | METER_ST_RESTORED)) ||
         (tb & (TAMPER_MAGNET | TAMPER_COVER_ALARM | TAMPER_MAGNET_ALARM)))
         l->sym |= LCD_SYM_ERROR;
     if (tb & TAMPER_COVER)

@@ -176,8 +176,8 @@ static void refused(int argc, const char **argv, const char *why)
     printf("  refused: %s\n", err);
     if (why != NULL)
         assert_non_null(strstr(err, why));
-    if (o.source.close != NULL)
-        o.source.close(o.source.ctx);
+    assert_null(o.source.close); /* a refused command line leaves nothing allocated */
+    assert_null(o.source.ctx);
 }
 
 static void replay_refuses_bad_files(void **state)

@@ -48,16 +48,21 @@ int main(void)
     puts("`registers.doc_current` fails while this file is stale).");
     puts("");
     puts("Columns: logical name (OBIS), COSEM interface class, unit and scaler of");
-    puts("the value (value = integer x 10^scaler unit; the display shows energy and");
-    puts("power in k-units with the given decimals), flags (L legal: no change");
+    puts("the value as the object table and DLMS give it (value = integer x");
+    puts("10^scaler unit: Wh with scaler 1 is a register in steps of 10 Wh; energy");
+    puts("rows follow `energy_resolution`, scaler 1..3, factory 1), the unit and");
+    puts("step the display and the readouts show it in (k-units for energy and");
+    puts("power), flags (L legal: no change");
     puts("without the sealed calibration switch, registers never; P parameter,");
     puts("audit-logged; E energy with a high-resolution test view; I instantaneous;");
     puts("H historic), minimum access level to read / write / execute, the KMP");
-    puts("register id, the billing snapshot slot (the value is kept per billing");
+    puts("register id (those of a Kamstrup 382 where one is known, trimeter's own");
+    puts("block 0x2000.. for the rest, none for parameters and texts that KMP");
+    puts("numbers cannot carry; docs/PROTOCOLS.md section 2), the billing snapshot slot (the value is kept per billing");
     puts("period and reads as `C.D.E*F`, F = 1 the last period), and the");
     puts("configuration key (scenario `config` key, docs/SCENARIOS.md).");
     puts("");
-    puts("| OBIS | short | class | name | unit | scaler | dec | flags | read | write | exec | KMP | bill | key |");
+    puts("| OBIS | short | class | name | unit | scaler | shown as | flags | read | write | exec | KMP | bill | key |");
     puts("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (size_t i = 0; i < objtab_count(); i++) {
         const struct obj_def *o = objtab_at(i);
@@ -76,17 +81,59 @@ int main(void)
         if (o->flags & OBJ_F_HISTORIC)
             flags[k++] = 'H';
         flags[k] = '\0';
-        char kmp[8] = "";
-        if (o->kmp_id)
+        char kmp[32] = "";
+        if (o->kmp_id && o->kmp_hi)
+            snprintf(kmp, sizeof kmp, "0x%04X, hi-res 0x%04X", o->kmp_id, o->kmp_hi);
+        else if (o->kmp_id)
             snprintf(kmp, sizeof kmp, "0x%04X", o->kmp_id);
         char bill[8] = "";
         if (o->bill)
             snprintf(bill, sizeof bill, "%u", o->bill);
-        printf("| %s | %s | %u %s | %s | %s | %d | %u | %s | %s | %s | %s | %s | %s | %s |\n", full, shrt, o->ic,
-               ic_name(o->ic), o->name ? o->name : "", unit_display_text(o->unit), o->scaler, o->decimals, flags,
+        /* unit and scaler of the same quantity (the base unit); the
+         * display form beside them, never mixed with them */
+        char shown[32] = "";
+        const char *du = unit_display_text(o->unit);
+        /* energy: the register's own step (factory resolution) in k-units */
+        unsigned dec = (o->flags & OBJ_F_ENERGY) ? (unsigned)(o->scaler < 3 ? 3 - o->scaler : 0) : o->decimals;
+        if (du[0] != '\0' || dec != 0)
+            snprintf(shown, sizeof shown, "%s%s%s%.*s%s", du, du[0] != '\0' && dec != 0 ? " " : "",
+                     dec != 0 ? "0." : "", dec > 1 ? (int)dec - 1 : 0, "000000000", dec != 0 ? "1" : "");
+        printf("| %s | %s | %u %s | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |\n", full, shrt, o->ic,
+               ic_name(o->ic), o->name ? o->name : "", unit_text(o->unit), o->scaler, shown, flags,
                acc_name(o->rd), o->set ? acc_name(o->wr) : "-", o->act ? acc_name(o->ex) : "-", kmp, bill,
                o->key ? o->key : "");
     }
     printf("\n%zu objects.\n", objtab_count());
+    /* The status word: the error register's low bits and the simulator's
+     * JSON `status` (SIMULATOR.md points here). */
+    static const struct {
+        unsigned bit;
+        const char *what;
+    } st[] = {
+        {METER_ST_NVM_CORRUPT, "NVM corruption found and repaired or skipped (error symbol)"},
+        {METER_ST_NVM_FAIL, "NVM unusable, or a log does not fit the part (error symbol)"},
+        {METER_ST_CLOCK_INVALID, "clock invalid: the RTC lost its time (error symbol)"},
+        {METER_ST_SELFTEST_FAIL, "self-test failed (program, RAM or NVM; error symbol)"},
+        {METER_ST_COVER_OPEN, "terminal cover open"},
+        {METER_ST_MAGNET, "magnetic field"},
+        {METER_ST_POWER_FAIL, "supply warning received, state saved"},
+        {METER_ST_RESTORED, "legal snapshot lost: registers rebuilt from the evidence left, until the metrological log is cleared (error symbol)"},
+        {METER_ST_LOG_FULL, "metrological log full: legally relevant changes refused until it is read out and cleared"},
+    };
+    puts("");
+    puts("## Status word");
+    puts("");
+    puts("0-0:97.97.0 reads the meter's status bits (below) with the self-test");
+    puts("result bits from bit 16 up (program checksum 16, RAM 17, NVM 18, clock 19);");
+    puts("the simulator's JSON `status` is the status word alone.");
+    puts("");
+    puts("| bit | value | meaning |");
+    puts("|---|---|---|");
+    for (size_t k = 0; k < sizeof st / sizeof st[0]; k++) {
+        unsigned b = 0;
+        while ((1u << b) != st[k].bit)
+            b++;
+        printf("| %u | 0x%x | %s |\n", b, st[k].bit, st[k].what);
+    }
     return 0;
 }

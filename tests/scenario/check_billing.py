@@ -123,8 +123,8 @@ if variant == "full":
         utc = local - datetime.timedelta(hours=3)
         if eu_offset_h(utc) == 2:
             utc = local - datetime.timedelta(hours=2)
-        std = utc + datetime.timedelta(hours=2)  # time stamps in standard time
-        want = std.strftime("%Y-%m-%dT%H:%M:%S+02:00")
+        # local time with the offset in force, as the report's `time`
+        want = local.strftime("%Y-%m-%dT%H:%M:%S") + "+%02d:00" % eu_offset_h(utc)
         ok_time &= b["period"] == period and b["time"] == want
         r = b["registers"]
         e = ref_ap_kwh(int((utc - start).total_seconds()))
@@ -134,7 +134,7 @@ if variant == "full":
         ok_sum &= v - 4 * step - 1e-9 <= sum(r["1.8.%d" % t]["value"] for t in range(1, 5)) <= v + 1e-9
         if not (ok_time and ok_energy):
             print("     snapshot %d: %s (want %s), 1.8.0 %.2f, reference %.6f" % (b["period"], b["time"], want, v, e))
-    check(ok_time, "snapshots newest first, periods %d..1, stamped 00:00 local on day 1 (in standard time)" % months)
+    check(ok_time, "snapshots newest first, periods %d..1, stamped 00:00 local on day 1 (local time, offset in force)" % months)
     check(ok_energy, "every snapshot's 1.8.0 within one step below the reference at its boundary")
     check(ok_demand, "every snapshot's max demand 1.6.0 = %.3f kW" % best)
     check(ok_sum, "every snapshot's tariff registers add up to its 1.8.0 (4 truncations)")

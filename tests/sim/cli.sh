@@ -67,6 +67,12 @@ scenario t1 "{$good, \"start\": \"2026-03-29T00:00:00\"}"
 expect_refused "start without offset" "$S/t1.json|start|offset" -- --scenario "$S/t1.json"
 scenario t2 "{$good, \"events\": [{\"at\": \"1m\", \"type\": \"clock_set\", \"time\": \"2026-02-30T00:00:00+02:00\"}]}"
 expect_refused "impossible date" "events[0].time|2026-02-30" -- --scenario "$S/t2.json"
+scenario t3 "{$good, \"start\": \"2106-03-01T00:00:00+02:00\"}"
+expect_refused "start beyond the clock range" "$S/t3.json|start|clock range" -- --scenario "$S/t3.json"
+scenario t4 "{$good, \"start\": \"1999-12-31T00:00:00Z\"}"
+expect_refused "start before the clock range" "$S/t4.json|start|clock range" -- --scenario "$S/t4.json"
+scenario t5 "{$good, \"events\": [{\"at\": \"1m\", \"type\": \"clock_set\", \"time\": \"2100-01-01T00:00:00Z\"}]}"
+expect_refused "clock_set beyond the clock range" "$S/t5.json|events[0].time|clock range" -- --scenario "$S/t5.json"
 scenario tz "{$good, \"timezone\": \"US\"}"
 expect_refused "unknown timezone" "timezone|US" -- --scenario "$S/tz.json"
 
@@ -101,6 +107,16 @@ expect_refused "bad --until" "command line|--until|5x" -- --until 5x
 expect_refused "--until time without offset" "command line|--until|offset" -- --until 2026-03-29T00:00:00
 expect_refused "bad seed" "command line|--seed|-1" -- --seed -1
 expect_refused "option without its value" "command line|--scenario needs a value" -- --scenario
+# refusals after an option allocated something (a replay file, a port):
+# nothing may leak (the sanitize build runs this suite under LeakSanitizer)
+expect_refused "missing replay file" "command line|--replay|$TMP/nope.wav" -- --replay "$TMP/nope.wav"
+python3 -c "
+import wave
+w = wave.open('$TMP/ch4.wav', 'wb'); w.setnchannels(4); w.setsampwidth(2); w.setframerate(8000); w.writeframes(bytes(80)); w.close()"
+expect_refused "replay file with 4 channels" "command line|--replay|4 channels" -- --replay "$TMP/ch4.wav"
+expect_refused "bad --replay-scale" "command line|--replay-scale|VOLTS,AMPS" -- --replay-scale 230
+expect_refused "bad option after --optical" "command line|--bogus" -- --optical tcp:47999 --bogus
+expect_refused "bad option after --replay-scale" "command line|--bogus" -- --replay-scale 400,50 --bogus
 
 # ---- state file ------------------------------------------------------------------------------
 head -c 1000 /dev/zero > "$TMP/state.eeprom"
@@ -119,6 +135,7 @@ fi
 "$SIM" --scenario "$SRC/scenarios/lab_point.json" --fast --until 1m --state "$TMP/state.eeprom" >/dev/null
 [ -e "$TMP/state.eeprom" ] && ok "state file created by a good run" || bad "no state file after a good run"
 expect_refused "bad scenario leaves an existing state file alone" "$S/r1.json|segments[0].phases[1].u" -- --scenario "$S/r1.json"
+expect_refused "bad scenario with a port and a replay scale (nothing leaks)" "$S/r1.json|segments[0].phases[1].u" -- --scenario "$S/r1.json" --optical tcp:47998 --replay-scale 400,50
 rm -f "$TMP/state.eeprom"
 
 # ---- things that succeed -------------------------------------------------------------------------
@@ -129,8 +146,42 @@ rc=$?
 set -e
 secs=$(printf '%s' "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["sim_seconds"])' 2>/dev/null || echo "?")
 if [ $rc -eq 0 ] && [ "$secs" = 0 ]; then ok "--until in the past ends at once (exit 0, 0 s simulated)"; else bad "--until in the past: rc $rc, sim_seconds $secs"; fi
+python3 -c "
+import wave
+w = wave.open('$TMP/empty.wav', 'wb'); w.setnchannels(6); w.setsampwidth(2); w.setframerate(4000); w.close()"
+set +e
+out=$("$SIM" --replay "$TMP/empty.wav" --fast --json 2>"$TMP/err")
+rc=$?
+set -e
+secs=$(printf '%s' "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["sim_seconds"])' 2>/dev/null || echo "?")
+if [ $rc -eq 0 ] && [ "$secs" = 0 ]; then ok "a replay file without frames ends at once (0 s simulated)"; else bad "empty replay file: rc $rc, sim_seconds $secs, $(cat "$TMP/err")"; fi
 out=$("$SIM" --scenario "$SRC/scenarios/lab_point.json" --fast --until=2026-06-01T12:10:00+02:00 --json --feed=blocks)
 secs=$(printf '%s' "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["sim_seconds"])')
 [ "$secs" = 600 ] && ok "--until ISO time (option=value form): 600 s" || bad "--until ISO time: $secs s"
+
+# ---- the factory serial number (SIMULATOR.md: config key `serial`, default 12345678) ----
+sn=$("$SIM" --scenario "$SRC/scenarios/lab_point.json" --fast --until 1m --json --feed blocks |
+     python3 -c 'import json,sys; print(json.load(sys.stdin)["registers"]["0.0.0"]["value"])')
+[ "$sn" = 12345678 ] && ok "factory serial number 12345678" || bad "factory serial number: $sn"
+scenario sn "{$good, \"config\": {\"serial\": \"00004711\"}}"
+rm -f "$TMP/sn.eeprom"
+sn=$("$SIM" --scenario "$S/sn.json" --fast --until 1m --json --feed blocks --state "$TMP/sn.eeprom" |
+     python3 -c 'import json,sys; print(json.load(sys.stdin)["registers"]["0.0.0"]["value"])')
+[ "$sn" = 00004711 ] && ok "serial number from the scenario's config" || bad "config serial: $sn"
+sn=$("$SIM" --scenario "$SRC/scenarios/lab_point.json" --fast --until 1m --json --feed blocks --state "$TMP/sn.eeprom" |
+     python3 -c 'import json,sys; print(json.load(sys.stdin)["registers"]["0.0.0"]["value"])')
+[ "$sn" = 00004711 ] && ok "a resumed meter keeps its serial number" || bad "resumed serial: $sn"
+scenario sn2 "{$good, \"config\": {\"serial\": \"00004712\"}}"
+set +e
+"$SIM" --scenario "$S/sn2.json" --fast --until 1m --state "$TMP/sn.eeprom" >/dev/null 2>"$TMP/err"
+rc=$?
+set -e
+if [ $rc -ne 0 ] && grep -q "serial.*factory.*sealed.*00004711" "$TMP/err"; then
+  ok "another serial number for a resumed meter is refused: $(cat "$TMP/err")"
+else
+  bad "serial change on resume: rc $rc, $(cat "$TMP/err")"
+fi
+scenario sn3 "{$good, \"config\": {\"serial\": \"12-34\"}}"
+expect_refused "serial number not digits" "$S/sn3.json|config.serial|decimal digits" -- --scenario "$S/sn3.json"
 
 finish

@@ -98,4 +98,25 @@ done
 
 scenario crange '{"segments": [{"duration": "5m"}], "config": {"demand_period_min": 7}}'
 expect_refused "a config value the meter refuses is refused before the run" "config.demand_period_min: refused by the meter" -- --scenario "$TMP/crange.json"
+
+# ---- clock_set 70 years ahead and back (issue 12 item 5): billing resumes ----
+# The set forward ends one period (stamped 1 June, the first boundary
+# passed); back in 2026 the 1 June boundary is not billed twice and the
+# next period ends on 1 July (old firmware waited for 2096).
+scenario cset '{"start": "2026-05-31T20:00:00+02:00", "segments": [{"duration": "1h", "phases": {"i": 10}}],
+  "events": [{"at": "30m", "type": "clock_set", "time": "2096-05-31T20:30:00+02:00"},
+             {"at": "40m", "type": "clock_set", "time": "2026-05-31T20:40:00+02:00"}]}'
+"$SIM" --scenario "$TMP/cset.json" --fast --feed blocks --until 32d --json > "$TMP/cset.out" 2> "$TMP/cset.err"
+python3 - "$TMP/cset.out" <<'PY' && ok "clock_set +70 years and back: billing resumes (1 June, 1 July), demand intact" || bad "clock_set +70 years and back: $(cat "$TMP/cset.err")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+b = [(x["period"], x["time"], x["registers"]["1.6.0"]["value"]) for x in d["billing"]]
+print(d["time"], d["registers"]["0.1.0"], b)
+assert d["registers"]["0.1.0"]["value"] == 2, d["registers"]["0.1.0"]
+assert [t for _, t, _ in b] == ["2026-07-01T00:00:00+03:00", "2026-06-01T00:00:00+03:00"], b
+assert abs(b[0][2] - 6.9) < 0.01, b   # a full month's maximum demand of the 6.9 kW load
+assert d["time"].startswith("2026-07-02"), d["time"]
+sets = [e for e in d["events"] if e["type"] == "clock_set"]
+assert len(sets) == 2 and all(e["log"] == "metrological" for e in sets), sets
+PY
 finish

@@ -66,4 +66,44 @@ wait $pid 2>/dev/null || true
 "$SIM" --scenario "$lab" --fast --until 0s --state "$st" --json > "$TMP/k.json"
 python3 -c "import json,sys; sys.exit(0 if json.load(open(sys.argv[1]))['registers']['1.8.0']['hires'] > 0 else 1)" "$TMP/k.json" &&
   ok "kill -9 (power cut without warning): registers kept ($(hires "$TMP/k.json") kWh)" || bad "kill -9 lost the registers"
+
+# ---- damaged images (issue 12 item 7): never start from zero, never in silence ----
+# both legal snapshot copies erased (docs/STORE.md memory map: legal A
+# 0x00400-0x163ff, legal B 0x69c00-0x7fbff), the rest intact
+rm -f "$st"
+scenario bill '{"start": "2026-05-31T20:00:00+02:00", "segments": [{"duration": "1h", "phases": {"i": 10}}]}'
+"$SIM" --scenario "$TMP/bill.json" --fast --feed blocks --until 6h --state "$st" --json > "$TMP/l1.json"
+python3 - "$st" <<'PY'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+for lo, hi in ((0x400, 0x16400), (0x69c00, 0x7fc00)):
+    b[lo:hi] = b"\xff" * (hi - lo)
+open(sys.argv[1], "wb").write(b)
+PY
+set +e
+"$SIM" --scenario "$TMP/bill.json" --fast --feed blocks --until 1h --state "$st" --json > "$TMP/l2.json" 2> "$TMP/l2.err"
+rc=$?
+set -e
+python3 - "$TMP/l1.json" "$TMP/l2.json" <<'PY' && ok "both legal copies erased: registers from the billing snapshot and the profile, marked restored, reported" || bad "both legal copies erased"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+ra, rb = a["registers"], b["registers"]
+print("before", ra["1.8.0"]["value"], ra["0.1.0"]["value"], a["time"], "after", rb["1.8.0"]["value"], rb["0.1.0"]["value"], b["time"], "status", b["status"])
+assert b["status"] & 0x80 and b["status"] & 0x01, b["status"]        # restored, NVM corrupt
+assert rb["0.1.0"]["value"] == ra["0.1.0"]["value"] == 1
+assert rb["1.8.0"]["value"] >= a["billing"][0]["registers"]["1.8.0"]["value"]
+assert rb["1.8.0"]["value"] >= ra["1.8.0"]["value"] - 6.9            # at most the last profile hour lost
+assert b["time"] == "2026-06-01T04:00:00+03:00", b["time"]         # the time line goes on, not from the start
+assert any(e["type"] == "registers_restored" for e in b["events"])
+assert "ERROR" in b["display"]["symbols"]
+PY
+[ $rc -eq 0 ] && grep -q "damaged.*restored" "$TMP/l2.err" && ok "... and says so on stderr: $(cat "$TMP/l2.err")" || bad "erased legal copies: rc $rc, stderr $(cat "$TMP/l2.err")"
+# a zeroed image is formatted, but not in silence
+head -c 524288 /dev/zero > "$st"
+set +e
+"$SIM" --scenario "$lab" --fast --feed blocks --until 1m --state "$st" --json > "$TMP/z.json" 2> "$TMP/z.err"
+rc=$?
+set -e
+python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d['status'] & 1 and any(e['type'] == 'nvm_corrupt' for e in d['events']) else 1)" "$TMP/z.json" &&
+  grep -q "not a trimeter image" "$TMP/z.err" && ok "zeroed image: formatted and reported ($(cat "$TMP/z.err"))" || bad "zeroed image: rc $rc $(cat "$TMP/z.err")"
 finish

@@ -203,6 +203,29 @@ static inline uint32_t ev_audit(const struct om *o)
     return o->v.m.evlog.count[EVLOG_AUDIT];
 }
 
+/* Records of legally relevant changes (the metrological log). */
+static inline uint32_t ev_metro(const struct om *o)
+{
+    return o->v.m.evlog.count[EVLOG_METRO];
+}
+
+/* Sessions and refusals are counted, not logged (legal/audit.h). */
+static inline uint32_t au_sessions(const struct om *o)
+{
+    return o->v.m.legal.audit.sessions;
+}
+
+static inline uint32_t au_refusals(const struct om *o)
+{
+    return o->v.m.legal.audit.refusals;
+}
+
+/* One more refusal than `before`, the newest from src. */
+static inline bool au_refused(const struct om *o, uint32_t before, unsigned src)
+{
+    return o->v.m.legal.audit.refusals > before && o->v.m.legal.audit.last_src == src;
+}
+
 static inline unsigned ev_count(const struct om *o, unsigned code, unsigned src)
 {
     unsigned c = 0;

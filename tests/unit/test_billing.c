@@ -201,6 +201,64 @@ static void outage_over_several_boundaries_bills_once(void **state)
     rig_free(b);
 }
 
+/* At a calendar boundary the snapshot holds every billed row as the live
+ * row reads in the boundary second (issue 12 item 10: the hour counter
+ * was billed before the second was counted, one hour short). Rows the
+ * billing resets (the demand maxima) are compared with their reading one
+ * second earlier: the load is steady, so every full demand period has the
+ * same mean. Several boundaries, reached through outages before each;
+ * the operating time is a whole number of hours in the boundary second. */
+static void snapshot_rows_equal_live_twins_at_boundaries(void **state)
+{
+    (void)state;
+    int64_t b0 = 1777582800; /* 2026-05-01 00:00 EEST */
+    struct rig *b = rig_new(b0 - 86400 * 2);
+    struct meter *m = &b->v.m;
+    int64_t bound = b0;
+    size_t nrows = 0;
+    for (unsigned k = 0; k < 4; k++) {
+        if (k > 0) {
+            /* power back when the seconds still to run complete an hour of operation */
+            int64_t to_run = 5 * 3600 + (3600 - (int64_t)(m->legal.op_seconds % 3600u));
+            rig_reboot(b, (unsigned)(bound - to_run - m->now));
+        }
+        m = &b->v.m;
+        run(b, bound - 1 - m->now, 2400 + 300 * (int32_t)k);
+        int64_t before[BILLING_SLOTS];
+        for (size_t i = 0; i < objtab_count(); i++) {
+            const struct obj_def *o = objtab_at(i);
+            struct obj_value v;
+            if (o->bill == 0)
+                continue;
+            assert_int_equal(obj_read(m, o, METER_ACC_PUBLIC, &v), METER_OK);
+            before[o->bill - 1] = v.i;
+        }
+        assert_int_equal(rig_read(b, "0.1.0"), k);
+        run(b, 1, 2400 + 300 * (int32_t)k); /* the second ending at the boundary */
+        assert_int_equal(m->now, bound);
+        assert_int_equal(m->legal.op_seconds % 3600u, 0);
+        assert_int_equal(rig_read(b, "0.1.0"), k + 1);
+        nrows = 0;
+        for (size_t i = 0; i < objtab_count(); i++) {
+            const struct obj_def *o = objtab_at(i);
+            struct obj_value live, snap;
+            if (o->bill == 0)
+                continue;
+            nrows++;
+            assert_int_equal(obj_read(m, o, METER_ACC_PUBLIC, &live), METER_OK);
+            assert_int_equal(obj_read_at(m, o, 1, METER_ACC_PUBLIC, &snap), METER_OK);
+            int64_t want = o->ic == IC_EXT_REGISTER ? before[o->bill - 1] : live.i;
+            if (want != snap.i)
+                fail_msg("boundary %u: %u.%u.%u*01 = %lld, live %lld", k, o->ln.v[2], o->ln.v[3], o->ln.v[4],
+                         (long long)snap.i, (long long)want);
+        }
+        assert_true(rig_read(b, "96.8.0") > 0);
+        bound = billing_next_boundary(m, bound);
+    }
+    assert_true(nrows >= 17);
+    rig_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -210,6 +268,7 @@ int main(void)
         cmocka_unit_test(billing_day_key),
         cmocka_unit_test(snapshots_hold_every_billed_row),
         cmocka_unit_test(outage_over_several_boundaries_bills_once),
+        cmocka_unit_test(snapshot_rows_equal_live_twins_at_boundaries),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

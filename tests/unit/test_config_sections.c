@@ -99,6 +99,11 @@ static void image_of_firmware_0_1_0_loads(void **state)
     settings_kept(v);
     assert_int_equal(events(v, EV_CFG_DEFAULT), 0);
     assert_int_equal(v->m.status & METER_ST_SELFTEST_FAIL, 0);
+    /* its legal snapshot (format 1) is converted, not taken for lost */
+    assert_int_equal(v->m.status & (METER_ST_RESTORED | METER_ST_NVM_CORRUPT), 0);
+    assert_int_equal(events(v, EV_LEGAL_RESTORED), 0);
+    printf("  registers of the 0.1.0 image: A+ %llu uWh, %u events\n", (unsigned long long)v->m.energy.total[0],
+           v->m.evlog.head);
     /* rewritten in format 2: the next power-up reads that, the same */
     uint8_t head[4];
     uint16_t len;

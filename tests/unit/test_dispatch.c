@@ -29,20 +29,21 @@ static size_t tx_hex(struct om *o, const char *h)
 static void detection_and_sessions(void **state)
 {
     struct om *o = om_new();
-    /* KMP by its 0x80: an audited session */
-    uint32_t a0 = ev_audit(o);
+    /* KMP by its 0x80: a counted session (no record: legal/audit.h) */
+    uint32_t a0 = au_sessions(o), r0 = ev_audit(o);
     assert_true(tx_hex(o, kmp_get_a_plus) > 0);
     assert_int_equal(o->cap.buf[0], KMP_START_RSP);
-    assert_int_equal(ev_audit(o), a0 + 1);
-    assert_true(ev_newest(o, EV_SESSION_START, METER_SRC_OPTICAL_KMP));
+    assert_int_equal(au_sessions(o), a0 + 1);
+    assert_string_equal(port_session(&o->v.m, METER_LINE_OPTICAL)->drv->name, "kmp");
     /* a second frame in the same session is no new session */
     tx_hex(o, kmp_get_a_plus);
-    assert_int_equal(ev_audit(o), a0 + 1);
+    assert_int_equal(au_sessions(o), a0 + 1);
     /* IEC by its '/' */
     tx_str(o, "/?!\r\n");
     assert_int_equal(o->cap.buf[0], '/');
-    assert_int_equal(ev_audit(o), a0 + 2);
-    assert_true(ev_newest(o, EV_SESSION_START, METER_SRC_OPTICAL_IEC));
+    assert_int_equal(au_sessions(o), a0 + 2);
+    assert_string_equal(port_session(&o->v.m, METER_LINE_OPTICAL)->drv->name, "iec62056-21");
+    assert_int_equal(ev_audit(o), r0); /* sessions cost no EEPROM write */
     /* HDLC flag: reserved, silently dropped */
     assert_int_equal(tx_hex(o, "7E A0 07 03 21 93 0F 01 7E"), 0);
     om_free(o);
@@ -122,15 +123,16 @@ static void timeouts(void **state)
     assert_int_equal(tx_str(o, "\x06"
                                "050\r\n"),
                      0);
-    /* KMP session ends after 10 s: the next frame opens a new audited one */
+    /* KMP session ends after 10 s: the next frame opens a new counted one */
     tx_hex(o, kmp_get_a_plus);
-    uint32_t a1 = ev_audit(o);
+    uint32_t a1 = au_sessions(o);
     tx_hex(o, kmp_get_a_plus);
-    assert_int_equal(ev_audit(o), a1);
+    assert_int_equal(au_sessions(o), a1);
     om_advance_ms(o, 11000);
+    assert_null(port_session(&o->v.m, METER_LINE_OPTICAL)->drv);
     tx_hex(o, kmp_get_a_plus);
-    assert_int_equal(ev_audit(o), a1 + 1);
-    assert_true(ev_newest(o, EV_SESSION_START, METER_SRC_OPTICAL_KMP));
+    assert_int_equal(au_sessions(o), a1 + 1);
+    assert_string_equal(port_session(&o->v.m, METER_LINE_OPTICAL)->drv->name, "kmp");
     om_free(o);
 }
 
@@ -207,10 +209,11 @@ static void short_code(const struct obj_def *d, char *buf)
         sprintf(buf + strlen(buf), "*%02u", d->ln.v[5]);
 }
 
-/* The refusal was audited: one more audit event, a denial from src. */
+/* The refusal was counted (legal/audit.h: refusals are counters, not
+ * records a client could push others out with), the newest from src. */
 static bool audited_denial(const struct om *o, uint32_t before, unsigned src)
 {
-    return ev_audit(o) > before && ev_newest(o, EV_ACCESS_DENIED, src);
+    return au_refused(o, before, src);
 }
 
 /* Every write path of both protocols on one legal row, at the highest
@@ -229,7 +232,7 @@ static unsigned attack_row(struct om *o, const struct obj_def *d)
     assert_int_equal(o->cap.buf[0], 0x06);
     for (size_t k = 0; k < sizeof values / sizeof values[0]; k++) {
         sprintf(data, "%s(%s)", code, values[k]);
-        uint32_t a0 = ev_audit(o);
+        uint32_t a0 = au_refusals(o);
         tx_cmd(o, "W1", data);
         if (o->cap.n > 0 && o->cap.buf[0] == 0x02 && audited_denial(o, a0, METER_SRC_OPTICAL_IEC))
             refused++;
@@ -244,7 +247,7 @@ static unsigned attack_row(struct om *o, const struct obj_def *d)
                                       0x04, 0x42, 0x00, 0x00, 0x30, 0x39};
             uint8_t phys[KMP_PHYS_MAX], rep[KMP_DL_MAX];
             int k = kmp_frame_encode(KMP_START_REQ, dl, 12, sizeof dl, phys, sizeof phys);
-            uint32_t a0 = ev_audit(o);
+            uint32_t a0 = au_refusals(o);
             om_tx(o, phys, (size_t)k);
             int r = kmp_frame_decode(KMP_START_RSP, o->cap.buf, o->cap.n, rep, sizeof rep);
             if (r == 2 && audited_denial(o, a0, METER_SRC_OPTICAL_KMP)) /* answered without it: not written */
@@ -311,7 +314,7 @@ static void legal_parameter_needs_the_seal(void **state)
         tx_str(o, "\x06"
                   "051\r\n");
         tx_cmd(o, "P2", "(22222222)");
-        uint32_t a0 = ev_audit(o);
+        uint32_t a0 = ev_metro(o);
         tx_cmd(o, "W1", data);
         assert_int_equal(obj_read(&o->v.m, d, METER_ACC_CAL, &v1), METER_OK);
         if (!sw) {
@@ -320,7 +323,7 @@ static void legal_parameter_needs_the_seal(void **state)
         } else {
             assert_int_equal(o->cap.buf[0], 0x06);
             assert_int_equal(v1.i, v0.i + 1);
-            assert_true(ev_audit(o) > a0);
+            assert_true(ev_metro(o) > a0); /* the metrological log */
             assert_true(ev_newest(o, EV_LEGAL_PARAM_CHANGE, METER_SRC_OPTICAL_IEC));
         }
         tx_cmd(o, "B0", NULL);

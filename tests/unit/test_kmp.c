@@ -31,14 +31,16 @@ static int kmp_reply(struct om *o, uint8_t *dl, size_t cap)
 static void put_register_params_and_refusals(void **state)
 {
     struct om *o = om_new();
-    /* A+ (legal register): refused, absent from the answer, audited */
+    /* A+ (legal register): refused, absent from the answer, counted (no
+     * record: legal/audit.h) */
     uint8_t req[] = {0x3F, 0x11, 0x01, 0x00, 0x01, KMP_U_KWH, 0x01, 0x00, 0x05};
-    uint32_t a0 = ev_audit(o);
+    uint32_t a0 = ev_audit(o), s0 = au_sessions(o), r0 = au_refusals(o);
     assert_true(kmp_tx(o, req, sizeof req) > 0);
     uint8_t dl[KMP_DL_MAX];
     assert_int_equal(kmp_reply(o, dl, sizeof dl), 2); /* address + CID, nothing written */
-    assert_int_equal(ev_audit(o), a0 + 2);            /* session start, denial */
-    assert_true(ev_newest(o, EV_ACCESS_DENIED, METER_SRC_OPTICAL_KMP));
+    assert_int_equal(au_sessions(o), s0 + 1);
+    assert_true(au_refused(o, r0, METER_SRC_OPTICAL_KMP));
+    assert_int_equal(ev_audit(o), a0); /* no record written */
     /* malformed request (count says 2, one present): silence */
     uint8_t bad[] = {0x3F, 0x11, 0x02, 0x00, 0x01, KMP_U_KWH, 0x01, 0x00, 0x05};
     assert_int_equal(kmp_tx(o, bad, sizeof bad), 0);
@@ -75,19 +77,30 @@ static void put_register_writable(void **state)
     om_free(o);
 }
 
+/* KMP has no authentication: SetClock is a synchronisation (legal/access.h):
+ * a change within the window once per interval is ACKed, a larger one or
+ * a second one is refused with silence. */
 static void set_clock(void **state)
 {
     struct om *o = om_new();
-    uint8_t req[] = {0x3F, 0x09, 26, 4, 1, 12, 30, 0}; /* 2026-04-01 12:30:00 local */
-    int64_t want = clock_utc_of(&o->v.m, 1775046600LL);
-    size_t n = kmp_tx(o, req, sizeof req);
-    if (om_clock_settable(want)) {
-        assert_int_equal(n, 1);
-        assert_int_equal(o->cap.buf[0], KMP_ACK);
-        assert_int_equal(o->v.m.now, want);
-    } else {
-        assert_int_equal(n, 0); /* the clock object reports a failure: no ACK */
-    }
+    struct meter *m = &o->v.m;
+    struct clock_dt dt;
+    /* 2026-04-01 12:30:00 local: far from the meter's time: refused */
+    uint8_t req[] = {0x3F, 0x09, 26, 4, 1, 12, 30, 0};
+    int64_t t0 = m->now;
+    assert_int_equal(kmp_tx(o, req, sizeof req), 0);
+    assert_int_equal(m->now, t0);
+    /* the meter's local time + 5 s: synchronised */
+    clock_split(clock_civil_of(m, m->now + 5, false), &dt);
+    uint8_t sync[] = {0x3F, 0x09, (uint8_t)(dt.year % 100), dt.mon, dt.day, dt.hour, dt.min, dt.sec};
+    assert_int_equal(kmp_tx(o, sync, sizeof sync), 1);
+    assert_int_equal(o->cap.buf[0], KMP_ACK);
+    assert_int_equal(m->now, t0 + 5);
+    /* a second synchronisation the same day: refused */
+    clock_split(clock_civil_of(m, m->now - 3, false), &dt);
+    uint8_t again[] = {0x3F, 0x09, (uint8_t)(dt.year % 100), dt.mon, dt.day, dt.hour, dt.min, dt.sec};
+    assert_int_equal(kmp_tx(o, again, sizeof again), 0);
+    assert_int_equal(m->now, t0 + 5);
     uint8_t bad[] = {0x3F, 0x09, 26, 13, 1, 12, 30, 0};
     assert_int_equal(kmp_tx(o, bad, sizeof bad), 0);
     uint8_t shortreq[] = {0x3F, 0x09, 26, 4, 1};
@@ -108,7 +121,10 @@ static void get_type_serial_log(void **state)
     uint8_t sn[] = {0x3F, 0x02};
     kmp_tx(o, sn, sizeof sn);
     assert_int_equal(kmp_reply(o, dl, sizeof dl), 6);
-    /* log: all logs, newest first, at most 3: the session start is newest */
+    /* log: all logs, newest first, at most 3: a parameter change is newest */
+    const struct obj_def *bd = objtab_find_key("billing_day");
+    struct obj_value v = {.type = OBJ_T_UINT, .i = 5};
+    assert_int_equal(obj_write(&o->v.m, bd, METER_ACC_MANAGER, &v, METER_SRC_OPTICAL_IEC), METER_OK);
     uint8_t lg[] = {0x3F, 0xA2, 0xFF, 0x00, 0x00, 0x03};
     kmp_tx(o, lg, sizeof lg);
     int n = kmp_reply(o, dl, sizeof dl);
@@ -117,8 +133,9 @@ static void get_type_serial_log(void **state)
     assert_true(ev_kept(o));
     uint32_t avail = evlog_available(&o->v.m);
     assert_int_equal(dl[3], avail < 3 ? avail : 3);
-    assert_int_equal(dl[4 + 6], EV_SESSION_START);
-    assert_int_equal(dl[4 + 8], METER_SRC_OPTICAL_KMP);
+    assert_int_equal(dl[4 + 6], EV_PARAM_CHANGE);
+    assert_int_equal(dl[4 + 7], EVLOG_AUDIT);
+    assert_int_equal(dl[4 + 8], METER_SRC_OPTICAL_IEC);
     /* unknown command and other addresses: silence */
     uint8_t unk[] = {0x3F, 0x55};
     assert_int_equal(kmp_tx(o, unk, sizeof unk), 0);
@@ -128,6 +145,46 @@ static void get_type_serial_log(void **state)
     uint8_t ur[] = {0x3F, 0x10, 0x01, 0x7F, 0x7F};
     kmp_tx(o, ur, sizeof ur);
     assert_int_equal(kmp_reply(o, dl, sizeof dl), 2);
+    om_free(o);
+}
+
+/* The serial number is the meter's identity: KMP PutRegister (no
+ * authentication) never changes it (issue 12 item 6); it is sealed like the
+ * calibration: a change needs the calibration switch closed and counts as a
+ * legally relevant change. */
+static void serial_is_sealed(void **state)
+{
+    struct om *o = om_new();
+    struct meter *m = &o->v.m;
+    m->serial = 12345678u;
+    const struct obj_def *d = objtab_find_key("serial");
+    assert_non_null(d);
+    assert_true(d->flags & OBJ_F_LEGAL);
+    /* 0x03E9 := 87654321 (unit none, 4 bytes) */
+    uint8_t put[] = {0x3F, 0x11, 0x01, 0x03, 0xE9, 0x00, 0x04, 0x00, 0x05, 0x39, 0x7F, 0xB1};
+    uint8_t dl[KMP_DL_MAX];
+    kmp_tx(o, put, sizeof put);
+    assert_int_equal(kmp_reply(o, dl, sizeof dl), 2); /* answered without it: not written */
+    assert_int_equal(m->serial, 12345678u);
+    uint8_t sn[] = {0x3F, 0x02};
+    kmp_tx(o, sn, sizeof sn);
+    assert_int_equal(kmp_reply(o, dl, sizeof dl), 6);
+    assert_int_equal((uint32_t)dl[2] << 24 | (uint32_t)dl[3] << 16 | (uint32_t)dl[4] << 8 | dl[5], 12345678u);
+    /* a management client without the seal broken: refused as well */
+    struct obj_value v;
+    memset(&v, 0, sizeof v);
+    v.type = OBJ_T_STRING;
+    memcpy(v.s, "87654321", 8);
+    v.len = 8;
+    assert_int_equal(obj_write(m, d, METER_ACC_MANAGER, &v, METER_SRC_OPTICAL_IEC), METER_EACCES);
+    assert_int_equal(m->serial, 12345678u);
+    /* at the factory (switch closed): written, a legal change */
+    uint16_t changes = m->legal.changes;
+    o->v.hw.inputs |= METER_IN_CAL_SWITCH;
+    assert_int_equal(obj_write(m, d, METER_ACC_MANAGER, &v, METER_SRC_FACTORY), METER_OK);
+    o->v.hw.inputs &= ~(uint32_t)METER_IN_CAL_SWITCH;
+    assert_int_equal(m->serial, 87654321u);
+    assert_int_equal(m->legal.changes, changes + 1);
     om_free(o);
 }
 
@@ -284,6 +341,7 @@ int main(void)
         cmocka_unit_test(get_type_serial_log),
         cmocka_unit_test(get_profile),
         cmocka_unit_test(hour_counter),
+        cmocka_unit_test(serial_is_sealed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

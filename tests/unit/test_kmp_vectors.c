@@ -246,7 +246,7 @@ static void meter_answers_vector_requests(void **state)
     assert_int_equal(num.mant, 1080);
     assert_int_equal(num.exp, -2);
 
-    /* three registers; 0x000D (hi-res) is not a row here: left out */
+    /* three registers */
     n = hex("80 3F 10 03 00 01 04 1E 04 34 0B B1 0D", req);
     r = om_tx(o, req, n);
     k = kmp_frame_decode(KMP_START_RSP, o->cap.buf, r, dl, sizeof dl);
@@ -272,6 +272,100 @@ static void meter_answers_vector_requests(void **state)
     om_free(o);
 }
 
+/* Decode the registers of a GetRegister answer: ids, units, numbers. */
+static int answer_regs(const uint8_t *dl, int k, uint16_t *ids, uint8_t *units, struct kmp_num *nums, int max)
+{
+    int cnt = 0;
+    size_t p = 2;
+    while (p < (size_t)k && cnt < max) {
+        ids[cnt] = (uint16_t)((dl[p] << 8) | dl[p + 1]);
+        units[cnt] = dl[p + 2];
+        int c = kmp_num_decode(dl + p + 3, (size_t)k - p - 3, &nums[cnt]);
+        assert_true(c > 0);
+        p += 3 + (size_t)c;
+        cnt++;
+    }
+    assert_int_equal(p, (size_t)k);
+    return cnt;
+}
+
+/* A 382 reader's register set (PyKamstrup: 0x0001, 0x0002, 0x000D, 0x000E,
+ * U, I, P per phase, P in/out total) is answered in full, the
+ * high-resolution energies in kWh with four decimals; unknown ids in a
+ * multi-register request are left out without hiding the known ones. */
+static void answers_the_382_register_set(void **state)
+{
+    struct om *o = om_new();
+    om_load(o, 3600, 1000037); /* 3 x 1.000037 Wh a second: 10.8003996 kWh after an hour */
+    uint8_t req[32], dl[128];
+    /* the vector request for 0x000D (its id byte 0D stuffed) */
+    size_t n = hex("80 3F 10 01 00 1B F2 94 2D 0D", req);
+    size_t r = om_tx(o, req, n);
+    int k = kmp_frame_decode(KMP_START_RSP, o->cap.buf, r, dl, sizeof dl);
+    uint16_t ids[8];
+    uint8_t units[8];
+    struct kmp_num nums[8];
+    assert_int_equal(answer_regs(dl, k, ids, units, nums, 8), 1);
+    assert_int_equal(ids[0], 0x000D);
+    assert_int_equal(units[0], KMP_U_KWH);
+    assert_int_equal(nums[0].exp, -4);
+    assert_int_equal(nums[0].mant, 108003); /* 10.8003 kWh, truncated */
+    /* every id of the 382 table (vectors/kmp.md section 6) has a row */
+    static const uint16_t known[] = {0x0001, 0x0002, 0x000D, 0x000E, 0x041E, 0x041F, 0x0420, 0x0434, 0x0435,
+                                     0x0436, 0x0438, 0x0439, 0x043A, 0x0540, 0x0541, 0x0542, 0x03FF, 0x0400};
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
+        uint8_t q[8] = {0x3F, 0x10, 0x01, (uint8_t)(known[i] >> 8), (uint8_t)known[i]};
+        uint8_t phys[32];
+        int pk = kmp_frame_encode(KMP_START_REQ, q, 5, sizeof q, phys, sizeof phys);
+        r = om_tx(o, phys, (size_t)pk);
+        k = kmp_frame_decode(KMP_START_RSP, o->cap.buf, r, dl, sizeof dl);
+        if (answer_regs(dl, k, ids, units, nums, 8) != 1 || ids[0] != known[i])
+            fail_msg("382 register 0x%04X not answered", known[i]);
+    }
+    /* unknown ids around known ones: the known ones come back, in order */
+    uint8_t q[3 + 16 + 2] = {0x3F, 0x10, 8, 0x77, 0x77, 0x00, 0x01, 0x00, 0x0D, 0xFF, 0xFF,
+                             0x00, 0x0E, 0x04, 0x1E, 0x12, 0x34, 0x20, 0x01}; /* + room for the CRC */
+    uint8_t phys[64];
+    int pk = kmp_frame_encode(KMP_START_REQ, q, 3 + 16, sizeof q, phys, sizeof phys);
+    assert_true(pk > 0);
+    r = om_tx(o, phys, (size_t)pk);
+    k = kmp_frame_decode(KMP_START_RSP, o->cap.buf, r, dl, sizeof dl);
+    assert_int_equal(answer_regs(dl, k, ids, units, nums, 8), 5);
+    assert_int_equal(ids[0], 0x0001);
+    assert_int_equal(nums[0].mant, 1080);
+    assert_int_equal(ids[1], 0x000D);
+    assert_int_equal(nums[1].mant, 108003);
+    assert_int_equal(ids[2], 0x000E);
+    assert_int_equal(nums[2].mant, 0);
+    assert_int_equal(ids[3], 0x041E);
+    assert_int_equal(ids[4], 0x2001); /* tariff 1 (trimeter's block) */
+    om_free(o);
+}
+
+/* Every row has its own KMP ids; tariffs, maximum demand, reactive
+ * energy and power, frequency and power factor have one. */
+static void kmp_ids_unique_and_covering(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < objtab_count(); i++) {
+        const struct obj_def *a = objtab_at(i);
+        for (size_t j = 0; j < objtab_count(); j++) {
+            const struct obj_def *b = objtab_at(j);
+            if (a->kmp_id != 0 && (a->kmp_id == b->kmp_hi || (i != j && a->kmp_id == b->kmp_id)))
+                fail_msg("KMP id 0x%04X twice", a->kmp_id);
+        }
+    }
+    static const char *const need[] = {"1.8.1", "1.8.2", "1.8.3", "1.8.4", "3.8.1", "3.8.2", "3.8.3",
+                                       "3.8.4", "3.8.0", "4.8.0", "1.6.0", "1.6.1", "1.6.2", "1.2.0",
+                                       "3.7.0", "4.7.0", "14.7.0", "13.7.0"};
+    for (size_t i = 0; i < sizeof need / sizeof need[0]; i++) {
+        const struct obj_def *o = objtab_find_str(need[i]);
+        assert_non_null(o);
+        if (o->kmp_id == 0)
+            fail_msg("%s has no KMP id", need[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -282,6 +376,8 @@ int main(void)
         cmocka_unit_test(stuffing),
         cmocka_unit_test(numbers),
         cmocka_unit_test(meter_answers_vector_requests),
+        cmocka_unit_test(answers_the_382_register_set),
+        cmocka_unit_test(kmp_ids_unique_and_covering),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -68,7 +68,7 @@ static void identification_and_crc(void **state)
     region[7] = 0x99;
     reboot_region(b);
     assert_int_not_equal(m->legal.crc, c1);
-    assert_true(last_event(m, EVLOG_STATUS, EV_FW_CHANGED, &r));
+    assert_true(last_event(m, EVLOG_METRO, EV_FW_CHANGED, &r)); /* legally relevant: metrological log */
     assert_int_equal((uint32_t)r.a, c1);
     assert_int_equal((uint32_t)r.b, m->legal.crc);
     rig_free(b);
@@ -130,12 +130,139 @@ static void nvm_corruption_reported(void **state)
     rig_free(b);
 }
 
+/* Both copies of the legal snapshot erased (superblock, configuration,
+ * logs and the billing snapshots intact): issue 12 item 7. The meter used
+ * to power up with every register at zero, saying nothing. */
+static void erase_legal_copies(struct rig *b)
+{
+    struct store_area a[6 + STORE_MAX_LOGS];
+    unsigned n = store_map(&b->v.m.store, a, 6 + STORE_MAX_LOGS);
+    unsigned erased = 0;
+    for (unsigned k = 0; k < n; k++)
+        if (a[k].kind == STORE_AREA_LEGAL) {
+            memset(b->nvm + a[k].addr, 0xff, a[k].bytes);
+            erased++;
+        }
+    assert_int_equal(erased, 2);
+}
+
+static void both_legal_copies_erased(void **state)
+{
+    (void)state;
+    struct rig *b = rig_new(T0);
+    struct meas_block blk = rig_block(230.0, 10.0); /* 6.9 kW */
+    rig_run(b, &blk, 3 * 3600);
+    assert_int_equal(rig_act(b, "end_of_billing", 1, 0), METER_OK);
+    struct obj_value bv;
+    assert_int_equal(obj_read_at(&b->v.m, objtab_find_str("1.8.0"), 1, METER_ACC_PUBLIC, &bv), METER_OK);
+    int64_t billed = bv.i;
+    rig_run(b, &blk, 5 * 3600 + 600); /* profile entries after the snapshot */
+    struct meter *m = &b->v.m;
+    uint64_t truth = m->energy.total[MEAS_AP];
+    uint32_t hours = m->legal.op_seconds / 3600u;
+    uint32_t events = m->evlog.head;
+    rig_outage(b, 1);
+    erase_legal_copies(b);
+    rig_reboot(b, 60);
+    m = &b->v.m;
+    /* registers from the evidence: the newest profile reading (hourly, 0.01
+     * kWh) is at most an hour of this load behind, never ahead */
+    uint64_t got = m->energy.total[MEAS_AP];
+    assert_true(got <= truth);
+    assert_true(truth - got <= (uint64_t)(6.9e9 + 1e7)); /* 6.9 kWh in uWh + a step */
+    assert_true(rig_read(b, "1.8.0") > billed);
+    assert_int_equal(rig_read(b, "0.1.0"), 1);
+    assert_in_range(rig_read(b, "96.8.0"), 1, hours);
+    assert_true(m->evlog.head >= events); /* sequence numbers never repeat */
+    /* and it says so: status bits, error symbol, the metrological log */
+    assert_true(m->status & METER_ST_RESTORED);
+    assert_true(m->status & METER_ST_NVM_CORRUPT);
+    assert_true(rig_read(b, "97.97.0") & METER_ST_RESTORED);
+    struct evlog_rec e;
+    assert_true(last_event(m, EVLOG_METRO, EV_LEGAL_RESTORED, &e));
+    assert_int_equal(e.a & (LEGAL_EV_BILLING | LEGAL_EV_PROFILE | LEGAL_EV_EVENTS),
+                     LEGAL_EV_BILLING | LEGAL_EV_PROFILE | LEGAL_EV_EVENTS);
+    assert_int_equal(e.b, 1);
+    rig_run(b, &blk, 1);
+    assert_true(rig_has_symbol(&b->lcd, "ERROR"));
+    /* the mark survives power cycles until the authorised party clears
+     * the metrological log */
+    rig_outage(b, 60);
+    m = &b->v.m;
+    assert_true(m->status & METER_ST_RESTORED);
+    b->v.hw.inputs |= METER_IN_CAL_SWITCH;
+    assert_int_equal(obj_action(m, objtab_find_key("metrological_log"), METER_ACC_CAL, 1, NULL,
+                                METER_SRC_OPTICAL_IEC),
+                     METER_OK);
+    b->v.hw.inputs &= ~(uint32_t)METER_IN_CAL_SWITCH;
+    assert_false(m->status & METER_ST_RESTORED);
+    rig_outage(b, 60);
+    assert_false(b->v.m.status & METER_ST_RESTORED);
+    rig_free(b);
+}
+
+/* The same with a dead RTC: the time comes from the newest evidence, not
+ * from the start. */
+static void both_legal_copies_erased_clock_lost(void **state)
+{
+    (void)state;
+    struct rig *b = rig_new(T0);
+    struct meas_block blk = rig_block(230.0, 5.0);
+    rig_run(b, &blk, 4 * 3600 + 30);
+    int64_t t = b->v.m.now;
+    rig_outage(b, 1);
+    erase_legal_copies(b);
+    b->v.hw.rtc_valid = false;
+    rig_reboot(b, 600);
+    struct meter *m = &b->v.m;
+    assert_true(m->status & METER_ST_CLOCK_INVALID);
+    assert_in_range(m->now, t - 3600, t + 1); /* the newest record (the first power-up's), not the start */
+    assert_true(m->energy.total[MEAS_AP] > 0);
+    assert_true(m->status & METER_ST_RESTORED);
+    rig_free(b);
+}
+
+/* Images that are not blank and hold nothing of ours (zeroed, random):
+ * formatted, but never in silence. A blank part is a new meter: silence. */
+static void foreign_images_reported(void **state)
+{
+    (void)state;
+    for (int kind = 0; kind < 3; kind++) {
+        struct rig *b = rig_new(T0);
+        if (kind == 0)
+            memset(b->nvm, 0xff, VMETER_NVM_SIZE);
+        else if (kind == 1)
+            memset(b->nvm, 0x00, VMETER_NVM_SIZE);
+        else
+            for (uint32_t k = 0, x = 12345; k < VMETER_NVM_SIZE; k++) {
+                x = x * 1103515245u + 12345u;
+                b->nvm[k] = (uint8_t)(x >> 16);
+            }
+        rig_reboot(b, 10);
+        struct meter *m = &b->v.m;
+        if (kind == 0) {
+            assert_int_equal(m->status & (METER_ST_NVM_CORRUPT | METER_ST_RESTORED), 0);
+            assert_int_equal(m->store.flags & STORE_F_FOREIGN, 0);
+        } else {
+            assert_true(m->store.flags & STORE_F_FOREIGN);
+            assert_true(m->status & METER_ST_NVM_CORRUPT);
+            struct evlog_rec e;
+            assert_true(last_event(m, EVLOG_STATUS, EV_NVM_CORRUPT, &e));
+            assert_true((uint32_t)e.b & STORE_F_FOREIGN);
+        }
+        rig_free(b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(identification_and_crc),
         cmocka_unit_test(periodic_self_test),
         cmocka_unit_test(nvm_corruption_reported),
+        cmocka_unit_test(both_legal_copies_erased),
+        cmocka_unit_test(both_legal_copies_erased_clock_lost),
+        cmocka_unit_test(foreign_images_reported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

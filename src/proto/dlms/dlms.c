@@ -13,6 +13,8 @@
 
 #include <string.h>
 
+#include "legal/access.h"
+#include "legal/audit.h"
 #include "legal/nvcount.h"
 #include "proto/dlms/dlms_obj.h"
 #include "proto/dlms/sec.h"
@@ -34,25 +36,15 @@
 #define DATA_OFF (CIPH_HDR + APDU_HDR)
 #define CIPH_OVERHEAD (1u + 3u + 5u + DLMS_TAG_LEN)
 
-/* Refusal reasons in the audit record (EV_ACCESS_DENIED b; a = client SAP). */
+/* Why a request was refused (the audit counters keep the newest refusal's
+ * reason, legal/audit.h). */
 enum dlms_refusal {
-    DLMS_REF_PASSWORD = 10,   /* wrong LLS password */
-    DLMS_REF_KEY = 11,        /* wrong key: deciphering or GMAC failed */
-    DLMS_REF_REPLAY = 12,     /* invocation counter not above the last accepted */
-    DLMS_REF_MALFORMED = 13,  /* APDU not understood */
-    DLMS_REF_LOCKED = 14,     /* password entry locked out */
-    DLMS_REF_POLICY = 15      /* unciphered APDU where ciphering is required, or the reverse */
-};
-
-#define LLS_TRIES 3u
-#define LLS_LOCK_MS (15u * 60u * 1000u)
-
-static const struct dlms_keys factory_keys = {
-    .ek = {0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F},
-    .ak = {0xD0, 0xD1, 0xD2, 0xD3, 0xD4, 0xD5, 0xD6, 0xD7, 0xD8, 0xD9, 0xDA, 0xDB, 0xDC, 0xDD, 0xDE, 0xDF},
-    .kek = {0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1A, 0x1B, 0x1C, 0x1D, 0x1E, 0x1F},
-    .lls = {'1', '2', '3', '4', '5', '6', '7', '8'},
-    .lls_len = 8,
+    DLMS_REF_PASSWORD,   /* wrong LLS password (access_lock_fail counts it) */
+    DLMS_REF_KEY,        /* wrong key: deciphering or GMAC failed */
+    DLMS_REF_REPLAY,     /* invocation counter not above the last accepted */
+    DLMS_REF_MALFORMED,  /* APDU not understood */
+    DLMS_REF_LOCKED,     /* password entry locked out */
+    DLMS_REF_POLICY      /* unciphered APDU where ciphering is required, or the reverse */
 };
 
 /* ---- counters ---------------------------------------------------------------- */
@@ -66,8 +58,8 @@ void dlms_init(struct meter *m)
 {
     struct dlms_server *s = &m->proto.dlms;
     uint32_t v[NVCOUNT_N];
-    memset(s, 0, sizeof *s);
-    s->keys = factory_keys;
+    /* everything but the keys (config_load's) starts from zero */
+    memset((uint8_t *)s + offsetof(struct dlms_server, ready), 0, sizeof *s - offsetof(struct dlms_server, ready));
     (void)nvcount_load(m, v); /* zeros on a new meter */
     s->ic_tx = s->ic_tx_limit = v[NVCOUNT_DLMS_TX];
     s->ic_rx_next = s->ic_rx_limit = v[NVCOUNT_DLMS_RX];
@@ -199,13 +191,20 @@ size_t dlms_max_pdu(const struct dlms_ctx *c)
     return c->max_rsp;
 }
 
+/* Refusals are counted (legal/audit.h: counters in the legal snapshot, the
+ * newest refusal kept), never written as records: no client can flood a
+ * log or wear the EEPROM by being refused. */
 static void refuse_log(struct meter *m, struct dlms_ctx *c, enum dlms_refusal why)
 {
+    enum meter_src src = (enum meter_src)c->src;
     m->proto.dlms.refusals++;
-    if (c->logged)
-        return; /* one record per session: a client cannot flood the log */
-    c->logged = 1;
-    evlog_add_obj(m, EV_ACCESS_DENIED, (enum meter_src)c->src, (uint32_t)40u << 16, c->client_sap, (int32_t)why);
+    switch (why) {
+    case DLMS_REF_PASSWORD: break; /* access_lock_fail counted it */
+    case DLMS_REF_KEY: audit_bad_secret(m, src); break;
+    case DLMS_REF_LOCKED: audit_refusal(m, src, 0, AUDIT_LOCKED); break;
+    case DLMS_REF_MALFORMED: audit_refusal(m, src, 0, AUDIT_VALUE); break;
+    default: audit_refusal(m, src, (uint32_t)40u << 16, AUDIT_ACCESS); break;
+    }
 }
 
 /* ---- answers ------------------------------------------------------------------ */
@@ -305,30 +304,6 @@ static void aare_reject(struct dlms_ctx *c, struct out *o, uint8_t ctx, enum dlm
         a.ui_len = axdr_w_len(&w);
     }
     aare_out(c, o, &a);
-}
-
-static bool lls_locked(struct meter *m)
-{
-    struct dlms_server *s = &m->proto.dlms;
-    if (!s->lls_locked)
-        return false;
-    uint32_t now = m->hal->ms_now != NULL ? m->hal->ms_now(m->hal->ctx) : 0;
-    if ((int32_t)(now - s->lls_lock_until) >= 0) {
-        s->lls_locked = 0;
-        s->lls_bad = 0;
-        return false;
-    }
-    return true;
-}
-
-static void lls_wrong(struct meter *m)
-{
-    struct dlms_server *s = &m->proto.dlms;
-    if (++s->lls_bad >= LLS_TRIES) {
-        uint32_t now = m->hal->ms_now != NULL ? m->hal->ms_now(m->hal->ctx) : 0;
-        s->lls_locked = 1;
-        s->lls_lock_until = now + LLS_LOCK_MS;
-    }
 }
 
 /* The server-to-client challenge: AES(AK) of a block that never repeats
@@ -455,19 +430,23 @@ static int serve_aarq(struct meter *m, struct dlms_ctx *c, size_t n, struct out 
     }
     /* authentication */
     if (want_mech == DLMS_MECH_LLS) {
-        if (lls_locked(m)) {
-            refuse_log(m, c, DLMS_REF_LOCKED);
+        /* the one lockout of legal/access.h, with the optical port's tries
+         * and duration (the meter's password policy) */
+        if (access_lock_check(m, ACCESS_LOCK_DLMS) < 0) {
+            refuse_log(m, c, DLMS_REF_LOCKED); /* not even compared */
             aare_reject(c, o, q.context, DLMS_DIAG_AUTH_FAILURE, -1);
             return METER_OK;
         }
         const struct dlms_keys *k = &m->proto.dlms.keys;
         if (q.auth == NULL || q.auth_len != k->lls_len || !aes_equal_ct(q.auth, k->lls, k->lls_len)) {
-            lls_wrong(m);
+            const struct iec21_cfg *pol = &m->proto.iec.cfg;
+            access_lock_fail(m, ACCESS_LOCK_DLMS, pol->lock_tries, (uint32_t)pol->lock_min * 60u,
+                             (enum meter_src)c->src);
             refuse_log(m, c, DLMS_REF_PASSWORD);
             aare_reject(c, o, q.context, DLMS_DIAG_AUTH_FAILURE, -1);
             return METER_OK;
         }
-        m->proto.dlms.lls_bad = 0;
+        access_lock_pass(m, ACCESS_LOCK_DLMS);
     }
     if (want_mech == DLMS_MECH_HLS_GMAC) {
         if (q.auth == NULL || q.auth_len < DLMS_CHALLENGE_MIN || q.auth_len > DLMS_CHALLENGE_MAX) {
@@ -533,7 +512,7 @@ static int serve_aarq(struct meter *m, struct dlms_ctx *c, size_t n, struct out 
         c->state = DLMS_ASSOCIATED;
         c->acc = want_mech == DLMS_MECH_LLS ? METER_ACC_READER : METER_ACC_PUBLIC;
         if (want_mech == DLMS_MECH_LLS)
-            evlog_add(m, EV_SESSION_START, (enum meter_src)c->src, METER_ACC_READER, c->client_sap);
+            audit_login(m, (enum meter_src)c->src, METER_ACC_READER);
     }
     aare_out(c, o, &a);
     return METER_OK;
@@ -923,7 +902,7 @@ static int hls_reply(struct meter *m, struct dlms_ctx *c, struct axdr_r *r, uint
     }
     c->state = DLMS_ASSOCIATED;
     c->acc = METER_ACC_MANAGER;
-    evlog_add(m, EV_SESSION_START, (enum meter_src)c->src, METER_ACC_MANAGER, c->client_sap);
+    audit_login(m, (enum meter_src)c->src, METER_ACC_MANAGER);
     q[3] = 0;    /* success */
     q[4] = 1;    /* return parameters */
     q[5] = 0;    /* Data */

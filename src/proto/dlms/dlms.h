@@ -86,7 +86,6 @@ struct dlms_ctx {
     uint8_t mech;           /* enum dlms_mech */
     uint8_t cipher;         /* APDUs must be ciphered (security policy) */
     uint8_t rsp_tag;        /* the ciphered request's key kind: glo or ded */
-    uint8_t logged;         /* a refusal of this session is in the log */
     uint8_t has_ded;
     uint8_t ctos_len;
     uint16_t server_logical;
@@ -111,17 +110,19 @@ struct dlms_keys {
     uint8_t lls_len;
 };
 
+/* The application's entry in the driver table: its configuration section
+ * (struct dlms_keys) and rows (dlms_drv.c); on no port's list. */
+struct proto_driver;
+extern const struct proto_driver dlms_app_driver;
+
 /* Per-meter server state. */
 struct dlms_server {
+    struct dlms_keys keys;  /* configuration section CFG_ID_DLMS (loaded by config_load) */
     uint8_t ready;          /* dlms_init ran (at the first dlms_open after power-up) */
-    struct dlms_keys keys;
     uint32_t ic_tx;         /* the meter's next frame counter */
     uint32_t ic_tx_limit;   /* reserved in the store up to (excluded) */
     uint32_t ic_rx_next;    /* next expected counter of the management client */
     uint32_t ic_rx_limit;   /* reserved: after a power cut ic_rx_next starts here */
-    uint8_t lls_bad;        /* wrong passwords in a row */
-    uint8_t lls_locked;
-    uint32_t lls_lock_until; /* hal->ms_now at the end of the lockout */
     uint32_t refusals;      /* refused requests since power-up (all sessions) */
     uint16_t serial_seq;    /* challenges made (with ic_tx: never repeats) */
     struct dlms_ctx pool[METER_DLMS_ASSOCIATIONS];

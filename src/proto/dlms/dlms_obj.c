@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "proto/hdlc/hdlc_link.h"
+#include "proto/wrapper/wrapper_drv.h"
 #include "trimeter/meter.h"
 
 #define PUB METER_ACC_PUBLIC
@@ -17,10 +19,10 @@ static const struct dlms_xobj xobjs[] = {
     {OBIS(0, 0, 41, 0, 0, 255), 17, 0, 2, 0, PUB, DLMS_X_SAP, BITS(1, 2), "SAP assignment"},
     {OBIS(0, 0, 43, 0, 0, 255), 64, 0, 5, 2, PUB, DLMS_X_SECURITY, BITS(1, 5),
      "Security setup of the management client"},
-    {OBIS(0, 0, 43, 1, 1, 255), 1, 0, 2, 0, PUB, DLMS_X_COUNTER, BITS(1, 2),
-     "Invocation counter: next expected from the management client"},
     {OBIS(0, 0, 22, 0, 0, 255), 23, 1, 9, 0, PUB, DLMS_X_HDLC, BITS(1, 9), "IEC HDLC setup"},
+#if METER_TCP_SESSIONS > 0
     {OBIS(0, 0, 25, 0, 0, 255), 41, 0, 6, 0, PUB, DLMS_X_TCP, BITS(1, 6), "TCP-UDP setup (wrapper)"},
+#endif
 };
 
 #define NX (sizeof xobjs / sizeof xobjs[0])
@@ -82,34 +84,29 @@ static bool xobj_readable(const struct dlms_xobj *x, int attr, enum meter_access
 
 /* Object i of the view (rows first, then the server's objects), or NULL
  * when it is not visible at acc; *end set past the last. */
-static bool view_at(size_t i, enum meter_access acc, struct dlms_target *t)
+static bool view_at(size_t i, size_t nrows, enum meter_access acc, struct dlms_target *t)
 {
     memset(t, 0, sizeof *t);
-    if (i < objtab_count()) {
+    if (i < nrows) {
         const struct obj_def *o = objtab_at(i);
         if (acc < o->rd)
             return false;
         t->row = o;
         return true;
     }
-    i -= objtab_count();
+    i -= nrows;
     if (i >= NX || acc < xobjs[i].rd)
         return false;
     t->x = &xobjs[i];
     return true;
 }
 
-static size_t view_len(void)
-{
-    return objtab_count() + NX;
-}
-
-static uint32_t view_count(enum meter_access acc)
+static uint32_t view_count(size_t nrows, enum meter_access acc)
 {
     uint32_t n = 0;
     struct dlms_target t;
-    for (size_t i = 0; i < view_len(); i++)
-        if (view_at(i, acc, &t))
+    for (size_t i = 0; i < nrows + NX; i++)
+        if (view_at(i, nrows, acc, &t))
             n++;
     return n;
 }
@@ -158,18 +155,19 @@ static void put_list_element(const struct dlms_ctx *c, const struct dlms_target 
 }
 
 /* object_list: one element per visible object; resumable per element
- * (pos.cur.n.a = the next view index to examine). */
+ * (pos.view = the next view index to examine). */
 static int put_object_list(const struct dlms_ctx *c, struct axdr_w *w, struct cosem_pos *pos)
 {
     struct cosem_pos scratch;
     enum meter_access acc = (enum meter_access)c->acc;
+    size_t nrows = objtab_count(); /* once: counting walks the table's segments */
     if (pos == NULL) {
         memset(&scratch, 0, sizeof scratch);
         pos = &scratch;
     }
     if (!pos->started) {
         memset(pos, 0, sizeof *pos);
-        pos->total = view_count(acc);
+        pos->total = view_count(nrows, acc);
         axdr_put_array(w, pos->total);
         pos->started = 1;
         pos->at = w->pos;
@@ -186,11 +184,11 @@ static int put_object_list(const struct dlms_ctx *c, struct axdr_w *w, struct co
         if (w->pos >= end)
             return 0;
         struct dlms_target t;
-        while (cp.cur.n.a < view_len() && !view_at(cp.cur.n.a, acc, &t))
-            cp.cur.n.a++;
-        if (cp.cur.n.a >= view_len())
+        while (cp.view < nrows + NX && !view_at(cp.view, nrows, acc, &t))
+            cp.view++;
+        if (cp.view >= nrows + NX)
             return METER_EIO;
-        cp.cur.n.a++;
+        cp.view++;
         put_list_element(c, &t, w);
         cp.item++;
     }
@@ -279,15 +277,11 @@ static int get_xobj(const struct meter *m, const struct dlms_ctx *c, const struc
             return 1;
         }
     }
-    case DLMS_X_COUNTER:
-        axdr_put_int(w, AXDR_U32, dlms_ic_expected(m));
-        return 1;
     case DLMS_X_HDLC: {
-        /* the HDLC driver's configuration section (src/proto/hdlc): what
-         * the meter offers in a SNRM negotiation, both ways */
+        /* the HDLC driver's configuration section (both ports) */
         const struct hdlc_cfg *h = &m->proto.hdlc.cfg;
         switch (attr) {
-        case 2: axdr_put_int(w, AXDR_ENUM, 5); return 1; /* 9600 Bd */
+        case 2: axdr_put_int(w, AXDR_ENUM, 5); return 1; /* 9600 Bd: HDLC's own rate (after mode E too) */
         case 3:
         case 4: axdr_put_int(w, AXDR_U8, h->window); return 1;
         case 5:
@@ -303,8 +297,11 @@ static int get_xobj(const struct meter *m, const struct dlms_ctx *c, const struc
         case 2: axdr_put_int(w, AXDR_U16, 4059); return 1;
         case 3: axdr_put_octets_fixed(w, ip_ln, 6); return 1;
         case 4: axdr_put_int(w, AXDR_U16, 576); return 1;
-        case 5: axdr_put_int(w, AXDR_U8, METER_DLMS_ASSOCIATIONS); return 1;
-        default: axdr_put_int(w, AXDR_U16, 120); return 1;
+        case 5: /* each client its own line and association */
+            axdr_put_int(w, AXDR_U8, METER_TCP_SESSIONS < METER_DLMS_ASSOCIATIONS ? METER_TCP_SESSIONS
+                                                                                     : METER_DLMS_ASSOCIATIONS);
+            return 1;
+        default: axdr_put_int(w, AXDR_U16, WRAPPER_INACTIVITY_S); return 1;
         }
     }
     default:

@@ -2,8 +2,7 @@
  * dlms_obj.h — the COSEM objects the DLMS server provides itself (they
  * describe the server, not the meter's registers): association LN
  * 0-0:40.0.0.255 (class 15), SAP assignment 0-0:41.0.0.255 (17), security
- * setup 0-0:43.0.0.255 (64), the management client's invocation counter
- * 0-0:43.1.1.255 (1), IEC HDLC setup 0-0:22.0.0.255 (23), TCP-UDP setup
+ * setup 0-0:43.0.0.255 (64), IEC HDLC setup 0-0:22.0.0.255 (23), TCP-UDP setup
  * 0-0:25.0.0.255 (41). Together with the rows of the object table they
  * make the association view; how a GET finds either is dlms_target_find().
  */
@@ -16,7 +15,6 @@ enum dlms_xkind {
     DLMS_X_ASSOCIATION,
     DLMS_X_SAP,
     DLMS_X_SECURITY,
-    DLMS_X_COUNTER,
     DLMS_X_HDLC,
     DLMS_X_TCP
 };

@@ -547,44 +547,25 @@ static void iec21_option_select(struct meter *m, struct session *x, const uint8_
     x->access = METER_ACC_NONE;
 }
 
-static bool iec21_lock_active(struct meter *m)
-{
-    struct iec21_meter *s = &m->proto.iec;
-    if (!s->locked)
-        return false;
-    uint32_t now = m->hal->ms_now != NULL ? m->hal->ms_now(m->hal->ctx) : 0;
-    if ((int32_t)(now - s->lock_until) >= 0) {
-        s->locked = false;
-        s->bad_pw = 0;
-        return false;
-    }
-    return true;
-}
-
+/* P1/P2: the lockout and its persistence are the shared module's
+ * (legal/access.h), so the DLMS clients lock out the same way. */
 static void iec21_password(struct meter *m, struct session *x, unsigned lvl, const struct iec21_dataset *d)
 {
     struct iec21_meter *s = &m->proto.iec;
-    if (iec21_lock_active(m)) {
-        evlog_add(m, EV_ACCESS_DENIED, METER_SRC_OPTICAL_IEC, (int32_t)lvl, 3);
+    if (access_lock_check(m, ACCESS_LOCK_IEC21) < 0) {
+        audit_refusal(m, METER_SRC_OPTICAL_IEC, 0, AUDIT_LOCKED); /* not even compared */
         iec21_send_error(m, x, IEC21_ER_LOCKED);
         return;
     }
-    const char *want = s->cfg.pw[lvl - 1]; /* s: the meter's IEC state (configuration, lockout) */
+    const char *want = s->cfg.pw[lvl - 1]; /* s: the meter's IEC state (configuration) */
     if (d->addr[0] == '\0' && d->unit[0] == '\0' && strcmp(d->value, want) == 0) {
-        s->bad_pw = 0;
+        access_lock_pass(m, ACCESS_LOCK_IEC21);
         x->access = lvl == 1 ? METER_ACC_READER : METER_ACC_MANAGER;
-        evlog_add(m, EV_SESSION_START, METER_SRC_OPTICAL_IEC, (int32_t)x->access, 0);
+        audit_login(m, METER_SRC_OPTICAL_IEC, (enum meter_access)x->access);
         iec21_send_byte(m, x, IEC21_ACK);
         return;
     }
-    if (s->bad_pw < 255)
-        s->bad_pw++;
-    evlog_add(m, EV_ACCESS_DENIED, METER_SRC_OPTICAL_IEC, (int32_t)lvl, s->bad_pw);
-    if (s->bad_pw >= s->cfg.lock_tries) {
-        uint32_t now = m->hal->ms_now != NULL ? m->hal->ms_now(m->hal->ctx) : 0;
-        s->locked = true;
-        s->lock_until = now + (uint32_t)s->cfg.lock_min * 60000u;
-    }
+    access_lock_fail(m, ACCESS_LOCK_IEC21, s->cfg.lock_tries, (uint32_t)s->cfg.lock_min * 60u, METER_SRC_OPTICAL_IEC);
     iec21_send_byte(m, x, IEC21_NAK);
 }
 
@@ -775,8 +756,7 @@ static void iec21_write(struct meter *m, struct session *x, const struct iec21_d
         return;
     }
     if (iec21_value_to(m, o, d, &in) < 0) {
-        evlog_add(m, EV_ACCESS_DENIED, METER_SRC_OPTICAL_IEC,
-                  (int32_t)((uint32_t)o->ln.v[2] << 16 | (uint32_t)o->ln.v[3] << 8 | o->ln.v[4]), 2);
+        audit_refusal(m, METER_SRC_OPTICAL_IEC, obj_packed(o), AUDIT_VALUE);
         iec21_send_error(m, x, IEC21_ER_VALUE);
         return;
     }
@@ -823,7 +803,7 @@ static void iec21_command(struct meter *m, struct session *x, const uint8_t *msg
         return;
     }
     if (x->access < METER_ACC_READER) {
-        evlog_add(m, EV_ACCESS_DENIED, METER_SRC_OPTICAL_IEC, 0, 0);
+        audit_refusal(m, METER_SRC_OPTICAL_IEC, 0, AUDIT_ACCESS);
         iec21_send_error(m, x, IEC21_ER_ACCESS);
         return;
     }
@@ -921,8 +901,10 @@ static size_t iec21_feed(struct meter *m, struct session *x, const uint8_t *buf,
             break;
         }
         uint8_t first = s->buf[0];
-        if (b == IEC21_SOH || (b == '/' && first != IEC21_SOH)) {
-            iec21_start(m, x, b); /* never inside a message: a new one starts */
+        if (!s->bcc_next && (b == IEC21_SOH || (b == '/' && first != IEC21_SOH))) {
+            /* never inside a message: a new one starts (but the BCC may be
+             * any byte, SOH too: "P2(wrong)" has BCC 0x01) */
+            iec21_start(m, x, b);
             if (x->drv == NULL)
                 return i;
             continue;

@@ -123,13 +123,11 @@ struct iec21_session {
     uint8_t buf[IEC21_BUF];
 };
 
-/* Per meter (struct proto_state): the configuration and the lockout,
- * which outlive sessions. */
+/* Per meter (struct proto_state): the configuration, which outlives
+ * sessions. The password lockout is the shared one of legal/access.h
+ * (ACCESS_LOCK_IEC21), kept in the legal snapshot. */
 struct iec21_meter {
     struct iec21_cfg cfg;
-    uint8_t bad_pw;      /* consecutive wrong passwords (across sessions) */
-    bool locked;
-    uint32_t lock_until; /* ms_now() at which a lockout ends */
 };
 
 /* ---- codec (pure) ---------------------------------------------------------- */

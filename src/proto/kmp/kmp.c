@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "legal/audit.h"
 #include "registers/clock.h"
 #include "cosem/objtab.h"
 #include "proto/port.h"
@@ -166,19 +167,34 @@ static int kmp_value_to(const struct obj_def *o, const struct obj_value *cur, ui
     }
 }
 
-/* Append <id> <unit> <number> of one register; 0 or an error. */
-static int kmp_put_reg(const struct meter *m, const struct obj_def *o, uint8_t *dl, size_t *k, size_t cap)
+/* Resolution of the high-resolution energy registers (0x000D, 0x000E):
+ * 0.1 Wh, kWh with four decimals as a 382 gives them. */
+#define KMP_HIRES_SCALER (-1)
+
+/* Append <id> <unit> <number> of one register (hires: the row's
+ * high-resolution view under its kmp_hi id); 0 or an error. */
+static int kmp_put_reg(const struct meter *m, const struct obj_def *o, bool hires, uint8_t *dl, size_t *k,
+                       size_t cap)
 {
     struct obj_value v;
     uint8_t unit;
     struct kmp_num num;
-    if (obj_read(m, o, METER_ACC_READER, &v) < 0 || kmp_value_of(m, o, &v, &unit, &num) < 0)
+    uint16_t id = hires ? o->kmp_hi : o->kmp_id;
+    if (hires) {
+        if (obj_read_hires(m, o, METER_ACC_READER, &v) < 0 || v.scaler > KMP_HIRES_SCALER)
+            return METER_ENOENT;
+        v.i = obj_value_at_scaler(&v, KMP_HIRES_SCALER); /* truncated, never rounded up */
+        v.scaler = KMP_HIRES_SCALER;
+    } else if (obj_read(m, o, METER_ACC_READER, &v) < 0) {
+        return METER_ENOENT;
+    }
+    if (kmp_value_of(m, o, &v, &unit, &num) < 0)
         return METER_ENOENT;
     if (*k + 3 > cap)
         return METER_ENOSPC;
     size_t k0 = *k;
-    dl[*k] = (uint8_t)(o->kmp_id >> 8);
-    dl[*k + 1] = (uint8_t)o->kmp_id;
+    dl[*k] = (uint8_t)(id >> 8);
+    dl[*k + 1] = (uint8_t)id;
     dl[*k + 2] = unit;
     int r = kmp_num_encode(&num, dl + *k + 3, cap - *k - 3);
     if (r < 0) {
@@ -224,7 +240,8 @@ static int kmp_get_serial(const struct meter *m, uint8_t *dl, size_t k)
 }
 
 /* <n 1..8> <id hi lo> x n; unknown or unreadable ids are left out of the
- * answer (the master sees which ones came back). */
+ * answer and never hide the others (the master sees which ones came back,
+ * in the order asked). */
 static int kmp_get_register(const struct meter *m, const uint8_t *d, size_t n, uint8_t *dl, size_t k, size_t cap)
 {
     if (n < 1 || d[0] == 0 || d[0] > KMP_REGS_MAX || n != 1u + 2u * d[0])
@@ -232,18 +249,22 @@ static int kmp_get_register(const struct meter *m, const uint8_t *d, size_t n, u
     for (unsigned i = 0; i < d[0]; i++) {
         uint16_t id = (uint16_t)(d[1 + 2 * i] << 8 | d[2 + 2 * i]);
         const struct obj_def *o = objtab_find_kmp(id);
-        if (o != NULL && kmp_put_reg(m, o, dl, &k, cap) == METER_ENOSPC)
+        bool hires = false;
+        if (o == NULL) {
+            o = objtab_find_kmp_hires(id);
+            hires = o != NULL;
+        }
+        if (o != NULL && kmp_put_reg(m, o, hires, dl, &k, cap) == METER_ENOSPC)
             return METER_ENOSPC;
     }
     return (int)k;
 }
 
-/* Audit a write refused before it reached obj_write (malformed value). */
+/* Count a write refused before it reached obj_write (unknown register,
+ * malformed value): a refusal, not a record (legal/audit.h). */
 static void kmp_refuse(struct meter *m, const struct obj_def *o, uint16_t id)
 {
-    int32_t what = o != NULL ? (int32_t)((uint32_t)o->ln.v[2] << 16 | (uint32_t)o->ln.v[3] << 8 | o->ln.v[4])
-                             : (int32_t)id;
-    evlog_add(m, EV_ACCESS_DENIED, METER_SRC_OPTICAL_KMP, what, 2);
+    audit_refusal(m, METER_SRC_OPTICAL_KMP, o != NULL ? obj_packed(o) : id, AUDIT_VALUE);
 }
 
 /* <n 1..8> { <id hi lo> <unit> <number> } x n. Each register goes through
@@ -282,7 +303,7 @@ static int kmp_put_register(struct meter *m, enum meter_access acc, const uint8_
             continue;
         }
         if (obj_write(m, o, acc, &in, METER_SRC_OPTICAL_KMP) == METER_OK &&
-            kmp_put_reg(m, o, dl, &k, cap) == METER_ENOSPC)
+            kmp_put_reg(m, o, false, dl, &k, cap) == METER_ENOSPC)
             return METER_ENOSPC;
     }
     return (int)k;
@@ -460,7 +481,7 @@ int kmp_serve(struct meter *m, enum meter_access acc, const uint8_t *frame, size
 /* ---- the driver ---------------------------------------------------------------- */
 
 /* KMP session: the inactivity after which the next frame opens a new
- * (audited) session. */
+ * (counted) session. */
 #define KMP_SESSION_MS 10000u
 /* A half frame older than this is dropped (as IEC 62056-21 t_a). */
 #define KMP_CHAR_TIMEOUT_MS 1500u
@@ -474,9 +495,9 @@ static enum proto_claim kmp_claim(const uint8_t *buf, size_t n)
 static void kmp_open(struct meter *m, struct session *s)
 {
     (void)m;
-    /* KMP has no authentication: its writes act as the head-end's
-     * (docs/PROTOCOLS.md); legal objects stay refused by obj_write. */
-    s->access = METER_ACC_MANAGER;
+    /* KMP has no authentication: a public client (docs/PROTOCOLS.md). It
+     * may synchronise the clock (legal/access.h) and write nothing else. */
+    s->access = METER_ACC_PUBLIC;
 }
 
 static void kmp_frame(struct meter *m, struct session *s)

@@ -111,8 +111,10 @@ void kmp_num_shorten(struct kmp_num *v);
  * The answer (a response frame, a lone KMP_ACK, or nothing) is written to
  * out; returns its length (0 = stay silent: unknown command, refused clock
  * set), or METER_EINVAL for a frame that is broken, corrupt or for another
- * address (silence too, and no session activity). acc is the session's access level for
- * writes (docs/PROTOCOLS.md: KMP writes act as METER_ACC_MANAGER). out may
+ * address (silence too, and no session activity). acc is the session's
+ * access level for writes (docs/PROTOCOLS.md: KMP has no authentication,
+ * its sessions act as METER_ACC_PUBLIC: a clock synchronisation, nothing
+ * else). out may
  * be the frame's own buffer: the frame is decoded before out is written. */
 int kmp_serve(struct meter *m, enum meter_access acc, const uint8_t *frame, size_t n, uint8_t *out,
               size_t cap);
