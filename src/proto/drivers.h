@@ -44,7 +44,11 @@ struct proto_state {
 };
 
 /* Every built-in driver once. */
+#if METER_TCP_SESSIONS
 #define PROTO_DRIVERS_ALL &kmp_driver, &iec21_driver, &hdlc_driver, &hdlc_serial_driver, &wrapper_driver, &dlms_app_driver
+#else /* no TCP/IP module: no wrapper code in the image */
+#define PROTO_DRIVERS_ALL &kmp_driver, &iec21_driver, &hdlc_driver, &hdlc_serial_driver, &dlms_app_driver
+#endif
 
 /* The drivers of each port, in claim order. */
 #ifndef METER_OPTICAL_DRIVERS

@@ -398,9 +398,9 @@ static void optical_mode_e(void **state)
     assert_int_equal(s->baud[cfg0 + 1], 9600);
     assert_int_equal(s->framing[cfg0 + 1], METER_FRAMING_8N1);
     assert_int_equal(s->at[cfg0 + 1], id + 6);
-    assert_true(newest_session(r, METER_SRC_OPTICAL_DLMS));
     struct hcl c = {r, METER_LINE_OPTICAL, {1, 17, 2}, 16, 0, 0, 128, id + 6};
     assert_int_equal(hc_connect(&c), 0x73);
+    assert_true(newest_session(r, METER_SRC_OPTICAL_DLMS)); /* audited at its first valid frame */
     static uint8_t a[512];
     uint8_t ctl = 0;
     size_t n = unhex(AARQ_NONE, a);

@@ -134,16 +134,15 @@ static void hdlc_end(struct meter *m, struct session *s)
 
 enum hdlc_cfg_arg { HDLC_CFG_ADDR = 0, HDLC_CFG_INFO, HDLC_CFG_WINDOW, HDLC_CFG_INTER_OCTET, HDLC_CFG_INACTIVITY };
 
-/* Each parameter: where it lives, its range. */
+/* Each 16-bit parameter: where it lives, its range (NULL: not one). */
 static uint16_t *hdlc_cfg_field(struct hdlc_cfg *c, uint16_t arg, int64_t *lo, int64_t *hi)
 {
-    static uint16_t none;
     switch (arg) {
     case HDLC_CFG_ADDR: *lo = 0x10; *hi = 0x3FFD; return &c->phys;
     case HDLC_CFG_INFO: *lo = 32; *hi = 2030; return &c->info_max;
     case HDLC_CFG_INTER_OCTET: *lo = 20; *hi = 6000; return &c->inter_octet_ms;
     case HDLC_CFG_INACTIVITY: *lo = 10; *hi = 3600; return &c->inactivity_s;
-    default: *lo = *hi = 0; return &none;
+    default: *lo = *hi = 0; return NULL;
     }
 }
 
@@ -151,8 +150,10 @@ static int hdlc_get_cfg(const struct meter *m, const struct obj_def *o, struct o
 {
     struct hdlc_cfg c = m->proto.hdlc.cfg;
     int64_t lo, hi;
-    int64_t v = o->arg == HDLC_CFG_WINDOW ? c.window : *hdlc_cfg_field(&c, o->arg, &lo, &hi);
-    return obj_put_uint(out, v, o->scaler);
+    if (o->arg == HDLC_CFG_WINDOW)
+        return obj_put_uint(out, c.window, o->scaler);
+    const uint16_t *f = hdlc_cfg_field(&c, o->arg, &lo, &hi);
+    return f != NULL ? obj_put_uint(out, *f, o->scaler) : METER_ENOENT;
 }
 
 static int hdlc_set_cfg(struct meter *m, const struct obj_def *o, const struct obj_value *in, enum meter_src src)
@@ -167,7 +168,7 @@ static int hdlc_set_cfg(struct meter *m, const struct obj_def *o, const struct o
         return r;
     }
     uint16_t *f = hdlc_cfg_field(c, o->arg, &lo, &hi);
-    if (hi == 0)
+    if (f == NULL)
         return METER_ENOENT;
     int r = obj_range_of(in, o->scaler, lo, hi, &x);
     if (r == METER_OK)
