@@ -95,7 +95,7 @@
 #define METER_PORT_MBUS 0
 #endif
 #ifndef METER_PORT_HAN
-#define METER_PORT_HAN 0
+#define METER_PORT_HAN 1 /* the consumer channel (S-6.2): HAN push, src/proto/han */
 #endif
 #ifndef METER_PORT_WMBUS
 #define METER_PORT_WMBUS 0

@@ -138,6 +138,8 @@ static int h_port_config(void *ctx, unsigned line, uint32_t baud, enum meter_fra
     struct host_hw *hw = ctx;
     if (line >= METER_LINES)
         return METER_EINVAL;
+    hw->line_cfg[line].baud = baud;
+    hw->line_cfg[line].framing = framing;
     if (hw->port[line].config == NULL)
         return METER_OK;
     return hw->port[line].config(hw->port[line].ctx, line, baud, framing);

@@ -53,6 +53,13 @@ struct host_hw {
         size_t (*room)(void *ctx, unsigned line);
         void (*hangup)(void *ctx, unsigned line);
     } port[METER_LINES];
+    /* What the core last set each line to (hal->port_config), as a UART
+     * keeps its setting: a sink installed later starts from it (the core
+     * sets its lines at boot, before the simulator serves them). */
+    struct host_line_cfg {
+        uint32_t baud; /* 0: never set */
+        enum meter_framing framing;
+    } line_cfg[METER_LINES];
 };
 
 /* The mains was off for off_ms: the RTC keeps time on its backup unless

@@ -112,12 +112,9 @@ void port_serve_bind(struct port_serve *p, struct vmeter *v)
         h->room = port_sink_room;
         h->hangup = port_sink_hangup;
         p->slot[k].pace_ms = v->hw.sim_ms;
-        /* the core set its line at power-up, before these sinks were
-         * there: take the rate and framing it listens in (the serial
-         * module's 9600 Bd, not the slot's default 300) */
-        const struct session *ss = port_session_c(&v->m, p->slot[k].line);
-        if (ss != NULL && ss->line_baud != 0 && p->slot[k].qlen == 0)
-            port_apply_line(&p->slot[k], ss->line_baud, (enum meter_framing)ss->line_framing);
+        const struct host_line_cfg *lc = &v->hw.line_cfg[p->slot[k].line];
+        if (lc->baud != 0 && p->slot[k].qlen == 0)
+            port_apply_line(&p->slot[k], lc->baud, lc->framing); /* set at boot, before this sink */
         if (p->slot[k].up)
             meter_port_open(&v->m, p->slot[k].line); /* a re-booted core: the client is still there */
     }
@@ -375,4 +372,9 @@ int port_serve_option_dlms(struct sim_opts *o, const char *arg, char *err, size_
     snprintf(err, n, "--dlms: this build has no TCP/IP module (METER_TCP_SESSIONS 0), got \"%s\"", arg);
     return -1;
 #endif
+}
+
+int port_serve_option_han(struct sim_opts *o, const char *arg, char *err, size_t n)
+{
+    return port_serve_option(o, "han", METER_LINE_HAN, 1, arg, err, n);
 }

@@ -155,6 +155,7 @@ const struct sim_option sim_options[] = {
     {"--optical", "tcp:PORT|pty:PATH", port_serve_option_optical, "serve the optical port (KMP, IEC 62056-21, DLMS/COSEM over HDLC) on 127.0.0.1 TCP or a pty"},
     {"--rs485", "tcp:PORT|pty:PATH", port_serve_option_rs485, "serve the serial module port (RS-485/RS-232: DLMS/COSEM over HDLC, KMP) on 127.0.0.1 TCP or a pty"},
     {"--dlms", "tcp:PORT", port_serve_option_dlms, "serve the TCP/IP module (DLMS/COSEM, IEC 62056-47 wrapper; several clients at once; 4059 is the standard port)"},
+    {"--han", "tcp:PORT|pty:PATH", port_serve_option_han, "serve the HAN push line (DLMS data-notifications in HDLC) on 127.0.0.1 TCP or a pty"},
     {"--list-config", NULL, opt_list_config, "print the scenario config keys (docs/SCENARIOS.md table) and exit"},
     {"--help", NULL, opt_help, "this text"},
     {NULL, NULL, NULL, NULL},

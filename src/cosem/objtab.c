@@ -124,6 +124,17 @@ static int get_ldn(const struct meter *m, const struct obj_def *o, struct obj_va
     return n < 0 ? n : METER_OK;
 }
 
+/* The meter type (0-0:96.1.1, COSEM device ID 2): Kamstrup's HAN lists
+ * carry the type number there. */
+static int get_meter_type(const struct meter *m, const struct obj_def *o, struct obj_value *v)
+{
+    (void)m;
+    (void)o;
+    static const char type[] = METER_FW_NAME " 3x230-400V";
+    memcpy(v->s, type, sizeof type - 1);
+    return obj_text_value(v, (int)(sizeof type - 1));
+}
+
 static int get_fw_id(const struct meter *m, const struct obj_def *o, struct obj_value *v)
 {
     (void)m;
@@ -253,6 +264,7 @@ static const struct obj_def core_rows[] = {
     DATA_ROW(42, 0, 0, 0, get_ldn, "COSEM logical device name"),
     DATA_ROW(0, 2, 0, OBJ_F_LEGAL, get_fw_id, "Firmware identification"),
     DATA_ROW(0, 2, 8, OBJ_F_LEGAL, par_get_fw_crc, "Firmware checksum (CRC-32 of the legal code and constants)"),
+    DATA_ROW(96, 1, 1, 0, get_meter_type, "Meter type (COSEM device ID 2; the HAN lists send it)"),
     /* ---- billing core: demand, counters, clock, calendar, logs ---- */
     DEMAND_ROW(6, 1, IC_EXT_REGISTER, OBJ_F_LEGAL, par_get_demand_max, DEMAND_T1, 13, 0x2011, "Maximum demand P+ tariff 1"),
     DEMAND_ROW(6, 2, IC_EXT_REGISTER, OBJ_F_LEGAL, par_get_demand_max, DEMAND_T2, 14, 0x2012, "Maximum demand P+ tariff 2"),

@@ -72,7 +72,8 @@ enum cfg_id {
     CFG_ID_OPTICAL = 6,     /* IEC 62056-21 readout list, mode, passwords, lockout */
     CFG_ID_ACCESS = 7,      /* clock synchronisation without authentication (legal, legal/access.h) */
     CFG_ID_DLMS = 9,        /* DLMS keys and LLS password (src/proto/dlms; 8: wM-Bus) */
-    CFG_ID_HDLC = 13        /* HDLC link: physical address, field, window, timeouts (issue 13) */
+    CFG_ID_HDLC = 13,       /* HDLC link: physical address, field, window, timeouts (issue 13) */
+    CFG_ID_HAN = 16         /* HAN push setups, encryption, keys, counter reservation (issue 16) */
 };
 
 struct cfg_section {

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "proto/dlms/dlms.h"
+#include "proto/han/han.h"
 #include "proto/hdlc/hdlc.h"
 #include "proto/iec62056_21/iec21.h"
 #include "proto/kmp/kmp.h"
@@ -32,6 +33,9 @@ union session_state {
     struct iec21_session iec;
     struct hdlc_session hdlc;
     struct wrapper_session wrapper;
+#if METER_PORT_HAN
+    struct han_session han;
+#endif
     uint64_t raw[METER_SESSION_RAW / 8]; /* drivers outside src/proto (tests) */
 };
 
@@ -41,14 +45,25 @@ struct proto_state {
     struct iec21_meter iec;
     struct dlms_server dlms; /* DLMS/COSEM application: associations, keys, counters */
     struct hdlc_meter hdlc;  /* HDLC link configuration */
+#if METER_PORT_HAN
+    struct han_meter han;
+#endif
 };
 
-/* Every built-in driver once. */
+/* Every built-in driver once (no wrapper code without a TCP/IP module, no
+ * HAN code without a HAN port). */
 #if METER_TCP_SESSIONS
-#define PROTO_DRIVERS_ALL &kmp_driver, &iec21_driver, &hdlc_driver, &hdlc_serial_driver, &wrapper_driver, &dlms_app_driver
-#else /* no TCP/IP module: no wrapper code in the image */
-#define PROTO_DRIVERS_ALL &kmp_driver, &iec21_driver, &hdlc_driver, &hdlc_serial_driver, &dlms_app_driver
+#define PROTO_DRIVERS_WRAPPER &wrapper_driver,
+#else
+#define PROTO_DRIVERS_WRAPPER
 #endif
+#if METER_PORT_HAN
+#define PROTO_DRIVERS_HAN &han_driver,
+#else
+#define PROTO_DRIVERS_HAN
+#endif
+#define PROTO_DRIVERS_ALL \
+    &kmp_driver, &iec21_driver, &hdlc_driver, &hdlc_serial_driver, PROTO_DRIVERS_WRAPPER PROTO_DRIVERS_HAN &dlms_app_driver
 
 /* The drivers of each port, in claim order. */
 #ifndef METER_OPTICAL_DRIVERS
@@ -64,7 +79,7 @@ struct proto_state {
 #define METER_MBUS_DRIVERS &kmp_driver
 #endif
 #ifndef METER_HAN_DRIVERS
-#define METER_HAN_DRIVERS &kmp_driver
+#define METER_HAN_DRIVERS &han_driver /* push only: the first driver of a push port opens its session */
 #endif
 #ifndef METER_WMBUS_DRIVERS
 #define METER_WMBUS_DRIVERS &kmp_driver

@@ -445,7 +445,11 @@ static void session_poll(struct meter *m, struct session *s)
         s->drv->tick(m, s);
     }
     uint32_t now = session_ms(m);
-    if ((s->flags & SESSION_F_CONNECTED) && now - s->valid_ms > METER_PORT_IDLE_MS &&
+    /* A push port's client only listens (it has nothing valid to send):
+     * it keeps the line until it leaves (a dead peer ends at a failed
+     * write, the host's port_serve). */
+    bool listener = p->ndrivers > 0 && p->drivers[0]->push;
+    if ((s->flags & SESSION_F_CONNECTED) && !listener && now - s->valid_ms > METER_PORT_IDLE_MS &&
         (s->drv == NULL || s->drv->timeout_ms == NULL || now - s->valid_ms > s->drv->timeout_ms(m, s))) {
         /* connected, and nothing valid for the idle time (or the session's
          * own longer one): whatever trickles in, the line is free for the

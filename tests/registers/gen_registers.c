@@ -30,6 +30,7 @@ static const char *ic_name(unsigned ic)
     case IC_SCHEDULE: return "Schedule";
     case IC_SPECIAL_DAYS: return "Special days table";
     case IC_ACTIVITY_CALENDAR: return "Activity calendar";
+    case IC_PUSH_SETUP: return "Push setup";
     case IC_REGISTER_MONITOR: return "Register monitor";
     case IC_SINGLE_ACTION_SCHEDULE: return "Single action schedule";
     case IC_DISCONNECT_CONTROL: return "Disconnect control";
