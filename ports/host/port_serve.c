@@ -14,6 +14,7 @@
 
 #include "sim.h"
 #include "vmeter.h"
+#include "proto/port.h"
 
 static struct port_slot *port_slot_of(struct port_serve *p, unsigned line)
 {
@@ -364,6 +365,22 @@ int port_serve_option_mbus(struct sim_opts *o, const char *arg, char *err, size_
 int port_serve_option_rs485(struct sim_opts *o, const char *arg, char *err, size_t n)
 {
     return port_serve_option(o, "rs485", METER_LINE_SERIAL, 1, arg, err, n);
+}
+
+int port_serve_option_dlms(struct sim_opts *o, const char *arg, char *err, size_t n)
+{
+#if METER_TCP_SESSIONS
+    if (strncmp(arg, "tcp:", 4) != 0) {
+        snprintf(err, n, "--dlms: expected tcp:PORT, got \"%s\"", arg);
+        return -1;
+    }
+    /* every TCP client gets a line of its own (its own session and association) */
+    return port_serve_option(o, "dlms", METER_LINE_TCP, METER_TCP_SESSIONS, arg, err, n);
+#else
+    (void)o;
+    snprintf(err, n, "--dlms: this build has no TCP/IP module (METER_TCP_SESSIONS 0), got \"%s\"", arg);
+    return -1;
+#endif
 }
 
 int port_serve_option_han(struct sim_opts *o, const char *arg, char *err, size_t n)

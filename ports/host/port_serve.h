@@ -93,6 +93,7 @@ void port_serve_close(struct port_serve *p);
  * (the M-Bus module: 8E1 at the configured rate on a pty, nominal on TCP). */
 int port_serve_option_optical(struct sim_opts *o, const char *arg, char *err, size_t n);
 int port_serve_option_rs485(struct sim_opts *o, const char *arg, char *err, size_t n);
+int port_serve_option_dlms(struct sim_opts *o, const char *arg, char *err, size_t n);
 int port_serve_option_han(struct sim_opts *o, const char *arg, char *err, size_t n);
 int port_serve_option_mbus(struct sim_opts *o, const char *arg, char *err, size_t n);
 /* Any port: "name" (for messages), its first line and line count. */
