@@ -81,7 +81,7 @@ static int get_str(struct pc *c, const cJSON *j, const char *path, const char **
 
 static int get_dur(struct pc *c, const cJSON *j, const char *path, bool zero_ok, int64_t *out)
 {
-    const char *s, *why;
+    const char *s = NULL, *why = NULL;
     if (get_str(c, j, path, &s) < 0)
         return -1;
     if (scenario_parse_duration(s, out, &why) < 0)
@@ -94,7 +94,7 @@ static int get_dur(struct pc *c, const cJSON *j, const char *path, bool zero_ok,
 /* "0-99,200,300-310" into plan ranges, each bound scaled by mul (feeders). */
 static int get_ranges(struct pc *c, const cJSON *j, const char *path, uint64_t mul, struct fleet_target *t)
 {
-    const char *s;
+    const char *s = NULL;
     if (get_str(c, j, path, &s) < 0)
         return -1;
     t->first = (uint32_t)c->p->nranges;
@@ -205,7 +205,7 @@ static int parse_vary(struct pc *c, const cJSON *j)
         return -1;
     if (c->p->shift_s > 12 * 3600)
         return fail(c, "vary.time_shift", "at most 12h");
-    double pct;
+    double pct = 0.0;
     if ((x = cJSON_GetObjectItemCaseSensitive(j, "imbalance_pct")) != NULL) {
         if (get_num(c, x, "vary.imbalance_pct", 0.0, 100.0, &pct) < 0)
             return -1;
@@ -242,7 +242,7 @@ static int parse_network(struct pc *c, const cJSON *j)
 {
     static const char *const keys[] = {"unreachable", "unreachable_mode", "slow", "slow_delay_ms", NULL};
     const cJSON *x;
-    double v;
+    double v = 0.0;
     if (!cJSON_IsObject(j))
         return fail(c, "network", "must be an object");
     if (check_keys(c, j, "network", keys) < 0)
@@ -261,7 +261,7 @@ static int parse_network(struct pc *c, const cJSON *j)
         c->p->slow_ms = (uint32_t)v;
     }
     if ((x = cJSON_GetObjectItemCaseSensitive(j, "unreachable_mode")) != NULL) {
-        const char *s;
+        const char *s = NULL;
         if (get_str(c, x, "network.unreachable_mode", &s) < 0)
             return -1;
         if (strcmp(s, "silent") == 0)
@@ -306,7 +306,7 @@ static int parse_event(struct pc *c, const cJSON *j, const char *path, unsigned 
     if (!cJSON_IsObject(j))
         return fail(c, path, "must be an object");
     pkey(p, path, "type");
-    const char *type;
+    const char *type = NULL;
     if ((x = cJSON_GetObjectItemCaseSensitive(j, "type")) == NULL)
         return fail(c, p, "missing (the event type)");
     if (get_str(c, x, p, &type) < 0)
@@ -344,7 +344,7 @@ static int parse_event(struct pc *c, const cJSON *j, const char *path, unsigned 
         if ((x = cJSON_GetObjectItemCaseSensitive(j, k1)) == NULL)
             return fail(c, p, "missing (required by \"%s\" events)", type);
     }
-    const char *s;
+    const char *s = NULL;
     switch (e.type) {
     case FEV_OUTAGE:
     case FEV_NET:
@@ -413,7 +413,7 @@ static int parse_event(struct pc *c, const cJSON *j, const char *path, unsigned 
             return fail(c, p, "unknown button \"%s\" (display, disconnector)", s);
         e.hold_ms = 200;
         pkey(p, path, "hold_s");
-        double h;
+        double h = 0.0;
         if ((x = cJSON_GetObjectItemCaseSensitive(j, "hold_s")) != NULL) {
             if (get_num(c, x, p, 0.0, SCN_HOLD_MAX_S, &h) < 0)
                 return -1;
@@ -483,12 +483,12 @@ static int plan_parse(struct pc *c, const char *text)
     if (check_keys(c, root, "", keys) < 0)
         goto out;
     if ((x = cJSON_GetObjectItemCaseSensitive(root, "description")) != NULL) {
-        const char *s;
+        const char *s = NULL;
         if (get_str(c, x, "description", &s) < 0)
             goto out;
     }
     if ((x = cJSON_GetObjectItemCaseSensitive(root, "scenario")) != NULL) {
-        const char *s;
+        const char *s = NULL;
         if (get_str(c, x, "scenario", &s) < 0)
             goto out;
         if (s[0] == '/') {
@@ -504,7 +504,7 @@ static int plan_parse(struct pc *c, const char *text)
         }
     }
     if ((x = cJSON_GetObjectItemCaseSensitive(root, "feeder_size")) != NULL) {
-        double v;
+        double v = 0.0;
         if (get_num(c, x, "feeder_size", 1.0, FLEET_METERS_MAX, &v) < 0)
             goto out;
         if (v != floor(v)) {

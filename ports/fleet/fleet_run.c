@@ -427,6 +427,7 @@ static void loop(struct fleet *f)
     f->next_summary_ns = f->o.summary_every > 0 ? f->wall0_ns + (int64_t)(f->o.summary_every * 1e9) : INT64_MAX;
     f->last_summary_ns = f->wall0_ns;
     f->last_summary_ms = f->t_ms;
+    f->last_summary_cpu = fleet_cpu_s(); /* the start-up's boots are reported on their own */
     int64_t start_ms = f->sec * 1000;
     f->wall_t_ms = start_ms;
     while (!done(f)) {
