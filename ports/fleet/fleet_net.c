@@ -43,8 +43,9 @@ static uint64_t tag(unsigned t, uint32_t i)
     return (uint64_t)t << 32 | i;
 }
 
-static int listen_on(uint32_t addr, uint16_t port, int backlog, char *err, size_t n)
+static int listen_on(uint32_t addr, uint16_t *port_io, int backlog, char *err, size_t n)
 {
+    uint16_t port = *port_io;
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         snprintf(err, n, "socket: %s", strerror(errno));
@@ -64,6 +65,9 @@ static int listen_on(uint32_t addr, uint16_t port, int backlog, char *err, size_
         close(fd);
         return -1;
     }
+    socklen_t sl = sizeof sa;
+    if (port == 0 && getsockname(fd, (struct sockaddr *)&sa, &sl) == 0)
+        *port_io = ntohs(sa.sin_port); /* the kernel's choice */
     return fd;
 }
 
@@ -96,19 +100,21 @@ int fleet_net_open(struct fleet *f, char *err, size_t n)
         for (uint32_t k = 0; k < nt->nlisten; k++) {
             uint32_t addr = f->o.net_ports ? f->o.net_addr : INADDR_ANY;
             uint16_t port = (uint16_t)(f->o.net_port + (f->o.net_ports ? k : 0u));
-            int fd = listen_on(addr, port, f->o.net_ports ? 64 : 4096, err, n);
+            int fd = listen_on(addr, &port, f->o.net_ports ? 64 : 4096, err, n);
             if (fd < 0) {
                 nt->nlisten = k;
                 return -1;
             }
             nt->listen_fd[k] = fd;
+            if (!f->o.net_ports)
+                f->o.net_port = port;
             struct epoll_event ev = {.events = EPOLLIN, .data.u64 = tag(TAG_LISTEN, k)};
             epoll_ctl(nt->ep, EPOLL_CTL_ADD, fd, &ev);
         }
     }
     nt->conn_cap = (uint32_t)(fds > nt->nlisten + 96u ? fds - nt->nlisten - 64u : 32u);
     if (f->o.metrics_set) {
-        nt->metrics_fd = listen_on(f->o.metrics_addr, f->o.metrics_port, 16, err, n);
+        nt->metrics_fd = listen_on(f->o.metrics_addr, &f->o.metrics_port, 16, err, n);
         if (nt->metrics_fd < 0)
             return -1;
         struct epoll_event ev = {.events = EPOLLIN, .data.u64 = tag(TAG_MLISTEN, 0)};

@@ -30,8 +30,8 @@ static int parse_u64(const char *a, uint64_t lo, uint64_t hi, uint64_t *out, cha
     return 0;
 }
 
-/* "A.B.C.D:PORT" (PORT 1..65535). */
-static int parse_addr_port(const char *a, uint32_t *addr, uint16_t *port, char *err, size_t n)
+/* "A.B.C.D:PORT" (PORT 1..65535; 0 = any free port where allowed). */
+static int parse_addr_port(const char *a, uint32_t *addr, uint16_t *port, bool any_ok, char *err, size_t n)
 {
     const char *colon = strrchr(a, ':');
     char host[64];
@@ -47,7 +47,7 @@ static int parse_addr_port(const char *a, uint32_t *addr, uint16_t *port, char *
         snprintf(err, n, "not an IPv4 address: \"%s\"", host);
         return -1;
     }
-    if (parse_u64(colon + 1, 1, 65535, &p, err, n) < 0)
+    if (parse_u64(colon + 1, any_ok ? 0 : 1, 65535, &p, err, n) < 0)
         return -1;
     *addr = ntohl(in.s_addr);
     *port = (uint16_t)p;
@@ -102,7 +102,7 @@ static int opt_serial_base(struct fleet_opts *o, const char *a, char *err, size_
 
 static int opt_dlms(struct fleet_opts *o, const char *a, char *err, size_t n)
 {
-    if (parse_addr_port(a, &o->net_addr, &o->net_port, err, n) < 0)
+    if (parse_addr_port(a, &o->net_addr, &o->net_port, true, err, n) < 0)
         return -1;
     o->net_set = true;
     o->net_ports = false;
@@ -111,7 +111,7 @@ static int opt_dlms(struct fleet_opts *o, const char *a, char *err, size_t n)
 
 static int opt_dlms_ports(struct fleet_opts *o, const char *a, char *err, size_t n)
 {
-    if (parse_addr_port(a, &o->net_addr, &o->net_port, err, n) < 0)
+    if (parse_addr_port(a, &o->net_addr, &o->net_port, false, err, n) < 0)
         return -1;
     o->net_set = true;
     o->net_ports = true;
@@ -168,7 +168,7 @@ static int opt_summary_every(struct fleet_opts *o, const char *a, char *err, siz
 
 static int opt_metrics(struct fleet_opts *o, const char *a, char *err, size_t n)
 {
-    if (parse_addr_port(a, &o->metrics_addr, &o->metrics_port, err, n) < 0)
+    if (parse_addr_port(a, &o->metrics_addr, &o->metrics_port, true, err, n) < 0)
         return -1;
     o->metrics_set = true;
     return 0;
@@ -239,14 +239,14 @@ const struct fleet_option fleet_options[] = {
     {"--fleet", "FILE", opt_plan, "fleet scenario: variation, network shares, events for groups (docs/FLEET.md)"},
     {"--vary", "SEED", opt_vary, "seeded per-meter variation: load scale, time shift, phase imbalance, tagged segments, clock drift"},
     {"--serial-base", "N", opt_serial_base, "meter i has serial N + i (default 10000000)"},
-    {"--dlms", "ADDR:PORT", opt_dlms, "meter i serves on address ADDR + i, port PORT (one wildcard listener)"},
+    {"--dlms", "ADDR:PORT", opt_dlms, "meter i serves on address ADDR + i, port PORT (one wildcard listener; PORT 0: any free port, printed)"},
     {"--dlms-ports", "ADDR:PORT", opt_dlms_ports, "meter i serves on ADDR, port PORT + i (one listener per meter)"},
     {"--state-dir", "DIR", opt_state_dir, "keep the meters' EEPROM images in DIR/fleet.eeprom; resumed when present"},
     {"--fast", NULL, opt_fast, "as fast as possible (default: real time)"},
     {"--until", "DURATION|ISO-TIME", opt_until, "run for a duration (1h30m) or up to a time (with offset)"},
     {"--json-summary", NULL, opt_json_summary, "print one JSON object with the run's figures at the end"},
     {"--summary-every", "SECONDS", opt_summary_every, "a summary line on stderr every SECONDS of wall time (default 10, 0 = none)"},
-    {"--metrics", "ADDR:PORT", opt_metrics, "Prometheus text metrics over HTTP on ADDR:PORT (GET /metrics)"},
+    {"--metrics", "ADDR:PORT", opt_metrics, "Prometheus text metrics over HTTP on ADDR:PORT (GET /metrics; PORT 0: any, printed)"},
     {"--samples", "I,J,...", opt_samples, "run these meters in the samples feed (waveforms, ADC model, DSP)"},
     {"--registers-out", "FILE", opt_registers_out, "at the end, one JSON line per meter: serial, time, registers, event counts"},
     {"--threads", "N", opt_threads, "threads for the start-up power-up of the meters (default: one per CPU)"},

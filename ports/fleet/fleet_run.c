@@ -11,6 +11,7 @@
  * due time of the slice being handled, so a fleet that falls behind runs
  * slower (the sim/real ratio says so) but never skips or repeats a second.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -672,9 +673,21 @@ int fleet_run(struct fleet *f, char *err, size_t n)
         return r;
     if (fleet_net_open(f, err, n) < 0)
         return FLEET_EXIT_FAIL;
-    if (f->o.summary_every > 0)
-        fprintf(stderr, "trimeter-fleet: %u meters up in %.1f s (%.1f s CPU)%s\n", f->n, f->stats.startup_wall_s,
-                f->stats.boot_cpu_s, f->st.existed ? ", resumed" : "");
+    fprintf(stderr, "trimeter-fleet: %u meters up in %.1f s (%.1f s CPU)%s\n", f->n, f->stats.startup_wall_s,
+            f->stats.boot_cpu_s, f->st.existed ? ", resumed" : "");
+    if (f->o.net_set) {
+        char a[48], b[48];
+        fleet_net_address(f, 0, a, sizeof a);
+        fleet_net_address(f, f->n - 1u, b, sizeof b);
+        fprintf(stderr, "trimeter-fleet: meters served at %s .. %s\n", a, b);
+    }
+    if (f->o.metrics_set) {
+        struct in_addr ma = {htonl(f->o.metrics_addr)};
+        char a[INET_ADDRSTRLEN];
+        inet_ntop(AF_INET, &ma, a, sizeof a);
+        fprintf(stderr, "trimeter-fleet: metrics at http://%s:%u/metrics\n", a, (unsigned)f->o.metrics_port);
+    }
+    fflush(stderr);
     loop(f);
     return FLEET_EXIT_OK;
 }
