@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cosem/objtab.h"
+#include "legal/nvcount.h"
 #include "ui/ui_obj.h"
 
 /* What the store keeps (sizes: docs/BILLING.md). The profile and logger
@@ -18,7 +19,7 @@ static void meter_layout(struct store_layout *l)
     memset(l, 0, sizeof *l);
     l->legal_size = legal_snapshot_size();
     l->config_size = config_image_size();
-    l->nlogs = RING_EVLOG + EVLOG_COUNT;
+    l->nlogs = RING_NVCOUNT + 1;
     l->logs[RING_BILLING].rec_size = (uint16_t)sizeof(struct billing_rec);
     l->logs[RING_BILLING].depth = BILLING_DEPTH;
     l->logs[RING_PROFILE].rec_size = PROFILE_AREA_REC;
@@ -29,6 +30,8 @@ static void meter_layout(struct store_layout *l)
         l->logs[RING_EVLOG + i].rec_size = EVLOG_REC_SIZE;
         l->logs[RING_EVLOG + i].depth = evlog_depth((enum evlog_log)i);
     }
+    l->logs[RING_NVCOUNT].rec_size = NVCOUNT_REC_SIZE;
+    l->logs[RING_NVCOUNT].depth = NVCOUNT_DEPTH;
 }
 
 /* Power-up of the billing core after the store mounted. */

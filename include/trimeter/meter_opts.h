@@ -89,6 +89,48 @@
 #define METER_PORT_IDLE_MS 10000u
 #endif
 
+/* ---- DLMS/COSEM (src/proto/dlms) --------------------------------------- */
+/* Associations open at once (link sessions of every port together). */
+#ifndef METER_DLMS_ASSOCIATIONS
+#define METER_DLMS_ASSOCIATIONS 6
+#endif
+/* Largest APDU received or sent (the server's max receive PDU size); each
+ * association has a request and a response buffer of this size. */
+#ifndef METER_DLMS_PDU_MAX
+#define METER_DLMS_PDU_MAX 1024
+#endif
+/* Attributes in one GET-Request-With-List. */
+#ifndef METER_DLMS_LIST_MAX
+#define METER_DLMS_LIST_MAX 10
+#endif
+/* Frame counters reserved in the store at a time (nvcount): one EEPROM
+ * record per this many ciphered APDUs in each direction. */
+#ifndef METER_DLMS_IC_BLOCK
+#define METER_DLMS_IC_BLOCK 1000u
+#endif
+
+/* ---- DLMS/COSEM link layers (src/proto/hdlc, src/proto/wrapper) ------- */
+/* Largest HDLC information field the meter offers in both directions
+ * (IEC 62056-46 class 23: 32..2030). Costs no RAM: requests are
+ * reassembled into the application's buffer and responses sent from it. */
+#ifndef HDLC_INFO_MAX
+#define HDLC_INFO_MAX 2030
+#endif
+/* Largest window the meter offers in both directions (1..7). */
+#ifndef HDLC_WINDOW_MAX
+#define HDLC_WINDOW_MAX 7
+#endif
+/* A half frame is dropped after this silence (ms; class 23 default 25,
+ * longer so that a busy host or a USB optical head does not cut frames). */
+#ifndef HDLC_INTER_OCTET_MS
+#define HDLC_INTER_OCTET_MS 200
+#endif
+/* The HDLC link (and its association) ends after this long without a
+ * valid frame (s; class 23 default 120). */
+#ifndef HDLC_INACTIVITY_S
+#define HDLC_INACTIVITY_S 120
+#endif
+
 /* ---- diagnostics -------------------------------------------------------- */
 /* Debug text through hal->log; 0 in the production image. */
 #ifndef METER_DEBUG_LOG

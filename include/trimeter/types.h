@@ -17,7 +17,8 @@ enum meter_src {
     METER_SRC_WMBUS = 7,
     METER_SRC_HAN = 8,
     METER_SRC_SIM = 9,      /* simulator scenario (config, remote events) */
-    METER_SRC_FACTORY = 10
+    METER_SRC_FACTORY = 10,
+    METER_SRC_SERIAL_DLMS = 11 /* DLMS/COSEM over HDLC on the serial module port */
 };
 
 /* Access levels, ordered: a level includes every lower one. */

@@ -353,3 +353,19 @@ int port_serve_option_rs485(struct sim_opts *o, const char *arg, char *err, size
 {
     return port_serve_option(o, "rs485", METER_LINE_SERIAL, 1, arg, err, n);
 }
+
+int port_serve_option_dlms(struct sim_opts *o, const char *arg, char *err, size_t n)
+{
+#if METER_TCP_SESSIONS
+    if (strncmp(arg, "tcp:", 4) != 0) {
+        snprintf(err, n, "--dlms: expected tcp:PORT, got \"%s\"", arg);
+        return -1;
+    }
+    /* every TCP client gets a line of its own (its own session and association) */
+    return port_serve_option(o, "dlms", METER_LINE_TCP, METER_TCP_SESSIONS, arg, err, n);
+#else
+    (void)o;
+    snprintf(err, n, "--dlms: this build has no TCP/IP module (METER_TCP_SESSIONS 0), got \"%s\"", arg);
+    return -1;
+#endif
+}

@@ -122,6 +122,21 @@ static int get_serial(const struct meter *m, const struct obj_def *o, struct obj
     return n < 0 ? n : METER_OK;
 }
 
+/* COSEM logical device name (0-0:42.0.0): the manufacturer's three
+ * letters and the serial number in 13 digits, 16 characters in all. */
+static int get_ldn(const struct meter *m, const struct obj_def *o, struct obj_value *v)
+{
+    (void)o;
+    struct fmt_buf f;
+    v->type = OBJ_T_STRING;
+    fmt_init(&f, v->s, sizeof v->s);
+    fmt_str(&f, "TRM");
+    fmt_uint(&f, m->serial, 13);
+    int n = fmt_end(&f);
+    v->len = (uint8_t)(n > 0 ? n : 0);
+    return n < 0 ? n : METER_OK;
+}
+
 static int get_fw_id(const struct meter *m, const struct obj_def *o, struct obj_value *v)
 {
     (void)m;
@@ -240,6 +255,8 @@ static const struct obj_def core_rows[] = {
     {.ln = A(0, 0, 0), .ic = IC_DATA, .unit = UNIT_NONE, .flags = OBJ_F_PARAM, .rd = PUB, .wr = METER_ACC_MANAGER,
      .kmp_id = 0x03E9, .arg = PAR_SERIAL, .get = get_serial, .set = par_set_cfg, .key = "serial",
      .name = "Serial number"},
+    DATA_ROW(96, 1, 0, 0, get_serial, "Serial number (COSEM device ID 1, manufacturing number)"),
+    DATA_ROW(42, 0, 0, 0, get_ldn, "COSEM logical device name"),
     DATA_ROW(0, 2, 0, OBJ_F_LEGAL, get_fw_id, "Firmware identification"),
     DATA_ROW(0, 2, 8, OBJ_F_LEGAL, par_get_fw_crc, "Firmware checksum (CRC-32 of the legal code and constants)"),
     /* ---- billing core: demand, counters, clock, calendar, logs ---- */

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "registers/clock.h"
+#include "registers/evlog.h"
 #include "registers/tariff.h"
 
 #define LOGGER_CHANNELS 16
@@ -26,7 +27,8 @@ enum meter_ring {
     RING_BILLING = 0,
     RING_PROFILE = 1,
     RING_LOGGER = 2,
-    RING_EVLOG = 3 /* + enum evlog_log */
+    RING_EVLOG = 3, /* + enum evlog_log */
+    RING_NVCOUNT = RING_EVLOG + EVLOG_COUNT /* src/legal/nvcount: counter reservations */
 };
 
 enum profile_mode { PROFILE_ABSOLUTE = 0, PROFILE_DELTA = 1 };
@@ -69,7 +71,9 @@ enum cfg_id {
     CFG_ID_BILLING = 3,     /* struct meter_config: zone, calendar, periods ... */
     CFG_ID_DISPLAY = 4,     /* display lists (src/ui) */
     CFG_ID_CONTROL = 5,     /* disconnector, limiter, prepay, neutral, load control, pulse input */
-    CFG_ID_OPTICAL = 6      /* IEC 62056-21 readout list, mode, passwords, lockout */
+    CFG_ID_OPTICAL = 6,     /* IEC 62056-21 readout list, mode, passwords, lockout */
+    CFG_ID_DLMS = 9,        /* DLMS keys and LLS password (src/proto/dlms; 7, 8: M-Bus, wM-Bus) */
+    CFG_ID_HDLC = 13        /* HDLC link: physical address, field, window, timeouts (issue 13) */
 };
 
 struct cfg_section {

@@ -20,13 +20,18 @@
 
 #include <stdint.h>
 
+#include "proto/dlms/dlms.h"
+#include "proto/hdlc/hdlc.h"
 #include "proto/iec62056_21/iec21.h"
 #include "proto/kmp/kmp.h"
+#include "proto/wrapper/wrapper_drv.h"
 
 /* A driver's state for one session (zeroed when the session begins). */
 union session_state {
     struct kmp_session kmp;
     struct iec21_session iec;
+    struct hdlc_session hdlc;
+    struct wrapper_session wrapper;
     uint64_t raw[METER_SESSION_RAW / 8]; /* drivers outside src/proto (tests) */
 };
 
@@ -34,20 +39,22 @@ union session_state {
  * too: their RAM copy). */
 struct proto_state {
     struct iec21_meter iec;
+    struct dlms_server dlms; /* DLMS/COSEM application: associations, keys, counters */
+    struct hdlc_meter hdlc;  /* HDLC link configuration */
 };
 
 /* Every built-in driver once. */
-#define PROTO_DRIVERS_ALL &kmp_driver, &iec21_driver
+#define PROTO_DRIVERS_ALL &kmp_driver, &iec21_driver, &hdlc_driver, &wrapper_driver, &dlms_app_driver
 
 /* The drivers of each port, in claim order. */
 #ifndef METER_OPTICAL_DRIVERS
-#define METER_OPTICAL_DRIVERS &iec21_driver, &kmp_driver
+#define METER_OPTICAL_DRIVERS &iec21_driver, &kmp_driver, &hdlc_driver
 #endif
 #ifndef METER_SERIAL_DRIVERS
-#define METER_SERIAL_DRIVERS &kmp_driver
+#define METER_SERIAL_DRIVERS &kmp_driver, &hdlc_driver
 #endif
 #ifndef METER_TCP_DRIVERS
-#define METER_TCP_DRIVERS &kmp_driver
+#define METER_TCP_DRIVERS &wrapper_driver, &kmp_driver
 #endif
 #ifndef METER_MBUS_DRIVERS
 #define METER_MBUS_DRIVERS &kmp_driver

@@ -15,6 +15,13 @@
  * (big-endian) the result is 0. */
 uint16_t crc16_xmodem(uint16_t crc, const uint8_t *p, size_t n);
 
+/* CRC-16/X-25 (CRC-16/IBM-SDLC, the HDLC HCS/FCS of IEC 62056-46):
+ * reflected polynomial 0x8408, initial value and final XOR 0xFFFF.
+ * Chainable like crc32_ieee: pass 0 for a fresh computation and the
+ * previous result to continue. crc16_x25(0, "123456789", 9) == 0x906E; on
+ * the wire the result goes least significant byte first. */
+uint16_t crc16_x25(uint16_t crc, const uint8_t *p, size_t n);
+
 /* CRC-32/ISO-HDLC (zlib, IEEE 802.3): reflected polynomial 0xEDB88320,
  * initial value and final XOR 0xFFFFFFFF. Chainable: pass 0 for a fresh
  * computation and the previous result to continue over more bytes.

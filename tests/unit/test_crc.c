@@ -59,12 +59,36 @@ static void chaining(void **state)
     }
 }
 
+/* CRC-16/X-25: the catalogue check value, and the HCS/FCS of the HDLC
+ * frames of ../shared/vectors/dlms.md section 4 (pwitab/dlms-cosem), which
+ * go on the wire least significant byte first. */
+static void x25_vectors(void **state)
+{
+    (void)state;
+    assert_int_equal(crc16_x25(0, (const uint8_t *)"123456789", 9), 0x906E);
+    static const uint8_t hcs_alone[] = {0x03, 0x3F};
+    assert_int_equal(crc16_x25(0, hcs_alone, 2), 0xEC5B);
+    /* SNRM 7E A0 08 02 23 21 93 BD 64 7E: FCS over A0 .. 93 */
+    static const uint8_t snrm[] = {0xA0, 0x08, 0x02, 0x23, 0x21, 0x93};
+    assert_int_equal(crc16_x25(0, snrm, sizeof snrm), 0x64BD);
+    /* UA: HCS over A0 1F 21 02 23 73 = 0xC7E6, FCS over everything up to it */
+    static const uint8_t ua[] = {0xA0, 0x1F, 0x21, 0x02, 0x23, 0x73, 0xE6, 0xC7, 0x81, 0x80, 0x12, 0x05,
+                                 0x01, 0x9A, 0x06, 0x01, 0x9A, 0x07, 0x04, 0x00, 0x00, 0x00, 0x01, 0x08,
+                                 0x04, 0x00, 0x00, 0x00, 0x01};
+    assert_int_equal(crc16_x25(0, ua, 6), 0xC7E6);
+    assert_int_equal(crc16_x25(0, ua, sizeof ua), 0xA2CC);
+    /* chained over every cut of the UA frame */
+    for (size_t cut = 0; cut <= sizeof ua; cut++)
+        assert_int_equal(crc16_x25(crc16_x25(0, ua, cut), ua + cut, sizeof ua - cut), 0xA2CC);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(check_values),
         cmocka_unit_test(independent_vectors),
         cmocka_unit_test(chaining),
+        cmocka_unit_test(x25_vectors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -378,6 +378,13 @@ static bool iec21_tx_more(struct meter *m, struct session *x)
         s->step = IEC21_STEP_NONE;
         s->state = IEC21_DONE; /* a repeat request may follow; then the session ends */
         return false;
+    case IEC21_STEP_MODE_E:
+        /* the switch confirm is handed over: binary from here on */
+        s->step = IEC21_STEP_NONE;
+        session_line(m, x, iec21_baud(s->baud_char), METER_FRAMING_8N1);
+        if (session_handover(m, x, IEC21_MODE_E_DRIVER) != METER_OK)
+            session_end(m, x);
+        return false;
     default:
         return false;
     }
@@ -479,16 +486,42 @@ static void iec21_sign_on(struct meter *m, struct session *x, const uint8_t *msg
     session_more(x);
 }
 
+/* Does the port of this session speak HDLC (mode E)? */
+static bool iec21_port_has(const struct session *x, const char *name)
+{
+    const struct proto_driver *const *list;
+    size_t n = port_drivers(x->line, &list);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(list[i]->name, name) == 0)
+            return true;
+    return false;
+}
+
 static void iec21_option_select(struct meter *m, struct session *x, const uint8_t *msg, size_t n)
 {
     struct iec21_session *s = &x->st.iec;
-    /* ACK V Z Y CR LF: V '0' normal protocol, Z baud, Y '0' readout / '1' programming */
-    if (s->state != IEC21_WAIT_ACK || n != 6 || msg[1] != '0' || msg[2] < '0' || msg[2] > IEC21_MAX_BAUD_CHAR ||
-        (msg[3] != '0' && msg[3] != '1') || msg[4] != '\r' || msg[5] != '\n') {
+    /* ACK V Z Y CR LF: V '0' normal protocol, Z baud, Y '0' readout / '1'
+     * programming; V '2' Y '2': mode E, binary (HDLC) */
+    bool mode_e = n == 6 && msg[1] == '2' && msg[3] == '2' && iec21_port_has(x, IEC21_MODE_E_DRIVER);
+    if (s->state != IEC21_WAIT_ACK || n != 6 || (msg[1] != '0' && !mode_e) || msg[2] < '0' ||
+        msg[2] > IEC21_MAX_BAUD_CHAR || (!mode_e && msg[3] != '0' && msg[3] != '1') || msg[4] != '\r' ||
+        msg[5] != '\n') {
         session_end(m, x);
         return;
     }
     s->baud_char = msg[2];
+    if (mode_e) {
+        /* The switch to baud Z comes where mode C has it; the switch
+         * confirm (the same message back) goes out at the new rate, still
+         * 7E1; then 8N1 and the session is HDLC's (IEC 62056-21 annex E). */
+        session_line(m, x, iec21_baud(msg[2]), METER_FRAMING_7E1);
+        memcpy(s->buf, msg, 6);
+        s->kept = 6;
+        session_send(m, x, s->buf, 6);
+        s->step = IEC21_STEP_MODE_E;
+        session_more(x);
+        return;
+    }
     if (msg[3] == '0') {
         s->state = IEC21_READOUT;
         s->step = IEC21_STEP_SWITCH; /* the port runs it: nothing is queued before */

@@ -50,6 +50,10 @@ struct cfg_section;
 #define IEC21_LIST_MAX 32u
 #define IEC21_PW_MAX 16u
 
+/* The driver that takes the line after a mode E option select
+ * (ACK 2 Z 2: HDLC, IEC 62056-46) when the port has it. */
+#define IEC21_MODE_E_DRIVER "hdlc"
+
 /* Inactivity timeouts (ms): programming mode (standard: 60..120 s), and
  * every other state between sign-on and the end of the session. */
 #define IEC21_PROG_TIMEOUT_MS 120000u
@@ -74,7 +78,8 @@ enum iec21_step {
     IEC21_STEP_NONE = 0,
     IEC21_STEP_SWITCH, /* switch to the session's baud rate, then the readout */
     IEC21_STEP_LINES,  /* next readout line, then "!" ETX BCC */
-    IEC21_STEP_END     /* the readout is handed over */
+    IEC21_STEP_END,    /* the readout is handed over */
+    IEC21_STEP_MODE_E  /* the mode E switch confirm is handed over: 8N1, HDLC */
 };
 
 /* Configuration (objects of the table, keys in docs/PROTOCOLS.md). */
