@@ -3,37 +3,37 @@
  *   - start-up of an N-meter fleet (default 10 000) on its own loopback
  *     addresses (127.20.0.1 + i, one wildcard listener), real time;
  *   - the fleet's CPU per meter and simulated second while idle;
- *   - the sweep: 64 concurrent connections read 1-0:1.8.0.255 from every
- *     meter, three times: meters per second (min/median/max) and the fleet
- *     process's CPU share meanwhile; every answer must carry the meter's own
- *     serial and a plausible register;
+ *   - the sweep: the project's DLMS client (tests/dlms/dlms_client.js, via
+ *     tests/fleet/fleet_read.js) reads 1-0:1.8.0.255 and the serial from
+ *     every meter over the IEC 62056-47 wrapper with 64 associations at a
+ *     time, three times: meters per second (min/median/max), the CPU share
+ *     of the fleet process and of the client meanwhile; every answer must
+ *     carry the meter's own serial;
  *   - a feeder outage of every meter (the fleet file: 2 minutes in, for
  *     1 minute): the time until all are back, a sweep after it (every
  *     meter answers again) and, at the end, every meter's event log holds
  *     the outage and no register went backwards.
- * The fleet runs as its own process (build-release/trimeter-fleet); the
- * client here is single-threaded (epoll), so the CPU figures are the
- * fleet's. Usage: bench_fleet [meters]
+ * The fleet runs as its own process (build-release/trimeter-fleet), the
+ * client as another (node), so each CPU figure is one program's.
+ * Usage: bench_fleet [meters]
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "fleet_client.h"
+#include <sys/resource.h>
 
 #define CONNS 64
 #define SWEEPS 3
@@ -106,127 +106,63 @@ out:
     return v;
 }
 
-/* ---- the sweep: CONNS connections, one meter each at a time ------------------------------ */
-
-struct conn {
-    int fd;
-    uint32_t meter;
-    struct fleet_client cl;
-};
+/* ---- the sweep: the project's DLMS client, CONNS associations at a time ---------------- */
 
 struct sweep {
-    uint32_t n, next, done, ok, bad_serial, failed;
-    double kwh_sum;
-    uint16_t port;
-    int ep;
-    struct conn c[CONNS];
+    unsigned ok, bad_serial, failed;
+    double seconds;     /* the client's own measure: first connect to last close */
+    double client_cpu;  /* CPU seconds of the client process */
 };
 
-static int start_one(struct sweep *s, struct conn *c)
+/* Read 1.8.0 and the serial of meters [0, n) with tests/fleet/fleet_read.js
+ * (node, tests/dlms/dlms_client.js). Returns 0 when the client ran. */
+static int sweep(struct sweep *s, uint16_t port, uint32_t n, const char *dir)
 {
-    while (s->next < s->n) {
-        uint32_t i = s->next++;
-        int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-            return -1;
-        int one = 1;
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(s->port), .sin_addr.s_addr = htonl(ADDR0 + i)};
-        if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0 && errno != EINPROGRESS) {
-            close(fd);
-            s->failed++;
-            s->done++;
-            continue;
-        }
-        c->fd = fd;
-        c->meter = i;
-        fleet_client_start(&c->cl);
-        struct epoll_event ev = {.events = EPOLLOUT | EPOLLIN, .data.ptr = c};
-        epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev);
-        return 0;
-    }
-    c->fd = -1;
-    return 0;
-}
-
-static void finish(struct sweep *s, struct conn *c, bool ok)
-{
-    epoll_ctl(s->ep, EPOLL_CTL_DEL, c->fd, NULL);
-    close(c->fd);
-    s->done++;
-    if (ok && c->cl.serial == SERIAL0 + c->meter) {
-        s->ok++;
-        s->kwh_sum += c->cl.kwh;
-    } else if (ok) {
-        s->bad_serial++;
-    } else {
-        s->failed++;
-    }
-    start_one(s, c);
-}
-
-/* Read 1.8.0 (and the serial) from meters [0, n). Returns the wall seconds. */
-static double sweep(struct sweep *s, uint16_t port, uint32_t n)
-{
+    char out[300], range[32], ports[16], conns[8];
     memset(s, 0, sizeof *s);
-    s->n = n;
-    s->port = port;
-    s->ep = epoll_create1(EPOLL_CLOEXEC);
-    double t0 = now_s();
-    for (unsigned k = 0; k < CONNS; k++)
-        start_one(s, &s->c[k]);
-    while (s->done < s->n) {
-        struct epoll_event ev[CONNS];
-        int k = epoll_wait(s->ep, ev, CONNS, 5000);
-        if (k <= 0) {
-            /* a meter that never answers: give up on everything open */
-            for (unsigned j = 0; j < CONNS; j++)
-                if (s->c[j].fd >= 0)
-                    finish(s, &s->c[j], false);
+    snprintf(out, sizeof out, "%s/sweep.jsonl", dir);
+    snprintf(range, sizeof range, "0-%u", n - 1u);
+    snprintf(ports, sizeof ports, "%u", port);
+    snprintf(conns, sizeof conns, "%d", CONNS);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(fd, 1);
+        execlp("node", "node", TRIMETER_SOURCE_DIR "/tests/fleet/fleet_read.js", "--base", "127.20.0.1", "--port",
+               ports, "--meters", range, "--conns", conns, (char *)NULL);
+        _exit(127);
+    }
+    int st = 0;
+    struct rusage ru;
+    if (pid < 0 || wait4(pid, &st, 0, &ru) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        return -1;
+    s->client_cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+                    (double)ru.ru_stime.tv_usec / 1e6;
+    FILE *f = fopen(out, "r");
+    static char line[4096];
+    while (f != NULL && fgets(line, sizeof line, f) != NULL) {
+        char *p;
+        if ((p = strstr(line, "\"seconds\":")) != NULL && strstr(line, "\"summary\"") != NULL) {
+            s->seconds = strtod(p + 10, NULL);
             continue;
         }
-        for (int e = 0; e < k; e++) {
-            struct conn *c = ev[e].data.ptr;
-            if (c->fd < 0)
-                continue;
-            if (ev[e].events & (EPOLLERR | EPOLLHUP)) {
-                finish(s, c, false);
-                continue;
-            }
-            /* send what the client has to say */
-            const uint8_t *out;
-            size_t olen = fleet_client_output(&c->cl, &out);
-            if (olen > 0 && (ev[e].events & EPOLLOUT)) {
-                ssize_t w = send(c->fd, out, olen, MSG_NOSIGNAL);
-                if (w < 0 && errno != EAGAIN) {
-                    finish(s, c, false);
-                    continue;
-                }
-                if (w > 0)
-                    fleet_client_sent(&c->cl, (size_t)w);
-            }
-            if (ev[e].events & EPOLLIN) {
-                uint8_t buf[8192];
-                ssize_t r = recv(c->fd, buf, sizeof buf, 0);
-                if (r <= 0) {
-                    if (r == 0 || errno != EAGAIN)
-                        finish(s, c, false);
-                    continue;
-                }
-                int st = fleet_client_input(&c->cl, buf, (size_t)r);
-                if (st != 0) {
-                    finish(s, c, st > 0);
-                    continue;
-                }
-            }
-            struct epoll_event m = {.events = EPOLLIN | (fleet_client_output(&c->cl, &out) > 0 ? EPOLLOUT : 0u),
-                                    .data.ptr = c};
-            epoll_ctl(s->ep, EPOLL_CTL_MOD, c->fd, &m);
+        unsigned meter = 0, serial = 0;
+        if (sscanf(line, "{\"meter\":%u,", &meter) != 1)
+            continue;
+        if (strstr(line, "\"ok\":true") == NULL) {
+            s->failed++;
+            continue;
         }
+        if ((p = strstr(line, "\"serial\":\"")) != NULL)
+            serial = (unsigned)strtoul(p + 10, NULL, 10);
+        if (serial == SERIAL0 + meter)
+            s->ok++;
+        else
+            s->bad_serial++;
     }
-    double dt = now_s() - t0;
-    close(s->ep);
-    return dt;
+    if (f != NULL)
+        fclose(f);
+    return s->seconds > 0 ? 0 : -1;
 }
 
 static int cmp_d(const void *a, const void *b)
@@ -297,9 +233,10 @@ int main(int argc, char **argv)
     }
     char la[128];
     printf("%-58s %14s\n", "measure", "value");
-    printf("%-58s %14s\n", "build", "release (-O2), blocks feed");
+    const char *bdir = strrchr(TRIMETER_BINARY_DIR, '/');
+    printf("%-58s %14s\n", "build (blocks feed)", bdir != NULL ? bdir + 1 : TRIMETER_BINARY_DIR);
     printf("%-58s %14u\n", "meters (127.20.0.1 + i, one listener)", n);
-    printf("%-58s %14s\n", "client", fleet_client_name());
+    printf("%-58s %14s\n", "client", "dlms_client.js");
     printf("%-58s %14.1f\n", "start-up wall (s), fresh state", up_wall);
     printf("%-58s %14.1f\n", "start-up CPU (s, all threads)", up_cpu);
     printf("%-58s %14.2f\n", "start-up CPU per meter (ms)", up_cpu * 1000.0 / n);
@@ -313,13 +250,18 @@ int main(int argc, char **argv)
 
     /* the sweeps */
     static struct sweep s;
-    double rate[SWEEPS], cpu[SWEEPS];
+    double rate[SWEEPS], cpu[SWEEPS], ccpu[SWEEPS];
     bool all_ok = true;
     for (int k = 0; k < SWEEPS; k++) {
         c0 = proc_cpu(pid);
-        double dt = sweep(&s, port, n);
-        rate[k] = n / dt;
-        cpu[k] = (proc_cpu(pid) - c0) / dt;
+        if (sweep(&s, port, n, dir) != 0) {
+            fprintf(stderr, "bench_fleet: the DLMS client failed (node installed? scripts/deps.sh)\n");
+            kill(pid, SIGTERM);
+            return 1;
+        }
+        rate[k] = n / s.seconds;
+        cpu[k] = (proc_cpu(pid) - c0) / s.seconds;
+        ccpu[k] = s.client_cpu / s.seconds;
         if (s.ok != n) {
             all_ok = false;
             printf("  sweep %d: %u ok, %u wrong serial, %u failed\n", k + 1, s.ok, s.bad_serial, s.failed);
@@ -327,9 +269,12 @@ int main(int argc, char **argv)
     }
     qsort(rate, SWEEPS, sizeof rate[0], cmp_d);
     qsort(cpu, SWEEPS, sizeof cpu[0], cmp_d);
+    qsort(ccpu, SWEEPS, sizeof ccpu[0], cmp_d);
     printf("%-58s %4.0f/%4.0f/%4.0f\n", "sweep 1.8.0, 64 connections: meters/s (min/median/max)", rate[0], rate[1],
            rate[2]);
     printf("%-58s %4.2f/%4.2f/%4.2f\n", "fleet CPU share during the sweep (cores, min/med/max)", cpu[0], cpu[1], cpu[2]);
+    printf("%-58s %4.2f/%4.2f/%4.2f\n", "client CPU share during the sweep (cores, min/med/max)", ccpu[0], ccpu[1],
+           ccpu[2]);
     printf("%-58s %14s\n", "every meter answered with its own serial", all_ok ? "yes" : "NO");
 
     /* the outage of every meter, 2 minutes after the start */
@@ -340,13 +285,10 @@ int main(int argc, char **argv)
     while (metric(mport, "trimeter_fleet_boots_total") < n && now_s() - t_off < 1200)
         usleep(100000);
     double t_back = now_s();
-    c0 = proc_cpu(pid);
-    double dt = sweep(&s, port, n);
-    double cpu_after = (proc_cpu(pid) - c0) / dt;
-    printf("%-58s %14.1f\n", "outage of every meter: dark to all back (s; 60 s dark)", t_back - t_off);
-    printf("%-58s %14u\n", "meters answering after the restore (sweep)", s.ok);
-    printf("%-58s %14.0f\n", "  sweep after the restore: meters/s", n / dt);
-    (void)cpu_after;
+    int sr = sweep(&s, port, n, dir);
+    printf("%-58s %14.1f\n", "outage of every meter (60 s): power back to all up (s)", t_back - t_off - 60.0);
+    printf("%-58s %14u\n", "meters answering after the restore (sweep)", sr == 0 ? s.ok : 0u);
+    printf("%-58s %14.0f\n", "  sweep after the restore: meters/s", sr == 0 ? n / s.seconds : 0.0);
 
     /* stop (every meter saves) and check the registers it wrote */
     kill(pid, SIGTERM);

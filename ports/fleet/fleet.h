@@ -54,13 +54,13 @@ enum fleet_exit { FLEET_EXIT_OK = 0, FLEET_EXIT_FAIL = 1, FLEET_EXIT_BAD_INPUT =
 #define FLEET_DEFAULT_SERIAL_BASE 10000000u
 #define FLEET_SERIAL_MAX 99999999u
 
-/* The meter's lines a connection can take. Until the port/driver model
- * gives the TCP module its session lines, a connection reaches the meter's
- * optical port (KMP, IEC 62056-21) through line 0, one client at a time. */
-#ifndef FLEET_LINES
-#define FLEET_LINES 1u
+/* The lines a connection can take: the TCP/IP module's client lines
+ * (METER_LINE_TCP + k: the IEC 62056-47 wrapper for DLMS/COSEM, and KMP). */
+#define FLEET_LINES ((unsigned)METER_TCP_SESSIONS)
+#define FLEET_LINE_PORT(line) ((unsigned)METER_LINE_TCP + (line))
+#if METER_TCP_SESSIONS < 1
+#error "trimeter-fleet serves its meters over the TCP/IP module: METER_TCP_SESSIONS >= 1"
 #endif
-#define FLEET_LINE_PORT(line) (0u + (line))
 
 /* ---- command line -------------------------------------------------------- */
 
@@ -303,6 +303,8 @@ struct fleet_conn {
     uint32_t meter;
     uint8_t line;
     bool used, out_armed, discard, answered;
+    bool dead;              /* to be closed from the loop (socket error while the core wrote, hang-up) */
+    bool hung_up;           /* the core hung the line up itself */
     uint8_t *q;             /* bytes waiting for the socket */
     uint32_t qlen, qcap;
     int64_t hold_until_ms;  /* slow meter: output held back until this fleet ms */
@@ -320,6 +322,7 @@ struct fleet_net {
     uint32_t open;          /* connections open now */
     uint64_t accepted, refused, requests, bytes_in, bytes_out;
     uint32_t slow_pending;  /* connections with held output */
+    uint32_t dead_pending;  /* connections marked dead */
 };
 
 int fleet_net_open(struct fleet *f, char *err, size_t n);
@@ -330,9 +333,11 @@ void fleet_net_flush(struct fleet *f);
 /* Close every connection of meter fm (power lost). */
 void fleet_net_drop_meter(struct fleet *f, struct fleet_meter *fm);
 void fleet_net_close(struct fleet *f);
-/* The meter's side of a line (the HAL's port_write / port_tx_room). */
+/* The meter's side of a line (the HAL's port_write / port_tx_room /
+ * port_hangup: an idle client is dropped by the core). */
 size_t fleet_net_write(struct fleet *f, struct fleet_meter *fm, unsigned port, const uint8_t *buf, size_t len);
 size_t fleet_net_room(struct fleet *f, struct fleet_meter *fm, unsigned port);
+void fleet_net_hangup(struct fleet *f, struct fleet_meter *fm, unsigned port);
 /* Where meter i is served ("127.2.7.208:4059"). */
 void fleet_net_address(const struct fleet *f, uint32_t i, char *buf, size_t n);
 

@@ -101,6 +101,12 @@ static size_t h_port_tx_room(void *ctx, unsigned port)
     return fleet_net_room(fm->f, fm, port);
 }
 
+static void h_port_hangup(void *ctx, unsigned port)
+{
+    struct fleet_meter *fm = ctx;
+    fleet_net_hangup(fm->f, fm, port);
+}
+
 void fleet_hal_bind(struct fleet_meter *fm)
 {
     struct meter_hal *hal = &fm->hal;
@@ -119,4 +125,5 @@ void fleet_hal_bind(struct fleet_meter *fm)
     hal->legal_region = h_legal_region;
     hal->port_write = h_port_write;
     hal->port_tx_room = h_port_tx_room;
+    hal->port_hangup = h_port_hangup;
 }

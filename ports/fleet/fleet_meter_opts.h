@@ -12,6 +12,9 @@
 
 /* Concurrent clients of the TCP/IP module (default 4). */
 #define METER_TCP_SESSIONS 2
+/* No serial (RS-485/RS-232) module: a fleet meter is reached over TCP/IP
+ * (and its optical head, which every build keeps). */
+#define METER_PORT_SERIAL 0
 /* DLMS associations open at once over every port (default 6), and the
  * largest APDU (default 1024; each association holds two). */
 #define METER_DLMS_ASSOCIATIONS 2

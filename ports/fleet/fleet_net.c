@@ -171,7 +171,10 @@ static struct fleet_conn *conn_new(struct fleet *f)
     return &nt->conn[nt->nconn++];
 }
 
-static void conn_close(struct fleet *f, struct fleet_conn *c)
+/* tell_core: the line dropped from this side (client gone, socket error):
+ * the meter's session ends with it. Not when the core hung up itself, nor
+ * for a meter losing its supply. */
+static void conn_close(struct fleet *f, struct fleet_conn *c, bool tell_core)
 {
     struct fleet_net *nt = &f->net;
     if (!c->used)
@@ -181,6 +184,8 @@ static void conn_close(struct fleet *f, struct fleet_conn *c)
     if (!c->discard) {
         struct fleet_meter *fm = &f->mt[c->meter];
         fm->conn[c->line] = -1;
+        if (tell_core && fm->state == FM_ON)
+            meter_port_close(&fm->m, FLEET_LINE_PORT(c->line));
         bool any = false;
         for (unsigned l = 0; l < FLEET_LINES; l++)
             any |= fm->conn[l] >= 0;
@@ -193,6 +198,7 @@ static void conn_close(struct fleet *f, struct fleet_conn *c)
     c->q = NULL;
     c->qlen = c->qcap = 0;
     c->used = false;
+    c->dead = false;
     c->hold_until_ms = 0;
     c->next_free = nt->free_head;
     nt->free_head = (int32_t)(c - nt->conn);
@@ -209,9 +215,12 @@ static void conn_arm(struct fleet *f, struct fleet_conn *c, bool out)
     c->out_armed = out;
 }
 
-/* Send what is queued and due. Returns false when the connection died. */
+/* Send what is queued and due. A socket error marks the connection dead
+ * (it may be the core writing: it is closed from the loop). */
 static bool conn_send(struct fleet *f, struct fleet_conn *c)
 {
+    if (c->dead)
+        return false;
     if (c->qlen == 0 || (c->hold_until_ms != 0 && f->t_ms < c->hold_until_ms))
         return true;
     if (c->hold_until_ms != 0) {
@@ -220,7 +229,8 @@ static bool conn_send(struct fleet *f, struct fleet_conn *c)
     }
     ssize_t k = send(c->fd, c->q, c->qlen, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-        conn_close(f, c);
+        c->dead = true;
+        f->net.dead_pending++;
         return false;
     }
     if (k > 0) {
@@ -279,7 +289,35 @@ void fleet_net_drop_meter(struct fleet *f, struct fleet_meter *fm)
 {
     for (unsigned l = 0; l < FLEET_LINES; l++)
         if (fm->conn[l] >= 0)
-            conn_close(f, &f->net.conn[fm->conn[l]]);
+            conn_close(f, &f->net.conn[fm->conn[l]], false);
+}
+
+void fleet_net_hangup(struct fleet *f, struct fleet_meter *fm, unsigned port)
+{
+    unsigned line = port - FLEET_LINE_PORT(0);
+    if (line < FLEET_LINES && fm->conn[line] >= 0 && f->net.conn != NULL) {
+        /* the core's idle hang-up: it has ended the session; the queued
+         * bytes are dropped with the socket, after this call returns */
+        struct fleet_conn *c = &f->net.conn[fm->conn[line]];
+        if (!c->dead) {
+            c->dead = true;
+            f->net.dead_pending++;
+        }
+        c->hung_up = true;
+    }
+}
+
+/* Close the connections marked dead (outside the core's calls). */
+static void reap(struct fleet *f)
+{
+    struct fleet_net *nt = &f->net;
+    for (uint32_t k = 0; k < nt->nconn && nt->dead_pending > 0; k++) {
+        struct fleet_conn *c = &nt->conn[k];
+        if (c->used && c->dead) {
+            nt->dead_pending--;
+            conn_close(f, c, !c->hung_up);
+        }
+    }
 }
 
 static void accept_on(struct fleet *f, uint32_t k)
@@ -339,6 +377,8 @@ static void accept_on(struct fleet *f, uint32_t k)
         if (!silent) {
             fm->conn[c->line] = (int32_t)ci;
             fleet_active_add(f, fm);
+            net_time(f);
+            meter_port_open(&fm->m, FLEET_LINE_PORT(c->line)); /* nothing of an earlier client survives */
         }
     }
 }
@@ -349,7 +389,7 @@ static void conn_read(struct fleet *f, struct fleet_conn *c)
     for (;;) {
         ssize_t k = recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
         if (k == 0 || (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
-            conn_close(f, c);
+            conn_close(f, c, true);
             return;
         }
         if (k < 0)
@@ -361,10 +401,10 @@ static void conn_read(struct fleet *f, struct fleet_conn *c)
         net_time(f);
         c->answered = false;
         meter_port_rx(&fm->m, FLEET_LINE_PORT(c->line), buf, (size_t)k);
-        if (!c->used)
+        if (c->dead)
             return;
         meter_poll(&fm->m);
-        if (!c->used)
+        if (c->dead)
             return;
     }
 }
@@ -439,7 +479,7 @@ void fleet_net_wait(struct fleet *f, int timeout_ms)
                 break;
             if (ev[e].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
                 conn_read(f, c);
-            if (c->used && (ev[e].events & EPOLLOUT))
+            if (c->used && !c->dead && (ev[e].events & EPOLLOUT))
                 conn_send(f, c);
             break;
         }
@@ -458,6 +498,8 @@ void fleet_net_wait(struct fleet *f, int timeout_ms)
 void fleet_net_flush(struct fleet *f)
 {
     struct fleet_net *nt = &f->net;
+    if (nt->dead_pending > 0)
+        reap(f);
     if (nt->slow_pending == 0 || nt->conn == NULL)
         return;
     for (uint32_t k = 0; k < nt->nconn && nt->slow_pending > 0; k++)
@@ -471,7 +513,7 @@ void fleet_net_close(struct fleet *f)
     if (nt->conn != NULL)
         for (uint32_t k = 0; k < nt->nconn; k++)
             if (nt->conn[k].used)
-                conn_close(f, &nt->conn[k]);
+                conn_close(f, &nt->conn[k], false);
     free(nt->conn);
     nt->conn = NULL;
     nt->nconn = 0;
