@@ -59,6 +59,25 @@
 #define METER_TARIFFS_MAX 8
 #endif
 
+/* Billing snapshots kept in the store (S-2.4: at least 12). */
+#ifndef BILLING_DEPTH
+#define BILLING_DEPTH 24
+#endif
+/* Exception dates (holidays) of the tariff calendar (S-2.2: up to 100).
+ * Part of the billing configuration section: another value is another
+ * layout of that section (it falls back to its factory defaults, audited). */
+#ifndef TARIFF_EXCEPTIONS
+#define TARIFF_EXCEPTIONS 100
+#endif
+/* Channels of the analysis logger (S-3.2: up to 16), and its store area
+ * (depth = area / record size). */
+#ifndef LOGGER_CHANNELS
+#define LOGGER_CHANNELS 16
+#endif
+#ifndef LOGGER_AREA_BYTES
+#define LOGGER_AREA_BYTES (720u * 68u)
+#endif
+
 /* ---- ports (S-6.2; src/proto/port.h) ------------------------------------ */
 /* Which module ports this firmware serves (1/0); the optical head always.
  * A port that is off has no session in struct meter and no driver code

@@ -27,10 +27,7 @@ static int get_energy_tariff(const struct meter *m, const struct obj_def *o, str
     unsigned qty = o->arg >> 8, t = o->arg & 0xffu;
     if (t >= METER_TARIFFS)
         return METER_ENOENT;
-    v->type = OBJ_T_UINT;
-    v->i = (int64_t)(qty == MEAS_AP ? m->energy.tariff_ap[t] : m->energy.tariff_rp[t]);
-    v->scaler = -6;
-    return METER_OK;
+    return obj_put_uint(v, (int64_t)(qty == MEAS_AP ? m->energy.tariff_ap[t] : m->energy.tariff_rp[t]), -6);
 }
 
 /* Instantaneous power of one direction: arg = qty (low byte), phase+1 in
@@ -49,10 +46,7 @@ static int get_power(const struct meter *m, const struct obj_def *o, struct obj_
     int32_t x = (qty == MEAS_AP || qty == MEAS_AN) ? p : q;
     if (qty == MEAS_AN || qty == MEAS_RN)
         x = -x;
-    v->type = OBJ_T_UINT;
-    v->i = x > 0 ? x : 0;
-    v->scaler = -3;
-    return METER_OK;
+    return obj_put_uint(v, x > 0 ? x : 0, -3);
 }
 
 /* Metrology calibration and legal settings (src/metrology/metro.h):
@@ -73,27 +67,18 @@ static int set_metro_cal(struct meter *m, const struct obj_def *o, const struct 
 
 static int get_voltage(const struct meter *m, const struct obj_def *o, struct obj_value *v)
 {
-    v->type = OBJ_T_UINT;
-    v->i = m->block.ph[o->arg].u_mv;
-    v->scaler = -3;
-    return METER_OK;
+    return obj_put_uint(v, m->block.ph[o->arg].u_mv, -3);
 }
 
 static int get_current(const struct meter *m, const struct obj_def *o, struct obj_value *v)
 {
-    v->type = OBJ_T_UINT;
-    v->i = m->block.ph[o->arg].i_ua;
-    v->scaler = -6;
-    return METER_OK;
+    return obj_put_uint(v, m->block.ph[o->arg].i_ua, -6);
 }
 
 static int get_frequency(const struct meter *m, const struct obj_def *o, struct obj_value *v)
 {
     (void)o;
-    v->type = OBJ_T_UINT;
-    v->i = m->block.f_mhz;
-    v->scaler = -3;
-    return METER_OK;
+    return obj_put_uint(v, m->block.f_mhz, -3);
 }
 
 /* Total power factor |P|/S, in thousandths; 1.000 with no load. */
@@ -184,7 +169,7 @@ static int get_fw_id(const struct meter *m, const struct obj_def *o, struct obj_
      .wr = METER_ACC_MANAGER, .arg = a, .get = par_get_cfg, .set = par_set_cfg, .key = k, .name = nm}
 #define LOG_ROW(a_, c, d, e_, ring, nm) \
     {.ln = OBIS(a_, 0, c, d, e_, 255), .ic = IC_PROFILE_GENERIC, .unit = UNIT_NONE, .rd = PUB, .arg = ring, \
-     .get = par_get_entries, .name = nm}
+     .get = par_get_entries, .name = nm, .log = &obj_log_rings}
 /* The calendar's exception dates in pages, read-only (the calendar text holds
  * what fits; writes go through tariff_calendar "+x=..."). */
 #define EXC_ROW(pg, nm) \
@@ -324,6 +309,7 @@ static const struct obj_def core_rows[] = {
     LOG_ROW(0, 99, 98, 5, RING_EVLOG + EVLOG_AUDIT, "Event log: audit (parameter changes)"),
     LOG_ROW(0, 99, 98, 6, RING_EVLOG + EVLOG_TAMPER, "Event log: tamper"),
     LOG_ROW(0, 99, 98, 7, RING_EVLOG + EVLOG_POWERLIMIT, "Event log: power limit"),
+    LOG_ROW(0, 99, 98, 128, RING_EVLOG + EVLOG_COUNT, "Event logs, all merged (oldest first)"),
     EVCOUNT_ROW(EVLOG_STATUS, "Events since manufacture: status"),
     EVCOUNT_ROW(EVLOG_QUALITY, "Events since manufacture: voltage quality"),
     EVCOUNT_ROW(EVLOG_DISCONNECT, "Events since manufacture: disconnector"),

@@ -22,7 +22,10 @@
 
 #include "cosem/obis.h"
 #include "cosem/units.h"
+#include "registers/evlog.h"
+#include "registers/profile.h"
 #include "trimeter/types.h"
+#include "trimeter/meter_opts.h"
 
 struct meter;
 
@@ -80,6 +83,7 @@ enum obj_flag {
 };
 
 struct obj_def;
+struct obj_log;
 
 typedef int (*obj_get_fn)(const struct meter *m, const struct obj_def *o, struct obj_value *out);
 typedef int (*obj_set_fn)(struct meter *m, const struct obj_def *o, const struct obj_value *in,
@@ -110,6 +114,7 @@ struct obj_def {
     const char *key;       /* machine name of a configurable object: scenario
                               `config` keys, docs (NULL for plain registers) */
     const char *name;      /* human name for docs and tools */
+    const struct obj_log *log; /* profile-generic rows: their entries (below) */
 };
 
 /* Iterate the table: the core's rows (objtab.c), then the segments the
@@ -168,6 +173,69 @@ int obj_int_of(const struct obj_value *in, int8_t row_scaler, int64_t *x);
 int obj_range_of(const struct obj_value *in, int8_t row_scaler, int64_t lo, int64_t hi, int64_t *x);
 /* A written text equal to lit. */
 bool obj_text_is(const struct obj_value *in, const char *lit);
+
+/* ---- profile-generic rows: entries through the table -------------------- */
+/*
+ * A row of class 7 (the load profile, the analysis logger, every event log,
+ * the billing history) reads its entries through `log`: the columns
+ * (capture objects) after the clock, and the entries oldest first through a
+ * cursor or by index. KMP GetLog/GetProfile and DLMS profile-generic buffers
+ * read them the same way; no protocol calls the modules that keep them.
+ */
+#define OBJ_LOG_VALUES 16
+
+/* A capture object: the object and attribute whose value the column holds,
+ * and the unit and scaler of the entries' integers in it. */
+struct obj_col {
+    struct obis ln;
+    uint16_t ic;
+    uint8_t attr;
+    uint8_t unit;
+    int8_t scaler;
+};
+
+struct obj_entry {
+    int64_t time;                 /* UTC: the clock column (period end, event, billing end) */
+    uint8_t status;               /* profile/logger: enum profile_status bits; events: the log */
+    uint8_t n;                    /* values after the clock */
+    int64_t v[OBJ_LOG_VALUES];    /* in the columns' order, each at its column's scaler */
+};
+
+/* Where a reader is (zeroed = at the oldest entry). */
+struct obj_cursor {
+    uint32_t index;               /* entries returned so far */
+    union {
+        struct profile_cursor profile;
+        struct evlog_iter events;
+    } u;
+};
+
+struct obj_log {
+    /* Entries in use, and how many it can hold (profile entries). */
+    uint32_t (*count)(const struct meter *m, const struct obj_def *o);
+    uint32_t (*depth)(const struct meter *m, const struct obj_def *o);
+    /* The columns after the clock (at most max); their number. */
+    unsigned (*columns)(const struct meter *m, const struct obj_def *o, struct obj_col *c, unsigned max);
+    /* The next entry, oldest first; METER_ENOENT at the end. */
+    int (*next)(const struct meter *m, const struct obj_def *o, struct obj_cursor *c, struct obj_entry *e);
+    /* Entry i (0 = oldest) directly; NULL when only a walk finds it. */
+    int (*at)(const struct meter *m, const struct obj_def *o, uint32_t i, struct obj_entry *e);
+    /* Capture period in seconds, 0 for event-driven logs. */
+    uint32_t (*period_s)(const struct meter *m, const struct obj_def *o);
+};
+
+/* The same with the access check of the row (acc >= o->rd), or
+ * METER_EACCES / METER_EINVAL (not a profile-generic row). A zeroed cursor
+ * is at the oldest entry. obj_log_at walks with a cursor where the row has
+ * no direct access. */
+int obj_log_count(const struct meter *m, const struct obj_def *o, enum meter_access acc, uint32_t *count);
+int obj_log_next(const struct meter *m, const struct obj_def *o, enum meter_access acc, struct obj_cursor *c,
+                 struct obj_entry *e);
+int obj_log_at(const struct meter *m, const struct obj_def *o, enum meter_access acc, uint32_t i,
+               struct obj_entry *e);
+/* The entries of the rings (src/cosem/objlog.c); o->arg is the ring
+ * (enum meter_ring), RING_EVLOG + EVLOG_COUNT for all event logs merged. */
+extern const struct obj_log obj_log_rings;
 
 /* OBIS of a row packed as A<<24 | C<<16 | D<<8 | E (event records). */
 uint32_t obj_packed(const struct obj_def *o);

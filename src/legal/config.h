@@ -17,10 +17,8 @@
 #include "registers/clock.h"
 #include "registers/evlog.h"
 #include "registers/tariff.h"
+#include "trimeter/meter_opts.h"
 
-#define LOGGER_CHANNELS 16
-/* Store area of the analysis logger (depth = area / record size). */
-#define LOGGER_AREA_BYTES (720u * 68u)
 
 /* The store's rings (struct store_layout in meter.c), in this order. */
 enum meter_ring {

@@ -12,86 +12,61 @@ int par_get_demand_max(const struct meter *m, const struct obj_def *o, struct ob
 {
     if (o->arg >= DEMAND_SLOTS)
         return METER_ENOENT;
-    v->type = OBJ_T_UINT;
-    v->i = m->demand.max_w[o->arg];
     v->capture = m->demand.max_t[o->arg];
-    v->scaler = 0;
-    return METER_OK;
+    return obj_put_uint(v, m->demand.max_w[o->arg], 0);
 }
 
 int par_get_demand_cum(const struct meter *m, const struct obj_def *o, struct obj_value *v)
 {
     (void)o;
-    v->type = OBJ_T_UINT;
-    v->i = m->demand.cum_w;
-    v->scaler = 0;
-    return METER_OK;
+    return obj_put_uint(v, m->demand.cum_w, 0);
 }
 
 int par_get_demand_last(const struct meter *m, const struct obj_def *o, struct obj_value *v)
 {
     (void)o;
-    v->type = OBJ_T_UINT;
-    v->i = m->demand.last_w;
-    v->scaler = 0;
-    return METER_OK;
+    return obj_put_uint(v, m->demand.last_w, 0);
 }
 
 int par_get_hours(const struct meter *m, const struct obj_def *o, struct obj_value *v)
 {
     (void)o;
-    v->type = OBJ_T_UINT;
-    v->i = m->legal.op_seconds / 3600u;
-    v->scaler = 0;
-    return METER_OK;
-}
-
-static int uint_value(struct obj_value *v, int64_t x)
-{
-    v->type = OBJ_T_UINT;
-    v->i = x;
-    v->scaler = 0;
-    return METER_OK;
+    return obj_put_uint(v, m->legal.op_seconds / 3600u, 0);
 }
 
 int par_get_billing_count(const struct meter *m, const struct obj_def *o, struct obj_value *v)
 {
     (void)o;
-    return uint_value(v, m->billing.count);
+    return obj_put_uint(v, m->billing.count, 0);
 }
 
 int par_get_tariff(const struct meter *m, const struct obj_def *o, struct obj_value *v)
 {
     (void)o;
-    return uint_value(v, m->energy.tariff + 1);
+    return obj_put_uint(v, m->energy.tariff + 1, 0);
 }
 
 int par_get_legal_changes(const struct meter *m, const struct obj_def *o, struct obj_value *v)
 {
     (void)o;
-    return uint_value(v, m->legal.changes);
+    return obj_put_uint(v, m->legal.changes, 0);
 }
 
 int par_get_status(const struct meter *m, const struct obj_def *o, struct obj_value *v)
 {
     (void)o;
     /* Error register: meter status bits, self-test result bits above. */
-    return uint_value(v, (int64_t)m->status | (int64_t)m->legal.tests << 16);
+    return obj_put_uint(v, (int64_t)m->status | (int64_t)m->legal.tests << 16, 0);
 }
 
 int par_get_ev_total(const struct meter *m, const struct obj_def *o, struct obj_value *v)
 {
-    return uint_value(v, evlog_total(m, (enum evlog_log)o->arg));
+    return obj_put_uint(v, evlog_total(m, (enum evlog_log)o->arg), 0);
 }
 
 int par_get_entries(const struct meter *m, const struct obj_def *o, struct obj_value *v)
 {
-    switch (o->arg) {
-    case RING_BILLING: return uint_value(v, billing_snapshot_count(m));
-    case RING_PROFILE: return uint_value(v, profile_count(m));
-    case RING_LOGGER: return uint_value(v, logger_count(m));
-    default: return uint_value(v, evlog_count(m, (enum evlog_log)(o->arg - RING_EVLOG)));
-    }
+    return obj_put_uint(v, o->log->count(m, o), 0); /* entries in use (objtab.h, profile-generic rows) */
 }
 
 static int text_value(struct obj_value *v, const char *s, size_t n)
@@ -178,22 +153,6 @@ static int text_of(const struct obj_value *in, const char **s, size_t *n)
 static bool text_is(const char *s, size_t n, const char *lit)
 {
     return strlen(lit) == n && memcmp(s, lit, n) == 0;
-}
-
-static int int_of(const struct obj_value *in, int64_t *x)
-{
-    if (in->type == OBJ_T_INT || in->type == OBJ_T_UINT || in->type == OBJ_T_ENUM || in->type == OBJ_T_BOOL) {
-        *x = in->i;
-        for (int8_t k = in->scaler; k > 0; k--)
-            *x *= 10;
-        for (int8_t k = in->scaler; k < 0; k++) {
-            if (*x % 10 != 0)
-                return METER_EINVAL; /* not a whole number */
-            *x /= 10;
-        }
-        return METER_OK;
-    }
-    return METER_EINVAL;
 }
 
 /* "A+,A-,R+,R-" -> channel bits (order free, no repeats). */
@@ -310,11 +269,11 @@ int par_get_cfg(const struct meter *m, const struct obj_def *o, struct obj_value
             fmt_str(&f, t);
         }
         break;
-    case PAR_PROFILE_PERIOD: return uint_value(v, c->profile_period_min);
-    case PAR_DEMAND_PERIOD: return uint_value(v, c->demand_period_min);
-    case PAR_BILLING_DAY: return uint_value(v, c->billing_day);
-    case PAR_LOGGER_INTERVAL: return uint_value(v, c->logger_interval_min);
-    case PAR_TARIFF_INPUT: return uint_value(v, c->tariff_ext);
+    case PAR_PROFILE_PERIOD: return obj_put_uint(v, c->profile_period_min, 0);
+    case PAR_DEMAND_PERIOD: return obj_put_uint(v, c->demand_period_min, 0);
+    case PAR_BILLING_DAY: return obj_put_uint(v, c->billing_day, 0);
+    case PAR_LOGGER_INTERVAL: return obj_put_uint(v, c->logger_interval_min, 0);
+    case PAR_TARIFF_INPUT: return obj_put_uint(v, c->tariff_ext, 0);
     case PAR_SERIAL:
         fmt_uint(&f, m->serial, 8);
         break;
@@ -386,7 +345,7 @@ static int set_cfg(struct meter *m, const struct obj_def *o, const struct obj_va
             return METER_EINVAL;
         break;
     case PAR_UTC_OFFSET:
-        if (int_of(in, &x) < 0 || x < -720 || x > 840)
+        if (obj_int_of(in, 0, &x) < 0 || x < -720 || x > 840)
             return METER_ERANGE;
         c->zone.std_offset_min = (int16_t)x;
         break;
@@ -396,7 +355,7 @@ static int set_cfg(struct meter *m, const struct obj_def *o, const struct obj_va
         return parse_dst_table(s, n, &c->zone);
     case PAR_PROFILE_PERIOD:
     case PAR_DEMAND_PERIOD:
-        if (int_of(in, &x) < 0 || !config_period_ok((unsigned)(x > 0 && x < 100 ? x : 0)))
+        if (obj_int_of(in, 0, &x) < 0 || !config_period_ok((unsigned)(x > 0 && x < 100 ? x : 0)))
             return METER_ERANGE;
         if (o->arg == PAR_DEMAND_PERIOD) {
             if (x != c->demand_period_min) {
@@ -432,7 +391,7 @@ static int set_cfg(struct meter *m, const struct obj_def *o, const struct obj_va
         if (in->type == OBJ_T_STRING) {
             text_of(in, &s, &n);
             x = text_is(s, n, "0.01") ? 10 : text_is(s, n, "0.1") ? 100 : text_is(s, n, "1") ? 1000 : 0;
-        } else if (int_of(in, &x) < 0) {
+        } else if (obj_int_of(in, 0, &x) < 0) {
             return METER_EINVAL;
         }
         if (x != 10 && x != 100 && x != 1000)
@@ -440,13 +399,13 @@ static int set_cfg(struct meter *m, const struct obj_def *o, const struct obj_va
         c->energy_res = (int8_t)(x == 10 ? 1 : x == 100 ? 2 : 3);
         break;
     case PAR_BILLING_DAY:
-        if (int_of(in, &x) < 0 || x < 0 || x > 28)
+        if (obj_int_of(in, 0, &x) < 0 || x < 0 || x > 28)
             return METER_ERANGE;
         c->billing_day = (uint8_t)x;
         m->billing.next = -1;
         break;
     case PAR_LOGGER_INTERVAL:
-        if (int_of(in, &x) < 0 || x < 1 || x > 60 || 60 % x != 0)
+        if (obj_int_of(in, 0, &x) < 0 || x < 1 || x > 60 || 60 % x != 0)
             return METER_ERANGE;
         if (x != c->logger_interval_min) {
             c->logger_interval_min = (uint8_t)x;
@@ -467,7 +426,7 @@ static int set_cfg(struct meter *m, const struct obj_def *o, const struct obj_va
             return METER_EINVAL;
         return tariff_cal_parse(&c->cal, s, n);
     case PAR_TARIFF_INPUT:
-        if (int_of(in, &x) < 0 || x < 0 || x > 1)
+        if (obj_int_of(in, 0, &x) < 0 || x < 0 || x > 1)
             return METER_ERANGE;
         c->tariff_ext = (uint8_t)x;
         break;
@@ -481,7 +440,7 @@ static int set_cfg(struct meter *m, const struct obj_def *o, const struct obj_va
                     return METER_EINVAL;
                 x = x * 10 + (in->s[k] - '0');
             }
-        } else if (int_of(in, &x) < 0 || x < 0 || x > 99999999) {
+        } else if (obj_int_of(in, 0, &x) < 0 || x < 0 || x > 99999999) {
             return METER_ERANGE;
         }
         m->serial = (uint32_t)x;

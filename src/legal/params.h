@@ -10,6 +10,7 @@
 #define TRIMETER_PARAMS_H
 
 #include "cosem/objtab.h"
+#include "trimeter/meter_opts.h"
 
 /* Registers. */
 int par_get_demand_max(const struct meter *m, const struct obj_def *o, struct obj_value *v);

@@ -161,7 +161,15 @@ static bool session_sending(const struct session *s)
 
 void session_touch(struct meter *m, struct session *s)
 {
-    s->last_ms = session_ms(m);
+    uint32_t now = session_ms(m);
+    s->last_ms = now;
+    s->valid_ms = now;
+    if (!s->audited && s->drv != NULL) {
+        /* a session is audited once, at its first valid message: bytes
+         * that only look like a start cost no record (and no EEPROM write) */
+        s->audited = true;
+        evlog_session_start(m, (enum meter_src)s->drv->src);
+    }
 }
 
 /* ---- sending ----------------------------------------------------------------- */
@@ -196,7 +204,7 @@ static void session_pump(struct meter *m, struct session *s)
                 k = n;
             s->tx_pos = (uint16_t)(s->tx_pos + k);
             if (k > 0)
-                session_touch(m, s); /* a long answer is session activity */
+                s->last_ms = session_ms(m); /* a long answer keeps the session going */
             if (k < n)
                 return; /* the port took less: the rest on the next poll */
             continue;
@@ -225,14 +233,14 @@ void session_more(struct session *s)
 
 /* ---- session begin and end ------------------------------------------------------ */
 
-static void session_reset(struct meter *m, struct session *s)
+static void session_reset(struct session *s)
 {
     s->drv = NULL;
     s->access = METER_ACC_NONE;
     s->tx_pos = s->tx_len = 0; /* an answer the port never took is dropped */
     s->tx = NULL;
     s->more = false;
-    s->idle_ms = session_ms(m);
+    s->audited = false;
     memset(&s->st, 0, sizeof s->st);
 }
 
@@ -245,7 +253,7 @@ static void session_close(struct meter *m, struct session *s)
         return;
     if (d->end != NULL)
         d->end(m, s);
-    session_reset(m, s);
+    session_reset(s);
     if (s->listen != 0 || !d->line_fixed)
         session_listen(m, s, 0);
 }
@@ -257,10 +265,9 @@ void session_end(struct meter *m, struct session *s)
 
 void session_start(struct meter *m, struct session *s, const struct proto_driver *d)
 {
-    session_reset(m, s);
+    session_reset(s);
     s->drv = d;
-    session_touch(m, s);
-    evlog_session_start(m, (enum meter_src)d->src);
+    s->last_ms = session_ms(m); /* its timeout runs from its start */
     if (d->open != NULL)
         d->open(m, s);
 }
@@ -357,7 +364,7 @@ void meter_port_open(struct meter *m, unsigned line)
     session_close(m, s); /* nothing of a previous connection survives */
     s->nclaim = 0;
     s->flags |= SESSION_F_CONNECTED;
-    s->idle_ms = session_ms(m);
+    s->valid_ms = session_ms(m);
 }
 
 void meter_port_close(struct meter *m, unsigned line)
@@ -401,7 +408,7 @@ void meter_port_line_error(struct meter *m, unsigned line)
         const struct proto_driver *d = s->drv;
         if (d->end != NULL)
             d->end(m, s); /* its master is done: somebody talks at another rate */
-        session_reset(m, s);
+        session_reset(s);
     }
     session_listen(m, s, session_next_framing(s));
 }
@@ -420,7 +427,7 @@ void port_init(struct meter *m)
             s->port = (uint8_t)i;
             s->flags = p->flags;
             s->line_ms = now - PORT_LINE_GUARD_MS; /* a line error right after boot counts */
-            s->idle_ms = now;
+            s->valid_ms = now;
             if (p->ndrivers > 0)
                 session_listen(m, s, 0);
         }
@@ -437,18 +444,22 @@ static void session_poll(struct meter *m, struct session *s)
     } else if (s->drv != NULL && s->drv->tick != NULL) {
         s->drv->tick(m, s);
     }
+    uint32_t now = session_ms(m);
+    if ((s->flags & SESSION_F_CONNECTED) && now - s->valid_ms > METER_PORT_IDLE_MS &&
+        (s->drv == NULL || s->drv->timeout_ms == NULL || now - s->valid_ms > s->drv->timeout_ms(m, s))) {
+        /* connected, and nothing valid for the idle time (or the session's
+         * own longer one): whatever trickles in, the line is free for the
+         * next client */
+        session_close(m, s);
+        s->flags &= (uint8_t)~SESSION_F_CONNECTED;
+        s->nclaim = 0;
+        if (m->hal->port_hangup != NULL)
+            m->hal->port_hangup(m->hal->ctx, s->line);
+        return;
+    }
     if (s->drv == NULL) {
-        uint32_t now = session_ms(m);
         if (s->listen != 0 && now - s->line_ms > PORT_LISTEN_BACK_MS)
             session_listen(m, s, 0); /* nobody spoke the other framing after all */
-        if ((s->flags & SESSION_F_CONNECTED) && now - s->idle_ms > METER_PORT_IDLE_MS) {
-            /* connected, and nothing valid for the idle time: the port is
-             * free for the next client */
-            s->flags &= (uint8_t)~SESSION_F_CONNECTED;
-            s->nclaim = 0;
-            if (m->hal->port_hangup != NULL)
-                m->hal->port_hangup(m->hal->ctx, s->line);
-        }
         return;
     }
     if (session_sending(s))

@@ -125,13 +125,14 @@ struct session {
     uint8_t listen;        /* driver index whose framing the line listens in */
     uint8_t nclaim;        /* bytes gathered in claim[] */
     bool more;             /* the driver has more to send after tx (session_more) */
+    bool audited;          /* its session start is in the audit log (first valid message) */
     uint8_t claim[PORT_CLAIM_MAX];
     uint16_t tx_len;       /* queued answer: tx[tx_pos .. tx_len) still to hand over */
     uint16_t tx_pos;
     uint16_t tx_room_max;  /* largest TX room the HAL reported (its queue: drain time) */
     const uint8_t *tx;
     uint32_t last_ms;      /* last valid message or answer progress (session timeout) */
-    uint32_t idle_ms;      /* connection opened, or its last session ended */
+    uint32_t valid_ms;     /* connection opened, or its last valid message */
     uint32_t line_ms;      /* last framing switch on a line error */
     uint32_t line_baud;    /* what the line was last set to (session_line) */
     uint8_t line_framing;
@@ -150,8 +151,9 @@ void session_send(struct meter *m, struct session *s, const uint8_t *p, size_t n
 void session_more(struct session *s);
 /* Bytes of the queued answer not yet handed to the HAL. */
 bool session_tx_busy(const struct session *s);
-/* A valid message arrived (or the session made progress): restart the
- * inactivity timer. */
+/* A valid message arrived: restart the inactivity timers (session and
+ * connection); the session's first one records its start in the audit
+ * log. */
 void session_touch(struct meter *m, struct session *s);
 /* Begin a session of driver d on a line without one (push drivers open
  * their own from tick; everything else begins by claim). */

@@ -15,11 +15,11 @@
 
 #include <stdint.h>
 
+#include "trimeter/meter_opts.h"
 #include "trimeter/types.h"
 
 #define BILLING_SLOTS 20   /* billed rows */
 #define BILLING_CAPS 3     /* capture times (demand peaks, by demand slot) */
-#define BILLING_DEPTH 24   /* snapshots kept (S-2.4: at least 12) */
 
 enum billing_cause { BILLING_CALENDAR = 1, BILLING_COMMAND = 2, BILLING_BUTTON = 3 };
 

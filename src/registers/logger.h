@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "legal/config.h"
+#include "trimeter/meter_opts.h"
 
 struct logger {
     int64_t period_start;            /* UTC start of the running interval, 0 = none */

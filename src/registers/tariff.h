@@ -30,7 +30,6 @@
 #define TARIFF_DAY_PROFILES 4
 #define TARIFF_SWITCHES 8
 #define TARIFF_SEASONS 2
-#define TARIFF_EXCEPTIONS 100
 
 struct tariff_day {
     uint8_t n;                        /* switch points used */

@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "ui/lcd.h"
+#include "trimeter/meter_opts.h"
 
 struct meter;
 struct obj_def;

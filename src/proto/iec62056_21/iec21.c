@@ -509,6 +509,7 @@ static void iec21_option_select(struct meter *m, struct session *x, const uint8_
         session_end(m, x);
         return;
     }
+    session_touch(m, x);
     s->baud_char = msg[2];
     if (mode_e) {
         /* The switch to baud Z comes where mode C has it; the switch
@@ -800,6 +801,7 @@ static void iec21_command(struct meter *m, struct session *x, const uint8_t *msg
     }
     if (r < 0 || n < 5 || msg[0] != IEC21_SOH)
         return;
+    session_touch(m, x); /* a valid block: programming mode goes on */
     uint8_t c = msg[1], t = msg[2];
     if (c == 'B' && t == '0') {
         session_end(m, x);
@@ -995,20 +997,11 @@ int iec21_get_cfg(const struct meter *m, const struct obj_def *o, struct obj_val
         out->len = 0;
         return METER_OK;
     case IEC21_CFG_LOCK_TRIES:
-        out->type = OBJ_T_UINT;
-        out->i = c->lock_tries;
-        out->scaler = 0;
-        return METER_OK;
+        return obj_put_uint(out, c->lock_tries, 0);
     case IEC21_CFG_LOCK_MIN:
-        out->type = OBJ_T_UINT;
-        out->i = c->lock_min;
-        out->scaler = 0;
-        return METER_OK;
+        return obj_put_uint(out, c->lock_min, 0);
     case IEC21_CFG_HISTORY:
-        out->type = OBJ_T_UINT;
-        out->i = c->history;
-        out->scaler = 0;
-        return METER_OK;
+        return obj_put_uint(out, c->history, 0);
     default:
         return METER_ENOENT;
     }

@@ -6,8 +6,6 @@
 #include <string.h>
 
 #include "registers/clock.h"
-#include "registers/evlog.h"
-#include "registers/profile.h"
 #include "cosem/objtab.h"
 #include "proto/port.h"
 #include "trimeter/meter.h"
@@ -333,23 +331,28 @@ static int kmp_get_log(const struct meter *m, const uint8_t *d, size_t n, uint8_
     unsigned want = d[3], skip = (unsigned)(d[1] << 8 | d[2]), got = 0;
     dl[k++] = d[0];
     size_t kcount = k++;
-    uint32_t avail = evlog_available(m);
+    /* the event log's row (0-0:99.98.<log>; 0xFF: all logs merged, 0-0:99.98.128) */
+    struct obis ln = {{0, 0, 99, 98, d[0] == 0xFFu ? 128u : d[0], 255}};
+    const struct obj_def *o = d[0] == 0xFFu || d[0] < 128u ? objtab_find(&ln) : NULL;
+    uint32_t avail = 0;
+    if (o == NULL || obj_log_count(m, o, METER_ACC_READER, &avail) < 0)
+        avail = 0; /* no such log: no records */
     for (uint32_t j = avail; j-- > 0 && got < want && k + 17 <= cap;) {
-        struct evlog_rec r;
-        if (evlog_get(m, j, &r) < 0 || (d[0] != 0xFFu && r.log != d[0]))
+        struct obj_entry e;
+        if (obj_log_at(m, o, METER_ACC_READER, j, &e) < 0)
             continue;
         if (skip > 0) {
             skip--;
             continue;
         }
-        k += kmp_put_time(m, r.time, true, true, dl + k);
-        dl[k++] = (uint8_t)r.code;
-        dl[k++] = r.log;
-        dl[k++] = r.src;
-        for (int s = 24; s >= 0; s -= 8)
-            dl[k++] = (uint8_t)((uint32_t)r.a >> s);
-        for (int s = 24; s >= 0; s -= 8)
-            dl[k++] = (uint8_t)((uint32_t)r.b >> s);
+        k += kmp_put_time(m, e.time, true, true, dl + k);
+        dl[k++] = (uint8_t)e.v[0]; /* code */
+        dl[k++] = e.status;        /* log */
+        dl[k++] = (uint8_t)e.v[1]; /* source */
+        for (int sh = 24; sh >= 0; sh -= 8)
+            dl[k++] = (uint8_t)((uint32_t)e.v[2] >> sh);
+        for (int sh = 24; sh >= 0; sh -= 8)
+            dl[k++] = (uint8_t)((uint32_t)e.v[3] >> sh);
         got++;
     }
     dl[kcount] = (uint8_t)got;
@@ -365,21 +368,28 @@ static int kmp_get_profile(const struct meter *m, const uint8_t *d, size_t n, ui
     if (n != 7 || d[1] < 1 || d[1] > 12 || d[2] < 1 || d[2] > 31 || d[3] > 23 || d[4] > 59 || d[5] > 59)
         return METER_EINVAL;
     int64_t from = clock_utc_of(m, clock_join(2000 + d[0], d[1], d[2], d[3], d[4], d[5]));
-    /* One pass of a cursor from the oldest entry (profile_read(i) would
-     * walk from the oldest for every i). Entries without a known time
-     * (time 0) are before any `from`. */
-    struct profile_cursor cur;
-    struct profile_entry e;
-    profile_cursor_init(m, &cur);
+    /* The load profile's row (1-0:99.1.0): its columns name the channels,
+     * one pass of a cursor from the oldest entry reads the entries (entries
+     * without a known time, time 0, are before any `from`). */
+    const struct obj_def *o = objtab_find_str("1-0:99.1.0");
+    struct obj_col cols[MEAS_QTY];
+    unsigned ncol = o != NULL && o->log != NULL ? o->log->columns(m, o, cols, MEAS_QTY) : 0;
+    uint8_t mask = 0;
+    for (unsigned c = 0; c < ncol; c++)
+        if (cols[c].ln.v[2] >= 1 && cols[c].ln.v[2] <= MEAS_QTY)
+            mask |= (uint8_t)(1u << (cols[c].ln.v[2] - 1u));
+    struct obj_cursor cur;
+    struct obj_entry e;
+    memset(&cur, 0, sizeof cur);
     size_t kmask = k++, kcount = k++;
     unsigned got = 0;
     dl[kmask] = 0;
-    while (got < d[6] && profile_next(m, &cur, &e) == METER_OK) {
+    while (got < d[6] && o != NULL && obj_log_next(m, o, METER_ACC_READER, &cur, &e) == METER_OK) {
         uint8_t rec[6 + MEAS_QTY * 10];
         if (e.time < from)
             continue;
-        if (got > 0 && e.channels != dl[kmask])
-            break; /* channel set changed: the master asks again from here */
+        if (e.n != ncol)
+            break; /* an entry of another channel set: the master asks again */
         size_t r = kmp_put_time(m, e.time, false, false, rec);
         rec[r++] = e.status;
         for (unsigned c = 0; c < e.n && c < MEAS_QTY; c++) {
@@ -393,7 +403,7 @@ static int kmp_get_profile(const struct meter *m, const uint8_t *d, size_t n, ui
             break;
         memcpy(dl + k, rec, r);
         k += r;
-        dl[kmask] = e.channels;
+        dl[kmask] = mask;
         got++;
     }
     dl[kcount] = (uint8_t)got;
@@ -472,13 +482,18 @@ static void kmp_open(struct meter *m, struct session *s)
 static void kmp_frame(struct meter *m, struct session *s)
 {
     struct kmp_session *k = &s->st.kmp;
+    uint8_t dl[KMP_DL_MAX];
+    int len = kmp_frame_decode(KMP_START_REQ, k->buf, k->len, dl, sizeof dl);
+    if (len < 2 || dl[0] != KMP_ADDR_METER) {
+        k->len = 0;
+        return; /* not a valid frame for us: no session activity, silence */
+    }
+    session_touch(m, s); /* before serving: the session start precedes what it does in the log */
     /* the answer replaces the request in the buffer (kmp_serve decodes first) */
     int r = kmp_serve(m, session_access(m, s), k->buf, k->len, k->buf, sizeof k->buf);
     k->len = 0;
-    if (r < 0)
-        return; /* not a valid frame for us: the session is not refreshed */
-    session_touch(m, s);
-    session_send(m, s, k->buf, (size_t)r);
+    if (r > 0)
+        session_send(m, s, k->buf, (size_t)r);
 }
 
 static size_t kmp_feed(struct meter *m, struct session *s, const uint8_t *buf, size_t n)
