@@ -361,6 +361,35 @@ static void sag_billing_clock(void **state)
     fleet_down(f);
 }
 
+/* ---- the samples feed for a chosen few ------------------------------------------------ */
+
+static void samples_feed_meter(void **state)
+{
+    (void)state;
+    char tmpl[512];
+    put_file("steady.json", tmpl_steady, tmpl, sizeof tmpl);
+    const char *args[] = {"--meters", "3", "--fast", "--summary-every", "0", "--scenario", tmpl, "--samples", "1",
+                          "--vary", "2", NULL};
+    struct fleet *f = fleet_up(args, FLEET_EXIT_OK);
+    assert_null(f->mt[0].smp);
+    assert_non_null(f->mt[1].smp);
+    fleet_run_to(f, 120 * 1000);
+    for (uint32_t i = 0; i < 3; i++) {
+        const struct fleet_meter *fm = &f->mt[i];
+        double reg = (double)fm->m.energy.total[MEAS_AP], fed = (double)fm->fed_uwh[MEAS_AP];
+        assert_true(fed > 0);
+        if (i == 1) {
+            /* waveforms -> ADC model -> DSP: within the class's error, not exact */
+            assert_true(reg != fed);
+            assert_true(reg > fed * 0.999 && reg < fed * 1.001);
+            assert_true((fm->m.block.flags & MEAS_F_SAMPLES) != 0);
+        } else {
+            assert_true(reg == fed);
+        }
+    }
+    fleet_down(f);
+}
+
 /* ---- refusals of the fleet file ----------------------------------------------------- */
 
 static void expect_plan_error(const char *text, const char *needle)
@@ -425,6 +454,7 @@ int main(void)
         cmocka_unit_test(variation_is_seeded),
         cmocka_unit_test(tagged_segments),
         cmocka_unit_test(sag_billing_clock),
+        cmocka_unit_test(samples_feed_meter),
         cmocka_unit_test(plan_refusals),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
