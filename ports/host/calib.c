@@ -3,6 +3,7 @@
  */
 #include "calib.h"
 
+#include <complex.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,7 +64,146 @@ static void cal_run(struct metro *mt, struct adc_model *adc, struct wave_gen *g,
     }
 }
 
+/* ---- harmonic response (step 5) --------------------------------------------- */
+
+/* Harmonics of the response measurement, all at once, spread over the
+ * corrected band (METRO_HF_F_TOP at METER_CAL_HZ): CAL_HPCT_I % in the
+ * current, CAL_HPCT_U % in the voltage (small, so that the voltage keeps
+ * one rising zero crossing per cycle: the frequency locks as in service). */
+static const unsigned cal_hh[] = {3, 7, 11, 15, 19, 23, 27, 31};
+#define CAL_NH (sizeof cal_hh / sizeof cal_hh[0])
+#define CAL_HPCT_U 0.5
+#define CAL_HPCT_I 20.0
+
+/* Harmonic h of channel c of a stacked frame (metro_hf), complex amplitude
+ * in counts, exactly as the firmware's frame holds it: DC and the
+ * fundamental fitted out, the stack's smear D_h divided out. */
+static double complex hf_harmonic(const struct metro_hf *h, unsigned c, unsigned hn)
+{
+    const unsigned K = (unsigned)(4294967296.0 / h->inc);
+    const double w = 2 * M_PI * h->inc / 4294967296.0;
+    double x[METRO_HF_SLOTS], dc = 0;
+    for (unsigned k = 0; k < K; k++) {
+        x[k] = h->s.slot[k][c] / (double)METRO_HF_CYCLES;
+        dc += x[k] / K;
+    }
+    double complex f1 = 0, xh = 0, d = 0;
+    for (unsigned k = 0; k < K; k++)
+        f1 += (x[k] - dc) * cexp(-I * w * k) * 2.0 / K;
+    for (unsigned k = 0; k < K; k++)
+        xh += (x[k] - dc - creal(f1 * cexp(I * w * k))) * cexp(-I * w * hn * k) * 2.0 / K;
+    for (unsigned cy = 0; cy < METRO_HF_CYCLES; cy++)
+        d += cexp(I * (2 * M_PI * hn * (double)h->d[cy] / 4294967296.0)) / METRO_HF_CYCLES;
+    return hn == 1 ? f1 : xh / d;
+}
+
+/* The u x i cross-response of every phase at the harmonics of cal_hh,
+ * relative to the fundamental: ln |response|, from CAL_BLOCKS frames of a
+ * balanced signal carrying all of them. */
+static int cal_harmonics(struct metro *mt, struct adc_model *adc, struct wave_gen *g, double lam[3][CAL_NH])
+{
+    struct wave_phase_params pp[3];
+    memset(pp, 0, sizeof pp);
+    for (int p = 0; p < 3; p++) {
+        pp[p].u = CAL_U;
+        pp[p].i = CAL_I;
+        pp[p].angle_deg = p == 0 ? 0 : p == 1 ? -120 : 120;
+        pp[p].n_uh = pp[p].n_ih = CAL_NH;
+        for (unsigned k = 0; k < CAL_NH; k++) {
+            pp[p].uh[k] = (struct wave_harm){cal_hh[k], CAL_HPCT_U, 0};
+            pp[p].ih[k] = (struct wave_harm){cal_hh[k], CAL_HPCT_I, 0};
+        }
+    }
+    struct wave_set *ws = malloc(sizeof *ws);
+    struct metro_hf *fr = malloc(sizeof *fr);
+    char err[80];
+    if (ws == NULL || fr == NULL || wave_build(ws, pp, err, sizeof err) != 0) {
+        free(ws);
+        free(fr);
+        return -1;
+    }
+    wave_gen_load(g, ws, CAL_F, 0);
+    double sum[3][CAL_NH];
+    memset(sum, 0, sizeof sum);
+    int frames = 0;
+    double x[METER_CHANNELS];
+    int32_t s[METER_CHANNELS];
+    for (int b = 0; b < 3 + 2 * CAL_BLOCKS && frames < CAL_BLOCKS; b++) {
+        for (int n = 0; n < METRO_N; n++) {
+            wave_gen_next(g, x);
+            adc_quantise(adc, x, s);
+            metro_sample(mt, s);
+        }
+        if (mt->hf.ready && mt->hf.valid && b >= 2) {
+            *fr = mt->hf;
+            for (unsigned p = 0; p < 3; p++) {
+                double complex r1 = hf_harmonic(fr, 2 * p, 1) * conj(hf_harmonic(fr, 2 * p + 1, 1));
+                for (unsigned k = 0; k < CAL_NH; k++) {
+                    double complex rh = hf_harmonic(fr, 2 * p, cal_hh[k]) * conj(hf_harmonic(fr, 2 * p + 1, cal_hh[k]));
+                    /* the true harmonics: CAL_HPCT_U and CAL_HPCT_I % of the fundamentals */
+                    sum[p][k] += log(cabs(rh) / cabs(r1) / (CAL_HPCT_U * CAL_HPCT_I * 1e-4));
+                }
+            }
+            frames++;
+        }
+        metro_poll(mt);
+    }
+    free(ws);
+    free(fr);
+    if (frames == 0)
+        return -1;
+    for (int p = 0; p < 3; p++)
+        for (unsigned k = 0; k < CAL_NH; k++)
+            lam[p][k] = sum[p][k] / frames;
+    return 0;
+}
+
+/* Least squares of lambda(F) = a1 (F^2 - Fc^2) + a2 (F^4 - Fc^4) + a3 (F^6 - Fc^6),
+ * F in kHz; the constants in ppm. */
+static void cal_fit_hr(const double lam[CAL_NH], int32_t a[3])
+{
+    double m[3][4];
+    memset(m, 0, sizeof m);
+    double fc = CAL_F / 1000.0;
+    for (unsigned k = 0; k < CAL_NH; k++) {
+        double F = cal_hh[k] * CAL_F / 1000.0, b[3];
+        for (int j = 0; j < 3; j++)
+            b[j] = pow(F, 2 * (j + 1)) - pow(fc, 2 * (j + 1));
+        for (int r = 0; r < 3; r++) {
+            for (int c = 0; c < 3; c++)
+                m[r][c] += b[r] * b[c];
+            m[r][3] += b[r] * lam[k];
+        }
+    }
+    /* Gauss-Jordan on the 3x3 normal equations */
+    for (int c = 0; c < 3; c++) {
+        int piv = c;
+        for (int r = c + 1; r < 3; r++)
+            if (fabs(m[r][c]) > fabs(m[piv][c]))
+                piv = r;
+        for (int j = 0; j < 4; j++) {
+            double t = m[c][j];
+            m[c][j] = m[piv][j];
+            m[piv][j] = t;
+        }
+        for (int r = 0; r < 3; r++) {
+            if (r == c || m[c][c] == 0)
+                continue;
+            double f = m[r][c] / m[c][c];
+            for (int j = 0; j < 4; j++)
+                m[r][j] -= f * m[c][j];
+        }
+    }
+    for (int j = 0; j < 3; j++)
+        a[j] = m[j][j] != 0 ? (int32_t)lround(m[j][3] / m[j][j] * 1e6) : 0;
+}
+
 int calib_measure(const struct adc_model *adc_in, uint64_t seed, struct metro_cal *cal)
+{
+    return calib_measure_ext(adc_in, seed, cal, NULL);
+}
+
+int calib_measure_ext(const struct adc_model *adc_in, uint64_t seed, struct metro_cal *cal, struct metro_cal_ext *calx)
 {
     struct adc_model *adc = malloc(sizeof *adc);
     struct wave_gen *g = malloc(sizeof *g);
@@ -119,6 +259,28 @@ int calib_measure(const struct adc_model *adc_in, uint64_t seed, struct metro_ca
     c.fresp_ppm = (int32_t)lround(fr / 6 * 1e6);
     if (metro_cal_load(mt, &c) != 0)
         goto out;
+    struct metro_cal_ext x;
+    metro_calx_default(&x);
+    if (calx != NULL) {
+        /* (5) the harmonic response of every phase's u x i */
+        double lam[3][CAL_NH];
+        if (cal_harmonics(mt, adc, g, lam) != 0)
+            goto out;
+        if (getenv("CAL_DEBUG"))
+            for (int p = 0; p < 3; p++)
+                for (unsigned k = 0; k < CAL_NH; k++)
+                    fprintf(stderr, "lam L%d h%u %.6f\n", p + 1, cal_hh[k], lam[p][k]);
+        for (int p = 0; p < 3; p++) {
+            int32_t hr[3];
+            cal_fit_hr(lam[p], hr);
+            x.hr_a1[p] = hr[0];
+            x.hr_a2[p] = hr[1];
+            x.hr_a3[p] = hr[2];
+        }
+        if (metro_calx_load(mt, &x) != 0)
+            goto out;
+        *calx = x;
+    }
     *cal = c;
     rc = 0;
 out:

@@ -26,6 +26,9 @@ struct meter;
 /* Calibrate a unit with front end adc (its noise reseeded from seed);
  * the constants go to cal. Returns 0, or -1 when the unit is out of range. */
 int calib_measure(const struct adc_model *adc, uint64_t seed, struct metro_cal *cal);
+/* The same and the extended calibration (metro_cal_ext): (5) the harmonic
+ * response, ... */
+int calib_measure_ext(const struct adc_model *adc, uint64_t seed, struct metro_cal *cal, struct metro_cal_ext *calx);
 
 /* Write cal into a meter through the object table rows cal_* as the
  * factory tool does (switch closed for the duration). Returns 0 or a

@@ -262,6 +262,7 @@ struct result {
 struct bench {
     struct adc_model adc;
     struct metro_cal cal;
+    struct metro_cal_ext calx;
     bool ideal;
     struct wave_gen *g;
     struct metro *mt;
@@ -328,7 +329,7 @@ static void run_point(struct bench *b, const struct point *pt, double seconds, s
         return;
     }
     metro_init(b->mt);
-    if (metro_cal_load(b->mt, &b->cal) != 0) {
+    if (metro_cal_load(b->mt, &b->cal) != 0 || metro_calx_load(b->mt, &b->calx) != 0) {
         r->ok = false;
         snprintf(r->why, sizeof r->why, "calibration refused");
         return;
@@ -472,9 +473,10 @@ int main(int argc, char **argv)
         if (b.ideal) {
             adc_init_ideal(&b.adc);
             metro_cal_default(&b.cal);
+            metro_calx_default(&b.calx);
         } else {
             adc_init_default(&b.adc, seed);
-            if (calib_measure(&b.adc, seed, &b.cal) != 0) {
+            if (calib_measure_ext(&b.adc, seed, &b.cal, &b.calx) != 0) {
                 fprintf(stderr, "calibration failed\n");
                 return 1;
             }
