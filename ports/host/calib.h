@@ -37,6 +37,8 @@ int calib_write(struct vmeter *v, const struct metro_cal *cal);
 /* The same on a meter whose input levels the caller keeps in *inputs (the
  * calibration switch is closed there for the duration). */
 int calib_write_meter(struct meter *m, uint32_t *inputs, const struct metro_cal *cal);
+/* The same for the extended calibration (rows cal_t_ref_mdeg ... metro_wiring). */
+int calib_write_ext(struct vmeter *v, const struct metro_cal_ext *calx);
 
 /* The factory serial number of the virtual meter (SIMULATOR.md: scenario
  * config key `serial`, default CALIB_SERIAL_DEFAULT). */

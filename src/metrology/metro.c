@@ -124,7 +124,7 @@ static bool calx_valid(const struct metro_cal_ext *x)
             !IN(x->hr_a3[p], 20000000))
             return false;
     }
-    if (!IN(x->rtc_ppb, 1000000) || !IN(x->rtc_k, 1000) || !IN(x->rtc_t0_mdeg, 100000))
+    if (!IN(x->rtc_ppb, 1000000) || !IN(x->rtc_k, 1000000) || !IN(x->rtc_t0_mdeg, 100000))
         return false;
 #undef IN
     return x->wiring >= METRO_WIRE_4W && x->wiring <= METRO_WIRE_ARON;
@@ -442,8 +442,36 @@ int32_t metro_rtc_ppb(const struct metro *mt)
     const struct metro_cal_ext *x = &mt->calx;
     int64_t t = mt->t_valid ? mt->t_mdeg : x->t_ref_mdeg;
     int64_t a = t - x->rtc_t0_mdeg, b = (int64_t)x->t_ref_mdeg - x->rtc_t0_mdeg; /* mK */
-    int64_t v = x->rtc_ppb + (int64_t)x->rtc_k * (a * a - b * b) / 1000000;
+    int64_t v = x->rtc_ppb + (int64_t)x->rtc_k * ((a * a - b * b) / 1000) / 1000000; /* mK^2 / 1000 * 0.001 ppb/K^2 */
     return clamp32(v);
+}
+
+/* The Aron meter (two elements: U12 with I1, U32 with I3): the block's
+ * phase 2 carries the third line voltage U31 = U32 - U12 and the L2 line
+ * current -(I1 + I3) (fundamentals, no power of its own); a line is present
+ * when both line voltages it belongs to are; the sequence is reversed when
+ * U32 lags U12 (it leads by 60 deg in L1-L2-L3). Phasors in uV / uA, half
+ * peak. */
+static void metro_aron(struct meas_block *b, const int64_t vx[METER_PHASES], const int64_t vy[METER_PHASES],
+                       const int64_t cx[METER_PHASES], const int64_t cy[METER_PHASES])
+{
+    int64_t x31 = vx[2] - vx[0], y31 = vy[2] - vy[0];
+    int64_t ix = -(cx[0] + cx[2]), iy = -(cy[0] + cy[2]);
+    struct meas_phase *m = &b->ph[1];
+    memset(m, 0, sizeof *m);
+    m->u_mv = clamp32(fix_mul_div(fix_isqrt64((uint64_t)(x31 * x31 + y31 * y31)), SQRT2_Q30, (int64_t)1000 << 30));
+    m->i_ua = clamp32(fix_mul_shr(fix_isqrt64((uint64_t)(ix * ix + iy * iy)), SQRT2_Q30, 30));
+    m->u_angle_mdeg = fix_bam_to_mdeg((int32_t)((uint32_t)fix_atan2(y31, x31) - (uint32_t)fix_atan2(vy[0], vx[0])));
+    bool u12 = b->ph[0].u_mv >= U_PRESENT_MV, u31 = m->u_mv >= U_PRESENT_MV, u32 = b->ph[2].u_mv >= U_PRESENT_MV;
+    b->flags &= ~(uint32_t)(MEAS_F_NO_VOLTAGE_L1 | MEAS_F_NO_VOLTAGE_L2 | MEAS_F_NO_VOLTAGE_L3);
+    if (!(u12 && u31))
+        b->flags |= MEAS_F_NO_VOLTAGE_L1;
+    if (!(u12 && u32))
+        b->flags |= MEAS_F_NO_VOLTAGE_L2;
+    if (!(u32 && u31))
+        b->flags |= MEAS_F_NO_VOLTAGE_L3;
+    if (u12 && u32 && b->ph[2].u_angle_mdeg < 0)
+        b->flags |= MEAS_F_REVERSE_SEQ;
 }
 
 bool metro_poll(struct metro *mt)
@@ -502,6 +530,11 @@ bool metro_poll(struct metro *mt)
     int32_t ang_u[METER_PHASES];
     bool any_load = false, clip = false;
     int64_t u0x = 0, u0y = 0;
+    /* wiring (struct metro_cal_ext): the elements this meter has */
+    const int32_t wiring = mt->calx.wiring;
+    const bool used[METER_PHASES] = {true, wiring == METRO_WIRE_4W || wiring == METRO_WIRE_2P,
+                                     wiring == METRO_WIRE_4W || wiring == METRO_WIRE_ARON};
+    int64_t vx[METER_PHASES], vy[METER_PHASES], cx[METER_PHASES], cy[METER_PHASES]; /* uV, uA half peak */
     for (int p = 0; p < METER_PHASES; p++) {
         const struct metro_acc *a = &bk->acc[p];
         struct meas_phase *ph = &b->ph[p];
@@ -572,6 +605,8 @@ bool metro_poll(struct metro *mt)
             int64_t g = fix_mul_shr(gu, gi, 30);
             p_uw[p] = fix_mul_shr(p_uw[p], g, 30);
             q_uvar[p] = fix_mul_shr(q_uvar[p], g, 30);
+            mt->raw[p].p_uw = p_uw[p];
+            mt->raw[p].q_uvar = q_uvar[p];
             /* crosstalk of the voltage into the current channel (measured at
              * calibration with no current; it grows with U^2) */
             int64_t u2 = u_mv * u_mv;
@@ -595,10 +630,23 @@ bool metro_poll(struct metro *mt)
         if (u_mv > U_FREQ_MV && i_ua >= mt->cal.creep_ua)
             ph->phi_mdeg = fix_bam_to_mdeg((int32_t)((uint32_t)ang_u[p] - (uint32_t)ang_i));
 
-        /* neutral-point shift from the calibrated voltage phasors (uV half peak) */
-        u0x += fix_mul_div(ur[p], mt->cal.u_gain_pv[p], 256000000LL);
-        u0y += fix_mul_div(ui[p], mt->cal.u_gain_pv[p], 256000000LL);
+        /* calibrated fundamental phasors (uV, uA half peak): the neutral-point
+         * shift, and the Aron meter's third line voltage and current */
+        vx[p] = fix_mul_shr(fix_mul_div(ur[p], mt->cal.u_gain_pv[p], 256000000LL), gu, 30);
+        vy[p] = fix_mul_shr(fix_mul_div(ui[p], mt->cal.u_gain_pv[p], 256000000LL), gu, 30);
+        cx[p] = fix_mul_shr(fix_mul_div(icr, mt->cal.i_gain_pa[p], 256000000LL), gi, 30);
+        cy[p] = fix_mul_shr(fix_mul_div(ici, mt->cal.i_gain_pa[p], 256000000LL), gi, 30);
+        u0x += vx[p];
+        u0y += vy[p];
 
+        if (!used[p]) {
+            /* no element on this phase (1- or 2-phase meter, Aron's L2):
+             * its channels read nothing the meter may register */
+            memset(ph, 0, sizeof *ph);
+            b->flags |= (uint32_t)MEAS_F_NO_VOLTAGE_L1 << p;
+            p_uw[p] = q_uvar[p] = 0;
+            continue;
+        }
         /* no-load: nothing below the creep threshold */
         if (i_ua < mt->cal.creep_ua) {
             p_uw[p] = 0;
@@ -635,16 +683,19 @@ bool metro_poll(struct metro *mt)
     } else {
         b->quadrant = qt >= 0 ? 2 : 3;
     }
-    {
+    if (wiring == METRO_WIRE_4W) {
         uint32_t m0 = fix_isqrt64((uint64_t)(u0x * u0x + u0y * u0y));
         b->u0_mv = clamp32(fix_mul_div(m0, SQRT2_Q30, (int64_t)3000 << 30));
+    } /* else no neutral-point shift: one or two phases, or no neutral (missing-neutral detection off) */
+    if (wiring == METRO_WIRE_ARON) {
+        metro_aron(b, vx, vy, cx, cy);
+    } else if (!(b->flags & (MEAS_F_NO_VOLTAGE_L1 | MEAS_F_NO_VOLTAGE_L2)) && b->ph[1].u_angle_mdeg > 0) {
+        /* phase sequence: L2 leads L1 (angle in (0, 180) deg) when reversed */
+        b->flags |= MEAS_F_REVERSE_SEQ;
+    } else if ((b->flags & MEAS_F_NO_VOLTAGE_L2) && !(b->flags & (MEAS_F_NO_VOLTAGE_L1 | MEAS_F_NO_VOLTAGE_L3)) &&
+               b->ph[2].u_angle_mdeg < 0) {
+        b->flags |= MEAS_F_REVERSE_SEQ;
     }
-    /* phase sequence: L2 leads L1 (angle in (0, 180) deg) when reversed */
-    if (!(b->flags & (MEAS_F_NO_VOLTAGE_L1 | MEAS_F_NO_VOLTAGE_L2)) && b->ph[1].u_angle_mdeg > 0)
-        b->flags |= MEAS_F_REVERSE_SEQ;
-    else if ((b->flags & MEAS_F_NO_VOLTAGE_L2) && !(b->flags & (MEAS_F_NO_VOLTAGE_L1 | MEAS_F_NO_VOLTAGE_L3)) &&
-             b->ph[2].u_angle_mdeg < 0)
-        b->flags |= MEAS_F_REVERSE_SEQ;
     if (clip)
         b->flags |= MEAS_F_CLIPPED;
 

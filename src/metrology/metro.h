@@ -89,7 +89,7 @@ struct metro_cal_ext {
     int32_t hr_a2[METER_PHASES];
     int32_t hr_a3[METER_PHASES];
     int32_t rtc_ppb;                /* RTC crystal: rate error at t_ref, ppb (+ = fast) */
-    int32_t rtc_k;                  /* parabolic coefficient, ppb/K^2 (about -34) */
+    int32_t rtc_k;                  /* parabolic coefficient, 0.001 ppb/K^2 (about -34000) */
     int32_t rtc_t0_mdeg;            /* turnover temperature, m°C */
     int32_t wiring;                 /* enum metro_wiring */
 };
@@ -161,6 +161,8 @@ struct metro_raw {
     int64_t uu_ms, ii_ms;      /* DC-free mean squares, counts^2, Q16, before rmsos */
     int32_t phi_bam;           /* uncompensated angle U1 - I1, 2^32 per turn */
     int32_t phic_bam;          /* the same after phase compensation */
+    int64_t p_uw, q_uvar;      /* the phase's powers before the no-load cut (and before
+                                  the crosstalk correction): what U alone induces */
 };
 
 /* Harmonic frame (harm.c): METRO_HF_CYCLES whole cycles of the six channels
@@ -236,6 +238,7 @@ struct metro {
     int32_t t_mdeg;             /* die temperature (metro_set_temp), m°C */
     bool t_valid;
     int64_t sh_x[METER_PHASES]; /* shunt self-heating state: (I / Imax)^2 low-passed, Q30 */
+    int32_t rtc_carry_ppb;      /* RTC trim asked for but not applied by the hardware's steps (meter.c) */
     bool fed_samples;           /* the last block came from metro_sample */
     struct meas_block out;      /* last complete block */
 };
