@@ -128,6 +128,8 @@ static void fe_default(struct fe_unit *u)
         u->div_b[p] = div_b[p];
         u->sh_a[p] = sh_a[p];
         u->sh_b[p] = -0.30e-6;
+        u->sh_c[p] = -1.0e-9;
+        u->aa_x7r3[2 * p + 1] = -1.5e-7 * aa_x7r[p] / 2.2e-5;
         u->sh_tau[p] = lead_tau(def_lead_deg[p]);
         u->aa_lin[2 * p] = aa_lin[p];
         u->aa_x7r[2 * p + 1] = aa_x7r[p];
@@ -138,8 +140,9 @@ static void fe_default(struct fe_unit *u)
         u->xt_re[p] = xt_re[p];
         u->xt_im[p] = xt_im[p];
     }
-    u->ref_a = 12e-6;
+    u->ref_a = -15e-6;
     u->ref_b = -0.005e-6;
+    u->ref_c = 2e-10;
     for (unsigned c = 0; c < METER_CHANNELS; c++) {
         u->pga_a[c] = pga_a[c];
         u->aa_tau[c] = 22e-6 * aa_tol[c];
@@ -201,9 +204,11 @@ void adc_init_unit(struct adc_model *a, uint64_t unit_seed, uint64_t noise_seed)
         u->div_b[p] = uni(r, -0.02e-6, 0.02e-6);
         u->sh_a[p] = uni(r, 5e-6, 35e-6);
         u->sh_b[p] = -0.30e-6 * uni(r, 0.9, 1.1);
+        u->sh_c[p] = -1.0e-9 * uni(r, 0.5, 1.5);
         u->sh_tau[p] = lead_tau(uni(r, 0.10, 0.50));
         u->aa_lin[2 * p] = uni(r, -30e-6, 30e-6);
         u->aa_x7r[2 * p + 1] = uni(r, 1.5e-5, 3.0e-5);
+        u->aa_x7r3[2 * p + 1] = -1.5e-7 * uni(r, 0.5, 1.5);
         u->rth1[p] = 6.0 * uni(r, 0.85, 1.15);
         u->tau1[p] = 90 * uni(r, 0.8, 1.2);
         u->rth2[p] = 6.0 * uni(r, 0.85, 1.15);
@@ -214,6 +219,7 @@ void adc_init_unit(struct adc_model *a, uint64_t unit_seed, uint64_t noise_seed)
     }
     u->ref_a = uni(r, -20e-6, 20e-6);
     u->ref_b = -0.005e-6 * uni(r, 0.5, 1.5);
+    u->ref_c = uni(r, -2e-10, 2e-10);
     u->int_rise = uni(r, 2.0, 4.0);
     u->int_rth = 0.8 * uni(r, 0.8, 1.2);
     u->ts_off = uni(r, -2.0, 2.0);
@@ -305,7 +311,7 @@ double adc_xtal_ppm(const struct adc_model *a)
 static double shunt_ratio(const struct adc_model *a, unsigned p)
 {
     double d = adc_t_shunt(a, p) - a->st.t0_sh[p];
-    return 1.0 + a->u.sh_a[p] * d + a->u.sh_b[p] * d * d;
+    return 1.0 + a->u.sh_a[p] * d + a->u.sh_b[p] * d * d + a->u.sh_c[p] * d * d * d;
 }
 
 /* Channel ch's gain relative to the reference state (temperatures now). */
@@ -315,12 +321,20 @@ static double fe_gain(const struct adc_model *a, unsigned ch)
     if (!u->on)
         return 1.0;
     double d = adc_t_die(a) - a->st.t0_int;
-    double g = (1.0 + u->pga_a[ch] * d) / (1.0 + u->ref_a * d + u->ref_b * d * d);
+    double g = (1.0 + u->pga_a[ch] * d) / (1.0 + u->ref_a * d + u->ref_b * d * d + u->ref_c * d * d * d);
     if (ch < 6 && ch % 2 == 0)
         g *= 1.0 + u->div_a[ch / 2] * d + u->div_b[ch / 2] * d * d;
     else if (ch < 6)
         g *= shunt_ratio(a, ch / 2);
     return g;
+}
+
+/* The anti-alias capacitor of channel ch at t relative to t0. */
+static double aa_cap(const struct fe_unit *u, unsigned ch, double t, double t0)
+{
+    double x = t - 25.0, x0 = t0 - 25.0;
+    return (1.0 + u->aa_lin[ch] * (t - t0)) *
+           (1.0 - u->aa_x7r[ch] * (x * x - x0 * x0) + u->aa_x7r3[ch] * (x * x * x - x0 * x0 * x0));
 }
 
 /* The analog part of channel ch's response at f: anti-alias RC (its
@@ -332,8 +346,7 @@ static double complex fe_analog(const struct adc_model *a, unsigned ch, double f
     if (!u->on)
         return 1.0;
     double t = adc_t_die(a), t0 = a->st.t0_int;
-    double cr = (1.0 + u->aa_lin[ch] * (t - t0)) *
-                (1.0 - u->aa_x7r[ch] * ((t - 25.0) * (t - 25.0) - (t0 - 25.0) * (t0 - 25.0)));
+    double cr = aa_cap(u, ch, t, t0);
     double w = 2.0 * M_PI * f_hz;
     double complex h = 1.0 / (1.0 + I * w * u->aa_tau[ch] * cr);
     if (ch < 6 && ch % 2 == 1)
@@ -483,8 +496,7 @@ void adc_convert(struct adc_model *a, const double phys[METER_CHANNELS], int32_t
             double vp = lagrange(y, u + e), vm = lagrange(y, u - e);
             double d1 = -(vp - vm) / (2 * e) * a->fs, d2 = (vp - 2 * v + vm) / (e * e) * a->fs * a->fs;
             double t = adc_t_die(a), t0 = a->st.t0_int;
-            double cr = (1.0 + fu->aa_lin[c] * (t - t0)) *
-                        (1.0 - fu->aa_x7r[c] * ((t - 25.0) * (t - 25.0) - (t0 - 25.0) * (t0 - 25.0)));
+            double cr = aa_cap(fu, c, t, t0);
             double ta = fu->aa_tau[c] * cr, tl = (c < 6 && c % 2 == 1) ? fu->sh_tau[c / 2] / shunt_ratio(a, c / 2) : 0.0;
             v += (tl - ta) * d1 + (ta * ta - tl * ta) * d2;
         }

@@ -58,13 +58,14 @@ struct fe_unit {
     bool on;                       /* false: no physics (ideal model) */
     /* gain temperature coefficients: relative change per K and K^2 */
     double div_a[3], div_b[3];     /* voltage divider ratio (thin film) */
-    double sh_a[3], sh_b[3];       /* shunt resistance (manganin, parabolic) */
-    double ref_a, ref_b;           /* ADC reference (every channel's gain is 1/Vref) */
+    double sh_a[3], sh_b[3], sh_c[3]; /* shunt resistance (manganin: a parabola and a small cubic) */
+    double ref_a, ref_b, ref_c;    /* ADC reference (every channel's gain is 1/Vref; a bandgap's curvature) */
     double pga_a[METER_CHANNELS];  /* each ADC channel's own gain */
     /* frequency response */
     double aa_tau[METER_CHANNELS]; /* anti-alias RC, s, at the reference state */
     double aa_lin[METER_CHANNELS]; /* its capacitor: linear TC per K (C0G) ... */
-    double aa_x7r[METER_CHANNELS]; /* ... and X7R curvature: dC/C = -k ((T - 25)^2 - (Tref - 25)^2) */
+    double aa_x7r[METER_CHANNELS]; /* ... and X7R: dC/C = -k (T - 25)^2 + k3 (T - 25)^3 (relative to Tref) */
+    double aa_x7r3[METER_CHANNELS];
     double sh_tau[3];              /* shunt L/R at the reference state, s (the current leads) */
     /* thermal: shunt element -> terminals -> meter interior -> ambient */
     double rth1[3], tau1[3];       /* K/W, s */

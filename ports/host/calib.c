@@ -132,7 +132,9 @@ static const unsigned cal_hh[] = {3, 7, 11, 15, 19, 23, 27, 31};
  * fundamental fitted out, the stack's smear D_h divided out. */
 static double complex hf_harmonic(const struct metro_hf *h, unsigned c, unsigned hn)
 {
-    const unsigned K = (unsigned)(4294967296.0 / h->inc);
+    struct metro_hf hh = *h;
+    const unsigned K = metro_hf_slots(&hh); /* as the firmware takes the stack */
+    h = &hh;
     const double w = 2 * M_PI * h->inc / 4294967296.0;
     double x[METRO_HF_SLOTS], dc = 0;
     for (unsigned k = 0; k < K; k++) {
@@ -418,6 +420,9 @@ int calib_measure_ext(const struct adc_model *adc_in, uint64_t seed, struct metr
         double lam[3][CAL_NH];
         if (cal_harmonics(&x, lam) != 0)
             goto out;
+        if (getenv("CAL_DEBUG"))
+            for (unsigned k = 0; k < CAL_NH; k++)
+                fprintf(stderr, "lambda h%u: %.6f %.6f %.6f\n", cal_hh[k], lam[0][k], lam[1][k], lam[2][k]);
         for (int p = 0; p < 3; p++) {
             int32_t hr[3];
             cal_fit_hr(lam[p], hr);

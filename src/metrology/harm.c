@@ -123,23 +123,31 @@ static const int16_t hf_tab[1280] = {
     4075, 4078, 4080, 4082, 4084, 4086, 4087, 4089, 4090, 4091, 4092, 4093, 4094, 4094, 4095, 4095,
 };
 
+/* 1 mHz in NCO units, Q16. */
+#define HF_BEND_MAX ((int64_t)((((uint64_t)1 << 32) / 1000 / METRO_N) << 16))
+
 /* Lowest NCO increment that takes a frame: METRO_HF_F_MIN Hz. */
 #define HF_INC_MIN ((uint32_t)((((uint64_t)METRO_HF_F_MIN) << 32) / METRO_N) + 1u)
 
 void metro_hf_arm(struct metro *mt)
 {
     struct metro_hf *h = &mt->hf;
-    if (h->skip > 0)
-        h->skip--;
-    /* every METRO_HF_EVERY blocks; every block while no valid frame is
-     * recent (start-up, frequency lock regained) */
-    bool stale = mt->hf_age >= METRO_HF_EVERY;
-    if (h->on || (h->skip > 0 && !stale) || mt->nco_inc < HF_INC_MIN)
+    /* every METRO_HF_EVERY blocks; the next block at once after a frame
+     * that was not valid (start-up, frequency lock regained) */
+    if (h->on || mt->nco_inc < HF_INC_MIN || (h->skip > 0 && h->valid)) {
+        if (h->skip > 0)
+            h->skip--;
         return;
-    h->skip = METRO_HF_EVERY;
+    }
+    h->skip = METRO_HF_EVERY - 1;
     h->step = 0;
     h->k = METRO_HF_SCRATCH;
-    h->valid = mt->f_locked == 2;
+    /* valid only with the oscillator on the frequency: locked, the last
+     * estimates on a straight line within 1 mHz, and no ramp to predict
+     * (a frame 10 cycles long at 1 mHz off turns the 31st harmonic by
+     * 2.2 deg; a 0.1 Hz/s ramp smears it by 14 deg) */
+    int64_t ahead = ((int64_t)mt->nco_inc << 16) - mt->f_inc_q16_prev; /* the predictor's step */
+    h->valid = mt->f_locked == 2 && mt->f_bend_q16 < HF_BEND_MAX && ahead < HF_BEND_MAX && -ahead < HF_BEND_MAX;
     h->on = 1;
 }
 
@@ -231,13 +239,35 @@ static int64_t lane_lo(int64_t v)
  * of the transform below 2^31: K <= 89 terms of |v| * 4095. */
 #define HF_LANE_MAX 4095
 
+unsigned metro_hf_slots(struct metro_hf *h)
+{
+    /* Cycles hold floor(M) or floor(M) + 1 samples (M = 2^32 / inc). The
+     * slots used are round(M): a stack a little short of a period or a
+     * little past it, never by more than half a sample (the leakage between
+     * harmonics it leaves is below 0.6 %, none at a whole M). A last slot
+     * that not every cycle reached is scaled up to the full count. */
+    const uint64_t turn = (uint64_t)1 << 32;
+    unsigned K = (unsigned)((turn + h->inc / 2) / h->inc);
+    if (K < 2 || K >= METRO_HF_SLOTS - 1)
+        return 0;
+    unsigned n = 0;
+    for (unsigned c = 0; c < METRO_HF_CYCLES; c++)
+        n += (uint64_t)h->d[c] + (uint64_t)(K - 1) * h->inc < turn;
+    if (n == 0)
+        return K - 1;
+    if (n < METRO_HF_CYCLES)
+        for (unsigned c = 0; c < 2 * METER_PHASES; c++)
+            h->s.slot[K - 1][c] = (int32_t)((int64_t)h->s.slot[K - 1][c] * METRO_HF_CYCLES / (int64_t)n);
+    return K;
+}
+
 void metro_hf_analyse(struct metro *mt)
 {
     struct metro_hf *h = &mt->hf;
     if (!h->ready)
         return;
     const uint32_t inc = h->inc;
-    const unsigned K = (unsigned)(((uint64_t)1 << 32) / inc); /* slots holding every cycle */
+    unsigned K = metro_hf_slots(h);
     int32_t(*x)[2 * METER_PHASES] = h->s.slot;
     int64_t dp[METER_PHASES] = {0, 0, 0};
 

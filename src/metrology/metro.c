@@ -118,7 +118,7 @@ static bool calx_valid(const struct metro_cal_ext *x)
         return false;
     for (int p = 0; p < METER_PHASES; p++) {
         if (!IN(x->u_tc1[p], 2000000) || !IN(x->i_tc1[p], 2000000) || !IN(x->u_tc2[p], 100000) ||
-            !IN(x->i_tc2[p], 100000) || !IN(x->lead_tc1[p], 10000000) || !IN(x->lead_tc2[p], 1000000) ||
+            !IN(x->i_tc2[p], 100000) || !IN(x->lead_tc1[p], 100000000) || !IN(x->lead_tc2[p], 10000000) ||
             !IN(x->sh_ppb[p], 50000000) || !IN(x->sh_tc[p], 2000000) || !IN(x->xt_p_uw[p], 100000000) ||
             !IN(x->xt_q_uvar[p], 100000000) || !IN(x->hr_a1[p], 20000000) || !IN(x->hr_a2[p], 20000000) ||
             !IN(x->hr_a3[p], 20000000))
@@ -246,7 +246,8 @@ void metro_init(struct metro *mt)
     mt->w0lo = fix_mul_div(mt->w0, 32767, 32768);
     mt->nco_inc = F_NOMINAL_INC;
     mt->nco_inc_prev = F_NOMINAL_INC;
-    mt->f_inc_q16_prev = Q16(F_NOMINAL_INC);
+    mt->f_inc_q16_prev = mt->f_inc_q16_prev2 = Q16(F_NOMINAL_INC);
+    mt->f_bend_q16 = INT64_MAX;
     pulse_init(&mt->pulse);
     metro_block_reset(mt);
     mt->n_next = mt->n_ev = METRO_PULSE_PICKUP;
@@ -336,6 +337,12 @@ static int64_t metro_frequency(struct metro *mt, bool ref_ok, int32_t psi)
         mt->nco_inc_prev = mt->nco_inc;
         return -1;
     }
+    /* how far this estimate is off the straight line of the last two: a
+     * step or a jolt the predictor did not follow (harm.c: the next
+     * harmonic frame needs the oscillator on the true frequency) */
+    int64_t bend = f - 2 * mt->f_inc_q16_prev + mt->f_inc_q16_prev2;
+    mt->f_bend_q16 = bend < 0 ? -bend : bend;
+    mt->f_inc_q16_prev2 = mt->f_inc_q16_prev;
     mt->f_inc_q16_prev = f;
     int64_t next = (f + slope + slope / 2) >> 16;
     if (next < F_MIN_INC)

@@ -220,6 +220,8 @@ struct metro {
     int64_t zc_first, zc_last;  /* sample time of rising crossings, Q16 */
     int32_t psi_prev;           /* angle of the reference U1 in the last block */
     int64_t f_inc_q16_prev;     /* last frequency estimate, NCO units Q16 */
+    int64_t f_inc_q16_prev2;    /* the one before */
+    int64_t f_bend_q16;         /* |second difference| of the last three estimates */
     uint8_t f_locked;
     /* energy remainders carried to the next block, uW*s */
     int64_t rem_ph[METER_PHASES][MEAS_QTY];
@@ -295,6 +297,10 @@ void metro_block_end(struct metro *mt);
 void metro_hf_stack(struct metro *mt, const int32_t s[METER_CHANNELS], uint32_t ph, uint32_t nph);
 void metro_hf_arm(struct metro *mt);
 void metro_hf_analyse(struct metro *mt);
+/* The slots of a complete frame the analysis uses (the last one scaled to
+ * every cycle's count): a period of stacked samples, within half a sample;
+ * 0 if none. */
+unsigned metro_hf_slots(struct metro_hf *h);
 
 /* Main loop: finish the block the sample interrupt handed over (true: a new
  * mt->out); false when there is none. The interrupt starts the block's
