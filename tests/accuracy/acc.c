@@ -740,7 +740,7 @@ int main(int argc, char **argv)
     b.ws = malloc(sizeof *b.ws);
     b.star = malloc(sizeof *b.star);
     static struct result res[NPTS];
-    int fails = 0;
+    int fails = 0, ran = 0;
     for (int v = 0; v < 2; v++) {
         b.ideal = v == 0;
         if (strcmp(variant, "both") && strcmp(variant, b.ideal ? "ideal" : "adc"))
@@ -774,6 +774,7 @@ int main(int argc, char **argv)
             /* reference points come before the points shifted against them */
             struct result *r = &res[i];
             run_point(&b, pt, seconds, r);
+            ran++;
             double shift = pt->ref >= 0 ? r->err - res[pt->ref].err : 0;
             char *w = r->why + strlen(r->why);
             size_t left = sizeof r->why - strlen(r->why);
@@ -859,5 +860,9 @@ int main(int argc, char **argv)
     free(b.ws);
     free(b.star);
     printf("\n%d point(s) failed\n", fails);
+    if (ran == 0) {
+        fprintf(stderr, "acc: no point matched\n");
+        return 1;
+    }
     return fails ? 1 : 0;
 }
