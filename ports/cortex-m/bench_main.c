@@ -80,9 +80,11 @@ int main(void)
 
     uint32_t overhead = bench_pass(bench_noop, NULL);
     uint32_t best = 0xffffffffu, best_w = 0, worst_call = 0, poll_ticks = 0;
+    uint64_t all = 0, all_poll = 0;
     for (unsigned r = 0; r < BENCH_ROUNDS; r++) {
         uint32_t w;
         uint32_t t = bench_pass(meter_sample, &w);
+        all += t;
         if (t < best) {
             best = t;
             best_w = w;
@@ -92,6 +94,7 @@ int main(void)
         uint32_t t0 = bench_now();
         (void)meter_poll(&meter);
         uint32_t d = t0 - bench_now();
+        all_poll += d;
         if (d > poll_ticks)
             poll_ticks = d;
     }
@@ -109,6 +112,11 @@ int main(void)
     semi_put_int("bench sample_plain_insns_x100", (int64_t)plain_x100);
     semi_put_int("bench sample_worst_call_insns", (int64_t)worst_call * INSNS_PER_TICK);
     semi_put_int("bench poll_block_insns", (int64_t)poll_ticks * INSNS_PER_TICK);
+    /* the mean over every pass and poll: the harmonic frame (every second
+     * block) and its analysis included */
+    semi_put_int("bench sample_mean_insns_x100",
+                 (int64_t)(((all / BENCH_ROUNDS - overhead) * INSNS_PER_TICK * 100u) / BENCH_SETS));
+    semi_put_int("bench poll_mean_insns", (int64_t)(all_poll / BENCH_ROUNDS * INSNS_PER_TICK));
     semi_put_int("bench poll_idle_insns", (int64_t)idle_poll * INSNS_PER_TICK);
     semi_put_int("bench loop_overhead_insns_x100", (int64_t)overhead * INSNS_PER_TICK * 100 / BENCH_SETS);
     semi_put_int("bench seconds", meter.seconds);

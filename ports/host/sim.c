@@ -1228,8 +1228,8 @@ static int factory_calibrate(struct sim *s)
 static uint64_t unit_serial(const struct scenario *sc)
 {
     for (size_t k = 0; k < sc->nconfig_top; k++)
-        if (strcmp(sc->config[k].key, "serial") == 0 && sc->config[k].kind == SCN_VAL_NUMBER && sc->config[k].num >= 0)
-            return (uint64_t)sc->config[k].num;
+        if (strcmp(sc->config[k].key, "serial") == 0 && sc->config[k].kind == SCN_VAL_STRING)
+            return strtoull(sc->config[k].str, NULL, 10); /* the meter took it: digits */
     return CALIB_SERIAL_DEFAULT; /* the factory's serial number when the scenario names none */
 }
 
