@@ -17,6 +17,19 @@ echo "variant,group,point,current_a,phi_deg,err_pct,qerr_pct,shift_pct,uerr_pct,
 rc=0
 "$build/tests/accuracy/acc" --seconds "$secs" --csv "$out/results.csv" --heat-csv "$out/heat.csv" > "$out/run.txt" || rc=$?
 
+# Other units: every physical parameter drawn from the unit number within
+# its documented spread (docs/METROLOGY.md), calibrated by the same factory
+# procedure; 2 s per point, the ADC variant; the worst compensated and
+# uncompensated error per group and unit into units.csv.
+echo "unit,group,points,worst_p_pct,worst_q_pct,failed,worst_p_uncompensated_pct" > "$out/units.csv"
+for unit in $(seq 1 "${ACC_UNITS:-10}"); do
+  "$build/tests/accuracy/acc" --variant adc --unit "$unit" --seconds 2 > "$out/unit.txt" || rc=$?
+  awk -v u="$unit" '/^worst per group/ { on = 1; next } on && NF == 10 { printf "%s,%s,%s,%s,%s,%s,%s\n", u, $1, $2, $3, $4, $9, $10 }' \
+    "$out/unit.txt" >> "$out/units.csv"
+  grep -q "^0 point(s) failed" "$out/unit.txt" || { echo "accuracy: unit $unit failed points:"; grep FAIL "$out/unit.txt" || true; }
+done
+rm -f "$out/unit.txt"
+
 # The clock: a day at each temperature for three units (serial numbers; the
 # unit's crystal and sensor are drawn from it), blocks feed. clock_error_s is
 # the compensated clock's error after the day; rtc_xtal_ppm the crystal's own

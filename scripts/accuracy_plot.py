@@ -2,7 +2,7 @@
 """Accuracy report from docs/accuracy/results.csv: a markdown table of the
 errors per point and error curves (error % vs current, one curve per power
 factor, class-limit envelope), like a datasheet's typical accuracy curves."""
-import csv, sys, os
+import csv, os, re, sys
 import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -136,7 +136,7 @@ def plot_conditions():
     if os.path.exists(hp):
         heat = list(csv.DictReader(open(hp)))
         if heat:
-            fig, ax = plt.subplots(figsize=(7, 4.2))
+            fig, ax = plt.subplots(figsize=(9.5, 4.2))
             names = []
             for r in heat:
                 if r["point"] not in names:
@@ -149,7 +149,7 @@ def plot_conditions():
             ax.set_xlabel("minutes at Imax (100 A, PF 1, from the ambient's equilibrium)")
             ax.set_ylabel("error of each 5-minute window (%)")
             ax.grid(True, lw=0.3)
-            ax.legend(fontsize=7)
+            ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
             fig.tight_layout()
             fig.savefig(os.path.join(out, "heat.png"), dpi=110)
             plt.close(fig)
@@ -187,7 +187,8 @@ def plot_conditions():
         fig, ax = plt.subplots(figsize=(7, 4.2))
         for pf, phi in (("PF 1", 0.0), ("PF 0.5 ind.", 60.0), ("PF 0.8 cap.", -36.87)):
             c = sorted((float(r["current_a"]), float(r["err_pct"]), float(r["qerr_pct"])) for r in wir
-                       if r["point"].startswith("aron PF") and abs(float(r["phi_deg"]) - phi) < 0.1)
+                       if re.fullmatch(r"aron (PF1|0\.5i|0\.8c) [0-9.]+A", r["point"])
+                       and abs(float(r["phi_deg"]) - phi) < 0.1)
             if c:
                 l, = ax.semilogx([x[0] for x in c], [x[1] for x in c], "o-", ms=3, label="Aron P, %s" % pf)
                 if phi != 0:
@@ -205,7 +206,7 @@ def plot_conditions():
     if os.path.exists(rp):
         rtc = list(csv.DictReader(open(rp)))
         if rtc:
-            fig, ax = plt.subplots(figsize=(7, 4.2))
+            fig, (ax, az) = plt.subplots(1, 2, figsize=(11, 4.2))
             serials = []
             for r in rtc:
                 if r["serial"] not in serials:
@@ -216,12 +217,17 @@ def plot_conditions():
                 l, = ax.plot([x[0] for x in c], [x[2] for x in c], "s:", ms=3, label="crystal alone, unit %s" % sn)
                 ax.plot([x[0] for x in c], [x[1] for x in c], "o-", ms=3, color=l.get_color(),
                         label="compensated, unit %s" % sn)
+                az.plot([x[0] for x in c], [x[1] for x in c], "o-", ms=3, color=l.get_color(),
+                        label="compensated, unit %s" % sn)
             ax.axhline(0.5, color="grey", lw=0.8, ls="--")
             ax.axhline(-0.5, color="grey", lw=0.8, ls="--", label="target 0.5 s/day")
-            ax.set_xlabel("ambient temperature (degC)")
+            for a_ in (ax, az):
+                a_.set_xlabel("ambient temperature (degC)")
+                a_.grid(True, lw=0.3)
             ax.set_ylabel("clock error after a day (s)")
-            ax.grid(True, lw=0.3)
+            az.set_title("compensated (zoom)")
             ax.legend(fontsize=7)
+            az.legend(fontsize=7)
             fig.tight_layout()
             fig.savefig(os.path.join(out, "rtc.png"), dpi=110)
             plt.close(fig)
@@ -277,6 +283,37 @@ def conditions(f):
         for r in wir:
             f.write("| %s | %.4f | %.4f | %.4f | %.4f | %s | %s |\n" % (r["point"], float(r["err_pct"]),
                     float(r["qerr_pct"]), float(r["uerr_pct"]), float(r["ierr_pct"]), r["class_pct"], r["verdict"]))
+    up = os.path.join(out, "units.csv")
+    if os.path.exists(up):
+        units = list(csv.DictReader(open(up)))
+        groups = []
+        for r in units:
+            if r["group"] not in groups:
+                groups.append(r["group"])
+        ids = []
+        for r in units:
+            if r["unit"] not in ids:
+                ids.append(r["unit"])
+        f.write("\n## Other units\n\nUnits 1..%d: every physical parameter of the front end, sensor and crystal drawn "
+                "within its documented spread (`acc --unit N`), each calibrated by the same factory procedure; "
+                "2 s per point, ADC variant. Worst compensated P error per group (the uncompensated twins' worst "
+                "in brackets); every unit's points are checked against the same limits and targets.\n\n"
+                "| unit | %s | failed |\n|---|%s---|\n" % (len(ids), " | ".join(groups), "---|" * len(groups)))
+        for u in ids:
+            cells, failed = [], 0
+            for g in groups:
+                r = [x for x in units if x["unit"] == u and x["group"] == g]
+                if not r:
+                    cells.append("-")
+                    continue
+                r = r[0]
+                failed += int(r["failed"])
+                nc = float(r["worst_p_uncompensated_pct"])
+                cells.append("%.4f" % float(r["worst_p_pct"]) + (" (%.3f)" % nc if nc != 0 else ""))
+            f.write("| %s | %s | %d |\n" % (u, " | ".join(cells), failed))
+        worst = max(units, key=lambda r: abs(float(r["worst_p_pct"])))
+        f.write("\nWorst over all units and groups: %.4f %% (unit %s, group %s).\n" % (
+            float(worst["worst_p_pct"]), worst["unit"], worst["group"]))
     rp = os.path.join(out, "rtc.csv")
     if os.path.exists(rp):
         rtc = list(csv.DictReader(open(rp)))

@@ -252,6 +252,8 @@ static void build_matrix_conditions(void)
             snprintf(nm, sizeof nm, "aron %s %gA", pf_name[k], acur[c]);
             struct point *p = add("wiring", nm);
             balanced(p, us, acur[c], pf_phi[k]);
+            p->i = acur[c];
+            p->pf_deg = pf_phi[k];
             p->wiring = METRO_WIRE_ARON;
             p->adc_only = true;
             active_limits(p, acur[c], k, false);
