@@ -27,10 +27,12 @@
  * d_c + k inc (d_c the phase of its first sample), so harmonic h of the
  * stacked cycle is the true one times D_h = mean_c exp(j h d_c), the same
  * for every channel: U_h conj(I_h) is measured times |D_h|^2, which is
- * divided out. Only slots 0 .. K-1 (K = floor(2^32 / inc)) hold every cycle;
- * when a cycle is not a whole number of samples they cover a little less
- * than a period, and the fundamental's leakage from that gap is removed by
- * subtracting the fitted fundamental before the harmonic transform.
+ * divided out. The transform takes K = round(2^32 / inc) slots (the last
+ * one scaled up when not every cycle reached it, metro_hf_slots): when a
+ * cycle is not a whole number of samples they cover a little less or a
+ * little more than a period, the fundamental's leakage from that is removed
+ * by subtracting the fitted fundamental before the harmonic transform, and
+ * what is left between harmonics stays below 0.6 % of their power.
  */
 #include "metrology/metro.h"
 
