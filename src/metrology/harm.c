@@ -399,7 +399,8 @@ void metro_hf_analyse(struct metro *mt)
 
             /* the harmonic's frequency in kHz, Q30, and the interpolator there */
             const int64_t F = ((int64_t)hn * inc * METRO_N) / 4000;
-            const int64_t F2 = (F * F) >> 30, F4 = (F2 * F2) >> 30, F6 = (F4 * F2) >> 30;
+            /* F^6 at 1.6 kHz is 17 in Q30: its product needs 128 bits */
+            const int64_t F2 = (F * F) >> 30, F4 = fix_mul_shr(F2, F2, 30), F6 = fix_mul_shr(F4, F2, 30);
             int64_t ch, sh;
             fix_sincos(step, &ch, &sh);
             for (int p = 0; p < METER_PHASES; p++) {

@@ -244,6 +244,26 @@ static void build_matrix_conditions(void)
         p->noharm = true;
         p->adc_only = true;
     }
+    /* the top of the corrected band: 40 % current and 10 % voltage at the
+     * 31st (1550 Hz at 50 Hz) and the 25th at 60 Hz (1500 Hz), where the
+     * sinc^3 leaves half of each channel's amplitude (4 % of the power) */
+    static const struct {
+        double f;
+        unsigned h;
+        const char *name;
+    } top[2] = {{50, 31, "31st 10%U 40%I"}, {60, 25, "60Hz 25th 10%U 40%I"}};
+    for (int k = 0; k < 2; k++) {
+        struct point *p = add("dist", top[k].name);
+        balanced(p, UN, 20, 0);
+        p->f = top[k].f;
+        for (int q = 0; q < 3; q++) {
+            p->ph[q].n_uh = p->ph[q].n_ih = 1;
+            p->ph[q].uh[0] = (struct wave_harm){top[k].h, 10, 0};
+            p->ph[q].ih[0] = (struct wave_harm){top[k].h, 40, 0};
+        }
+        p->cls = 1.0;
+        p->tgt = 0.02;
+    }
     /* wiring: the Aron meter (3 x 230 V, three wires: star voltages of 132.8 V) */
     static const double acur[9] = {0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100};
     const double us = UN / sqrt(3.0);
@@ -399,7 +419,8 @@ static void build_matrix(void)
         p->ph[k].uh[0] = (struct wave_harm){5, 10, 0};
         p->ph[k].ih[0] = (struct wave_harm){5, 40, 0};
     }
-    p->ref = ri, p->scls = 0.8, p->stgt = 0.3, p->cls = 1.0, p->tgt = 1.0; /* influence: shift target */
+    /* influence: shift target; and the 0.02 % of the flat response */
+    p->ref = ri, p->scls = 0.8, p->stgt = 0.3, p->cls = 1.0, p->tgt = 0.02;
     p = add("harm", "household THD-I 40%");
     balanced(p, UN, 50, 0);
     static const struct wave_harm hh[5] = {{3, 30, 180}, {5, 20, 0}, {7, 12, 180}, {9, 8, 0}, {11, 5, 180}};
