@@ -233,6 +233,11 @@ int meter_poll(struct meter *m)
         meter_second(m);
         control_second(m); /* relay, limiter, prepay, neutral, load control */
         ui_second(m);
+    } else {
+        /* the harmonic frame is complete 0.2 s into its block: analysed in
+         * a poll of its own, not on top of the block's work (metro_poll
+         * does it when no such poll came) */
+        metro_hf_analyse(&m->metro);
     }
     ui_poll(m); /* display timers, what control changed */
     if (m->power_fail && !(m->status & METER_ST_POWER_FAIL)) {
