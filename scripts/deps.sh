@@ -5,7 +5,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 
-pkgs=(cmake make gcc libc6-dev ninja-build pkg-config
+pkgs=(cmake make gcc g++ libc6-dev ninja-build pkg-config
       libcmocka-dev libcjson-dev libsndfile1-dev libmbedtls-dev
       gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
       clang-14 libclang-rt-14-dev llvm-14
@@ -32,8 +32,10 @@ if [ -f "$here/scripts/npm-deps.txt" ] && command -v npm >/dev/null 2>&1; then
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     mkdir -p "$npm_dir"
     echo "deps: npm install $want" >&2
+    # node-mbus builds its bundled libmbus with node-gyp: against the
+    # installed Node.js headers (nodedir=/usr), nothing downloaded.
     # shellcheck disable=SC2086
-    (cd "$npm_dir" && npm install --no-audit --no-fund --loglevel=error --prefix "$npm_dir" $want >/dev/null)
+    (cd "$npm_dir" && npm_config_nodedir=/usr npm install --no-audit --no-fund --loglevel=error --prefix "$npm_dir" $want >/dev/null)
     echo "$want" > "$stamp"
   fi
 fi

@@ -38,7 +38,11 @@ enum meter_relay {
 };
 
 /* Serial framing of a port (the optical head: IEC 62056-21 7E1, KMP 8N1). */
-enum meter_framing { METER_FRAMING_8N1 = 0, METER_FRAMING_7E1 = 1 };
+enum meter_framing {
+    METER_FRAMING_8N1 = 0,
+    METER_FRAMING_7E1 = 1,
+    METER_FRAMING_8E1 = 2 /* M-Bus: 8 data bits, even parity, 11 bits a character */
+};
 
 /* Lines: every connection the core serves at once has a fixed number,
  * used by the port_* calls below and by meter_port_rx() and friends

@@ -92,13 +92,13 @@
 #define METER_PORT_SERIAL 1
 #endif
 #ifndef METER_PORT_MBUS
-#define METER_PORT_MBUS 0
+#define METER_PORT_MBUS 1
 #endif
 #ifndef METER_PORT_HAN
 #define METER_PORT_HAN 1 /* the consumer channel (S-6.2): HAN push, src/proto/han */
 #endif
 #ifndef METER_PORT_WMBUS
-#define METER_PORT_WMBUS 0
+#define METER_PORT_WMBUS 1
 #endif
 /* Concurrent clients of the TCP/IP module (0 = no TCP/IP module). */
 #ifndef METER_TCP_SESSIONS

@@ -9,6 +9,8 @@
 #define TRIMETER_CM_OPTS_H
 
 #define METER_PORT_SERIAL 1
+#define METER_PORT_MBUS 0
+#define METER_PORT_WMBUS 0
 #define METER_TCP_SESSIONS 0
 
 /* DLMS/COSEM (issue 13's defined configuration): one association at a

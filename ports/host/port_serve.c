@@ -4,6 +4,8 @@
  */
 #include "port_serve.h"
 
+#include "proto/port.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,14 +151,16 @@ static void port_flush(struct port_slot *s)
     }
     size_t allow = s->qlen;
     if (s->p->kind == PORT_PTY) {
-        /* 10 bits per character: start, 7 data + parity or 8 data, stop */
+        /* 10 bits per character: start, 7 data + parity or 8 data, stop;
+         * 11 with 8 data bits and parity (M-Bus) */
+        unsigned cb = s->framing == METER_FRAMING_8E1 ? 11u : 10u;
         uint64_t now = s->p->v->hw.sim_ms;
         s->credit_bits += (now - s->pace_ms) * s->baud / 1000u;
         s->pace_ms = now;
         /* a line that ran dry saves no time for later bytes */
-        if (s->credit_bits > (uint64_t)s->qlen * 10u)
-            s->credit_bits = (uint64_t)s->qlen * 10u;
-        allow = (size_t)(s->credit_bits / 10u);
+        if (s->credit_bits > (uint64_t)s->qlen * cb)
+            s->credit_bits = (uint64_t)s->qlen * cb;
+        allow = (size_t)(s->credit_bits / cb);
     }
     /* never write past the next line change in one go */
     if (s->nchange > 0 && allow > s->change[0].at)
@@ -166,7 +170,7 @@ static void port_flush(struct port_slot *s)
     ssize_t w = write(s->fd, s->q, allow);
     if (w > 0) {
         if (s->p->kind == PORT_PTY)
-            s->credit_bits -= (uint64_t)w * 10u;
+            s->credit_bits -= (uint64_t)w * (s->framing == METER_FRAMING_8E1 ? 11u : 10u);
         port_consume(s, (size_t)w);
     } else if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && s->p->kind == PORT_TCP) {
         port_slot_drop(s, true);
@@ -351,6 +355,11 @@ int port_serve_option(struct sim_opts *o, const char *name, unsigned line0, unsi
 int port_serve_option_optical(struct sim_opts *o, const char *arg, char *err, size_t n)
 {
     return port_serve_option(o, "optical", METER_LINE_OPTICAL, 1, arg, err, n);
+}
+
+int port_serve_option_mbus(struct sim_opts *o, const char *arg, char *err, size_t n)
+{
+    return port_serve_option(o, "mbus", METER_LINE_MBUS, 1, arg, err, n);
 }
 
 int port_serve_option_rs485(struct sim_opts *o, const char *arg, char *err, size_t n)

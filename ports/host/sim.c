@@ -20,6 +20,7 @@
 #include "calib.h"
 #include "json_out.h"
 #include "port_serve.h"
+#include "wmbus_out.h"
 #include "pulse_log.h"
 #include "replay.h"
 #include "tui.h"
@@ -156,6 +157,8 @@ const struct sim_option sim_options[] = {
     {"--rs485", "tcp:PORT|pty:PATH", port_serve_option_rs485, "serve the serial module port (RS-485/RS-232: DLMS/COSEM over HDLC, KMP) on 127.0.0.1 TCP or a pty"},
     {"--dlms", "tcp:PORT", port_serve_option_dlms, "serve the TCP/IP module (DLMS/COSEM, IEC 62056-47 wrapper; several clients at once; 4059 is the standard port)"},
     {"--han", "tcp:PORT|pty:PATH", port_serve_option_han, "serve the HAN push line (DLMS data-notifications in HDLC) on 127.0.0.1 TCP or a pty"},
+    {"--mbus", "tcp:PORT|pty:PATH", port_serve_option_mbus, "serve the wired M-Bus module (EN 13757-2/-3 slave) on 127.0.0.1 TCP or a pty"},
+    {"--wmbus", "FILE|-", wmbus_out_option, "write every wireless M-Bus telegram as a line of hex (wmbusmeters stdin:hex)"},
     {"--list-config", NULL, opt_list_config, "print the scenario config keys (docs/SCENARIOS.md table) and exit"},
     {"--help", NULL, opt_help, "this text"},
     {NULL, NULL, NULL, NULL},

@@ -157,18 +157,24 @@ static int get_fw_id(const struct meter *m, const struct obj_def *o, struct obj_
 #define ENERGY_ROW(c, e_, qty, u, kmp, kmphi, nm) \
     {.ln = E(c, 8, e_), .ic = IC_REGISTER, .unit = u, .scaler = 1, .decimals = 2, \
      .flags = OBJ_F_LEGAL | OBJ_F_ENERGY, .rd = PUB, .kmp_id = kmp, .kmp_hi = kmphi, .arg = qty, \
+     .mbus = (qty) == MEAS_AP ? OBJ_MBUS_ALL : (qty) == MEAS_AN ? OBJ_MBUS_TRM | OBJ_MBUS_RADIO | OBJ_MBUS_OMNI \
+                                                   : OBJ_MBUS_TRM, \
      .get = get_energy_total, .bill = (qty) + 1, .name = nm}
 #define TARIFF_ROW(c, t, qty, u, kmp, nm) \
     {.ln = E(c, 8, t), .ic = IC_REGISTER, .unit = u, .scaler = 1, .decimals = 2, \
      .flags = OBJ_F_LEGAL | OBJ_F_ENERGY, .rd = PUB, .kmp_id = kmp, .arg = (uint16_t)(((qty) << 8) | ((t) - 1)), \
+     .mbus = (qty) == MEAS_AP && (t) <= 2 ? OBJ_MBUS_BOTH | OBJ_MBUS_RADIO : OBJ_MBUS_TRM, \
      .get = get_energy_tariff, .bill = (qty) == MEAS_AP ? 4 + (t) : 8 + (t), .name = nm}
 #define POWER_ROW(c, qty, ph, kmp, nm) \
     {.ln = E(c, 7, 0), .ic = IC_REGISTER, .unit = (qty) < 2 ? UNIT_W : UNIT_VAR, .scaler = -3, .decimals = 3, \
      .flags = OBJ_F_INSTANT, .rd = PUB, .kmp_id = kmp, .arg = (uint16_t)(((ph) << 8) | (qty)), .get = get_power, \
+     .mbus = (ph) != 0 ? OBJ_MBUS_TRM : (qty) == MEAS_AP ? OBJ_MBUS_ALL \
+             : (qty) == MEAS_AN ? OBJ_MBUS_TRM | OBJ_MBUS_RADIO | OBJ_MBUS_OMNI : OBJ_MBUS_TRM, \
      .name = nm}
 #define INST_ROW(c, u, sc, dec, kmp, a, fn, nm) \
     {.ln = E(c, 7, 0), .ic = IC_REGISTER, .unit = u, .scaler = sc, .decimals = dec, .flags = OBJ_F_INSTANT, \
-     .rd = PUB, .kmp_id = kmp, .arg = a, .get = fn, .name = nm}
+     .rd = PUB, .kmp_id = kmp, .mbus = (u) == UNIT_V || (u) == UNIT_A ? OBJ_MBUS_TRM : 0, .arg = a, .get = fn, \
+     .name = nm}
 #define DATA_ROW(c, d, e_, fl, fn, nm) \
     {.ln = A(c, d, e_), .ic = IC_DATA, .unit = UNIT_NONE, .flags = fl, .rd = PUB, .get = fn, .name = nm}
 #define DATA_ROW_KMP(c, d, e_, fl, fn, kmp, nm) \
@@ -176,7 +182,7 @@ static int get_fw_id(const struct meter *m, const struct obj_def *o, struct obj_
 /* Billing core (src/legal/params.c). Demand rows: arg = enum demand_slot. */
 #define DEMAND_ROW(d, e_, ic_, fl, fn, a, b, kmp, nm) \
     {.ln = E(1, d, e_), .ic = ic_, .unit = UNIT_W, .scaler = 0, .decimals = 3, .flags = fl, .rd = PUB, \
-     .kmp_id = kmp, .arg = a, .get = fn, .bill = b, .name = nm}
+     .kmp_id = kmp, .mbus = (d) == 6 && (e_) == 0 ? OBJ_MBUS_BOTH : 0, .arg = a, .get = fn, .bill = b, .name = nm}
 #define COUNT_ROW(a_, c, d, e_, ic_, u, fl, fn, a, b, nm) \
     {.ln = OBIS(a_, 0, c, d, e_, 255), .ic = ic_, .unit = u, .flags = fl, .rd = PUB, .arg = a, .get = fn, \
      .bill = b, .name = nm}
@@ -273,17 +279,19 @@ static const struct obj_def core_rows[] = {
     DEMAND_ROW(4, 0, IC_DEMAND_REGISTER, OBJ_F_INSTANT, par_get_demand_last, 0, 0, 0x2014,
                "Average demand P+ of the last completed period"),
     {.ln = OBIS(0, 0, 96, 8, 0, 255), .ic = IC_REGISTER, .unit = UNIT_HOUR, .rd = PUB, .kmp_id = 0x03EC,
+     .mbus = OBJ_MBUS_BOTH,
      .get = par_get_hours, .bill = 17, .name = "Operating hour counter (C.8.0)"}, /* COUNT_ROW + KMP 1004 */
     COUNT_ROW_KMP(0, 0, 1, 0, IC_DATA, UNIT_NONE, OBJ_F_LEGAL, par_get_billing_count, 0, 0, 0x2030, "Billing period counter"),
     COUNT_ROW(0, 96, 14, 0, IC_DATA, UNIT_NONE, 0, par_get_tariff, 0, 0, "Active tariff"),
     COUNT_ROW(0, 96, 2, 0, IC_DATA, UNIT_NONE, OBJ_F_LEGAL, par_get_legal_changes, 0, 0,
               "Legally relevant parameter changes"),
-    COUNT_ROW(0, 97, 97, 0, IC_DATA, UNIT_NONE, 0, par_get_status, 0, 0, "Error register (status, self-test)"),
+    {.ln = A(97, 97, 0), .ic = IC_DATA, .unit = UNIT_NONE, .rd = PUB, .mbus = OBJ_MBUS_TRM, .get = par_get_status,
+     .name = "Error register (status, self-test)"}, /* COUNT_ROW + M-Bus error flags */
     /* Anyone may synchronise it (+-clock_sync_window_s once per interval); a
      * management client may set it (legal/access.h). Not a parameter: no
      * configuration save, the clock module logs the change. */
     {.ln = A(1, 0, 0), .ic = IC_CLOCK, .unit = UNIT_NONE, .flags = OBJ_F_SYNC, .rd = PUB, .wr = METER_ACC_MANAGER,
-     .get = par_get_clock, .set = par_set_clock, .key = "clock",
+     .mbus = OBJ_MBUS_TRM, .get = par_get_clock, .set = par_set_clock, .key = "clock",
      .name = "Clock (UTC; set = clock set event; public: synchronisation only)"},
     {.ln = A(96, 129, 8), .ic = IC_DATA, .unit = UNIT_SECOND, .flags = OBJ_F_LEGAL | OBJ_F_PARAM, .rd = PUB,
      .wr = METER_ACC_MANAGER, .arg = PAR_SYNC_WINDOW, .get = par_get_cfg, .set = par_set_cfg,

@@ -84,6 +84,17 @@ enum obj_flag {
     OBJ_F_SYNC = 1u << 5      /* the clock: below wr a synchronisation only (legal/access.h) */
 };
 
+/* Column `mbus`: which M-Bus record sets carry the row (src/proto/mbus
+ * derives DIF/VIF from the row's unit, scaler, OBIS code and class). */
+enum obj_mbus {
+    OBJ_MBUS_TRM = 1u << 0,   /* wired, this firmware's layout */
+    OBJ_MBUS_KAM = 1u << 1,   /* wired, as a Kamstrup 382 */
+    OBJ_MBUS_RADIO = 1u << 2, /* wireless, this firmware's layout */
+    OBJ_MBUS_OMNI = 1u << 3,  /* wireless, as an OMNIPOWER */
+    OBJ_MBUS_BOTH = OBJ_MBUS_TRM | OBJ_MBUS_KAM,
+    OBJ_MBUS_ALL = 0x0Fu
+};
+
 struct obj_def;
 struct obj_log;
 
@@ -106,6 +117,8 @@ struct obj_def {
     uint8_t wr;            /* minimum enum meter_access to write (NONE = read-only) */
     uint16_t kmp_id;       /* KMP register id, 0 if not readable by KMP */
     uint16_t kmp_hi;       /* energy rows: KMP id of the high-resolution view (382: 0x000D A+, 0x000E A-) */
+    uint8_t mbus;          /* M-Bus/wM-Bus record sets that carry the row as a data
+                              record (enum obj_mbus; src/proto/mbus), 0 = none */
     uint16_t arg;          /* index handed to shared getters (phase, tariff ...) */
     obj_get_fn get;
     obj_set_fn set;        /* NULL = read-only */

@@ -26,8 +26,15 @@ enum meter_ring {
     RING_PROFILE = 1,
     RING_LOGGER = 2,
     RING_EVLOG = 3, /* + enum evlog_log */
-    RING_NVCOUNT = RING_EVLOG + EVLOG_COUNT /* src/legal/nvcount: counter reservations */
+    /* after the wM-Bus counter ring (METER_RING_SECCTR below) */
+    RING_NVCOUNT = RING_EVLOG + EVLOG_COUNT + 1 /* src/legal/nvcount: DLMS frame counter reservations */
 };
+/* After the event logs: reservations of the security counters that must
+ * never repeat under one key (wM-Bus SN/ACC, src/proto/wmbus). EVLOG_COUNT
+ * comes from registers/evlog.h. */
+#define METER_RING_SECCTR (RING_EVLOG + EVLOG_COUNT)
+#define METER_SECCTR_REC 8u
+#define METER_SECCTR_DEPTH 32u
 
 enum profile_mode { PROFILE_ABSOLUTE = 0, PROFILE_DELTA = 1 };
 
@@ -71,7 +78,9 @@ enum cfg_id {
     CFG_ID_CONTROL = 5,     /* disconnector, limiter, prepay, neutral, load control, pulse input */
     CFG_ID_OPTICAL = 6,     /* IEC 62056-21 readout list, mode, passwords, lockout */
     CFG_ID_ACCESS = 7,      /* clock synchronisation without authentication (legal, legal/access.h) */
-    CFG_ID_DLMS = 9,        /* DLMS keys and LLS password (src/proto/dlms; 8: wM-Bus) */
+    CFG_ID_MBUS = 8,        /* M-Bus primary address, baud rate, manufacturer id (src/proto/mbus) */
+    CFG_ID_WMBUS = 9,       /* wM-Bus mode, interval, security, key, compact frames (src/proto/wmbus) */
+    CFG_ID_DLMS = 10,       /* DLMS keys and LLS password (src/proto/dlms) */
     CFG_ID_HDLC = 13,       /* HDLC link: physical address, field, window, timeouts (issue 13) */
     CFG_ID_HAN = 16         /* HAN push setups, encryption, keys, counter reservation (issue 16) */
 };

@@ -26,6 +26,8 @@
 #include "proto/iec62056_21/iec21.h"
 #include "proto/kmp/kmp.h"
 #include "proto/wrapper/wrapper_drv.h"
+#include "proto/mbus/mbus.h"
+#include "proto/wmbus/wmbus.h"
 
 /* A driver's state for one session (zeroed when the session begins). */
 union session_state {
@@ -33,6 +35,7 @@ union session_state {
     struct iec21_session iec;
     struct hdlc_session hdlc;
     struct wrapper_session wrapper;
+    struct mbus_session mbus;
 #if METER_PORT_HAN
     struct han_session han;
 #endif
@@ -45,6 +48,8 @@ struct proto_state {
     struct iec21_meter iec;
     struct dlms_server dlms; /* DLMS/COSEM application: associations, keys, counters */
     struct hdlc_meter hdlc;  /* HDLC link configuration */
+    struct mbus_meter mbus;   /* configuration + bounds */
+    struct wmbus_meter wmbus; /* configuration, counter, the frame on air */
 #if METER_PORT_HAN
     struct han_meter han;
 #endif
@@ -62,8 +67,9 @@ struct proto_state {
 #else
 #define PROTO_DRIVERS_HAN
 #endif
-#define PROTO_DRIVERS_ALL \
-    &kmp_driver, &iec21_driver, &hdlc_driver, &hdlc_serial_driver, PROTO_DRIVERS_WRAPPER PROTO_DRIVERS_HAN &dlms_app_driver
+#define PROTO_DRIVERS_ALL                                                                                  \
+    &kmp_driver, &iec21_driver, &hdlc_driver, &hdlc_serial_driver, &mbus_driver, &wmbus_driver,             \
+        PROTO_DRIVERS_WRAPPER PROTO_DRIVERS_HAN &dlms_app_driver
 
 /* The drivers of each port, in claim order. */
 #ifndef METER_OPTICAL_DRIVERS
@@ -76,13 +82,13 @@ struct proto_state {
 #define METER_TCP_DRIVERS &wrapper_driver, &kmp_driver
 #endif
 #ifndef METER_MBUS_DRIVERS
-#define METER_MBUS_DRIVERS &kmp_driver
+#define METER_MBUS_DRIVERS &mbus_driver
 #endif
 #ifndef METER_HAN_DRIVERS
 #define METER_HAN_DRIVERS &han_driver /* push only: the first driver of a push port opens its session */
 #endif
 #ifndef METER_WMBUS_DRIVERS
-#define METER_WMBUS_DRIVERS &kmp_driver
+#define METER_WMBUS_DRIVERS &wmbus_driver
 #endif
 
 #endif

@@ -127,7 +127,7 @@ static void session_listen(struct meter *m, struct session *s, unsigned k)
 {
     const struct proto_driver *d = session_port(s)->drivers[k];
     s->listen = (uint8_t)k;
-    session_line(m, s, d->baud, (enum meter_framing)d->framing);
+    session_line(m, s, d->listen_baud != NULL ? d->listen_baud(m) : d->baud, (enum meter_framing)d->framing);
 }
 
 /* The next driver whose framing differs from the one listened in now. */

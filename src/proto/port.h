@@ -64,6 +64,9 @@ struct proto_driver {
      * KMP 9600 8N1). */
     uint32_t baud;
     uint8_t framing;      /* enum meter_framing */
+    /* A configurable listening rate (M-Bus: mbus_baud) instead of baud;
+     * NULL = baud. */
+    uint32_t (*listen_baud)(const struct meter *m);
     /* The session keeps the listening line (KMP, HDLC): a line error in it
      * means another master talks at another rate, so it ends the session.
      * false: the session negotiates its own line (IEC), errors are noise. */

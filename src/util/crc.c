@@ -86,3 +86,14 @@ uint32_t crc32_ieee(uint32_t crc, const uint8_t *p, size_t n)
         crc = (crc >> 8) ^ tab[(crc ^ p[i]) & 0xffu];
     return ~crc;
 }
+
+uint16_t crc16_en13757(const uint8_t *p, size_t n)
+{
+    uint16_t crc = 0;
+    for (size_t i = 0; i < n; i++) {
+        crc ^= (uint16_t)(p[i] << 8);
+        for (int b = 0; b < 8; b++)
+            crc = (uint16_t)((crc & 0x8000u) != 0 ? ((unsigned)crc << 1) ^ 0x3D65u : (unsigned)crc << 1);
+    }
+    return (uint16_t)(crc ^ 0xFFFFu);
+}

@@ -15,6 +15,11 @@
  * (big-endian) the result is 0. */
 uint16_t crc16_xmodem(uint16_t crc, const uint8_t *p, size_t n);
 
+/* CRC-16/EN-13757 (wireless M-Bus block CRCs, Kamstrup payload CRC, format
+ * signatures): polynomial 0x3D65, initial value 0, no reflection, final XOR
+ * 0xFFFF. crc16_en13757("123456789", 9) == 0xC2B7. */
+uint16_t crc16_en13757(const uint8_t *p, size_t n);
+
 /* CRC-16/X-25 (CRC-16/IBM-SDLC, the HDLC HCS/FCS of IEC 62056-46):
  * reflected polynomial 0x8408, initial value and final XOR 0xFFFF.
  * Chainable like crc32_ieee: pass 0 for a fresh computation and the

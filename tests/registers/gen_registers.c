@@ -59,12 +59,14 @@ int main(void)
     puts("H historic), minimum access level to read / write / execute, the KMP");
     puts("register id (those of a Kamstrup 382 where one is known, trimeter's own");
     puts("block 0x2000.. for the rest, none for parameters and texts that KMP");
-    puts("numbers cannot carry; docs/PROTOCOLS.md section 2), the billing snapshot slot (the value is kept per billing");
+    puts("numbers cannot carry; docs/PROTOCOLS.md section 2), the M-Bus record sets");
+    puts("that carry the row (T wired TRM, K wired 382 layout, R wireless TRM, O");
+    puts("wireless OMNIPOWER layout; docs/PROTOCOLS.md), the billing snapshot slot (the value is kept per billing");
     puts("period and reads as `C.D.E*F`, F = 1 the last period), and the");
     puts("configuration key (scenario `config` key, docs/SCENARIOS.md).");
     puts("");
-    puts("| OBIS | short | class | name | unit | scaler | shown as | flags | read | write | exec | KMP | bill | key |");
-    puts("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    puts("| OBIS | short | class | name | unit | scaler | shown as | flags | read | write | exec | KMP | M-Bus | bill | key |");
+    puts("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (size_t i = 0; i < objtab_count(); i++) {
         const struct obj_def *o = objtab_at(i);
         char full[32], shrt[24], flags[8];
@@ -87,6 +89,13 @@ int main(void)
             snprintf(kmp, sizeof kmp, "0x%04X, hi-res 0x%04X", o->kmp_id, o->kmp_hi);
         else if (o->kmp_id)
             snprintf(kmp, sizeof kmp, "0x%04X", o->kmp_id);
+        char mb[8] = "";
+        unsigned q = 0;
+        static const char mbl[] = "TKRO"; /* enum obj_mbus bits */
+        for (unsigned b = 0; b < 4; b++)
+            if (o->mbus & (1u << b))
+                mb[q++] = mbl[b];
+        mb[q] = '\0';
         char bill[8] = "";
         if (o->bill)
             snprintf(bill, sizeof bill, "%u", o->bill);
@@ -99,9 +108,9 @@ int main(void)
         if (du[0] != '\0' || dec != 0)
             snprintf(shown, sizeof shown, "%s%s%s%.*s%s", du, du[0] != '\0' && dec != 0 ? " " : "",
                      dec != 0 ? "0." : "", dec > 1 ? (int)dec - 1 : 0, "000000000", dec != 0 ? "1" : "");
-        printf("| %s | %s | %u %s | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |\n", full, shrt, o->ic,
+        printf("| %s | %s | %u %s | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", full, shrt, o->ic,
                ic_name(o->ic), o->name ? o->name : "", unit_text(o->unit), o->scaler, shown, flags,
-               acc_name(o->rd), o->set ? acc_name(o->wr) : "-", o->act ? acc_name(o->ex) : "-", kmp, bill,
+               acc_name(o->rd), o->set ? acc_name(o->wr) : "-", o->act ? acc_name(o->ex) : "-", kmp, mb, bill,
                o->key ? o->key : "");
     }
     printf("\n%zu objects.\n", objtab_count());
