@@ -56,7 +56,7 @@ struct proto_state {
 };
 
 /* Every built-in driver once (no wrapper code without a TCP/IP module, no
- * HAN code without a HAN port). */
+ * HAN, M-Bus or wM-Bus code without their ports). */
 #if METER_TCP_SESSIONS
 #define PROTO_DRIVERS_WRAPPER &wrapper_driver,
 #else
@@ -67,8 +67,18 @@ struct proto_state {
 #else
 #define PROTO_DRIVERS_HAN
 #endif
-#define PROTO_DRIVERS_ALL                                                                                  \
-    &kmp_driver, &iec21_driver, &hdlc_driver, &hdlc_serial_driver, &mbus_driver, &wmbus_driver,             \
+#if METER_PORT_MBUS
+#define PROTO_DRIVERS_MBUS &mbus_driver,
+#else
+#define PROTO_DRIVERS_MBUS
+#endif
+#if METER_PORT_WMBUS
+#define PROTO_DRIVERS_WMBUS &wmbus_driver,
+#else
+#define PROTO_DRIVERS_WMBUS
+#endif
+#define PROTO_DRIVERS_ALL                                                                                   \
+    &kmp_driver, &iec21_driver, &hdlc_driver, &hdlc_serial_driver, PROTO_DRIVERS_MBUS PROTO_DRIVERS_WMBUS \
         PROTO_DRIVERS_WRAPPER PROTO_DRIVERS_HAN &dlms_app_driver
 
 /* The drivers of each port, in claim order. */
