@@ -30,8 +30,6 @@ static void meter_layout(struct store_layout *l)
         l->logs[RING_EVLOG + i].rec_size = EVLOG_REC_SIZE;
         l->logs[RING_EVLOG + i].depth = evlog_depth((enum evlog_log)i);
     }
-    l->logs[METER_RING_SECCTR].rec_size = METER_SECCTR_REC;
-    l->logs[METER_RING_SECCTR].depth = METER_SECCTR_DEPTH;
     l->logs[RING_NVCOUNT].rec_size = NVCOUNT_REC_SIZE;
     l->logs[RING_NVCOUNT].depth = NVCOUNT_DEPTH;
 }

@@ -26,15 +26,8 @@ enum meter_ring {
     RING_PROFILE = 1,
     RING_LOGGER = 2,
     RING_EVLOG = 3, /* + enum evlog_log */
-    /* after the wM-Bus counter ring (METER_RING_SECCTR below) */
-    RING_NVCOUNT = RING_EVLOG + EVLOG_COUNT + 1 /* src/legal/nvcount: DLMS frame counter reservations */
+    RING_NVCOUNT = RING_EVLOG + EVLOG_COUNT /* src/legal/nvcount: counter reservations */
 };
-/* After the event logs: reservations of the security counters that must
- * never repeat under one key (wM-Bus SN/ACC, src/proto/wmbus). EVLOG_COUNT
- * comes from registers/evlog.h. */
-#define METER_RING_SECCTR (RING_EVLOG + EVLOG_COUNT)
-#define METER_SECCTR_REC 8u
-#define METER_SECCTR_DEPTH 32u
 
 enum profile_mode { PROFILE_ABSOLUTE = 0, PROFILE_DELTA = 1 };
 

@@ -43,3 +43,13 @@ int nvcount_save(struct meter *m, const uint32_t v[NVCOUNT_N])
         put32(rec + 4 * k, v[k]);
     return store_log_append(&m->store, RING_NVCOUNT, rec);
 }
+
+int nvcount_reserve(struct meter *m, enum nvcount_id id, uint32_t limit)
+{
+    uint32_t v[NVCOUNT_N];
+    (void)nvcount_load(m, v); /* zeros on a new meter */
+    if ((unsigned)id >= NVCOUNT_N)
+        return METER_EINVAL;
+    v[id] = limit;
+    return nvcount_save(m, v);
+}

@@ -15,12 +15,13 @@
 
 #include <stdint.h>
 
-/* Counters kept: [0] the meter's DLMS frame counter, [1] the next
- * expected frame counter of the DLMS management client. */
-#define NVCOUNT_N 2u
-enum nvcount_id { NVCOUNT_DLMS_TX = 0, NVCOUNT_DLMS_RX = 1 };
+/* Counters kept: the meter's DLMS frame counter, the next expected frame
+ * counter of the DLMS management client, the wM-Bus security counter
+ * (SN/ACC/MCR under one key). One ring serves them all. */
+#define NVCOUNT_N 3u
+enum nvcount_id { NVCOUNT_DLMS_TX = 0, NVCOUNT_DLMS_RX = 1, NVCOUNT_WMBUS = 2 };
 
-/* Records the ring keeps (8 bytes each: 64 = one 512-byte page of slots). */
+/* Records the ring keeps (12 bytes each + CRC: 32 to a 512-byte page). */
 #define NVCOUNT_DEPTH 64u
 #define NVCOUNT_REC_SIZE (4u * NVCOUNT_N)
 
@@ -32,5 +33,7 @@ int nvcount_load(const struct meter *m, uint32_t v[NVCOUNT_N]);
 /* Persist new limits (every counter at once). 0 or a store error: the
  * caller must not use values beyond the old limits then. */
 int nvcount_save(struct meter *m, const uint32_t v[NVCOUNT_N]);
+/* Persist one counter's new limit, the others as they are. */
+int nvcount_reserve(struct meter *m, enum nvcount_id id, uint32_t limit);
 
 #endif

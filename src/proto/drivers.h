@@ -25,9 +25,9 @@
 #include "proto/hdlc/hdlc.h"
 #include "proto/iec62056_21/iec21.h"
 #include "proto/kmp/kmp.h"
-#include "proto/wrapper/wrapper_drv.h"
 #include "proto/mbus/mbus.h"
 #include "proto/wmbus/wmbus.h"
+#include "proto/wrapper/wrapper_drv.h"
 
 /* A driver's state for one session (zeroed when the session begins). */
 union session_state {
@@ -35,7 +35,9 @@ union session_state {
     struct iec21_session iec;
     struct hdlc_session hdlc;
     struct wrapper_session wrapper;
+#if METER_PORT_MBUS
     struct mbus_session mbus;
+#endif
 #if METER_PORT_HAN
     struct han_session han;
 #endif
@@ -48,24 +50,23 @@ struct proto_state {
     struct iec21_meter iec;
     struct dlms_server dlms; /* DLMS/COSEM application: associations, keys, counters */
     struct hdlc_meter hdlc;  /* HDLC link configuration */
+#if METER_PORT_MBUS
     struct mbus_meter mbus;   /* configuration + bounds */
+#endif
+#if METER_PORT_WMBUS
     struct wmbus_meter wmbus; /* configuration, counter, the frame on air */
+#endif
 #if METER_PORT_HAN
     struct han_meter han;
 #endif
 };
 
-/* Every built-in driver once (no wrapper code without a TCP/IP module, no
- * HAN, M-Bus or wM-Bus code without their ports). */
+/* Every built-in driver once (no code of a port's protocol without the
+ * port: wrapper without a TCP/IP module, HAN, M-Bus, wM-Bus). */
 #if METER_TCP_SESSIONS
 #define PROTO_DRIVERS_WRAPPER &wrapper_driver,
 #else
 #define PROTO_DRIVERS_WRAPPER
-#endif
-#if METER_PORT_HAN
-#define PROTO_DRIVERS_HAN &han_driver,
-#else
-#define PROTO_DRIVERS_HAN
 #endif
 #if METER_PORT_MBUS
 #define PROTO_DRIVERS_MBUS &mbus_driver,
@@ -77,9 +78,14 @@ struct proto_state {
 #else
 #define PROTO_DRIVERS_WMBUS
 #endif
+#if METER_PORT_HAN
+#define PROTO_DRIVERS_HAN &han_driver,
+#else
+#define PROTO_DRIVERS_HAN
+#endif
 #define PROTO_DRIVERS_ALL                                                                                   \
-    &kmp_driver, &iec21_driver, &hdlc_driver, &hdlc_serial_driver, PROTO_DRIVERS_MBUS PROTO_DRIVERS_WMBUS \
-        PROTO_DRIVERS_WRAPPER PROTO_DRIVERS_HAN &dlms_app_driver
+    &kmp_driver, &iec21_driver, &hdlc_driver, &hdlc_serial_driver, PROTO_DRIVERS_WRAPPER PROTO_DRIVERS_HAN \
+        PROTO_DRIVERS_MBUS PROTO_DRIVERS_WMBUS &dlms_app_driver
 
 /* The drivers of each port, in claim order. */
 #ifndef METER_OPTICAL_DRIVERS

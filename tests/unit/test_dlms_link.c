@@ -22,7 +22,8 @@
 #include "proto/hdlc/hdlc_frame.h"
 #include "proto/port.h"
 #include "proto/wrapper/wrapper.h"
-#include "registers/evlog.h"
+#include "legal/audit.h"
+#include "trimeter/meter.h"
 #include "vmeter.h"
 
 #define START_UTC 1774742400LL
@@ -309,13 +310,15 @@ static size_t get_all(struct hcl *c, const uint8_t *req, size_t n, uint8_t *out,
     }
 }
 
+/* A line's session is of the driver with this audit source, and counted
+ * (sessions are counted in the legal snapshot, at their first valid
+ * message: legal/audit.h). */
 static bool newest_session(const struct rig *r, enum meter_src src)
 {
-    uint32_t n = evlog_available(&r->v.m);
-    for (uint32_t i = n; i-- > 0;) {
-        struct evlog_rec e;
-        if (evlog_get(&r->v.m, i, &e) == 0 && e.code == EV_SESSION_START)
-            return e.src == src;
+    for (unsigned l = 0; l < METER_LINES; l++) {
+        const struct session *s = port_session_c(&r->v.m, l);
+        if (s != NULL && s->drv != NULL && s->drv->src == src && s->audited)
+            return r->v.m.legal.audit.sessions > 0;
     }
     return false;
 }

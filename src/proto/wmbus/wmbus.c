@@ -4,6 +4,8 @@
  */
 #include "proto/wmbus/wmbus.h"
 
+#include "legal/nvcount.h"
+
 #include <string.h>
 
 #include "cosem/objtab.h"
@@ -518,13 +520,6 @@ int wmbus_oms5_open(const struct meter_hal *hal, const uint8_t key[16], uint8_t 
 
 /* ---- counter ---------------------------------------------------------------------------- */
 
-/* Store ring of counter reservations: the newest record is the end of the
- * block in use. */
-struct wmbus_ctr_rec {
-    uint32_t limit;
-    uint32_t spare;
-};
-
 /* A floor from the clock, so that even a store that lost its reservations
  * (reformatted) does not start over at 0: at most one telegram per 2 s
  * since 2020-01-01 (the shortest interval). A clock set backwards lowers
@@ -537,14 +532,12 @@ static uint32_t wmbus_ctr_floor(const struct meter *m)
 
 int wmbus_ctr_next(struct meter *m, struct wmbus_state *st, uint32_t *out)
 {
-    struct store *s = &m->store;
-    unsigned ring = METER_RING_SECCTR;
     if (!st->reserved) {
-        struct wmbus_ctr_rec r;
-        uint32_t n = store_log_count(s, ring);
-        st->ctr = 0;
-        if (n > 0 && store_log_read(s, ring, n - 1, &r) == METER_OK)
-            st->ctr = r.limit; /* the rest of the last block may have been used: skip it */
+        /* the reservations (src/legal/nvcount): the newest limit is the end
+         * of the block in use, whose rest may have been used: skip it */
+        uint32_t v[NVCOUNT_N];
+        (void)nvcount_load(m, v);
+        st->ctr = v[NVCOUNT_WMBUS];
         st->limit = st->ctr;
         st->reserved = true;
     }
@@ -555,10 +548,10 @@ int wmbus_ctr_next(struct meter *m, struct wmbus_state *st, uint32_t *out)
             st->limit = floor;
     }
     if (st->ctr >= st->limit) {
-        struct wmbus_ctr_rec r = {.limit = st->ctr + WMBUS_CTR_BLOCK};
-        if (r.limit < st->ctr || store_log_append(s, ring, &r) < 0)
+        uint32_t limit = st->ctr + WMBUS_CTR_BLOCK;
+        if (limit < st->ctr || nvcount_reserve(m, NVCOUNT_WMBUS, limit) < 0)
             return METER_EIO; /* exhausted or not persisted: send nothing */
-        st->limit = r.limit;
+        st->limit = limit;
     }
     *out = st->ctr++;
     return METER_OK;
