@@ -132,11 +132,11 @@ out:
 static const char *const cal_keys[5] = {"cal_u_gain_l", "cal_i_gain_l", "cal_i_lead_l", "cal_u_rmsos_l",
                                         "cal_i_rmsos_l"};
 
-int calib_write(struct vmeter *v, const struct metro_cal *cal)
+int calib_write_meter(struct meter *m, uint32_t *inputs, const struct metro_cal *cal)
 {
     const int32_t *vals[5] = {cal->u_gain_pv, cal->i_gain_pa, cal->i_lead_ps, cal->u_rmsos, cal->i_rmsos};
-    uint32_t saved = v->hw.inputs;
-    v->hw.inputs |= METER_IN_CAL_SWITCH;
+    uint32_t saved = *inputs;
+    *inputs |= METER_IN_CAL_SWITCH;
     int rc = 0;
     for (int f = 0; f < 5 && rc == 0; f++)
         for (int p = 0; p < 3 && rc == 0; p++) {
@@ -151,7 +151,7 @@ int calib_write(struct vmeter *v, const struct metro_cal *cal)
             memset(&val, 0, sizeof val);
             val.type = OBJ_T_INT;
             val.i = vals[f][p];
-            rc = obj_write(&v->m, o, METER_ACC_MANAGER, &val, METER_SRC_FACTORY);
+            rc = obj_write(m, o, METER_ACC_MANAGER, &val, METER_SRC_FACTORY);
         }
     if (rc == 0) {
         const struct obj_def *o = objtab_find_key("cal_fresp_ppm");
@@ -159,10 +159,15 @@ int calib_write(struct vmeter *v, const struct metro_cal *cal)
         memset(&val, 0, sizeof val);
         val.type = OBJ_T_INT;
         val.i = cal->fresp_ppm;
-        rc = o != NULL ? obj_write(&v->m, o, METER_ACC_MANAGER, &val, METER_SRC_FACTORY) : METER_ENOENT;
+        rc = o != NULL ? obj_write(m, o, METER_ACC_MANAGER, &val, METER_SRC_FACTORY) : METER_ENOENT;
     }
-    v->hw.inputs = saved;
+    *inputs = saved;
     return rc;
+}
+
+int calib_write(struct vmeter *v, const struct metro_cal *cal)
+{
+    return calib_write_meter(&v->m, &v->hw.inputs, cal);
 }
 
 int calib_write_serial(struct vmeter *v, uint32_t serial)

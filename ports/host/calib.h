@@ -21,6 +21,7 @@
 #include "metrology/metro.h"
 
 struct vmeter;
+struct meter;
 
 /* Calibrate a unit with front end adc (its noise reseeded from seed);
  * the constants go to cal. Returns 0, or -1 when the unit is out of range. */
@@ -30,6 +31,9 @@ int calib_measure(const struct adc_model *adc, uint64_t seed, struct metro_cal *
  * factory tool does (switch closed for the duration). Returns 0 or a
  * negative meter_err. */
 int calib_write(struct vmeter *v, const struct metro_cal *cal);
+/* The same on a meter whose input levels the caller keeps in *inputs (the
+ * calibration switch is closed there for the duration). */
+int calib_write_meter(struct meter *m, uint32_t *inputs, const struct metro_cal *cal);
 
 /* The factory serial number of the virtual meter (SIMULATOR.md: scenario
  * config key `serial`, default CALIB_SERIAL_DEFAULT). */

@@ -452,7 +452,7 @@ static int parse_phase(struct pctx *c, const cJSON *j, const char *path, struct 
 
 static int parse_segment(struct pctx *c, const cJSON *j, const char *path, struct scn_segment *sg, double prev_f)
 {
-    static const char *const keys[] = {"duration", "frequency", "phases", "label", NULL};
+    static const char *const keys[] = {"duration", "frequency", "phases", "label", "tag", NULL};
     static const double def_angle[3] = {0.0, -120.0, 120.0};
     char p[SCN_PATH_MAX];
     if (!cJSON_IsObject(j))
@@ -477,6 +477,17 @@ static int parse_segment(struct pctx *c, const cJSON *j, const char *path, struc
         if (get_string(c, x, p, &s) < 0)
             return -1;
         snprintf(sg->label, sizeof sg->label, "%s", s);
+    }
+    x = cJSON_GetObjectItemCaseSensitive(j, "tag");
+    path_key(p, path, "tag");
+    if (x != NULL) {
+        const char *s = NULL;
+        if (get_string(c, x, p, &s) < 0)
+            return -1;
+        size_t n = strlen(s);
+        if (n == 0 || n >= sizeof sg->tag || strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") != n)
+            return fail(c, p, "a tag is 1 to %zu characters a-z, 0-9 or _ (e.g. \"pv\", \"ev\")", sizeof sg->tag - 1);
+        memcpy(sg->tag, s, n + 1);
     }
     x = cJSON_GetObjectItemCaseSensitive(j, "phases");
     path_key(p, path, "phases");

@@ -52,6 +52,7 @@ struct scn_segment {
     struct wave_phase_params ph[3];
     struct wave_set *ws; /* spectral form of ph, built at load (heap) */
     char label[40];
+    char tag[16];        /* "" or a fleet tag ("pv", "ev"): trimeter-fleet meters include the segment or not */
 };
 
 enum scn_event_type {

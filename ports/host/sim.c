@@ -1384,3 +1384,36 @@ void sim_list_config(FILE *f)
     free(v);
     free(nvm);
 }
+
+/* ---- for other shells (sim.h) ----------------------------------------------------------- */
+
+int sim_config_apply(struct meter *m, const struct scenario *sc, bool zone, size_t first, size_t count, char *err,
+                     size_t n)
+{
+    if (zone && cfg_apply_zone(m, sc, err, n) < 0)
+        return -1;
+    return cfg_apply_range(m, sc, first, count, err, n);
+}
+
+int sim_remote(struct meter *m, enum scn_remote cmd, double kwh)
+{
+    if ((unsigned)cmd >= sizeof remote_map / sizeof remote_map[0])
+        return METER_EINVAL;
+    const struct obj_def *o = objtab_find_key(remote_map[cmd].key);
+    struct obj_value arg;
+    memset(&arg, 0, sizeof arg);
+    if (cmd == SCN_RC_TOPUP) {
+        arg.type = OBJ_T_INT;
+        arg.unit = UNIT_WH;
+        arg.i = llround(kwh * 1000.0);
+    }
+    if (o == NULL)
+        return METER_ENOENT;
+    return obj_action(m, o, METER_ACC_MANAGER, remote_map[cmd].method, cmd == SCN_RC_TOPUP ? &arg : NULL,
+                      METER_SRC_SIM);
+}
+
+int sim_scenario_check(const struct scenario *sc, char *err, size_t n)
+{
+    return check_scenario_objects(sc, err, n) == SIM_EXIT_OK ? 0 : -1;
+}

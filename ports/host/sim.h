@@ -180,4 +180,15 @@ void sim_list_config(FILE *f);
 /* Ask the loop to stop (signal handlers). */
 void sim_request_quit(void);
 
+/* For other shells driving many meters (trimeter-fleet): the scenario's
+ * zone and top-level config (zone = true) or config items
+ * [first, first + count) written into meter m through the object table
+ * (unchanged values are not written again); a scenario `remote` command;
+ * the dry run of the scenario's objects on a scratch meter. 0 / -1 with
+ * one line in err; sim_remote returns 0 or a negative meter_err. */
+int sim_config_apply(struct meter *m, const struct scenario *sc, bool zone, size_t first, size_t count, char *err,
+                     size_t n);
+int sim_remote(struct meter *m, enum scn_remote cmd, double kwh);
+int sim_scenario_check(const struct scenario *sc, char *err, size_t n);
+
 #endif

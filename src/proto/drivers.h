@@ -50,8 +50,8 @@ struct proto_state {
     struct iec21_meter iec;
     struct dlms_server dlms; /* DLMS/COSEM application: associations, keys, counters */
     struct hdlc_meter hdlc;  /* HDLC link configuration */
-#if METER_PORT_MBUS
-    struct mbus_meter mbus;   /* configuration + bounds */
+#if METER_PORT_MBUS || METER_PORT_WMBUS
+    struct mbus_meter mbus;   /* configuration + bounds (the wM-Bus layout too) */
 #endif
 #if METER_PORT_WMBUS
     struct wmbus_meter wmbus; /* configuration, counter, the frame on air */

@@ -19,7 +19,8 @@ const net = require('net');
 const crypto = require('crypto');
 
 // ---- command line --------------------------------------------------------
-const argv = process.argv.slice(2);
+// (required as a module, e.g. by the fleet's sweep: no command line)
+const argv = require.main === module ? process.argv.slice(2) : [];
 const opt = { client: 16, password: '12345678', title: Buffer.from('4D4D4D0000000001', 'hex'),
     ek: Buffer.from('000102030405060708090A0B0C0D0E0F', 'hex'),
     ak: Buffer.from('D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF', 'hex'), ic: 0, icFromPublic: false,
@@ -50,7 +51,7 @@ for (let i = 0; i < argv.length; i++) {
     default: fail(`unknown option ${a}`);
     }
 }
-if (!opt.wrapper === !opt.hdlc)
+if (require.main === module && !opt.wrapper === !opt.hdlc)
     fail('one of --wrapper HOST:PORT or --hdlc HOST:PORT');
 
 function fail(msg) {
@@ -524,4 +525,6 @@ async function main() {
     process.stdout.write(JSON.stringify(out, null, 1) + '\n');
 }
 
-main().catch((e) => { process.stderr.write(`dlms_client: ${e.stack || e}\n`); process.exit(1); });
+if (require.main === module)
+    main().catch((e) => { process.stderr.write(`dlms_client: ${e.stack || e}\n`); process.exit(1); });
+module.exports = { Stream, Wrapper, Hdlc, Client, obis, obisText, decode, dateTime, dtBytes };

@@ -13,6 +13,9 @@
 #include "proto/port.h"
 #include "trimeter/meter.h"
 
+/* Only with its port (meter_opts.h): no code or state otherwise. */
+#if METER_PORT_MBUS
+
 /* A half frame older than this is dropped (the line is idle between
  * frames; a TCP gateway may split one). */
 #define MBUS_CHAR_TIMEOUT_MS 1000u
@@ -194,3 +197,5 @@ const struct proto_driver mbus_driver = {
     .rows = mbus_rows,
     .nrows = (uint16_t)(sizeof mbus_rows / sizeof mbus_rows[0]),
 };
+
+#endif /* METER_PORT_MBUS */

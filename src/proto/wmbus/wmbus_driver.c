@@ -15,6 +15,9 @@
 #include "trimeter/meter.h"
 #include "util/aes.h"
 
+/* Only with its port (meter_opts.h): no code or state otherwise. */
+#if METER_PORT_WMBUS
+
 static enum proto_claim wmbus_claim(const uint8_t *buf, size_t n)
 {
     (void)buf;
@@ -135,3 +138,5 @@ const struct proto_driver wmbus_driver = {
     .rows = wmbus_rows,
     .nrows = (uint16_t)(sizeof wmbus_rows / sizeof wmbus_rows[0]),
 };
+
+#endif /* METER_PORT_WMBUS */
