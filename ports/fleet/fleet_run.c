@@ -209,7 +209,10 @@ void fleet_power_up(struct fleet *f, struct fleet_meter *fm)
     bootq_push(f, fm);
 }
 
-static int set_serial(struct meter *m, uint32_t serial)
+/* The factory writes the serial (a sealed, legal row) with the calibration
+ * switch closed, as calib_write_meter() does; a resumed meter already has
+ * it and is left alone. */
+static int set_serial(struct meter *m, uint32_t *inputs, uint32_t serial)
 {
     const struct obj_def *o = objtab_find_key("serial");
     struct obj_value v, cur;
@@ -222,7 +225,11 @@ static int set_serial(struct meter *m, uint32_t serial)
     if (o->get != NULL && o->get(m, o, &cur) == METER_OK && cur.type == OBJ_T_STRING && cur.len == v.len &&
         memcmp(cur.s, v.s, v.len) == 0)
         return METER_OK;
-    return obj_write(m, o, METER_ACC_MANAGER, &v, METER_SRC_FACTORY);
+    uint32_t saved = *inputs;
+    *inputs |= METER_IN_CAL_SWITCH;
+    int r = obj_write(m, o, METER_ACC_MANAGER, &v, METER_SRC_FACTORY);
+    *inputs = saved;
+    return r;
 }
 
 /* Power a meter up on its slot (thread-safe for distinct meters). At
@@ -238,7 +245,7 @@ static int boot_meter(struct fleet *f, struct fleet_meter *fm, bool startup, cha
             snprintf(err, n, "meter %u: factory calibration refused", fm->idx);
             return -1;
         }
-        int r = set_serial(&fm->m, (uint32_t)(f->o.serial_base + fm->idx));
+        int r = set_serial(&fm->m, &fm->inputs, (uint32_t)(f->o.serial_base + fm->idx));
         if (r < 0) {
             snprintf(err, n, "meter %u: serial refused: %s", fm->idx, meter_strerror(r));
             return -1;

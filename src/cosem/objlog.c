@@ -8,6 +8,8 @@
 #include "cosem/objtab.h"
 #include "trimeter/meter.h"
 
+_Static_assert(OBJ_LOG_VALUES >= BILLING_SLOTS, "an entry of the billing history holds every billed row");
+
 /* The row of all event logs merged (KMP GetLog 0xFF). */
 #define RING_EVENTS_ALL (RING_EVLOG + EVLOG_COUNT)
 

@@ -209,7 +209,7 @@ bool obj_text_is(const struct obj_value *in, const char *lit);
  * cursor or by index. KMP GetLog/GetProfile and DLMS profile-generic buffers
  * read them the same way; no protocol calls the modules that keep them.
  */
-#define OBJ_LOG_VALUES 16
+#define OBJ_LOG_VALUES 20 /* BILLING_SLOTS: every billed row */
 
 /* A capture object: the object and attribute whose value the column holds,
  * and the unit and scaler of the entries' integers in it. */
