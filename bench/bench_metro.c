@@ -142,8 +142,9 @@ int main(void)
     double sets = (double)LOOP_BLOCKS * METRO_N;
     if (self > 0) {
         printf("%-58s %24.1f\n", "host instr. per 3-phase sample set, per-sample path (-O2)", self / sets);
-        printf("%-58s %24.1f\n", "  same incl. the 1 s block work (metro_poll), amortised", incl / sets);
         printf("%-58s %24s\n", "  target", "<= 150");
+        printf("%-58s %24.1f\n", "  same incl. the 1 s block work (metro_poll), amortised", incl / sets);
+        printf("%-58s %24s\n", "  target (harmonic frame and its analysis included)", "<= 160");
     } else {
         printf("%-58s %24s\n", "host instr. per sample set", "valgrind n/a");
     }

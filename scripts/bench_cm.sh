@@ -31,6 +31,18 @@ END {
     printf "%-40s %12d %10.0f %5.1f sample periods\n", "meter_sample, worst call (block end)", w, w * us, w * us / period_us
     printf "%-40s %12d %10.0f\n", "meter_poll with a new block", v["poll_block_insns"], v["poll_block_insns"] * us
     printf "%-40s %12d %10.1f\n", "meter_poll, nothing pending", v["poll_idle_insns"], v["poll_idle_insns"] * us
+    if (v["sample_mean_insns_x100"] != "") {
+        m = v["sample_mean_insns_x100"] / 100; mp = v["poll_mean_insns"]
+        printf "%-40s %12.1f %10.1f\n", "meter_sample, mean over all passes", m, m * us
+        printf "%-40s %12d %10.0f\n", "meter_poll with a block, mean", mp, mp * us
+        mm = v["poll_mid_mean_insns"] + 0
+        if (v["poll_mid_insns"] != "") {
+            printf "%-40s %12d %10.0f\n", "meter_poll mid-block (frame analysis)", v["poll_mid_insns"], v["poll_mid_insns"] * us
+            printf "%-40s %12d %10.0f\n", "meter_poll mid-block, mean", mm, mm * us
+        }
+        a = m + (mp + mm) / fs
+        printf "%-40s %12.1f %10.1f %5.1f %% CPU\n", "per sample set, block work amortised", a, a * us, 100 * a * fs * cpi / (mhz * 1e6)
+    }
     printf "%-40s %12.1f\n", "(loop overhead subtracted, per set)", v["loop_overhead_insns_x100"] / 100
     printf "%-40s %11.1f %%\n", "CPU load of metrology at " fs " Hz", 100 * per * fs * cpi / (mhz * 1e6)
 }' <<< "$out"

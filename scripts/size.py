@@ -15,8 +15,8 @@ import re
 import subprocess
 import sys
 
-FLASH_BUDGET = 128 * 1024
-RAM_BUDGET = 16 * 1024
+FLASH_BUDGET = 256 * 1024
+RAM_BUDGET = 32 * 1024
 FLASH_SECTIONS = {".isr_vector", ".legal", ".text", ".rodata", ".ARM.exidx", ".data"}
 RAM_SECTIONS = {".stack", ".data", ".bss", ".noinit"}
 MODULES = ["src/metrology", "src/registers", "src/legal", "src/control", "src/meter.c", "src/cosem", "src/store", "src/proto", "src/ui", "src/util",

@@ -206,6 +206,17 @@ static void meter_second(struct meter *m)
     quality_tick(m);
     if (commit)
         legal_save(m);
+    /* the RTC's crystal drifts with temperature: trim it once a minute
+     * (calibrated parabola at the die temperature, struct metro_cal_ext) */
+    if (m->seconds % 60u == 1u && hal->rtc_trim != NULL) {
+        /* the hardware trims in steps: what a step left over is asked for
+         * again next minute, so the average is what the crystal needs */
+        int32_t want = -metro_rtc_ppb(&m->metro), applied = 0;
+        if (hal->rtc_trim(hal->ctx, want + m->metro.rtc_carry_ppb, &applied) == METER_OK) {
+            int64_t carry = (int64_t)m->metro.rtc_carry_ppb + want - applied;
+            m->metro.rtc_carry_ppb = (int32_t)(carry > 100000000 ? 100000000 : carry < -100000000 ? -100000000 : carry);
+        }
+    }
 }
 
 int meter_poll(struct meter *m)
@@ -215,10 +226,18 @@ int meter_poll(struct meter *m)
     control_poll(m); /* tamper and tariff inputs first (stamped with the time they came) */
     if (m->block_pending) {
         m->block_pending = false;
+        int32_t t;
+        if (hal->temp_read != NULL && hal->temp_read(hal->ctx, &t) == METER_OK)
+            metro_set_temp(&m->metro, t); /* the block's temperature compensation */
         (void)metro_poll(&m->metro); /* a sampled block is finished here, not in the sample interrupt */
         meter_second(m);
         control_second(m); /* relay, limiter, prepay, neutral, load control */
         ui_second(m);
+    } else {
+        /* the harmonic frame is complete 0.2 s into its block: analysed in
+         * a poll of its own, not on top of the block's work (metro_poll
+         * does it when no such poll came) */
+        metro_hf_analyse(&m->metro);
     }
     ui_poll(m); /* display timers, what control changed */
     if (m->power_fail && !(m->status & METER_ST_POWER_FAIL)) {

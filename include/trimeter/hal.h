@@ -125,6 +125,17 @@ struct meter_hal {
     int (*aes128_encrypt)(void *ctx, const uint8_t key[16], const uint8_t in[16], uint8_t out[16]);
     int (*aes128_decrypt)(void *ctx, const uint8_t key[16], const uint8_t in[16], uint8_t out[16]);
 
+    /* ---- temperature and the RTC's rate (metrology issue 18) ---------- */
+    /* The die temperature sensor of the AFE/MCU, m deg C (read once a
+     * second). NULL or METER_ENOTSUP: no compensation by temperature. */
+    int (*temp_read)(void *ctx, int32_t *mdeg);
+    /* Digital trimming of the RTC's seconds counter: make it run ppb parts
+     * per billion faster (negative: slower) from now on; the port applies
+     * the nearest step its hardware has (smooth calibration) and reports it
+     * in *applied (the core carries the difference into the next request).
+     * NULL: none. */
+    int (*rtc_trim)(void *ctx, int32_t ppb, int32_t *applied);
+
     /* ---- diagnostics (debug builds only, see METER_DEBUG_LOG) --------- */
     void (*log)(void *ctx, const char *msg);
 };

@@ -4,6 +4,9 @@
  */
 #include "blocks.h"
 
+#include "metrology/metro.h"
+
+#include <complex.h>
 #include <math.h>
 #include <string.h>
 
@@ -144,6 +147,75 @@ void blocks_prepare(struct blocks_seg *bs, const struct wave_set *ws, double f_h
         b->flags |= MEAS_F_NO_FREQ;
     }
     if (all_creep)
+        b->flags |= MEAS_F_CREEP;
+    if (b->p_mw == 0 && b->q_mvar == 0)
+        b->quadrant = 0;
+    else if (b->p_mw >= 0)
+        b->quadrant = b->q_mvar >= 0 ? 1 : 4;
+    else
+        b->quadrant = b->q_mvar >= 0 ? 2 : 3;
+}
+
+void blocks_prepare_wired(struct blocks_seg *bs, const struct wave_set *ws, double f_hz, int wiring)
+{
+    blocks_prepare(bs, ws, f_hz);
+    if (wiring == METRO_WIRE_4W)
+        return;
+    struct meas_block *b = &bs->tmpl;
+    const bool used[3] = {true, wiring == METRO_WIRE_2P, wiring == METRO_WIRE_ARON};
+    double p_tot = 0, q_tot = 0;
+    int32_t s_tot = 0;
+    for (int k = 0; k < 3; k++) {
+        if (!used[k]) {
+            memset(&b->ph[k], 0, sizeof b->ph[k]);
+            for (int q = 0; q < MEAS_QTY; q++)
+                bs->e_ph[k][q] = 0;
+            b->flags |= (uint32_t)MEAS_F_NO_VOLTAGE_L1 << k;
+            continue;
+        }
+        struct wave_ref r;
+        wave_reference(&ws->ph[k], &r);
+        p_tot += r.p;
+        q_tot += r.q1;
+        s_tot += b->ph[k].s_mva;
+    }
+    b->flags &= ~(uint32_t)MEAS_F_REVERSE_SEQ;
+    b->u0_mv = 0;
+    b->in_ua = 0;
+    if (wiring == METRO_WIRE_ARON) {
+        /* U31 = V3 - V1 and I2 = -(I1 + I3), fundamentals (metro_aron) */
+        const struct wave_comp *f1 = fundamental(&ws->ph[0]), *f3 = fundamental(&ws->ph[2]);
+        double complex v1 = f1 != NULL ? f1->u_rms * cexp(I * f1->u_ph) : 0, v3 = f3 != NULL ? f3->u_rms * cexp(I * f3->u_ph) : 0;
+        double complex i1 = f1 != NULL ? f1->i_rms * cexp(I * f1->i_ph) : 0, i3 = f3 != NULL ? f3->i_rms * cexp(I * f3->i_ph) : 0;
+        struct meas_phase *m = &b->ph[1];
+        m->u_mv = sat32(cabs(v3 - v1) * 1e3);
+        m->i_ua = sat32(cabs(i1 + i3) * 1e6);
+        m->u_angle_mdeg = cabs(v1) > 0 ? mdeg(carg(v3 - v1) - carg(v1)) : 0;
+        bool u12 = b->ph[0].u_mv >= BLOCKS_PRESENT_V * 1e3, u31 = m->u_mv >= BLOCKS_PRESENT_V * 1e3,
+             u32 = b->ph[2].u_mv >= BLOCKS_PRESENT_V * 1e3;
+        b->flags &= ~(uint32_t)(MEAS_F_NO_VOLTAGE_L1 | MEAS_F_NO_VOLTAGE_L2 | MEAS_F_NO_VOLTAGE_L3);
+        if (!(u12 && u31))
+            b->flags |= MEAS_F_NO_VOLTAGE_L1;
+        if (!(u12 && u32))
+            b->flags |= MEAS_F_NO_VOLTAGE_L2;
+        if (!(u32 && u31))
+            b->flags |= MEAS_F_NO_VOLTAGE_L3;
+        if (u12 && u32 && b->ph[2].u_angle_mdeg < 0)
+            b->flags |= MEAS_F_REVERSE_SEQ;
+    } else if (wiring == METRO_WIRE_2P && !(b->flags & (MEAS_F_NO_VOLTAGE_L1 | MEAS_F_NO_VOLTAGE_L2)) &&
+               b->ph[1].u_angle_mdeg > 0) {
+        b->flags |= MEAS_F_REVERSE_SEQ;
+    }
+    quadrant_energy(p_tot, q_tot, bs->e_tot);
+    b->p_mw = sat32(p_tot * 1e3);
+    b->q_mvar = sat32(q_tot * 1e3);
+    b->s_mva = s_tot;
+    bool creep = true;
+    for (int k = 0; k < 3; k++)
+        if (used[k] && b->ph[k].i_ua >= BLOCKS_CREEP_A * 1e6)
+            creep = false;
+    b->flags &= ~(uint32_t)MEAS_F_CREEP;
+    if (creep)
         b->flags |= MEAS_F_CREEP;
     if (b->p_mw == 0 && b->q_mvar == 0)
         b->quadrant = 0;

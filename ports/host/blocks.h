@@ -45,6 +45,11 @@ struct blocks_ref {
 };
 
 void blocks_prepare(struct blocks_seg *bs, const struct wave_set *ws, double f_hz);
+/* The same for a meter wired as `wiring` (enum metro_wiring): ws is what
+ * its elements see (wave_wire), the block follows metrology's layout for
+ * that wiring (unused elements empty; Aron: phase 2 carries U31 and the L2
+ * current, no neutral-point shift). */
+void blocks_prepare_wired(struct blocks_seg *bs, const struct wave_set *ws, double f_hz, int wiring);
 /* The next one-second block of a steady segment. */
 void blocks_next(struct blocks *b, const struct blocks_seg *bs, struct meas_block *out);
 /* Add `seconds` of the segment to the reference. */

@@ -26,6 +26,9 @@ struct meter;
 /* Calibrate a unit with front end adc (its noise reseeded from seed);
  * the constants go to cal. Returns 0, or -1 when the unit is out of range. */
 int calib_measure(const struct adc_model *adc, uint64_t seed, struct metro_cal *cal);
+/* The same and the extended calibration (metro_cal_ext): (5) the harmonic
+ * response, ... */
+int calib_measure_ext(const struct adc_model *adc, uint64_t seed, struct metro_cal *cal, struct metro_cal_ext *calx);
 
 /* Write cal into a meter through the object table rows cal_* as the
  * factory tool does (switch closed for the duration). Returns 0 or a
@@ -34,6 +37,8 @@ int calib_write(struct vmeter *v, const struct metro_cal *cal);
 /* The same on a meter whose input levels the caller keeps in *inputs (the
  * calibration switch is closed there for the duration). */
 int calib_write_meter(struct meter *m, uint32_t *inputs, const struct metro_cal *cal);
+/* The same for the extended calibration (rows cal_t_ref_mdeg ... metro_wiring). */
+int calib_write_ext(struct vmeter *v, const struct metro_cal_ext *calx);
 
 /* The factory serial number of the virtual meter (SIMULATOR.md: scenario
  * config key `serial`, default CALIB_SERIAL_DEFAULT). */

@@ -1,5 +1,6 @@
 #include "hal_host.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -35,15 +36,65 @@ static int h_nvm_program(void *ctx, uint32_t addr, const void *buf, size_t len)
     return e != NULL ? eeprom_program(e, addr, buf, len) : METER_EINVAL;
 }
 
+/* The RTC's error accumulates at its rate error (the crystal at its
+ * temperature, a fixed drift, the trim) since the last integration. */
+static void rtc_integrate(struct host_hw *hw)
+{
+    if (hw->sim_ms > hw->rtc_int_ms) {
+        double rate = hw->rtc_xtal_ppm * 1e-6 + (hw->rtc_drift_ppb + hw->rtc_trim_ppb) * 1e-9;
+        hw->rtc_err_s += (double)(hw->sim_ms - hw->rtc_int_ms) * 1e-3 * rate;
+    }
+    hw->rtc_int_ms = hw->sim_ms;
+}
+
+double host_rtc_time(const struct host_hw *hw)
+{
+    struct host_hw h = *hw; /* integrated on a copy: reading changes nothing */
+    rtc_integrate(&h);
+    return (double)h.rtc_utc + (double)(h.sim_ms - h.rtc_base_ms) * 1e-3 + h.rtc_err_s;
+}
+
+void host_rtc_rate(struct host_hw *hw, double xtal_ppm)
+{
+    rtc_integrate(hw);
+    hw->rtc_xtal_ppm = xtal_ppm;
+}
+
 static int h_rtc_get(void *ctx, int64_t *utc)
 {
     struct host_hw *hw = ctx;
     if (!hw->rtc_valid)
         return METER_EIO;
-    uint64_t ms = hw->sim_ms - hw->rtc_base_ms;
-    /* Drift: the crystal's rate error accumulated since the last set. */
-    int64_t drift_ms = (int64_t)ms / 1000 * hw->rtc_drift_ppb / 1000000;
-    *utc = hw->rtc_utc + ((int64_t)ms + drift_ms) / 1000;
+    rtc_integrate(hw);
+    /* whole seconds the counter has reached (its error included). Its
+     * seconds tick half a second before the measurement blocks end (in a
+     * meter the two are unrelated; fixing the phase at half a second makes
+     * a clock within +-0.5 s read the same second at every block end) */
+    int64_t ms = (int64_t)(hw->sim_ms - hw->rtc_base_ms) + 500 + (int64_t)floor(hw->rtc_err_s * 1000.0);
+    *utc = hw->rtc_utc + (ms >= 0 ? ms / 1000 : -((999 - ms) / 1000));
+    return METER_OK;
+}
+
+static int h_rtc_trim(void *ctx, int32_t ppb, int32_t *applied)
+{
+    struct host_hw *hw = ctx;
+    rtc_integrate(hw);
+    int32_t steps = (int32_t)lround((double)ppb / HOST_RTC_TRIM_PPB);
+    if (steps > 511)
+        steps = 511;
+    if (steps < -511)
+        steps = -511;
+    hw->rtc_trim_ppb = steps * HOST_RTC_TRIM_PPB;
+    *applied = hw->rtc_trim_ppb;
+    return METER_OK;
+}
+
+static int h_temp_read(void *ctx, int32_t *mdeg)
+{
+    struct host_hw *hw = ctx;
+    if (!hw->temp_present)
+        return METER_ENOTSUP;
+    *mdeg = hw->temp_mdeg;
     return METER_OK;
 }
 
@@ -70,8 +121,10 @@ static int h_legal_region(void *ctx, const void **p, size_t *n)
 static int h_rtc_set(void *ctx, int64_t utc)
 {
     struct host_hw *hw = ctx;
+    rtc_integrate(hw);
     hw->rtc_utc = utc;
     hw->rtc_base_ms = hw->sim_ms - hw->sim_ms % 1000u;
+    hw->rtc_err_s = 0;
     hw->rtc_valid = true;
     return METER_OK;
 }
@@ -188,6 +241,8 @@ void host_hal_bind(struct meter_hal *hal, struct host_hw *hw)
     hal->nvm_program = h_nvm_program;
     hal->rtc_get = h_rtc_get;
     hal->rtc_set = h_rtc_set;
+    hal->rtc_trim = h_rtc_trim;
+    hal->temp_read = h_temp_read;
     hal->ms_now = h_ms_now;
     hal->relay_set = h_relay_set;
     hal->pulse_set = h_pulse_set;

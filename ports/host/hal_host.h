@@ -27,6 +27,18 @@ struct host_hw {
     int32_t rtc_drift_ppb;
     uint32_t rtc_backup_s;
     bool rtc_battery;
+    /* The crystal's rate error at its temperature (the simulator sets it
+     * from the front-end model, host_rtc_rate), the firmware's trim as the
+     * hardware applies it (steps of HOST_RTC_TRIM_PPB, like a smooth
+     * calibration register), and the error accumulated since the last set
+     * (fractions of a second included: clock_error_s). */
+    double rtc_xtal_ppm;
+    int32_t rtc_trim_ppb;
+    double rtc_err_s;
+    uint64_t rtc_int_ms;    /* sim_ms up to which rtc_err_s is integrated */
+    /* The die temperature sensor (hal->temp_read), set by the simulator. */
+    bool temp_present;
+    int32_t temp_mdeg;
     uint8_t *nvm;           /* EEPROM image (nvm_size bytes) */
     uint32_t nvm_size;
     uint32_t nvm_page;
@@ -65,6 +77,13 @@ struct host_hw {
 /* The mains was off for off_ms: the RTC keeps time on its backup unless
  * the supercap ran out (no battery), then it reports lost time. */
 void host_rtc_outage(struct host_hw *hw, uint64_t off_ms);
+
+/* One step of the RTC's digital trimming: 2^-20 (0.954 ppm), +-511 steps. */
+#define HOST_RTC_TRIM_PPB 954
+/* The crystal's rate error changes (its temperature): from sim_ms on. */
+void host_rtc_rate(struct host_hw *hw, double xtal_ppm);
+/* The RTC's time now, UTC seconds with the fraction (what it counts). */
+double host_rtc_time(const struct host_hw *hw);
 
 /* Bind a HAL to hw. The caller owns both. */
 void host_hal_bind(struct meter_hal *hal, struct host_hw *hw);

@@ -447,6 +447,16 @@ int json_out_report(FILE *f, const struct sim *s)
     scenario_format_local(&s->sc.zone, s->sc.start_utc + s->t / 1000, t, sizeof t);
     jw_key(&w, "sim_time");
     jw_str(&w, t);
+    /* the meter's clock minus the true time: the RTC's own count (its
+     * fractions of a second), or the core's time when the RTC lost it */
+    double truth = (double)s->sc.start_utc + (double)s->t / 1000.0;
+    jw_key(&w, "clock_error_s");
+    jw_fixed(&w, (s->v->hw.rtc_valid ? host_rtc_time(&s->v->hw) : (double)m->now) - truth, 3);
+    /* the RTC crystal's own rate error now (before the firmware's trim), and the trim */
+    jw_key(&w, "rtc_xtal_ppm");
+    jw_fixed(&w, s->v->hw.rtc_xtal_ppm, 3);
+    jw_key(&w, "rtc_trim_ppm");
+    jw_fixed(&w, s->v->hw.rtc_trim_ppb / 1000.0, 3);
     jw_key(&w, "sim_seconds");
     jw_int(&w, s->t / 1000 - s->t0);
     jw_obj_end(&w);

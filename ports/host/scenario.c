@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "trimeter/err.h"
+#include "metrology/metro.h"
 #include "trimeter/types.h"
 
 #define SCN_FILE_MAX (4u * 1024u * 1024u)
@@ -452,7 +453,7 @@ static int parse_phase(struct pctx *c, const cJSON *j, const char *path, struct 
 
 static int parse_segment(struct pctx *c, const cJSON *j, const char *path, struct scn_segment *sg, double prev_f)
 {
-    static const char *const keys[] = {"duration", "frequency", "phases", "label", "tag", NULL};
+    static const char *const keys[] = {"duration", "frequency", "phases", "label", "tag", "temperature", NULL};
     static const double def_angle[3] = {0.0, -120.0, 120.0};
     char p[SCN_PATH_MAX];
     if (!cJSON_IsObject(j))
@@ -469,6 +470,11 @@ static int parse_segment(struct pctx *c, const cJSON *j, const char *path, struc
     x = cJSON_GetObjectItemCaseSensitive(j, "frequency");
     path_key(p, path, "frequency");
     if (x != NULL && get_number(c, x, p, SCN_F_MIN, SCN_F_MAX, &sg->frequency) < 0)
+        return -1;
+    sg->temperature = SCN_T_DEFAULT;
+    x = cJSON_GetObjectItemCaseSensitive(j, "temperature");
+    path_key(p, path, "temperature");
+    if (x != NULL && get_number(c, x, p, SCN_T_MIN, SCN_T_MAX, &sg->temperature) < 0)
         return -1;
     x = cJSON_GetObjectItemCaseSensitive(j, "label");
     path_key(p, path, "label");
@@ -534,6 +540,16 @@ static int parse_segment(struct pctx *c, const cJSON *j, const char *path, struc
     char werr[200] = "";
     if (wave_build(sg->ws, sg->ph, werr, sizeof werr) != 0)
         return fail(c, p, "%s", werr[0] ? werr : "waveform not supported");
+    if (c->sc->wiring == METRO_WIRE_ARON) {
+        /* a 3-wire network has no neutral: the line currents add up to zero
+         * at every frequency */
+        double mult, left;
+        if (!wave_currents_balance(sg->ws, &mult, &left))
+            return fail(c, p,
+                        "with \"wiring\": \"aron\" (3 wires, no neutral) the line currents must add up to zero; "
+                        "at %g x the fundamental %.3g A rms is left over",
+                        mult, left);
+    }
     return 0;
 }
 
@@ -691,11 +707,17 @@ static int check_outages(struct pctx *c)
     return 0;
 }
 
+const char *scenario_wiring_name(int wiring)
+{
+    static const char *const names[] = {"4-wire", "1-phase", "2-phase", "aron"};
+    return wiring >= 0 && wiring <= METRO_WIRE_ARON ? names[wiring] : "?";
+}
+
 /* ---- top level ---------------------------------------------------------------------- */
 
 int scenario_parse(const char *text, const char *file, struct scenario *sc, char *err, size_t errlen)
 {
-    static const char *const keys[] = {"start", "timezone", "config", "segments", "events", "description", NULL};
+    static const char *const keys[] = {"start", "timezone", "config", "segments", "events", "description", "wiring", NULL};
     struct pctx c = {sc, err, errlen};
     char p[SCN_PATH_MAX];
     memset(sc, 0, sizeof *sc);
@@ -744,6 +766,21 @@ int scenario_parse(const char *text, const char *file, struct scenario *sc, char
             fail(&c, "timezone", "unknown timezone \"%s\" (EU or none)", s);
             goto out;
         }
+    }
+    sc->wiring = METRO_WIRE_4W;
+    if ((x = cJSON_GetObjectItemCaseSensitive(root, "wiring")) != NULL) {
+        const char *s = NULL;
+        if (get_string(&c, x, "wiring", &s) < 0)
+            goto out;
+        int w;
+        for (w = METRO_WIRE_4W; w <= METRO_WIRE_ARON; w++)
+            if (strcmp(s, scenario_wiring_name(w)) == 0)
+                break;
+        if (w > METRO_WIRE_ARON) {
+            fail(&c, "wiring", "unknown wiring \"%s\" (4-wire, 1-phase, 2-phase or aron)", s);
+            goto out;
+        }
+        sc->wiring = w;
     }
     if ((x = cJSON_GetObjectItemCaseSensitive(root, "description")) != NULL) {
         const char *s = NULL;

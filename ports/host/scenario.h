@@ -20,6 +20,9 @@
 #include "cosem/objtab.h"
 #include "wave.h"
 
+/* `wiring` names, in enum metro_wiring order: "4-wire", "1-phase", "2-phase", "aron". */
+const char *scenario_wiring_name(int wiring);
+
 #define SCN_ERR_MAX 512 /* room for one error line */
 #define SCN_PATH_MAX 96 /* a JSON path like events[12].config.profile_period_min */
 #define SCN_MAX_DURATION_S (200LL * 366 * 86400) /* anything longer is a typo */
@@ -46,9 +49,14 @@ struct scn_config_item {
     char str[OBJ_STR_MAX + 1];
 };
 
+#define SCN_T_DEFAULT 23.0 /* ambient, deg C, when a segment gives none */
+#define SCN_T_MIN (-60.0)
+#define SCN_T_MAX 100.0
+
 struct scn_segment {
     int64_t duration_s;
     double frequency; /* Hz (inherited when omitted) */
+    double temperature; /* ambient, deg C (SCN_T_DEFAULT when omitted) */
     struct wave_phase_params ph[3];
     struct wave_set *ws; /* spectral form of ph, built at load (heap) */
     char label[40];
@@ -96,6 +104,7 @@ struct scn_event {
 
 struct scenario {
     char file[256];          /* as given, for messages */
+    int wiring;              /* enum metro_wiring: the meter variant (`wiring`, default 4-wire) */
     int64_t start_utc;
     struct clock_zone zone;  /* standard offset from `start`, DST from `timezone` */
     size_t nconfig_top;      /* config[0..nconfig_top) is the top-level `config` */

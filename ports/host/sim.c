@@ -738,9 +738,17 @@ static void load_segment(struct sim *s, int64_t sec)
     s->load_connected = s->v->hw.relay[METER_RELAY_MAIN];
     if (!s->load_connected)
         load_disconnect(s->ws);
-    if (s->neutral_lost)
+    if (s->neutral_lost && s->sc.wiring == METRO_WIRE_4W)
         neutral_float(s->ws);
-    blocks_prepare(&s->bs, s->ws, sg->frequency);
+    /* what the meter's elements see (Aron: line voltages to L2) */
+    wave_wire(s->ws, s->sc.wiring);
+    s->t_amb = sg->temperature;
+    for (int k = 0; k < 3; k++) {
+        struct wave_ref r;
+        wave_reference(&s->ws->ph[k], &r);
+        s->irms[k] = r.irms;
+    }
+    blocks_prepare_wired(&s->bs, s->ws, sg->frequency, s->sc.wiring);
     if (s->feed == SIM_FEED_SAMPLES)
         wave_gen_load(s->gen, s->ws, sg->frequency, 0.0); /* the fundamental's phase runs on */
     s->seg_valid = true;
@@ -1103,6 +1111,18 @@ static void feed_samples_second(struct sim *s)
     }
 }
 
+/* A second of the front end's thermal life at the segment's ambient and
+ * currents: what the die sensor reads and how fast the RTC's crystal runs
+ * follow it (the firmware sees them through its HAL). */
+static void sim_thermal(struct sim *s, const double irms[3])
+{
+    adc_thermal_step(&s->adc, 1.0, s->t_amb, irms);
+    struct host_hw *hw = &s->v->hw;
+    hw->temp_present = true;
+    hw->temp_mdeg = adc_sensor_mdeg(&s->adc);
+    host_rtc_rate(hw, adc_xtal_ppm(&s->adc));
+}
+
 /* One simulated second. */
 static void sim_second(struct sim *s)
 {
@@ -1119,6 +1139,9 @@ static void sim_second(struct sim *s)
     if (!s->power_on) {
         /* No mains: no measurement; the core runs on its battery for the
          * display (S-4.2) until the supply returns (a cold boot). */
+        static const double none[3] = {0, 0, 0};
+        if (s->seg_valid)
+            sim_thermal(s, none);
         int step = s->fine_poll ? SIM_POLL_MS : 1000;
         for (int ms = step; ms <= 1000; ms += step) {
             s->v->hw.sim_ms = run_ms(s, s->t + ms);
@@ -1131,6 +1154,9 @@ static void sim_second(struct sim *s)
     }
     if (!s->seg_valid || sec >= s->seg_end || s->v->hw.relay[METER_RELAY_MAIN] != s->load_connected)
         load_segment(s, sec);
+    sim_thermal(s, s->irms);
+    if (s->feed == SIM_FEED_SAMPLES && s->opts.source.fill == NULL)
+        wave_gen_retune(s->gen); /* the front end at this second's temperatures */
     if (s->opts.source.fill == NULL)
         blocks_ref_add(&s->ref, &s->bs, 1.0);
     if (s->feed == SIM_FEED_SAMPLES)
@@ -1189,9 +1215,22 @@ static bool image_erased(const uint8_t *nvm)
 static int factory_calibrate(struct sim *s)
 {
     struct metro_cal cal;
-    if (calib_measure(&s->adc, SIM_FACTORY_SEED, &cal) != 0)
+    struct metro_cal_ext calx;
+    if (calib_measure_ext(&s->adc, SIM_FACTORY_SEED, &cal, &calx) != 0)
         return -1;
-    return calib_write(s->v, &cal) == METER_OK ? 0 : -1;
+    calx.wiring = s->sc.wiring; /* the variant built: a legal setting of the factory */
+    return calib_write(s->v, &cal) == METER_OK && calib_write_ext(s->v, &calx) == METER_OK ? 0 : -1;
+}
+
+/* The unit this virtual meter is: drawn from its serial number (scenario
+ * `config.serial`, else the factory default), so a resumed meter is the
+ * same unit and every meter of a fleet a different one. */
+static uint64_t unit_serial(const struct scenario *sc)
+{
+    for (size_t k = 0; k < sc->nconfig_top; k++)
+        if (strcmp(sc->config[k].key, "serial") == 0 && sc->config[k].kind == SCN_VAL_STRING)
+            return strtoull(sc->config[k].str, NULL, 10); /* the meter took it: digits */
+    return CALIB_SERIAL_DEFAULT; /* the factory's serial number when the scenario names none */
 }
 
 int sim_run(struct sim *s, char *err, size_t n)
@@ -1217,7 +1256,9 @@ int sim_run(struct sim *s, char *err, size_t n)
         return SIM_EXIT_FAIL;
     }
     s->seed = s->opts.seed_set ? s->opts.seed : (uint64_t)wall_ns() ^ ((uint64_t)getpid() << 32);
-    adc_init_default(&s->adc, s->seed);
+    adc_init_unit(&s->adc, unit_serial(&s->sc), s->seed);
+    adc_soak(&s->adc, s->sc.seg[0].temperature);
+    s->t_amb = s->sc.seg[0].temperature;
     s->fresh = image_erased(s->nvm);
     int64_t resumed;
     if (!s->fresh && resume_time(s, &resumed) == 0 && resumed > s->sc.start_utc)
@@ -1254,6 +1295,9 @@ int sim_run(struct sim *s, char *err, size_t n)
     }
     if (s->fresh && factory_identity(s->v, &s->sc, err, n) < 0)
         return SIM_EXIT_FAIL; /* checked on a scratch meter before: cannot happen */
+    if (s->v->m.metro.calx.wiring != s->sc.wiring)
+        sim_note(s, "the meter is wired %s (factory setting), the scenario says %s: the meter's setting holds",
+                 scenario_wiring_name(s->v->m.metro.calx.wiring), scenario_wiring_name(s->sc.wiring));
     s->t = s->t0 * 1000;
 
     if (cfg_apply_zone(&s->v->m, &s->sc, err, n) < 0 ||

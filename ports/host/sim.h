@@ -131,7 +131,9 @@ struct sim {
     struct blocks blk;
     struct blocks_ref ref;
     struct wave_gen *gen;        /* samples feed: the synthesiser (phase runs across segments) */
-    struct adc_model adc;        /* the unit's ADC front end */
+    struct adc_model adc;        /* the unit's ADC front end (drawn from its serial number) */
+    double t_amb;                /* the segment's ambient temperature, deg C */
+    double irms[3];              /* the segment's current through each element (shunt heating) */
     uint64_t seed;               /* of the ADC noise (--seed, else from the clock) */
     bool fresh;                  /* the EEPROM was erased at power-up: factory calibration */
 

@@ -9,6 +9,7 @@
 #include <math.h>
 
 #include "adc.h"
+#include "metrology/metro.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -167,6 +168,55 @@ void wave_reference(const struct wave_phase *ph, struct wave_ref *out)
     out->s = out->urms * out->irms;
 }
 
+void wave_wire(struct wave_set *ws, int wiring)
+{
+    if (wiring == METRO_WIRE_1P || wiring == METRO_WIRE_2P) {
+        for (int k = wiring == METRO_WIRE_1P ? 1 : 2; k < 3; k++)
+            memset(&ws->ph[k], 0, sizeof ws->ph[k]);
+    } else if (wiring == METRO_WIRE_ARON) {
+        /* the dividers from L1 and L3 to L2: subtract U2 (phasor by phasor) */
+        const struct wave_phase *l2 = &ws->ph[1];
+        for (int k = 0; k < 3; k += 2) {
+            struct wave_phase *e = &ws->ph[k];
+            for (unsigned n = 0; n < l2->ncomp; n++)
+                if (l2->c[n].u_rms != 0)
+                    (void)add_comp(e, l2->c[n].mult, l2->c[n].u_rms, l2->c[n].u_ph + M_PI, 0, 0);
+            e->u_dc -= l2->u_dc;
+        }
+        memset(&ws->ph[1], 0, sizeof ws->ph[1]);
+    }
+}
+
+bool wave_currents_balance(const struct wave_set *ws, double *mult, double *left)
+{
+    double imax = 1e-9;
+    for (int k = 0; k < 3; k++)
+        for (unsigned n = 0; n < ws->ph[k].ncomp; n++)
+            if (ws->ph[k].c[n].i_rms > imax)
+                imax = ws->ph[k].c[n].i_rms;
+    double dc = ws->ph[0].i_dc + ws->ph[1].i_dc + ws->ph[2].i_dc;
+    if (fabs(dc) > 1e-6 * imax) {
+        *mult = 0;
+        *left = fabs(dc);
+        return false;
+    }
+    for (int k = 0; k < 3; k++)
+        for (unsigned n = 0; n < ws->ph[k].ncomp; n++) {
+            double m = ws->ph[k].c[n].mult;
+            double complex sum = 0;
+            for (int j = 0; j < 3; j++)
+                for (unsigned q = 0; q < ws->ph[j].ncomp; q++)
+                    if (fabs(ws->ph[j].c[q].mult - m) < 1e-12)
+                        sum += ws->ph[j].c[q].i_rms * cexp(I * ws->ph[j].c[q].i_ph);
+            if (cabs(sum) > 1e-6 * imax) {
+                *mult = m;
+                *left = cabs(sum);
+                return false;
+            }
+        }
+    return true;
+}
+
 void wave_eval(const struct wave_set *ws, double theta, double out[7])
 {
     out[6] = 0;
@@ -258,7 +308,8 @@ static void gen_sync(struct wave_gen *g)
     double th = wave_gen_theta(g), f = wave_gen_freq(g);
     double dth = 2.0 * M_PI * (f + 0.5 * g->drift / g->fs) / g->fs; /* to the next sample */
     double ddth = 2.0 * M_PI * g->drift / (g->fs * g->fs);
-    bool coef = g->n == 0 || g->drift != 0.0;
+    bool coef = g->n == 0 || g->drift != 0.0 || g->retune;
+    g->retune = false;
     for (unsigned k = 0; k < g->nl; k++) {
         struct wave_line *l = &g->l[k];
         double a = fmod(l->mult * th, 2.0 * M_PI);
@@ -296,6 +347,13 @@ static void gen_sync(struct wave_gen *g)
                 l->cr[c] = r;
                 l->ci[c] = i;
             }
+            /* crosstalk: some of each phase's voltage channel in its current channel */
+            for (unsigned p = 0; p < 3; p++) {
+                double xr, xi;
+                adc_crosstalk(g->adc, p, l->mult * f, &xr, &xi);
+                l->cr[2 * p + 1] += l->cr[2 * p] * xr - l->ci[2 * p] * xi;
+                l->ci[2 * p + 1] += l->cr[2 * p] * xi + l->ci[2 * p] * xr;
+            }
         }
         l->ionly = true;
         for (unsigned c = 0; c < 6; c += 2)
@@ -331,6 +389,12 @@ void wave_gen_load(struct wave_gen *g, const struct wave_set *ws, double f_hz, d
     for (int p = 0; p < 3; p++)
         for (unsigned n = 0; n < ws->ph[p].ncomp; n++)
             (void)line_for(g, ws->ph[p].c[n].mult);
+    gen_sync(g);
+}
+
+void wave_gen_retune(struct wave_gen *g)
+{
+    g->retune = true;
     gen_sync(g);
 }
 

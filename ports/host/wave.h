@@ -81,6 +81,17 @@ int wave_build(struct wave_set *ws, const struct wave_phase_params p[3], char *e
 
 void wave_reference(const struct wave_phase *ph, struct wave_ref *out);
 
+/* What the elements of a meter wired as `wiring` (enum metro_wiring) see
+ * of a 3-phase set given as star voltages and line currents: 1-phase and
+ * 2-phase meters only their phases; the Aron meter U1 - U2 with I1 on its
+ * first element, U3 - U2 with I3 on its second (the block's phase 3), and
+ * nothing on L2. */
+void wave_wire(struct wave_set *ws, int wiring);
+/* true when the line currents add up to zero at every frequency (and in
+ * DC), as in a 3-wire network; else the first frequency (times the
+ * fundamental) and the rms left over. */
+bool wave_currents_balance(const struct wave_set *ws, double *mult, double *left);
+
 /* Instantaneous values at fundamental phase theta: V1 I1 V2 I2 V3 I3 IN
  * (volts, amperes). IN is minus the sum of the phase currents. */
 void wave_eval(const struct wave_set *ws, double theta, double out[7]);
@@ -118,6 +129,7 @@ struct wave_gen {
     double dc[7];
     struct wave_line l[WAVE_MAX_COMP];
     struct wave_set ws;
+    bool retune;                 /* the front end changed: coefficients at the next sync */
 };
 #define WAVE_SYNC 256
 
@@ -128,6 +140,9 @@ void wave_gen_load(struct wave_gen *g, const struct wave_set *ws, double f_hz, d
 /* Fundamental phase (rad) and frequency (Hz) of the next sample. */
 double wave_gen_theta(const struct wave_gen *g);
 double wave_gen_freq(const struct wave_gen *g);
+/* The ADC model's linear stage changed (temperature, self-heating): apply
+ * it from the next sample on. */
+void wave_gen_retune(struct wave_gen *g);
 /* The next sample set V1 I1 V2 I2 V3 I3 IN. */
 void wave_gen_next(struct wave_gen *g, double out[7]);
 

@@ -2,6 +2,7 @@
  * billing core's factory defaults. */
 #include "legal/config.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "trimeter/meter.h"
@@ -288,28 +289,49 @@ const struct cfg_section config_identity_section = {
     .factory = identity_factory,
 };
 
+/* The calibration section (version 2): struct metro_cal and, right after
+ * it in struct metro, struct metro_cal_ext (temperature, self-heating,
+ * crosstalk, harmonic response, RTC crystal, wiring). Version 1 (firmware
+ * 0.1.0 and after, until the extension) was struct metro_cal alone: it is
+ * migrated, the extension starting uncompensated and 4-wire (all zero), so
+ * an older meter keeps its calibration. */
+_Static_assert(offsetof(struct metro, calx) == offsetof(struct metro, cal) + sizeof(struct metro_cal),
+               "the calibration section is metro.cal and metro.calx, one after the other");
+
 static void *cal_ram(struct meter *m)
 {
-    return &m->metro.cal;
+    return (char *)&m->metro + offsetof(struct metro, cal);
 }
 
 static void cal_factory(struct meter *m)
 {
     metro_cal_default(&m->metro.cal);
+    metro_calx_default(&m->metro.calx);
 }
 
 static int cal_check(struct meter *m)
 {
     struct metro_cal c = m->metro.cal;
-    return metro_cal_load(&m->metro, &c); /* checks it and derives the constants */
+    struct metro_cal_ext x = m->metro.calx;
+    int r = metro_cal_load(&m->metro, &c); /* checks it and derives the constants */
+    return r == METER_OK ? metro_calx_load(&m->metro, &x) : r;
+}
+
+static int cal_migrate(struct meter *m, uint8_t version, const uint8_t *old, uint16_t n)
+{
+    if (version != 1 || n != sizeof(struct metro_cal))
+        return METER_ENOTSUP;
+    memcpy(&m->metro.cal, old, sizeof(struct metro_cal)); /* the extension stays at cal_factory's zero */
+    return METER_OK;
 }
 
 const struct cfg_section config_calibration_section = {
     .id = CFG_ID_CALIBRATION,
-    .version = 1,
-    .size = sizeof(struct metro_cal),
+    .version = 2,
+    .size = sizeof(struct metro_cal) + sizeof(struct metro_cal_ext),
     .legal = true,
     .ram = cal_ram,
     .factory = cal_factory,
     .check = cal_check,
+    .migrate = cal_migrate,
 };

@@ -22,6 +22,10 @@ int64_t fix_mul_shr(int64_t a, int64_t b, unsigned sh);
 /* round(a * b / d) for d > 0, saturated to int64. */
 int64_t fix_mul_div(int64_t a, int64_t b, int64_t d);
 
+/* cos and sin of a binary angle (2^32 per turn), Q30, linearly interpolated
+ * in fix_sin_tab (error < 5e-6). */
+void fix_sincos(uint32_t a, int64_t *c, int64_t *s);
+
 /* floor(sqrt(v)). */
 uint32_t fix_isqrt64(uint64_t v);
 

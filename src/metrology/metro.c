@@ -91,6 +91,7 @@ static void metro_derive(struct metro *mt)
         mt->d.kp[p] = fix_mul_div(x, (int64_t)1 << 20, 1000LL * METRO_N); /* uW per N*count^2, Q60 */
         mt->d.kq[p] = fix_mul_div(x, (int64_t)1 << 4, 1000);             /* uvar per count^2 Q16, Q60 */
         mt->d.k_q30[p] = -fix_mul_div(mt->cal.i_lead_ps[p], (int64_t)METRO_N << 30, 1000000000000LL);
+        mt->d.gu_q30[p] = mt->d.gi_q30[p] = (int64_t)1 << 30; /* metro_poll: at the die temperature */
     }
 }
 
@@ -101,6 +102,67 @@ int metro_cal_load(struct metro *mt, const struct metro_cal *cal)
     mt->cal = *cal;
     metro_derive(mt);
     return METER_OK;
+}
+
+void metro_calx_default(struct metro_cal_ext *x)
+{
+    memset(x, 0, sizeof *x);
+}
+
+/* Plausible ranges: about ten times what a real unit needs, and small
+ * enough that the block arithmetic cannot overflow. */
+static bool calx_valid(const struct metro_cal_ext *x)
+{
+#define IN(v, lim) ((v) >= -(lim) && (v) <= (lim))
+    if (!IN(x->t_ref_mdeg, 150000) || x->sh_tau_s < 0 || x->sh_tau_s > 100000)
+        return false;
+    for (int p = 0; p < METER_PHASES; p++) {
+        if (!IN(x->u_tc1[p], 2000000) || !IN(x->i_tc1[p], 2000000) || !IN(x->u_tc2[p], 100000) ||
+            !IN(x->i_tc2[p], 100000) || !IN(x->lead_tc1[p], 100000000) || !IN(x->lead_tc2[p], 10000000) ||
+            !IN(x->sh_ppb[p], 50000000) || !IN(x->sh_tc[p], 2000000) || !IN(x->xt_p_uw[p], 100000000) ||
+            !IN(x->xt_q_uvar[p], 100000000) || !IN(x->hr_a1[p], 20000000) || !IN(x->hr_a2[p], 20000000) ||
+            !IN(x->hr_a3[p], 20000000))
+            return false;
+    }
+    if (!IN(x->rtc_ppb, 1000000) || !IN(x->rtc_k, 1000000) || !IN(x->rtc_t0_mdeg, 100000))
+        return false;
+#undef IN
+    return x->wiring >= METRO_WIRE_4W && x->wiring <= METRO_WIRE_ARON;
+}
+
+int metro_calx_load(struct metro *mt, const struct metro_cal_ext *x)
+{
+    if (!calx_valid(x))
+        return METER_ERANGE;
+    mt->calx = *x;
+    metro_derive(mt);
+    return METER_OK;
+}
+
+static int32_t *calx_field(struct metro_cal_ext *x, enum metro_cal_field f, unsigned ph)
+{
+    switch (f) {
+    case METRO_CALX_T_REF: return &x->t_ref_mdeg;
+    case METRO_CALX_U_TC1: return &x->u_tc1[ph];
+    case METRO_CALX_U_TC2: return &x->u_tc2[ph];
+    case METRO_CALX_I_TC1: return &x->i_tc1[ph];
+    case METRO_CALX_I_TC2: return &x->i_tc2[ph];
+    case METRO_CALX_LEAD_TC1: return &x->lead_tc1[ph];
+    case METRO_CALX_LEAD_TC2: return &x->lead_tc2[ph];
+    case METRO_CALX_SH: return &x->sh_ppb[ph];
+    case METRO_CALX_SH_TC: return &x->sh_tc[ph];
+    case METRO_CALX_SH_TAU: return &x->sh_tau_s;
+    case METRO_CALX_XT_P: return &x->xt_p_uw[ph];
+    case METRO_CALX_XT_Q: return &x->xt_q_uvar[ph];
+    case METRO_CALX_HR_A1: return &x->hr_a1[ph];
+    case METRO_CALX_HR_A2: return &x->hr_a2[ph];
+    case METRO_CALX_HR_A3: return &x->hr_a3[ph];
+    case METRO_CALX_RTC_PPB: return &x->rtc_ppb;
+    case METRO_CALX_RTC_K: return &x->rtc_k;
+    case METRO_CALX_RTC_T0: return &x->rtc_t0_mdeg;
+    case METRO_CALX_WIRING: return &x->wiring;
+    default: return NULL;
+    }
 }
 
 static int32_t *cal_field(struct metro_cal *c, enum metro_cal_field f, unsigned ph)
@@ -123,7 +185,8 @@ static int32_t *cal_field(struct metro_cal *c, enum metro_cal_field f, unsigned 
 int metro_cal_get(const struct metro *mt, enum metro_cal_field f, unsigned ph, int64_t *v)
 {
     struct metro_cal c = mt->cal;
-    int32_t *p = cal_field(&c, f, ph);
+    struct metro_cal_ext x = mt->calx;
+    int32_t *p = f >= METRO_CALX_T_REF ? (ph < METER_PHASES ? calx_field(&x, f, ph) : NULL) : cal_field(&c, f, ph);
     if (p == NULL)
         return METER_ENOENT;
     *v = *p;
@@ -132,12 +195,20 @@ int metro_cal_get(const struct metro *mt, enum metro_cal_field f, unsigned ph, i
 
 int metro_cal_set(struct metro *mt, enum metro_cal_field f, unsigned ph, int64_t v)
 {
+    if (v < INT32_MIN || v > INT32_MAX)
+        return METER_ERANGE;
+    if (f >= METRO_CALX_T_REF) {
+        struct metro_cal_ext x = mt->calx;
+        int32_t *p = ph < METER_PHASES ? calx_field(&x, f, ph) : NULL;
+        if (p == NULL)
+            return METER_ENOENT;
+        *p = (int32_t)v;
+        return metro_calx_load(mt, &x);
+    }
     struct metro_cal c = mt->cal;
     int32_t *p = cal_field(&c, f, ph);
     if (p == NULL)
         return METER_ENOENT;
-    if (v < INT32_MIN || v > INT32_MAX)
-        return METER_ERANGE;
     *p = (int32_t)v;
     return metro_cal_load(mt, &c);
 }
@@ -175,10 +246,12 @@ void metro_init(struct metro *mt)
     mt->w0lo = fix_mul_div(mt->w0, 32767, 32768);
     mt->nco_inc = F_NOMINAL_INC;
     mt->nco_inc_prev = F_NOMINAL_INC;
-    mt->f_inc_q16_prev = Q16(F_NOMINAL_INC);
+    mt->f_inc_q16_prev = mt->f_inc_q16_prev2 = Q16(F_NOMINAL_INC);
+    mt->f_bend_q16 = INT64_MAX;
     pulse_init(&mt->pulse);
     metro_block_reset(mt);
-    mt->n_next = METRO_PULSE_PICKUP;
+    mt->n_next = mt->n_ev = METRO_PULSE_PICKUP;
+    mt->hf_age = UINT8_MAX; /* no harmonic frame yet */
 }
 
 /* ---- block -------------------------------------------------------------- */
@@ -264,6 +337,12 @@ static int64_t metro_frequency(struct metro *mt, bool ref_ok, int32_t psi)
         mt->nco_inc_prev = mt->nco_inc;
         return -1;
     }
+    /* how far this estimate is off the straight line of the last two: a
+     * step or a jolt the predictor did not follow (harm.c: the next
+     * harmonic frame needs the oscillator on the true frequency) */
+    int64_t bend = f - 2 * mt->f_inc_q16_prev + mt->f_inc_q16_prev2;
+    mt->f_bend_q16 = bend < 0 ? -bend : bend;
+    mt->f_inc_q16_prev2 = mt->f_inc_q16_prev;
     mt->f_inc_q16_prev = f;
     int64_t next = (f + slope + slope / 2) >> 16;
     if (next < F_MIN_INC)
@@ -331,16 +410,84 @@ void metro_block_end(struct metro *mt)
         mt->i_last[p] = mt->i_prev[p];
     }
     bk->ready = true;
+    metro_hf_arm(mt); /* the next block's harmonic frame, at the new NCO frequency */
 
     mt->fed_samples = true;
     metro_block_reset(mt);
 }
 
+/* Per-block constants of the temperature compensation: gain corrections
+ * of the channels (Q30, 1 / the gain change since calibration) and the
+ * interpolator of the current lead at the die temperature. */
+static void metro_derive_temp(struct metro *mt)
+{
+    const struct metro_cal_ext *x = &mt->calx;
+    int64_t dt = mt->t_valid ? (int64_t)mt->t_mdeg - x->t_ref_mdeg : 0; /* mK */
+    int64_t dt2 = dt * dt;
+    for (int p = 0; p < METER_PHASES; p++) {
+        int64_t gu = (int64_t)x->u_tc1[p] * dt / 1000 + (int64_t)x->u_tc2[p] * dt2 / 1000000; /* ppb */
+        int64_t gi = (int64_t)x->i_tc1[p] * dt / 1000 + (int64_t)x->i_tc2[p] * dt2 / 1000000;
+        /* the shunt's own heating: gain change at Imax times the low-passed (I/Imax)^2 */
+        int64_t sh = (int64_t)x->sh_ppb[p] + (int64_t)x->sh_tc[p] * dt / 1000;
+        gi += (sh * mt->sh_x[p]) >> 30;
+        mt->d.gu_q30[p] = fix_mul_div((int64_t)1 << 30, 1000000000, 1000000000 + gu);
+        mt->d.gi_q30[p] = fix_mul_div((int64_t)1 << 30, 1000000000, 1000000000 + gi);
+        int64_t lead_fs = (int64_t)mt->cal.i_lead_ps[p] * 1000 + (int64_t)x->lead_tc1[p] * dt / 1000 +
+                          (int64_t)x->lead_tc2[p] * dt2 / 1000000;
+        mt->d.k_q30[p] = -fix_mul_div(lead_fs, (int64_t)METRO_N << 30, 1000000000000000LL);
+    }
+}
+
+void metro_set_temp(struct metro *mt, int32_t mdeg)
+{
+    mt->t_mdeg = mdeg;
+    mt->t_valid = true;
+}
+
+int32_t metro_rtc_ppb(const struct metro *mt)
+{
+    const struct metro_cal_ext *x = &mt->calx;
+    int64_t t = mt->t_valid ? mt->t_mdeg : x->t_ref_mdeg;
+    int64_t a = t - x->rtc_t0_mdeg, b = (int64_t)x->t_ref_mdeg - x->rtc_t0_mdeg; /* mK */
+    int64_t v = x->rtc_ppb + (int64_t)x->rtc_k * ((a * a - b * b) / 1000) / 1000000; /* mK^2 / 1000 * 0.001 ppb/K^2 */
+    return clamp32(v);
+}
+
+/* The Aron meter (two elements: U12 with I1, U32 with I3): the block's
+ * phase 2 carries the third line voltage U31 = U32 - U12 and the L2 line
+ * current -(I1 + I3) (fundamentals, no power of its own); a line is present
+ * when both line voltages it belongs to are; the sequence is reversed when
+ * U32 lags U12 (it leads by 60 deg in L1-L2-L3). Phasors in uV / uA, half
+ * peak. */
+static void metro_aron(struct meas_block *b, const int64_t vx[METER_PHASES], const int64_t vy[METER_PHASES],
+                       const int64_t cx[METER_PHASES], const int64_t cy[METER_PHASES])
+{
+    int64_t x31 = vx[2] - vx[0], y31 = vy[2] - vy[0];
+    int64_t ix = -(cx[0] + cx[2]), iy = -(cy[0] + cy[2]);
+    struct meas_phase *m = &b->ph[1];
+    memset(m, 0, sizeof *m);
+    m->u_mv = clamp32(fix_mul_div(fix_isqrt64((uint64_t)(x31 * x31 + y31 * y31)), SQRT2_Q30, (int64_t)1000 << 30));
+    m->i_ua = clamp32(fix_mul_shr(fix_isqrt64((uint64_t)(ix * ix + iy * iy)), SQRT2_Q30, 30));
+    m->u_angle_mdeg = fix_bam_to_mdeg((int32_t)((uint32_t)fix_atan2(y31, x31) - (uint32_t)fix_atan2(vy[0], vx[0])));
+    bool u12 = b->ph[0].u_mv >= U_PRESENT_MV, u31 = m->u_mv >= U_PRESENT_MV, u32 = b->ph[2].u_mv >= U_PRESENT_MV;
+    b->flags &= ~(uint32_t)(MEAS_F_NO_VOLTAGE_L1 | MEAS_F_NO_VOLTAGE_L2 | MEAS_F_NO_VOLTAGE_L3);
+    if (!(u12 && u31))
+        b->flags |= MEAS_F_NO_VOLTAGE_L1;
+    if (!(u12 && u32))
+        b->flags |= MEAS_F_NO_VOLTAGE_L2;
+    if (!(u32 && u31))
+        b->flags |= MEAS_F_NO_VOLTAGE_L3;
+    if (u12 && u32 && b->ph[2].u_angle_mdeg < 0)
+        b->flags |= MEAS_F_REVERSE_SEQ;
+}
+
 bool metro_poll(struct metro *mt)
 {
     struct metro_blk *bk = &mt->blk;
+    metro_hf_analyse(mt); /* a harmonic frame taken since the last call */
     if (!bk->ready)
         return false;
+    metro_derive_temp(mt);
     struct meas_block *b = &mt->out;
     const int64_t N = METRO_N;
     uint32_t block_inc = bk->inc;
@@ -390,6 +537,11 @@ bool metro_poll(struct metro *mt)
     int32_t ang_u[METER_PHASES];
     bool any_load = false, clip = false;
     int64_t u0x = 0, u0y = 0;
+    /* wiring (struct metro_cal_ext): the elements this meter has */
+    const int32_t wiring = mt->calx.wiring;
+    const bool used[METER_PHASES] = {true, wiring == METRO_WIRE_4W || wiring == METRO_WIRE_2P,
+                                     wiring == METRO_WIRE_4W || wiring == METRO_WIRE_ARON};
+    int64_t vx[METER_PHASES], vy[METER_PHASES], cx[METER_PHASES], cy[METER_PHASES]; /* uV, uA half peak */
     for (int p = 0; p < METER_PHASES; p++) {
         const struct metro_acc *a = &bk->acc[p];
         struct meas_phase *ph = &b->ph[p];
@@ -416,6 +568,10 @@ bool metro_poll(struct metro *mt)
         }
         uu -= Q16(mt->cal.u_rmsos[p]);
         iq -= Q16(mt->cal.i_rmsos[p]);
+        /* temperature and self-heating (gains relative to the calibration) */
+        const int64_t gu = mt->d.gu_q30[p], gi = mt->d.gi_q30[p];
+        uu = fix_mul_shr(fix_mul_shr(uu, gu, 30), gu, 30);
+        iq = fix_mul_shr(fix_mul_shr(iq, gi, 30), gi, 30);
         uint32_t urms8 = fix_isqrt64((uint64_t)(uu > 0 ? uu : 0));
         uint32_t irms8 = fix_isqrt64((uint64_t)(iq > 0 ? iq : 0));
         /* near full scale: a sine at this rms reaches the clip level (the
@@ -435,6 +591,8 @@ bool metro_poll(struct metro *mt)
         int64_t hinv = ((int64_t)1 << 60) / (hmag > 0 ? hmag : 1);
         int64_t pc = nui + fix_mul_shr(nui - nuj, k, 30);
         pc = fix_mul_shr(pc, hinv, 30);
+        if (mt->hf_age <= METRO_HF_EVERY + 1)
+            pc += fix_mul_shr(N, mt->hf_dp[p], 16); /* the harmonics' response (harm.c) */
         p_uw[p] = fix_mul_shr(pc, mt->d.kp[p], 60);
 
         /* fundamental reactive power from the compensated phasors */
@@ -450,6 +608,23 @@ bool metro_poll(struct metro *mt)
             q16 += fix_mul_shr(q16, ep_q30, 30);
         }
         q_uvar[p] = fix_mul_shr(q16, mt->d.kq[p], 60);
+        {
+            int64_t g = fix_mul_shr(gu, gi, 30);
+            p_uw[p] = fix_mul_shr(p_uw[p], g, 30);
+            q_uvar[p] = fix_mul_shr(q_uvar[p], g, 30);
+            mt->raw[p].p_uw = p_uw[p];
+            mt->raw[p].q_uvar = q_uvar[p];
+            /* crosstalk of the voltage into the current channel (measured at
+             * calibration with no current; it grows with U^2) */
+            int64_t u2 = u_mv * u_mv;
+            p_uw[p] -= fix_mul_div(mt->calx.xt_p_uw[p], u2, 230000LL * 230000);
+            q_uvar[p] -= fix_mul_div(mt->calx.xt_q_uvar[p], u2, 230000LL * 230000);
+            /* the shunt's heating follows (I / Imax)^2 with the calibrated time constant */
+            if (mt->calx.sh_tau_s > 0) {
+                int64_t r = fix_mul_div(i_ua * i_ua, (int64_t)1 << 30, (int64_t)METRO_SH_IMAX_A * METRO_SH_IMAX_A * 1000000000000LL);
+                mt->sh_x[p] += (r - mt->sh_x[p]) * 2 / (2 * (int64_t)mt->calx.sh_tau_s + 1);
+            }
+        }
 
         ang_u[p] = fix_atan2(ui[p], ur[p]);
         int32_t ang_i = fix_atan2(ici, icr);
@@ -462,10 +637,23 @@ bool metro_poll(struct metro *mt)
         if (u_mv > U_FREQ_MV && i_ua >= mt->cal.creep_ua)
             ph->phi_mdeg = fix_bam_to_mdeg((int32_t)((uint32_t)ang_u[p] - (uint32_t)ang_i));
 
-        /* neutral-point shift from the calibrated voltage phasors (uV half peak) */
-        u0x += fix_mul_div(ur[p], mt->cal.u_gain_pv[p], 256000000LL);
-        u0y += fix_mul_div(ui[p], mt->cal.u_gain_pv[p], 256000000LL);
+        /* calibrated fundamental phasors (uV, uA half peak): the neutral-point
+         * shift, and the Aron meter's third line voltage and current */
+        vx[p] = fix_mul_shr(fix_mul_div(ur[p], mt->cal.u_gain_pv[p], 256000000LL), gu, 30);
+        vy[p] = fix_mul_shr(fix_mul_div(ui[p], mt->cal.u_gain_pv[p], 256000000LL), gu, 30);
+        cx[p] = fix_mul_shr(fix_mul_div(icr, mt->cal.i_gain_pa[p], 256000000LL), gi, 30);
+        cy[p] = fix_mul_shr(fix_mul_div(ici, mt->cal.i_gain_pa[p], 256000000LL), gi, 30);
+        u0x += vx[p];
+        u0y += vy[p];
 
+        if (!used[p]) {
+            /* no element on this phase (1- or 2-phase meter, Aron's L2):
+             * its channels read nothing the meter may register */
+            memset(ph, 0, sizeof *ph);
+            b->flags |= (uint32_t)MEAS_F_NO_VOLTAGE_L1 << p;
+            p_uw[p] = q_uvar[p] = 0;
+            continue;
+        }
         /* no-load: nothing below the creep threshold */
         if (i_ua < mt->cal.creep_ua) {
             p_uw[p] = 0;
@@ -502,21 +690,26 @@ bool metro_poll(struct metro *mt)
     } else {
         b->quadrant = qt >= 0 ? 2 : 3;
     }
-    {
+    if (wiring == METRO_WIRE_4W) {
         uint32_t m0 = fix_isqrt64((uint64_t)(u0x * u0x + u0y * u0y));
         b->u0_mv = clamp32(fix_mul_div(m0, SQRT2_Q30, (int64_t)3000 << 30));
+    } /* else no neutral-point shift: one or two phases, or no neutral (missing-neutral detection off) */
+    if (wiring == METRO_WIRE_ARON) {
+        metro_aron(b, vx, vy, cx, cy);
+    } else if (!(b->flags & (MEAS_F_NO_VOLTAGE_L1 | MEAS_F_NO_VOLTAGE_L2)) && b->ph[1].u_angle_mdeg > 0) {
+        /* phase sequence: L2 leads L1 (angle in (0, 180) deg) when reversed */
+        b->flags |= MEAS_F_REVERSE_SEQ;
+    } else if ((b->flags & MEAS_F_NO_VOLTAGE_L2) && !(b->flags & (MEAS_F_NO_VOLTAGE_L1 | MEAS_F_NO_VOLTAGE_L3)) &&
+               b->ph[2].u_angle_mdeg < 0) {
+        b->flags |= MEAS_F_REVERSE_SEQ;
     }
-    /* phase sequence: L2 leads L1 (angle in (0, 180) deg) when reversed */
-    if (!(b->flags & (MEAS_F_NO_VOLTAGE_L1 | MEAS_F_NO_VOLTAGE_L2)) && b->ph[1].u_angle_mdeg > 0)
-        b->flags |= MEAS_F_REVERSE_SEQ;
-    else if ((b->flags & MEAS_F_NO_VOLTAGE_L2) && !(b->flags & (MEAS_F_NO_VOLTAGE_L1 | MEAS_F_NO_VOLTAGE_L3)) &&
-             b->ph[2].u_angle_mdeg < 0)
-        b->flags |= MEAS_F_REVERSE_SEQ;
     if (clip)
         b->flags |= MEAS_F_CLIPPED;
 
     /* its pulses: the interrupt takes them METRO_PULSE_PICKUP samples into
      * the next block (or at its next event after that, if this was late) */
+    if (mt->hf_age < UINT8_MAX)
+        mt->hf_age++;
     mt->pulse_uwh = (mt->pulse_ready ? mt->pulse_uwh : 0) + b->e[MEAS_AP] + b->e[MEAS_AN];
     mt->pulse_ready = true;
     bk->ready = false;
@@ -556,29 +749,36 @@ static inline void metro_phase(struct metro_acc *a, int32_t *i_prev, const int32
 
 /* The sample at which metro_sample has more to do than accumulate: the
  * block's end or the pulse output's next edge (one test per sample). */
-static unsigned metro_event(struct metro *mt)
+static unsigned metro_event(struct metro *mt, const int32_t s[METER_CHANNELS], uint32_t ph, uint32_t nph)
 {
     unsigned ev = 0;
-    uint32_t elapsed = mt->n - mt->n_last;
-    mt->n_last = mt->n;
-    if (mt->pulse.due != 0) {
-        mt->pulse.due -= elapsed; /* n_next never passes the edge */
-        if (mt->pulse.due == 0 && pulse_edge(&mt->pulse, METRO_TPM))
-            ev |= METRO_EV_PULSE;
+    /* the harmonic frame's samples come here one by one (harm.c), so the
+     * sample path pays nothing for it outside the frame */
+    if (mt->hf.on)
+        metro_hf_stack(mt, s, ph, nph);
+    if (mt->n == mt->n_ev) {
+        uint32_t elapsed = mt->n - mt->n_last;
+        mt->n_last = mt->n;
+        if (mt->pulse.due != 0) {
+            mt->pulse.due -= elapsed; /* n_ev never passes the edge */
+            if (mt->pulse.due == 0 && pulse_edge(&mt->pulse, METRO_TPM))
+                ev |= METRO_EV_PULSE;
+        }
+        if (mt->pulse_ready) {
+            /* the energy of the block metro_poll finished */
+            pulse_add(&mt->pulse, mt->pulse_uwh, METRO_TPM);
+            mt->pulse_ready = false;
+        }
+        if (mt->n == METRO_N) {
+            metro_block_end(mt); /* restarts n and n_last at 0, arms the next frame */
+            ev |= METRO_EV_BLOCK;
+        }
+        uint32_t next = mt->n < METRO_PULSE_PICKUP ? METRO_PULSE_PICKUP : METRO_N;
+        if (mt->pulse.due != 0 && mt->pulse.due < next - mt->n)
+            next = mt->n + mt->pulse.due;
+        mt->n_ev = next;
     }
-    if (mt->pulse_ready) {
-        /* the energy of the block metro_poll finished */
-        pulse_add(&mt->pulse, mt->pulse_uwh, METRO_TPM);
-        mt->pulse_ready = false;
-    }
-    if (mt->n == METRO_N) {
-        metro_block_end(mt); /* restarts n and n_last at 0 */
-        ev |= METRO_EV_BLOCK;
-    }
-    uint32_t next = mt->n < METRO_PULSE_PICKUP ? METRO_PULSE_PICKUP : METRO_N;
-    if (mt->pulse.due != 0 && mt->pulse.due < next - mt->n)
-        next = mt->n + mt->pulse.due;
-    mt->n_next = next;
+    mt->n_next = mt->hf.on ? mt->n + 1 : mt->n_ev;
     return ev;
 }
 
@@ -590,8 +790,8 @@ unsigned metro_sample(struct metro *mt, const int32_t s[METER_CHANNELS])
     int32_t w = (int32_t)((m * m) >> METRO_WIN_SHIFT);
     mt->win_m = m + mt->win_d;
     mt->win_d -= 2;
-    uint32_t ph = mt->nco_ph;
-    mt->nco_ph = ph + mt->nco_inc;
+    uint32_t ph = mt->nco_ph, nph = ph + mt->nco_inc;
+    mt->nco_ph = nph;
     int32_t wc = (w * fix_sin_tab[((ph >> 22) + 256u) & 1023u]) >> 15;
     int32_t ws = -((w * fix_sin_tab[ph >> 22]) >> 15);
 
@@ -599,12 +799,13 @@ unsigned metro_sample(struct metro *mt, const int32_t s[METER_CHANNELS])
     metro_phase(&mt->acc[1], &mt->i_prev[1], &s[2], w, wc, ws);
     metro_phase(&mt->acc[2], &mt->i_prev[2], &s[4], w, wc, ws);
 
+
     if ((mt->zc_prev & ~z) < 0) /* last < 0 <= z: a rising crossing */
         metro_zc(mt, z);
     mt->zc_prev = z;
 
     /* block end and pulse edges share one countdown */
-    return ++mt->n == mt->n_next ? metro_event(mt) : 0;
+    return ++mt->n == mt->n_next ? metro_event(mt, s, ph, nph) : 0;
 }
 
 /* ---- blocks feed -------------------------------------------------------- */

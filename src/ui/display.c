@@ -519,7 +519,9 @@ static void render(const struct meter *m, struct lcd_state *l)
     if (!meter_mains_lost(m)) {
         const struct meas_block *b = &m->block;
         for (unsigned p = 0; p < METER_PHASES && p < 3; p++) {
-            if (b->ph[p].u_mv > 160000)
+            /* the lines present: above 160 V and not flagged absent (an Aron
+             * meter judges a line by the two line voltages it belongs to) */
+            if (b->ph[p].u_mv > 160000 && !(b->flags & ((uint32_t)MEAS_F_NO_VOLTAGE_L1 << p)))
                 l->u_on |= (uint8_t)(1u << p);
             /* The arrows follow the load above 2.3 W per phase. */
             if (b->ph[p].p_mw > 2300)

@@ -10,6 +10,7 @@
  * points also assert the error shift against their reference point.
  * Exit status 1 if any point fails. Prints the worst error per group.
  */
+#include <complex.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -23,7 +24,7 @@
 
 #define IB 5.0
 #define UN 230.0
-#define NPTS 400
+#define NPTS 600
 
 struct point {
     char group[12];
@@ -37,11 +38,19 @@ struct point {
     int ref;             /* index of the reference point for the shift, -1 none */
     double scls, stgt;   /* shift limits, % */
     bool check_ui;       /* Urms/Irms/f against the reference */
-    int kind;            /* 0 energy, 1 starting, 2 creep */
+    int kind;            /* 0 energy, 1 starting, 2 creep, 3 self-heating run */
+    double temp;         /* ambient, deg C (the unit soaked there) */
+    bool adc_only;       /* a model point: not in the ideal variant */
+    bool nocomp;         /* temperature and self-heating compensation off */
+    bool noself;         /* only the self-heating estimate off */
+    bool noharm;         /* the harmonic frame's correction off (what it corrects) */
+    int wiring;          /* enum metro_wiring of the meter */
+    double heat_s;       /* kind 3: seconds at the load */
 };
 
 static struct point pts[NPTS];
 static int npts;
+static FILE *heat_csv; /* --heat-csv: each self-heating run's 5-minute windows */
 
 static void balanced(struct point *p, double u, double i, double phi)
 {
@@ -63,7 +72,16 @@ static struct point *add(const char *group, const char *name)
     p->f = 50;
     p->ref = -1;
     p->pf_deg = 999;
+    p->temp = FE_T_REF;
     return p;
+}
+
+/* Phase k's current as a phasor (A rms, angle in degrees): the scenario
+ * form (i, phi behind its own voltage). */
+static void set_current(struct point *p, int k, double complex i)
+{
+    p->ph[k].i = cabs(i);
+    p->ph[k].phi_deg = cabs(i) > 0 ? p->ph[k].angle_deg - carg(i) * 180 / M_PI : 0;
 }
 
 /* Power factors of the load curve: phi and its label. */
@@ -95,6 +113,227 @@ static void active_limits(struct point *p, double i, int k, bool single)
         p->rcls = i < 0.1 * IB ? 2.5 : 2.0;
         p->rtgt = 0.2;
     }
+}
+
+/* ---- real conditions (issue 18): temperature, self-heating, distorted
+ * loads, wiring. Model-only points (adc_only): the ideal variant has no
+ * physics to show. ---- */
+
+static const double temps[6] = {-40, -25, 0, 23, 50, 70};
+
+/* IEC 61000-2-2 compatibility levels of voltage harmonics in public LV
+ * networks (% of the fundamental): odd non-triplen 5: 6, 7: 5, 11: 3.5,
+ * 13: 3, 17..49: 2.27 (17/h) - 0.27; triplen 3: 5, 9: 1.5, 15: 0.4, 21: 0.3,
+ * above 0.2; even 2: 2, 4: 1, 6: 0.5, 8..50: 0.25 (10/h) + 0.25. All at once
+ * they exceed the standard's THD of 8 %: scaled down to it. */
+static double u_level(unsigned h)
+{
+    if (h % 2 == 0)
+        return h == 2 ? 2.0 : h == 4 ? 1.0 : h == 6 ? 0.5 : 0.25 * 10.0 / h + 0.25;
+    if (h % 3 == 0)
+        return h == 3 ? 5.0 : h == 9 ? 1.5 : h == 15 ? 0.4 : h == 21 ? 0.3 : 0.2;
+    return h == 5 ? 6.0 : h == 7 ? 5.0 : h == 11 ? 3.5 : h == 13 ? 3.0 : 2.27 * 17.0 / h - 0.27;
+}
+
+/* Current spectra of three loads, % of the fundamental, odd harmonics up
+ * to the 31st (1.55 kHz at 50 Hz), at the published limits: what a
+ * compliant device may draw at most.
+ *  - LED driver: IEC 61000-3-2 class C (lighting above 25 W): 3rd 30 x PF
+ *    (PF 0.95: 28.5), 5th 10, 7th 7, 9th 5, 11th..39th 3.
+ *  - PV inverter: IEEE 1547-2018 table 26 (DER current distortion): odd
+ *    h < 11: 4, 11..15: 2, 17..21: 1.5, 23..33: 0.6.
+ *  - EV charger (three-phase, 16..75 A): IEC 61000-3-12 table 4 (balanced
+ *    three-phase equipment, Rsce 33): 5th 10.7, 7th 7.2, 11th 3.1, 13th 2;
+ *    above the 13th (no individual limit there) 2 x 13 / h (assumed). */
+static double i_level(int load, unsigned h)
+{
+    switch (load) {
+    case 0: return h == 3 ? 28.5 : h == 5 ? 10 : h == 7 ? 7 : h == 9 ? 5 : 3;
+    case 1: return h < 11 ? 4 : h < 17 ? 2 : h < 23 ? 1.5 : 0.6;
+    default: return h == 5 ? 10.7 : h == 7 ? 7.2 : h == 11 ? 3.1 : h == 13 ? 2.0 : h < 13 ? 0 : 2.0 * 13 / h;
+    }
+}
+
+static void distorted(struct point *p, int load, double i, bool export_, bool in_phase)
+{
+    double u = 0;
+    for (unsigned h = 2; h <= 31; h++)
+        u += u_level(h) * u_level(h);
+    double scale = 8.0 / sqrt(u); /* THD 8 % */
+    balanced(p, UN, i, export_ ? 180 : 0);
+    for (int k = 0; k < 3; k++) {
+        struct wave_phase_params *q = &p->ph[k];
+        for (unsigned h = 2; h <= 31; h++) {
+            q->uh[q->n_uh++] = (struct wave_harm){h, u_level(h) * scale, 0};
+            double il = h % 2 ? i_level(load, h) : 0;
+            if (il > 0) {
+                /* in phase with the voltage's harmonic (its power flows with
+                 * the fundamental's), or against it (the load a source) */
+                double ph = h * q->phi_deg + (in_phase ? 0 : 180);
+                q->ih[q->n_ih++] = (struct wave_harm){h, il, fmod(ph, 360)};
+            }
+        }
+    }
+}
+
+static void build_matrix_conditions(void)
+{
+    static const double cur[9] = {0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100};
+    char nm[48];
+    /* temperature: the load curve at PF 1 and 0.5 ind. at every temperature,
+     * compensated (target 0.1 %) and not (shown) */
+    for (int t = 0; t < 6; t++)
+        for (int comp = 1; comp >= 0; comp--)
+            for (int k = 0; k < 2; k++)
+                for (int c = 0; c < 9; c++) {
+                    snprintf(nm, sizeof nm, "%+gC %s %gA %s", temps[t], pf_name[k], cur[c], comp ? "comp" : "nocomp");
+                    struct point *p = add("temp", nm);
+                    balanced(p, UN, cur[c], pf_phi[k]);
+                    p->i = cur[c];
+                    p->pf_deg = pf_phi[k];
+                    p->temp = temps[t];
+                    p->nocomp = !comp;
+                    p->adc_only = true;
+                    active_limits(p, cur[c], k, false);
+                    p->tgt = comp ? 0.1 : 0;
+                    p->rcls = p->rtgt = 0;
+                    if (!comp) /* the class allows 0.05 %/K (PF 1), 0.07 %/K (0.5 ind.) from 23 degC */
+                        p->cls += (k == 0 ? 0.05 : 0.07) * fabs(temps[t] - FE_T_REF);
+                }
+    /* self-heating: Imax for an hour from cold */
+    static const double heat_t[3] = {23, -40, 70};
+    for (int t = 0; t < 3; t++)
+        for (int comp = 1; comp >= 0; comp--) {
+            snprintf(nm, sizeof nm, "Imax 1h %+gC %s", heat_t[t], comp ? "comp" : "no self-heating comp");
+            struct point *p = add("heat", nm);
+            balanced(p, UN, 100, 0);
+            p->kind = 3;
+            p->heat_s = 3600;
+            p->temp = heat_t[t];
+            p->noself = !comp;
+            p->adc_only = true;
+            p->cls = 1.0;
+            p->tgt = comp ? 0.1 : 0;
+        }
+    /* distorted loads: the EN 50470-3 point is in "harm"; here the
+     * published spectra on a distorted voltage (target 0.02 %) */
+    static const char *const lname[3] = {"LED driver", "PV inverter", "EV charger"};
+    static const double lcur[3] = {5, 16, 32};
+    for (int l = 0; l < 3; l++)
+        for (int ph = 0; ph < 2; ph++)
+            for (int nh = 0; nh < 2; nh++) {
+                snprintf(nm, sizeof nm, "%s %gA %s%s", lname[l], lcur[l], ph ? "h against" : "h with",
+                         nh ? " nocomp" : "");
+                struct point *p = add("dist", nm);
+                distorted(p, l, lcur[l], l == 1, ph == 0);
+                p->cls = 1.0;
+                p->tgt = nh ? 0 : 0.02;
+                p->noharm = nh;
+                p->adc_only = nh;
+            }
+    {
+        /* the EN 50470-3 point without the correction: what it corrects */
+        struct point *p = add("dist", "EN 50470-3 5th 10%U 40%I nocomp");
+        balanced(p, UN, 50, 0);
+        for (int k = 0; k < 3; k++) {
+            p->ph[k].n_uh = p->ph[k].n_ih = 1;
+            p->ph[k].uh[0] = (struct wave_harm){5, 10, 0};
+            p->ph[k].ih[0] = (struct wave_harm){5, 40, 0};
+        }
+        p->cls = 1.0;
+        p->noharm = true;
+        p->adc_only = true;
+    }
+    /* the top of the corrected band: 40 % current and 10 % voltage at the
+     * 31st (1550 Hz at 50 Hz) and the 25th at 60 Hz (1500 Hz), where the
+     * sinc^3 leaves half of each channel's amplitude (4 % of the power) */
+    static const struct {
+        double f;
+        unsigned h;
+        const char *name;
+    } top[2] = {{50, 31, "31st 10%U 40%I"}, {60, 25, "60Hz 25th 10%U 40%I"}};
+    for (int k = 0; k < 2; k++) {
+        struct point *p = add("dist", top[k].name);
+        balanced(p, UN, 20, 0);
+        p->f = top[k].f;
+        for (int q = 0; q < 3; q++) {
+            p->ph[q].n_uh = p->ph[q].n_ih = 1;
+            p->ph[q].uh[0] = (struct wave_harm){top[k].h, 10, 0};
+            p->ph[q].ih[0] = (struct wave_harm){top[k].h, 40, 0};
+        }
+        p->cls = 1.0;
+        p->tgt = 0.02;
+    }
+    /* wiring: the Aron meter (3 x 230 V, three wires: star voltages of 132.8 V) */
+    static const double acur[9] = {0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100};
+    const double us = UN / sqrt(3.0);
+    for (int k = 0; k < 3; k++)
+        for (int c = 0; c < 9; c++) {
+            snprintf(nm, sizeof nm, "aron %s %gA", pf_name[k], acur[c]);
+            struct point *p = add("wiring", nm);
+            balanced(p, us, acur[c], pf_phi[k]);
+            p->i = acur[c];
+            p->pf_deg = pf_phi[k];
+            p->wiring = METRO_WIRE_ARON;
+            p->adc_only = true;
+            active_limits(p, acur[c], k, false);
+            p->check_ui = true;
+        }
+    /* unbalanced: one line-to-line load (I = its current, angle phi behind
+     * its line voltage), and an arbitrary set */
+    static const char *const pair[3] = {"L1-L2", "L2-L3", "L3-L1"};
+    for (int ll = 0; ll < 3; ll++)
+        for (int k = 0; k < 2; k++)
+            for (int c = 0; c < 2; c++) {
+                double ia = c ? 50 : 5;
+                snprintf(nm, sizeof nm, "aron %s %s %gA", pair[ll], pf_name[k], ia);
+                struct point *p = add("wiring", nm);
+                balanced(p, us, 0, 0);
+                int a = ll, b2 = (ll + 1) % 3;
+                /* the line voltage Ua - Ub leads Ua by 30 deg */
+                double complex i = ia * cexp(I * (p->ph[a].angle_deg + 30 - pf_phi[k]) * M_PI / 180);
+                set_current(p, a, i);
+                set_current(p, b2, -i);
+                p->wiring = METRO_WIRE_ARON;
+                p->adc_only = true;
+                active_limits(p, ia, k, false);
+            }
+    {
+        struct point *p = add("wiring", "aron unbalanced 10/25A");
+        balanced(p, us, 0, 0);
+        double complex i1 = 10 * cexp(-I * 20 * M_PI / 180), i3 = 25 * cexp(I * 100 * M_PI / 180);
+        set_current(p, 0, i1);
+        set_current(p, 2, i3);
+        set_current(p, 1, -(i1 + i3));
+        p->wiring = METRO_WIRE_ARON;
+        p->adc_only = true;
+        p->cls = 1.0, p->tgt = 0.15, p->rcls = 2.0, p->rtgt = 0.2;
+    }
+    for (int k = 0; k < 2; k++)
+        for (int c = 0; c < 2; c++) {
+            double ia = c ? 50 : 5;
+            snprintf(nm, sizeof nm, "aron reversed %s %gA", pf_name[k], ia);
+            struct point *p = add("wiring", nm);
+            balanced(p, us, ia, pf_phi[k]);
+            p->ph[1].angle_deg = 120;
+            p->ph[2].angle_deg = -120;
+            p->wiring = METRO_WIRE_ARON;
+            p->adc_only = true;
+            active_limits(p, ia, k, false);
+        }
+    /* one- and two-phase meters in a three-phase network */
+    static const double wcur[3] = {0.25, 5, 100};
+    for (int w = METRO_WIRE_1P; w <= METRO_WIRE_2P; w++)
+        for (int k = 0; k < 2; k++)
+            for (int c = 0; c < 3; c++) {
+                snprintf(nm, sizeof nm, "%s %s %gA", w == METRO_WIRE_1P ? "1-phase" : "2-phase", pf_name[k], wcur[c]);
+                struct point *p = add("wiring", nm);
+                balanced(p, UN, wcur[c], pf_phi[k]);
+                p->wiring = w;
+                p->adc_only = true;
+                active_limits(p, wcur[c], k, false);
+                p->check_ui = true;
+            }
 }
 
 static void build_matrix(void)
@@ -180,7 +419,8 @@ static void build_matrix(void)
         p->ph[k].uh[0] = (struct wave_harm){5, 10, 0};
         p->ph[k].ih[0] = (struct wave_harm){5, 40, 0};
     }
-    p->ref = ri, p->scls = 0.8, p->stgt = 0.3, p->cls = 1.0, p->tgt = 1.0; /* influence: shift target */
+    /* influence: shift target; and the issue's 0.02 % of the flat response */
+    p->ref = ri, p->scls = 0.8, p->stgt = 0.3, p->cls = 1.0, p->tgt = 0.02;
     p = add("harm", "household THD-I 40%");
     balanced(p, UN, 50, 0);
     static const struct wave_harm hh[5] = {{3, 30, 180}, {5, 20, 0}, {7, 12, 180}, {9, 8, 0}, {11, 5, 180}};
@@ -247,6 +487,7 @@ static void build_matrix(void)
     p = add("start", "creep 1.15Un 10x dt");
     balanced(p, UN * 1.15, 0, 0);
     p->kind = 2;
+    build_matrix_conditions();
 }
 
 /* ---- running a point ---------------------------------------------------- */
@@ -262,20 +503,36 @@ struct result {
 struct bench {
     struct adc_model adc;
     struct metro_cal cal;
+    struct metro_cal_ext calx;
     bool ideal;
     struct wave_gen *g;
     struct metro *mt;
-    struct wave_set *ws;
+    struct wave_set *ws;      /* what the meter's elements see */
+    struct wave_set *star;    /* the network (reference energies) */
+    const struct point *pt;   /* the point running */
+    double irms[3];           /* through each element (shunt heating) */
 };
 
 static void feed_block(struct bench *b, int64_t e[MEAS_QTY])
 {
     double x[METER_CHANNELS];
     int32_t s[METER_CHANNELS];
+    if (!b->ideal) {
+        /* the unit's temperatures move on (the shunts heat with the load) */
+        adc_thermal_step(&b->adc, 1.0, b->pt->temp, b->irms);
+        wave_gen_retune(b->g);
+    }
     for (int n = 0; n < METRO_N; n++) {
         wave_gen_next(b->g, x);
         adc_quantise(&b->adc, x, s);
         metro_sample(b->mt, s);
+    }
+    if (!b->ideal)
+        metro_set_temp(b->mt, adc_sensor_mdeg(&b->adc));
+    if (b->pt->noharm) {
+        /* the meter without its harmonic correction: no frame reaches it */
+        b->mt->hf.ready = 0;
+        memset(&b->mt->hf.s, 0, sizeof b->mt->hf.s);
     }
     metro_poll(b->mt); /* the main loop's part of the block */
     if (e != NULL)
@@ -296,8 +553,12 @@ static double ref_energy(struct bench *b, const struct point *pt, uint64_t n0, u
     double e = 0;
     if (pt->drift == 0) {
         double w = 2 * M_PI * pt->f;
+        /* an Aron meter's reference is the 3-wire network's own energy
+         * (phase voltages times line currents); the others', what passes
+         * through their elements */
+        const struct wave_set *ref = pt->wiring == METRO_WIRE_ARON ? b->star : b->ws;
         for (int k = 0; k < 3; k++)
-            e += wave_energy(&b->ws->ph[k], b->g->theta0 + w * ta, b->g->theta0 + w * tb, w);
+            e += wave_energy(&ref->ph[k], b->g->theta0 + w * ta, b->g->theta0 + w * tb, w);
         return e;
     }
     static const double gx[5] = {-0.9061798459386640, -0.5384693101056831, 0, 0.5384693101056831,
@@ -322,19 +583,73 @@ static void run_point(struct bench *b, const struct point *pt, double seconds, s
     char err[120];
     memset(r, 0, sizeof *r);
     r->ok = true;
-    if (wave_build(b->ws, pt->ph, err, sizeof err) != 0) {
+    if (wave_build(b->star, pt->ph, err, sizeof err) != 0) {
         r->ok = false;
         snprintf(r->why, sizeof r->why, "wave_build: %s", err);
         return;
     }
+    *b->ws = *b->star;
+    wave_wire(b->ws, pt->wiring);
+    b->pt = pt;
+    for (int k = 0; k < 3; k++) {
+        struct wave_ref wr;
+        wave_reference(&b->ws->ph[k], &wr);
+        b->irms[k] = wr.irms;
+    }
     metro_init(b->mt);
-    if (metro_cal_load(b->mt, &b->cal) != 0) {
+    struct metro_cal_ext xc = b->calx;
+    xc.wiring = pt->wiring;
+    if (pt->nocomp) {
+        /* the uncompensated meter: no temperature or self-heating terms */
+        memset(xc.u_tc1, 0, sizeof xc.u_tc1);
+        memset(xc.u_tc2, 0, sizeof xc.u_tc2);
+        memset(xc.i_tc1, 0, sizeof xc.i_tc1);
+        memset(xc.i_tc2, 0, sizeof xc.i_tc2);
+        memset(xc.lead_tc1, 0, sizeof xc.lead_tc1);
+        memset(xc.lead_tc2, 0, sizeof xc.lead_tc2);
+        memset(xc.sh_ppb, 0, sizeof xc.sh_ppb);
+        memset(xc.sh_tc, 0, sizeof xc.sh_tc);
+    }
+    if (pt->noself) {
+        memset(xc.sh_ppb, 0, sizeof xc.sh_ppb);
+        memset(xc.sh_tc, 0, sizeof xc.sh_tc);
+    }
+    if (metro_cal_load(b->mt, &b->cal) != 0 || metro_calx_load(b->mt, &xc) != 0) {
         r->ok = false;
         snprintf(r->why, sizeof r->why, "calibration refused");
         return;
     }
+    adc_soak(&b->adc, pt->temp);
     wave_gen_init(b->g, METER_SAMPLE_RATE, &b->adc);
     wave_gen_load(b->g, b->ws, pt->f, pt->drift);
+
+    if (pt->kind == 3) {
+        /* self-heating: the load for heat_s seconds from a cold start; the
+         * energy error over the whole run and the worst of its 5-minute
+         * windows (value) */
+        feed_block(b, NULL);
+        feed_block(b, NULL);
+        double wmax = 0, eall = 0, rall = 0;
+        int nwin = (int)(pt->heat_s / 300);
+        for (int w = 0; w < nwin; w++) {
+            uint64_t n0 = b->g->n;
+            int64_t e[MEAS_QTY] = {0};
+            for (int k = 0; k < 300; k++)
+                feed_block(b, e);
+            double eref = ref_energy(b, pt, n0, b->g->n);
+            double em = (double)(e[MEAS_AP] - e[MEAS_AN]) * 3.6e-3;
+            double we = (em - eref) / fabs(eref) * 100;
+            if (fabs(we) > fabs(wmax))
+                wmax = we;
+            if (heat_csv != NULL)
+                fprintf(heat_csv, "%s,%d,%.6f\n", pt->name, 5 * (w + 1), we);
+            eall += em;
+            rall += eref;
+        }
+        r->err = (eall - rall) / fabs(rall) * 100;
+        r->value = wmax;
+        return;
+    }
 
     if (pt->kind == 1) {
         /* starting: the first pulse within 1.5 x the theoretical time */
@@ -399,9 +714,12 @@ static void run_point(struct bench *b, const struct point *pt, double seconds, s
     double qref = 0;
     const struct meas_block *mb = &b->mt->out;
     for (int k = 0; k < 3; k++) {
-        struct wave_ref wr;
+        struct wave_ref wr, ws;
         wave_reference(&b->ws->ph[k], &wr);
-        qref += wr.q1 * t;
+        wave_reference(&(pt->wiring == METRO_WIRE_ARON ? b->star : b->ws)->ph[k], &ws);
+        qref += ws.q1 * t;
+        if (pt->wiring == METRO_WIRE_ARON && k == 1)
+            continue; /* the meter's L2 carries U31 and -(I1 + I3): no element */
         if (pt->check_ui && wr.urms > 1) {
             double ue = (mb->ph[k].u_mv / 1000.0 - wr.urms) / wr.urms * 100;
             if (fabs(ue) > fabs(r->uerr))
@@ -426,17 +744,31 @@ static void run_point(struct bench *b, const struct point *pt, double seconds, s
 struct grp {
     char name[12];
     double worst, rworst, sworst, uworst, iworst, fworst;
+    double ncworst; /* the uncompensated twins' worst P error (what compensation closes) */
     int n, fail;
 };
 
 int main(int argc, char **argv)
 {
-    const char *group = NULL, *variant = "both", *csv = NULL;
+    const char *group = NULL, *variant = "both", *csv = NULL, *point = NULL;
+    uint64_t unit = 0;
+    bool have_unit = false;
     double seconds = 1;
     uint64_t seed = 1;
     for (int k = 1; k < argc; k++) {
         if (!strcmp(argv[k], "--group") && k + 1 < argc)
             group = argv[++k];
+        else if (!strcmp(argv[k], "--point") && k + 1 < argc)
+            point = argv[++k];
+        else if (!strcmp(argv[k], "--heat-csv") && k + 1 < argc) {
+            heat_csv = fopen(argv[++k], "w");
+            if (heat_csv == NULL) {
+                perror(argv[k]);
+                return 2;
+            }
+            fprintf(heat_csv, "point,minutes,err_pct\n");
+        } else if (!strcmp(argv[k], "--unit") && k + 1 < argc)
+            unit = strtoull(argv[++k], NULL, 0), have_unit = true;
         else if (!strcmp(argv[k], "--variant") && k + 1 < argc)
             variant = argv[++k];
         else if (!strcmp(argv[k], "--seconds") && k + 1 < argc)
@@ -446,7 +778,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[k], "--seed") && k + 1 < argc)
             seed = strtoull(argv[++k], NULL, 0);
         else {
-            fprintf(stderr, "usage: acc [--group G] [--variant ideal|adc|both] [--seconds S] [--csv F] [--seed N]\n");
+            fprintf(stderr, "usage: acc [--group G] [--point SUBSTRING] [--variant ideal|adc|both] [--seconds S] [--csv F] [--heat-csv F] [--seed N] [--unit N]\n");
             return 2;
         }
     }
@@ -463,8 +795,9 @@ int main(int argc, char **argv)
     b.g = malloc(sizeof *b.g);
     b.mt = malloc(sizeof *b.mt);
     b.ws = malloc(sizeof *b.ws);
+    b.star = malloc(sizeof *b.star);
     static struct result res[NPTS];
-    int fails = 0;
+    int fails = 0, ran = 0;
     for (int v = 0; v < 2; v++) {
         b.ideal = v == 0;
         if (strcmp(variant, "both") && strcmp(variant, b.ideal ? "ideal" : "adc"))
@@ -472,14 +805,18 @@ int main(int argc, char **argv)
         if (b.ideal) {
             adc_init_ideal(&b.adc);
             metro_cal_default(&b.cal);
+            metro_calx_default(&b.calx);
         } else {
-            adc_init_default(&b.adc, seed);
-            if (calib_measure(&b.adc, seed, &b.cal) != 0) {
+            if (have_unit)
+                adc_init_unit(&b.adc, unit, seed); /* a unit drawn within the documented spreads */
+            else
+                adc_init_default(&b.adc, seed);
+            if (calib_measure_ext(&b.adc, seed, &b.cal, &b.calx) != 0) {
                 fprintf(stderr, "calibration failed\n");
                 return 1;
             }
         }
-        struct grp grps[8];
+        struct grp grps[16];
         int ng = 0;
         printf("\n== variant %s ==\n%-7s %-28s %9s %9s %9s %8s %8s %9s  %s\n", b.ideal ? "ideal" : "adc", "group",
                "point", "err%", "Qerr%", "shift%", "U%", "I%", "f Hz", "verdict");
@@ -487,9 +824,14 @@ int main(int argc, char **argv)
             const struct point *pt = &pts[i];
             if (group != NULL && strcmp(group, pt->group))
                 continue;
+            if (b.ideal && pt->adc_only)
+                continue;
+            if (point != NULL && strstr(pt->name, point) == NULL)
+                continue;
             /* reference points come before the points shifted against them */
             struct result *r = &res[i];
             run_point(&b, pt, seconds, r);
+            ran++;
             double shift = pt->ref >= 0 ? r->err - res[pt->ref].err : 0;
             char *w = r->why + strlen(r->why);
             size_t left = sizeof r->why - strlen(r->why);
@@ -507,7 +849,7 @@ int main(int argc, char **argv)
             if (pt->kind == 0) {
                 double tgt = b.ideal ? 0.01 : pt->tgt, rtgt = b.ideal ? 0.01 : pt->rtgt;
                 FAILIF(pt->cls > 0 && fabs(r->err) > pt->cls, "class %.1f%% ", pt->cls);
-                FAILIF(pt->cls > 0 && fabs(r->err) > tgt, "target %.2f%% ", tgt);
+                FAILIF(pt->cls > 0 && tgt > 0 && fabs(r->err) > tgt, "target %.2f%% ", tgt);
                 FAILIF(pt->rcls > 0 && fabs(r->rerr) > pt->rcls, "Q class %.1f%% ", pt->rcls);
                 FAILIF(pt->rcls > 0 && fabs(r->rerr) > rtgt, "Q target %.2f%% ", rtgt);
                 FAILIF(pt->ref >= 0 && fabs(shift) > pt->scls, "shift class %.1f%% ", pt->scls);
@@ -518,17 +860,25 @@ int main(int argc, char **argv)
                     FAILIF(fabs(r->ferr) > 0.005, "f ");
                 }
             }
+            if (pt->kind == 3) {
+                /* self-heating: the hour's energy and every 5-minute window */
+                FAILIF(fabs(r->err) > pt->cls, "class %.1f%% ", pt->cls);
+                FAILIF(pt->tgt > 0 && fabs(r->err) > pt->tgt, "target %.2f%% ", pt->tgt);
+                FAILIF(pt->tgt > 0 && fabs(r->value) > pt->tgt, "window target %.2f%% ", pt->tgt);
+            }
             if (!r->ok)
                 fails++;
             printf("%-7s %-28s %9.4f %9.4f %9.4f %8.4f %8.4f %9.5f  %s%s\n", pt->group, pt->name, r->err, r->rerr, shift,
                    r->uerr, r->ierr, r->ferr, r->ok ? "ok" : "FAIL ", r->why);
             if (pt->kind == 1)
                 printf("        first pulse after %.3f x the theoretical time\n", r->value);
+            if (pt->kind == 3)
+                printf("        worst 5-minute window %.4f %%\n", r->value);
             if (out != NULL)
-                fprintf(out, "%s,%s,%s,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.3f,%.3f,%.3f,%.4f,%.3f,%.3f,%s\n",
+                fprintf(out, "%s,%s,%s,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.3f,%.3f,%.3f,%.4f,%.3f,%.4f,%s,%g,%d,%d\n",
                         b.ideal ? "ideal" : "adc", pt->group, pt->name, pt->i, pt->pf_deg, r->err, r->rerr, shift,
                         r->uerr, r->ierr, pt->cls, pt->tgt, pt->rcls, r->ferr, pt->scls, r->value,
-                        r->ok ? "ok" : "FAIL");
+                        r->ok ? "ok" : "FAIL", pt->temp, !pt->nocomp && !pt->noself && !pt->noharm, pt->wiring);
             int gi;
             for (gi = 0; gi < ng && strcmp(grps[gi].name, pt->group); gi++)
                 ;
@@ -540,7 +890,10 @@ int main(int argc, char **argv)
             struct grp *g = &grps[gi];
             g->n++;
             g->fail += !r->ok;
-            if (pt->cls > 0 && fabs(r->err) > fabs(g->worst))
+            bool comp = !pt->nocomp && !pt->noself && !pt->noharm;
+            if (!comp && fabs(r->err) > fabs(g->ncworst))
+                g->ncworst = r->err;
+            else if (comp && pt->cls > 0 && fabs(r->err) > fabs(g->worst))
                 g->worst = r->err;
             if (pt->rcls > 0 && fabs(r->rerr) > fabs(g->rworst))
                 g->rworst = r->rerr;
@@ -553,18 +906,26 @@ int main(int argc, char **argv)
             if (fabs(r->ferr) > fabs(g->fworst))
                 g->fworst = r->ferr;
         }
-        printf("\nworst per group (%s): group  points  P err%%  Q err%%  shift%%  U%%  I%%  f Hz  failed\n",
+        printf("\nworst per group (%s): group  points  P err%%  Q err%%  shift%%  U%%  I%%  f Hz  failed  "
+               "P err%% uncompensated\n",
                b.ideal ? "ideal" : "adc");
         for (int gi = 0; gi < ng; gi++)
-            printf("  %-7s %4d %9.4f %9.4f %9.4f %8.4f %8.4f %9.5f %4d\n", grps[gi].name, grps[gi].n, grps[gi].worst,
-                   grps[gi].rworst, grps[gi].sworst, grps[gi].uworst, grps[gi].iworst, grps[gi].fworst,
-                   grps[gi].fail);
+            printf("  %-7s %4d %9.4f %9.4f %9.4f %8.4f %8.4f %9.5f %4d %9.4f\n", grps[gi].name, grps[gi].n,
+                   grps[gi].worst, grps[gi].rworst, grps[gi].sworst, grps[gi].uworst, grps[gi].iworst,
+                   grps[gi].fworst, grps[gi].fail, grps[gi].ncworst);
     }
     if (out != NULL)
         fclose(out);
+    if (heat_csv != NULL)
+        fclose(heat_csv);
     free(b.g);
     free(b.mt);
     free(b.ws);
+    free(b.star);
     printf("\n%d point(s) failed\n", fails);
+    if (ran == 0) {
+        fprintf(stderr, "acc: no point matched\n");
+        return 1;
+    }
     return fails ? 1 : 0;
 }

@@ -196,6 +196,69 @@ static void unusable_calibration_is_a_fault(void **state)
     free(nvm);
 }
 
+/* The calibration section before its extension (version 1: struct
+ * metro_cal alone), in a format-2 image as the firmware of the section API
+ * wrote it: migrated, the calibration kept, the extension uncompensated and
+ * 4-wire; the extension written afterwards survives a power-up. */
+static void calibration_v1_section_migrates(void **state)
+{
+    (void)state;
+    uint8_t *nvm = load_fixture();
+    struct vmeter *v = calloc(1, sizeof *v);
+    vmeter_boot(v, nvm, VMETER_NVM_SIZE, T1);
+    static uint8_t img[STORE_CONFIG_MAX], out[STORE_CONFIG_MAX];
+    memset(img, 0, sizeof img);
+    memset(out, 0, sizeof out);
+    assert_int_equal(store_config_read(&v->m.store, img), METER_OK);
+    size_t len = (size_t)(img[2] | img[3] << 8);
+    uint8_t *h = section_header(img, len, CFG_ID_CALIBRATION);
+    assert_non_null(h);
+    size_t old = (size_t)(h[2] | h[3] << 8), v1 = sizeof(struct metro_cal);
+    assert_int_equal(old, v1 + sizeof(struct metro_cal_ext));
+    /* the same image with the section cut back to version 1 */
+    size_t at = (size_t)(h - img);
+    memcpy(out, img, at + 4 + v1);
+    out[at + 1] = 1;
+    out[at + 2] = (uint8_t)v1;
+    out[at + 3] = (uint8_t)(v1 >> 8);
+    memcpy(out + at + 4 + v1, h + 4 + old, len - at - 4 - old);
+    size_t nlen = len - (old - v1);
+    out[2] = (uint8_t)nlen;
+    out[3] = (uint8_t)(nlen >> 8);
+    assert_int_equal(store_config_write(&v->m.store, out), METER_OK);
+    memset(&v->m, 0, sizeof v->m);
+    meter_init(&v->m, &v->hal);
+    settings_kept(v);
+    struct metro_cal_ext zero;
+    metro_calx_default(&zero);
+    assert_memory_equal(&v->m.metro.calx, &zero, sizeof zero);
+    assert_int_equal(events(v, EV_CFG_DEFAULT), 0);
+    assert_int_equal(v->m.status & METER_ST_SELFTEST_FAIL, 0);
+    /* the extension, sealed like the calibration: refused with the switch open ... */
+    struct obj_value x;
+    memset(&x, 0, sizeof x);
+    x.type = OBJ_T_INT;
+    x.i = 3;
+    const struct obj_def *w = objtab_find_key("metro_wiring");
+    assert_non_null(w);
+    assert_int_equal(obj_write(&v->m, w, METER_ACC_MANAGER, &x, METER_SRC_FACTORY), METER_EACCES);
+    /* ... written with it closed, kept across a power-up */
+    v->hw.inputs |= METER_IN_CAL_SWITCH;
+    assert_int_equal(obj_write(&v->m, w, METER_ACC_MANAGER, &x, METER_SRC_FACTORY), METER_OK);
+    x.i = -34000;
+    assert_int_equal(obj_write(&v->m, objtab_find_key("cal_rtc_k"), METER_ACC_MANAGER, &x, METER_SRC_FACTORY), METER_OK);
+    x.i = 4;
+    assert_true(obj_write(&v->m, w, METER_ACC_MANAGER, &x, METER_SRC_FACTORY) < 0); /* no such wiring */
+    v->hw.inputs &= ~(uint32_t)METER_IN_CAL_SWITCH;
+    memset(&v->m, 0, sizeof v->m);
+    meter_init(&v->m, &v->hal);
+    assert_int_equal(num(v, "metro_wiring"), 3);
+    assert_int_equal(num(v, "cal_rtc_k"), -34000);
+    settings_kept(v);
+    free(v);
+    free(nvm);
+}
+
 static void image_fits_the_store(void **state)
 {
     (void)state;
@@ -223,6 +286,7 @@ int main(void)
         cmocka_unit_test(image_of_firmware_0_1_0_loads),
         cmocka_unit_test(changed_section_alone_falls_back),
         cmocka_unit_test(unusable_calibration_is_a_fault),
+        cmocka_unit_test(calibration_v1_section_migrates),
         cmocka_unit_test(image_fits_the_store),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

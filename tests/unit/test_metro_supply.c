@@ -56,24 +56,32 @@ static void factory_calibration_persists(void **state_)
 {
     (void)state_;
     unlink(state);
-    /* the unit the simulator models, calibrated as its factory does */
+    /* the unit the simulator models (drawn from the factory-default serial
+     * number), soaked at the scenario's 23 deg C, calibrated as its factory
+     * does: the base and the extended calibration */
     struct adc_model adc;
-    adc_init_default(&adc, 1);
+    adc_init_unit(&adc, 12345678, 1);
     struct metro_cal want;
-    assert_int_equal(calib_measure(&adc, 382, &want), 0);
+    struct metro_cal_ext wantx;
+    assert_int_equal(calib_measure_ext(&adc, 382, &want, &wantx), 0);
     struct metro_cal nominal;
     metro_cal_default(&nominal);
     assert_memory_not_equal(&want, &nominal, sizeof want);
+    struct metro_cal_ext none;
+    metro_calx_default(&none);
+    assert_memory_not_equal(&wantx, &none, sizeof wantx);
 
     struct sim *s = run("3s", "11");
     assert_true(s->fresh);
     assert_memory_equal(&s->v->m.metro.cal, &want, sizeof want);
+    assert_memory_equal(&s->v->m.metro.calx, &wantx, sizeof wantx);
     sim_free(s);
     free(s);
     /* resumed with another noise seed: not calibrated again, same constants */
     s = run("3s", "12");
     assert_false(s->fresh);
     assert_memory_equal(&s->v->m.metro.cal, &want, sizeof want);
+    assert_memory_equal(&s->v->m.metro.calx, &wantx, sizeof wantx);
     sim_free(s);
     free(s);
     unlink(state);

@@ -271,7 +271,8 @@ static void synthesiser_matches_direct_evaluation(void **state)
 }
 
 /* With an ADC model the synthesiser applies its linear stage exactly per
- * component: a pure tone comes out scaled and shifted by adc_response. */
+ * component: a pure tone comes out scaled and shifted by adc_response (and
+ * a current channel gets its voltage's crosstalk, adc_crosstalk). */
 static void synthesiser_applies_adc_response(void **state)
 {
     (void)state;
@@ -301,6 +302,14 @@ static void synthesiser_applies_adc_response(void **state)
                 adc_response(&adc, (unsigned)c, w->mult * 50, &re, &im);
                 double complex z = M_SQRT2 * (c % 2 ? w->i_rms * cexp(I * w->i_ph) : w->u_rms * cexp(I * w->u_ph));
                 want += creal(z * (re + I * im) * cexp(I * w->mult * th));
+                if (c % 2) {
+                    /* crosstalk: the voltage channel's output, a little of it */
+                    double vr, vi, xr, xi;
+                    adc_response(&adc, (unsigned)c - 1, w->mult * 50, &vr, &vi);
+                    adc_crosstalk(&adc, (unsigned)c / 2, w->mult * 50, &xr, &xi);
+                    double complex zu = M_SQRT2 * w->u_rms * cexp(I * w->u_ph);
+                    want += creal(zu * (vr + I * vi) * (xr + I * xi) * cexp(I * w->mult * th));
+                }
             }
             worst = fmax(worst, fabs(out[c] - want));
         }
