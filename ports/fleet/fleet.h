@@ -29,6 +29,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cli.h"
 #include "adc.h"
 #include "blocks.h"
 #include "scenario.h"
@@ -88,12 +89,7 @@ struct fleet_opts {
     unsigned threads;             /* boot workers at start-up (0: one per CPU) */
 };
 
-struct fleet_option {
-    const char *name, *arg;
-    int (*apply)(struct fleet_opts *o, const char *arg, char *err, size_t n);
-    const char *help;
-};
-extern const struct fleet_option fleet_options[];
+extern const struct cli_option fleet_options[]; /* the command line (cli.h) */
 
 int fleet_parse_args(int argc, char **argv, struct fleet_opts *o, char *err, size_t n);
 void fleet_usage(FILE *f);

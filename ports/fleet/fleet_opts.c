@@ -9,27 +9,6 @@
 
 #include "fleet.h"
 
-static int parse_u64(const char *a, uint64_t lo, uint64_t hi, uint64_t *out, char *err, size_t n)
-{
-    char *end;
-    errno = 0;
-    if (a[0] < '0' || a[0] > '9') {
-        snprintf(err, n, "not an unsigned integer: \"%s\"", a);
-        return -1;
-    }
-    unsigned long long v = strtoull(a, &end, 10);
-    if (*end != '\0' || errno != 0) {
-        snprintf(err, n, "not an unsigned integer: \"%s\"", a);
-        return -1;
-    }
-    if (v < lo || v > hi) {
-        snprintf(err, n, "%llu is out of range %llu..%llu", v, (unsigned long long)lo, (unsigned long long)hi);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
 /* "A.B.C.D:PORT" (PORT 1..65535; 0 = any free port where allowed). */
 static int parse_addr_port(const char *a, uint32_t *addr, uint16_t *port, bool any_ok, char *err, size_t n)
 {
@@ -47,38 +26,42 @@ static int parse_addr_port(const char *a, uint32_t *addr, uint16_t *port, bool a
         snprintf(err, n, "not an IPv4 address: \"%s\"", host);
         return -1;
     }
-    if (parse_u64(colon + 1, any_ok ? 0 : 1, 65535, &p, err, n) < 0)
+    if (cli_u64(colon + 1, any_ok ? 0 : 1, 65535, &p, err, n) < 0)
         return -1;
     *addr = ntohl(in.s_addr);
     *port = (uint16_t)p;
     return 0;
 }
 
-static int opt_meters(struct fleet_opts *o, const char *a, char *err, size_t n)
+static int opt_meters(void *opts, const char *a, char *err, size_t n)
 {
+    struct fleet_opts *o = opts;
     uint64_t v;
-    if (parse_u64(a, 1, FLEET_METERS_MAX, &v, err, n) < 0)
+    if (cli_u64(a, 1, FLEET_METERS_MAX, &v, err, n) < 0)
         return -1;
     o->meters = (uint32_t)v;
     return 0;
 }
 
-static int opt_scenario(struct fleet_opts *o, const char *a, char *err, size_t n)
+static int opt_scenario(void *opts, const char *a, char *err, size_t n)
 {
+    struct fleet_opts *o = opts;
     (void)err, (void)n;
     o->scenario = a;
     return 0;
 }
 
-static int opt_plan(struct fleet_opts *o, const char *a, char *err, size_t n)
+static int opt_plan(void *opts, const char *a, char *err, size_t n)
 {
+    struct fleet_opts *o = opts;
     (void)err, (void)n;
     o->plan = a;
     return 0;
 }
 
-static int opt_state_dir(struct fleet_opts *o, const char *a, char *err, size_t n)
+static int opt_state_dir(void *opts, const char *a, char *err, size_t n)
 {
+    struct fleet_opts *o = opts;
     if (a[0] == '\0') {
         snprintf(err, n, "empty directory name");
         return -1;
@@ -87,21 +70,24 @@ static int opt_state_dir(struct fleet_opts *o, const char *a, char *err, size_t 
     return 0;
 }
 
-static int opt_vary(struct fleet_opts *o, const char *a, char *err, size_t n)
+static int opt_vary(void *opts, const char *a, char *err, size_t n)
 {
-    if (parse_u64(a, 0, UINT64_MAX, &o->vary_seed, err, n) < 0)
+    struct fleet_opts *o = opts;
+    if (cli_u64(a, 0, UINT64_MAX, &o->vary_seed, err, n) < 0)
         return -1;
     o->vary_set = true;
     return 0;
 }
 
-static int opt_serial_base(struct fleet_opts *o, const char *a, char *err, size_t n)
+static int opt_serial_base(void *opts, const char *a, char *err, size_t n)
 {
-    return parse_u64(a, 1, FLEET_SERIAL_MAX, &o->serial_base, err, n);
+    struct fleet_opts *o = opts;
+    return cli_u64(a, 1, FLEET_SERIAL_MAX, &o->serial_base, err, n);
 }
 
-static int opt_dlms(struct fleet_opts *o, const char *a, char *err, size_t n)
+static int opt_dlms(void *opts, const char *a, char *err, size_t n)
 {
+    struct fleet_opts *o = opts;
     if (parse_addr_port(a, &o->net_addr, &o->net_port, true, err, n) < 0)
         return -1;
     o->net_set = true;
@@ -109,8 +95,9 @@ static int opt_dlms(struct fleet_opts *o, const char *a, char *err, size_t n)
     return 0;
 }
 
-static int opt_dlms_ports(struct fleet_opts *o, const char *a, char *err, size_t n)
+static int opt_dlms_ports(void *opts, const char *a, char *err, size_t n)
 {
+    struct fleet_opts *o = opts;
     if (parse_addr_port(a, &o->net_addr, &o->net_port, false, err, n) < 0)
         return -1;
     o->net_set = true;
@@ -118,15 +105,17 @@ static int opt_dlms_ports(struct fleet_opts *o, const char *a, char *err, size_t
     return 0;
 }
 
-static int opt_fast(struct fleet_opts *o, const char *a, char *err, size_t n)
+static int opt_fast(void *opts, const char *a, char *err, size_t n)
 {
+    struct fleet_opts *o = opts;
     (void)a, (void)err, (void)n;
     o->fast = true;
     return 0;
 }
 
-static int opt_until(struct fleet_opts *o, const char *a, char *err, size_t n)
+static int opt_until(void *opts, const char *a, char *err, size_t n)
 {
+    struct fleet_opts *o = opts;
     const char *why;
     int off;
     o->until_set = true;
@@ -146,15 +135,17 @@ static int opt_until(struct fleet_opts *o, const char *a, char *err, size_t n)
     return 0;
 }
 
-static int opt_json_summary(struct fleet_opts *o, const char *a, char *err, size_t n)
+static int opt_json_summary(void *opts, const char *a, char *err, size_t n)
 {
+    struct fleet_opts *o = opts;
     (void)a, (void)err, (void)n;
     o->json_summary = true;
     return 0;
 }
 
-static int opt_summary_every(struct fleet_opts *o, const char *a, char *err, size_t n)
+static int opt_summary_every(void *opts, const char *a, char *err, size_t n)
 {
+    struct fleet_opts *o = opts;
     char *end;
     errno = 0;
     double v = strtod(a, &end);
@@ -166,16 +157,18 @@ static int opt_summary_every(struct fleet_opts *o, const char *a, char *err, siz
     return 0;
 }
 
-static int opt_metrics(struct fleet_opts *o, const char *a, char *err, size_t n)
+static int opt_metrics(void *opts, const char *a, char *err, size_t n)
 {
+    struct fleet_opts *o = opts;
     if (parse_addr_port(a, &o->metrics_addr, &o->metrics_port, true, err, n) < 0)
         return -1;
     o->metrics_set = true;
     return 0;
 }
 
-static int opt_samples(struct fleet_opts *o, const char *a, char *err, size_t n)
+static int opt_samples(void *opts, const char *a, char *err, size_t n)
 {
+    struct fleet_opts *o = opts;
     const char *p = a;
     o->nsamples = 0;
     while (*p != '\0') {
@@ -188,7 +181,7 @@ static int opt_samples(struct fleet_opts *o, const char *a, char *err, size_t n)
         memcpy(num, p, k);
         num[k] = '\0';
         uint64_t v;
-        if (parse_u64(num, 0, FLEET_METERS_MAX - 1, &v, err, n) < 0)
+        if (cli_u64(num, 0, FLEET_METERS_MAX - 1, &v, err, n) < 0)
             return -1;
         if (o->nsamples == FLEET_SAMPLES_MAX) {
             snprintf(err, n, "at most %u meters in the samples feed", FLEET_SAMPLES_MAX);
@@ -207,8 +200,9 @@ static int opt_samples(struct fleet_opts *o, const char *a, char *err, size_t n)
     return 0;
 }
 
-static int opt_registers_out(struct fleet_opts *o, const char *a, char *err, size_t n)
+static int opt_registers_out(void *opts, const char *a, char *err, size_t n)
 {
+    struct fleet_opts *o = opts;
     if (a[0] == '\0') {
         snprintf(err, n, "empty file name");
         return -1;
@@ -217,23 +211,25 @@ static int opt_registers_out(struct fleet_opts *o, const char *a, char *err, siz
     return 0;
 }
 
-static int opt_threads(struct fleet_opts *o, const char *a, char *err, size_t n)
+static int opt_threads(void *opts, const char *a, char *err, size_t n)
 {
+    struct fleet_opts *o = opts;
     uint64_t v;
-    if (parse_u64(a, 0, 64, &v, err, n) < 0)
+    if (cli_u64(a, 0, 64, &v, err, n) < 0)
         return -1;
     o->threads = (unsigned)v;
     return 0;
 }
 
-static int opt_help(struct fleet_opts *o, const char *a, char *err, size_t n)
+static int opt_help(void *opts, const char *a, char *err, size_t n)
 {
+    struct fleet_opts *o = opts;
     (void)a, (void)err, (void)n;
     o->help = true;
     return 0;
 }
 
-const struct fleet_option fleet_options[] = {
+const struct cli_option fleet_options[] = {
     {"--meters", "N", opt_meters, "number of meters (1.." "1000000" ", default 1)"},
     {"--scenario", "FILE", opt_scenario, "template scenario every meter runs (default: the fleet file's, else " FLEET_DEFAULT_SCENARIO ")"},
     {"--fleet", "FILE", opt_plan, "fleet scenario: variation, network shares, events for groups (docs/FLEET.md)"},
@@ -259,11 +255,7 @@ void fleet_usage(FILE *f)
     fputs("usage: trimeter-fleet --meters N [options]\n"
           "Many virtual trimeter meters in one process, each on its own address (docs/FLEET.md).\n\n",
           f);
-    for (const struct fleet_option *p = fleet_options; p->name != NULL; p++) {
-        char left[64];
-        snprintf(left, sizeof left, "%s%s%s", p->name, p->arg ? " " : "", p->arg ? p->arg : "");
-        fprintf(f, "  %-28s %s\n", left, p->help);
-    }
+    cli_usage(fleet_options, f, 28);
     fputs("\nExit status: 0 success, 2 bad input (command line, scenario, fleet file), 1 other failure.\n", f);
 }
 
@@ -273,41 +265,8 @@ int fleet_parse_args(int argc, char **argv, struct fleet_opts *o, char *err, siz
     o->meters = 1;
     o->serial_base = FLEET_DEFAULT_SERIAL_BASE;
     o->summary_every = 10.0;
-    for (int k = 1; k < argc; k++) {
-        const char *a = argv[k];
-        const char *eq = strchr(a, '=');
-        size_t nl = eq != NULL ? (size_t)(eq - a) : strlen(a);
-        const struct fleet_option *p;
-        for (p = fleet_options; p->name != NULL; p++)
-            if (strlen(p->name) == nl && strncmp(p->name, a, nl) == 0)
-                break;
-        if (p->name == NULL) {
-            if (a[0] == '-')
-                snprintf(err, n, "command line: unknown option \"%.*s\" (see --help)", (int)nl, a);
-            else
-                snprintf(err, n, "command line: unexpected argument \"%s\" (see --help)", a);
-            return -1;
-        }
-        const char *val = NULL;
-        if (p->arg != NULL) {
-            if (eq != NULL)
-                val = eq + 1;
-            else if (k + 1 < argc && strncmp(argv[k + 1], "--", 2) != 0)
-                val = argv[++k];
-            else {
-                snprintf(err, n, "command line: %s needs a value (%s)", p->name, p->arg);
-                return -1;
-            }
-        } else if (eq != NULL) {
-            snprintf(err, n, "command line: %s takes no value", p->name);
-            return -1;
-        }
-        char why[256] = "";
-        if (p->apply(o, val, why, sizeof why) != 0) {
-            snprintf(err, n, "command line: %s: %s", p->name, why);
-            return -1;
-        }
-    }
+    if (cli_parse(fleet_options, argc, argv, o, err, n) < 0)
+        return -1;
     /* checks across options */
     if (o->serial_base + o->meters - 1u > FLEET_SERIAL_MAX) {
         snprintf(err, n, "command line: --serial-base %llu + %u meters passes %u (serials have 8 digits)",

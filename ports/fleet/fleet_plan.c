@@ -17,115 +17,45 @@
 #define PLAN_RANGES_MAX 100000u
 
 struct pc {
+    struct scn_json j; /* where refusals go */
     struct fleet_plan *p;
-    char *err;
-    size_t n;
 };
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
-static int fail(struct pc *c, const char *path, const char *fmt, ...)
-{
-    char what[SCN_ERR_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    snprintf(c->err, c->n, "%s: %s: %s", c->p->file, path[0] ? path : "(top level)", what);
-    return -1;
-}
-
-static void pkey(char *out, const char *base, const char *key)
-{
-    int k = base[0] ? snprintf(out, SCN_PATH_MAX, "%s.%s", base, key) : snprintf(out, SCN_PATH_MAX, "%s", key);
-    if (k < 0 || k >= (int)SCN_PATH_MAX)
-        out[SCN_PATH_MAX - 1] = '\0';
-}
-
-static int check_keys(struct pc *c, const cJSON *obj, const char *path, const char *const *allowed)
-{
-    for (const cJSON *k = obj->child; k != NULL; k = k->next) {
-        char p[SCN_PATH_MAX];
-        pkey(p, path, k->string);
-        bool ok = false;
-        for (const char *const *a = allowed; *a != NULL; a++)
-            if (strcmp(*a, k->string) == 0)
-                ok = true;
-        if (!ok)
-            return fail(c, p, "unknown key \"%s\"", k->string);
-        for (const cJSON *d = obj->child; d != k; d = d->next)
-            if (strcmp(d->string, k->string) == 0)
-                return fail(c, p, "duplicate key \"%s\"", k->string);
-    }
-    return 0;
-}
-
-static int get_num(struct pc *c, const cJSON *j, const char *path, double lo, double hi, double *out)
-{
-    if (!cJSON_IsNumber(j) || !isfinite(j->valuedouble))
-        return fail(c, path, "must be a number");
-    if (j->valuedouble < lo || j->valuedouble > hi)
-        return fail(c, path, "%g is out of range %g..%g", j->valuedouble, lo, hi);
-    *out = j->valuedouble;
-    return 0;
-}
-
-static int get_str(struct pc *c, const cJSON *j, const char *path, const char **out)
-{
-    if (!cJSON_IsString(j) || j->valuestring == NULL)
-        return fail(c, path, "must be a string");
-    *out = j->valuestring;
-    return 0;
-}
-
-static int get_dur(struct pc *c, const cJSON *j, const char *path, bool zero_ok, int64_t *out)
-{
-    const char *s = NULL, *why = NULL;
-    if (get_str(c, j, path, &s) < 0)
-        return -1;
-    if (scenario_parse_duration(s, out, &why) < 0)
-        return fail(c, path, "bad duration \"%s\": %s", s, why);
-    if (!zero_ok && *out == 0)
-        return fail(c, path, "duration must be longer than 0s");
-    return 0;
-}
 
 /* "0-99,200,300-310" into plan ranges, each bound scaled by mul (feeders). */
 static int get_ranges(struct pc *c, const cJSON *j, const char *path, uint64_t mul, struct fleet_target *t)
 {
     const char *s = NULL;
-    if (get_str(c, j, path, &s) < 0)
+    if (scn_json_string(&c->j, j, path, &s) < 0)
         return -1;
     t->first = (uint32_t)c->p->nranges;
     const char *q = s;
     if (*q == '\0')
-        return fail(c, path, "empty list (e.g. \"0-99,200\")");
+        return scn_json_fail(&c->j, path, "empty list (e.g. \"0-99,200\")");
     while (*q != '\0') {
         char *end;
         if (*q < '0' || *q > '9')
-            return fail(c, path, "expected numbers and ranges like \"0-99,200\", not \"%s\"", s);
+            return scn_json_fail(&c->j, path, "expected numbers and ranges like \"0-99,200\", not \"%s\"", s);
         errno = 0;
         unsigned long long lo = strtoull(q, &end, 10), hi = lo;
         q = end;
         if (*q == '-') {
             q++;
             if (*q < '0' || *q > '9')
-                return fail(c, path, "expected numbers and ranges like \"0-99,200\", not \"%s\"", s);
+                return scn_json_fail(&c->j, path, "expected numbers and ranges like \"0-99,200\", not \"%s\"", s);
             hi = strtoull(q, &end, 10);
             q = end;
         }
         if (errno != 0 || hi < lo || hi >= FLEET_METERS_MAX)
-            return fail(c, path, "range %llu-%llu is empty or too large", lo, hi);
+            return scn_json_fail(&c->j, path, "range %llu-%llu is empty or too large", lo, hi);
         if (*q == ',')
             q++;
         else if (*q != '\0')
-            return fail(c, path, "expected numbers and ranges like \"0-99,200\", not \"%s\"", s);
+            return scn_json_fail(&c->j, path, "expected numbers and ranges like \"0-99,200\", not \"%s\"", s);
         if (c->p->nranges >= PLAN_RANGES_MAX)
-            return fail(c, path, "more than %u ranges in the file", PLAN_RANGES_MAX);
+            return scn_json_fail(&c->j, path, "more than %u ranges in the file", PLAN_RANGES_MAX);
         struct fleet_range *nr = realloc(c->p->ranges, (c->p->nranges + 1) * sizeof *nr);
         if (nr == NULL)
-            return fail(c, path, "out of memory");
+            return scn_json_fail(&c->j, path, "out of memory");
         c->p->ranges = nr;
         uint64_t a = lo * mul, b = (hi + 1) * mul - 1;
         if (b >= FLEET_METERS_MAX)
@@ -147,22 +77,22 @@ static int get_target(struct pc *c, const cJSON *e, const char *path, unsigned i
     t->salt = 0x5eed0000u + idx;
     bool m = (x = cJSON_GetObjectItemCaseSensitive(e, "meters")) != NULL;
     if (m) {
-        pkey(p, path, "meters");
+        scn_json_key(p, path, "meters");
         if (get_ranges(c, x, p, 1, t) < 0)
             return -1;
     }
     if ((x = cJSON_GetObjectItemCaseSensitive(e, "feeders")) != NULL) {
-        pkey(p, path, "feeders");
+        scn_json_key(p, path, "feeders");
         if (m)
-            return fail(c, p, "give \"meters\" or \"feeders\", not both");
+            return scn_json_fail(&c->j, p, "give \"meters\" or \"feeders\", not both");
         if (c->p->feeder_size == 0)
-            return fail(c, p, "needs \"feeder_size\" at the top level (meters per feeder)");
+            return scn_json_fail(&c->j, p, "needs \"feeder_size\" at the top level (meters per feeder)");
         if (get_ranges(c, x, p, c->p->feeder_size, t) < 0)
             return -1;
     }
     if ((x = cJSON_GetObjectItemCaseSensitive(e, "share")) != NULL) {
-        pkey(p, path, "share");
-        if (get_num(c, x, p, 0.0, 1.0, &t->share) < 0)
+        scn_json_key(p, path, "share");
+        if (scn_json_number(&c->j, x, p, 0.0, 1.0, &t->share) < 0)
             return -1;
     }
     return 0;
@@ -188,50 +118,50 @@ static int parse_vary(struct pc *c, const cJSON *j)
     char p[SCN_PATH_MAX];
     const cJSON *x;
     if (!cJSON_IsObject(j))
-        return fail(c, "vary", "must be an object");
-    if (check_keys(c, j, "vary", keys) < 0)
+        return scn_json_fail(&c->j, "vary", "must be an object");
+    if (scn_json_keys(&c->j, j, "vary", keys) < 0)
         return -1;
     if ((x = cJSON_GetObjectItemCaseSensitive(j, "load_scale")) != NULL) {
         if (!cJSON_IsArray(x) || cJSON_GetArraySize(x) != 2)
-            return fail(c, "vary.load_scale", "must be [lowest, highest] (e.g. [0.5, 1.5])");
-        if (get_num(c, cJSON_GetArrayItem(x, 0), "vary.load_scale[0]", 0.0, 10.0, &c->p->scale_lo) < 0 ||
-            get_num(c, cJSON_GetArrayItem(x, 1), "vary.load_scale[1]", 0.0, 10.0, &c->p->scale_hi) < 0)
+            return scn_json_fail(&c->j, "vary.load_scale", "must be [lowest, highest] (e.g. [0.5, 1.5])");
+        if (scn_json_number(&c->j, cJSON_GetArrayItem(x, 0), "vary.load_scale[0]", 0.0, 10.0, &c->p->scale_lo) < 0 ||
+            scn_json_number(&c->j, cJSON_GetArrayItem(x, 1), "vary.load_scale[1]", 0.0, 10.0, &c->p->scale_hi) < 0)
             return -1;
         if (c->p->scale_hi < c->p->scale_lo)
-            return fail(c, "vary.load_scale", "highest below lowest");
+            return scn_json_fail(&c->j, "vary.load_scale", "highest below lowest");
     }
     if ((x = cJSON_GetObjectItemCaseSensitive(j, "time_shift")) != NULL &&
-        get_dur(c, x, "vary.time_shift", true, &c->p->shift_s) < 0)
+        scn_json_duration(&c->j, x, "vary.time_shift", true, &c->p->shift_s) < 0)
         return -1;
     if (c->p->shift_s > 12 * 3600)
-        return fail(c, "vary.time_shift", "at most 12h");
+        return scn_json_fail(&c->j, "vary.time_shift", "at most 12h");
     double pct = 0.0;
     if ((x = cJSON_GetObjectItemCaseSensitive(j, "imbalance_pct")) != NULL) {
-        if (get_num(c, x, "vary.imbalance_pct", 0.0, 100.0, &pct) < 0)
+        if (scn_json_number(&c->j, x, "vary.imbalance_pct", 0.0, 100.0, &pct) < 0)
             return -1;
         c->p->imbalance = pct / 100.0;
     }
     if ((x = cJSON_GetObjectItemCaseSensitive(j, "clock_drift_ppm")) != NULL &&
-        get_num(c, x, "vary.clock_drift_ppm", 0.0, 1000.0, &c->p->drift_ppm) < 0)
+        scn_json_number(&c->j, x, "vary.clock_drift_ppm", 0.0, 1000.0, &c->p->drift_ppm) < 0)
         return -1;
     if ((x = cJSON_GetObjectItemCaseSensitive(j, "tags")) != NULL) {
         if (!cJSON_IsObject(x))
-            return fail(c, "vary.tags", "must be an object of tag: share (e.g. {\"pv\": 0.3})");
+            return scn_json_fail(&c->j, "vary.tags", "must be an object of tag: share (e.g. {\"pv\": 0.3})");
         for (const cJSON *t = x->child; t != NULL; t = t->next) {
-            pkey(p, "vary.tags", t->string);
+            scn_json_key(p, "vary.tags", t->string);
             size_t len = strlen(t->string);
             if (len == 0 || len >= sizeof c->p->tag[0])
-                return fail(c, p, "a tag has 1 to %zu characters", sizeof c->p->tag[0] - 1);
+                return scn_json_fail(&c->j, p, "a tag has 1 to %zu characters", sizeof c->p->tag[0] - 1);
             unsigned k;
             for (k = 0; k < c->p->ntags; k++)
                 if (strcmp(c->p->tag[k], t->string) == 0)
                     break;
             if (k == c->p->ntags) {
                 if (c->p->ntags == FLEET_TAGS_MAX)
-                    return fail(c, p, "at most %u tags", FLEET_TAGS_MAX);
+                    return scn_json_fail(&c->j, p, "at most %u tags", FLEET_TAGS_MAX);
                 memcpy(c->p->tag[c->p->ntags++], t->string, len + 1);
             }
-            if (get_num(c, t, p, 0.0, 1.0, &c->p->tag_share[k]) < 0)
+            if (scn_json_number(&c->j, t, p, 0.0, 1.0, &c->p->tag_share[k]) < 0)
                 return -1;
         }
     }
@@ -244,32 +174,32 @@ static int parse_network(struct pc *c, const cJSON *j)
     const cJSON *x;
     double v = 0.0;
     if (!cJSON_IsObject(j))
-        return fail(c, "network", "must be an object");
-    if (check_keys(c, j, "network", keys) < 0)
+        return scn_json_fail(&c->j, "network", "must be an object");
+    if (scn_json_keys(&c->j, j, "network", keys) < 0)
         return -1;
     if ((x = cJSON_GetObjectItemCaseSensitive(j, "unreachable")) != NULL &&
-        get_num(c, x, "network.unreachable", 0.0, 1.0, &c->p->unreachable) < 0)
+        scn_json_number(&c->j, x, "network.unreachable", 0.0, 1.0, &c->p->unreachable) < 0)
         return -1;
     if ((x = cJSON_GetObjectItemCaseSensitive(j, "slow")) != NULL &&
-        get_num(c, x, "network.slow", 0.0, 1.0, &c->p->slow) < 0)
+        scn_json_number(&c->j, x, "network.slow", 0.0, 1.0, &c->p->slow) < 0)
         return -1;
     if (c->p->unreachable + c->p->slow > 1.0)
-        return fail(c, "network", "unreachable + slow shares above 1");
+        return scn_json_fail(&c->j, "network", "unreachable + slow shares above 1");
     if ((x = cJSON_GetObjectItemCaseSensitive(j, "slow_delay_ms")) != NULL) {
-        if (get_num(c, x, "network.slow_delay_ms", 0.0, 600000.0, &v) < 0)
+        if (scn_json_number(&c->j, x, "network.slow_delay_ms", 0.0, 600000.0, &v) < 0)
             return -1;
         c->p->slow_ms = (uint32_t)v;
     }
     if ((x = cJSON_GetObjectItemCaseSensitive(j, "unreachable_mode")) != NULL) {
         const char *s = NULL;
-        if (get_str(c, x, "network.unreachable_mode", &s) < 0)
+        if (scn_json_string(&c->j, x, "network.unreachable_mode", &s) < 0)
             return -1;
         if (strcmp(s, "silent") == 0)
             c->p->unreachable_silent = true;
         else if (strcmp(s, "reset") == 0)
             c->p->unreachable_silent = false;
         else
-            return fail(c, "network.unreachable_mode", "unknown mode \"%s\" (reset, silent)", s);
+            return scn_json_fail(&c->j, "network.unreachable_mode", "unknown mode \"%s\" (reset, silent)", s);
     }
     return 0;
 }
@@ -288,7 +218,7 @@ static int add_event(struct pc *c, const struct fleet_event *e)
 {
     struct fleet_event *ne = realloc(c->p->ev, (c->p->nev + 1) * sizeof *ne);
     if (ne == NULL)
-        return fail(c, e->path, "out of memory");
+        return scn_json_fail(&c->j, e->path, "out of memory");
     c->p->ev = ne;
     ne[c->p->nev++] = *e;
     return 0;
@@ -304,19 +234,19 @@ static int parse_event(struct pc *c, const cJSON *j, const char *path, unsigned 
     snprintf(e.path, sizeof e.path, "%s", path);
     e.order = idx * 2u + 1u;
     if (!cJSON_IsObject(j))
-        return fail(c, path, "must be an object");
-    pkey(p, path, "type");
+        return scn_json_fail(&c->j, path, "must be an object");
+    scn_json_key(p, path, "type");
     const char *type = NULL;
     if ((x = cJSON_GetObjectItemCaseSensitive(j, "type")) == NULL)
-        return fail(c, p, "missing (the event type)");
-    if (get_str(c, x, p, &type) < 0)
+        return scn_json_fail(&c->j, p, "missing (the event type)");
+    if (scn_json_string(&c->j, x, p, &type) < 0)
         return -1;
     size_t t;
     for (t = 0; t < sizeof ev_types / sizeof ev_types[0]; t++)
         if (strcmp(ev_types[t].name, type) == 0)
             break;
     if (t == sizeof ev_types / sizeof ev_types[0])
-        return fail(c, p, "unknown event type \"%s\" (outage, sag, unreachable, slow, remote, clock_set, clock_sync, "
+        return scn_json_fail(&c->j, p, "unknown event type \"%s\" (outage, sag, unreachable, slow, remote, clock_set, clock_sync, "
                           "cover_open, cover_close, magnet_on, magnet_off, button)", type);
     e.type = ev_types[t].type;
     const char *k1 = NULL, *k2 = NULL;
@@ -330,66 +260,66 @@ static int parse_event(struct pc *c, const cJSON *j, const char *path, unsigned 
     default: break;
     }
     const char *keys[] = {"at", "type", "meters", "feeders", "share", k1, k2, NULL};
-    if (check_keys(c, j, path, keys) < 0)
+    if (scn_json_keys(&c->j, j, path, keys) < 0)
         return -1;
-    pkey(p, path, "at");
+    scn_json_key(p, path, "at");
     if ((x = cJSON_GetObjectItemCaseSensitive(j, "at")) == NULL)
-        return fail(c, p, "missing (a duration after the template's start, e.g. \"2h\")");
-    if (get_dur(c, x, p, true, &e.at_s) < 0)
+        return scn_json_fail(&c->j, p, "missing (a duration after the template's start, e.g. \"2h\")");
+    if (scn_json_duration(&c->j, x, p, true, &e.at_s) < 0)
         return -1;
     if (get_target(c, j, path, idx, &e.tg) < 0)
         return -1;
     if (k1 != NULL) {
-        pkey(p, path, k1);
+        scn_json_key(p, path, k1);
         if ((x = cJSON_GetObjectItemCaseSensitive(j, k1)) == NULL)
-            return fail(c, p, "missing (required by \"%s\" events)", type);
+            return scn_json_fail(&c->j, p, "missing (required by \"%s\" events)", type);
     }
     const char *s = NULL;
     switch (e.type) {
     case FEV_OUTAGE:
     case FEV_NET:
-        if (get_dur(c, x, p, false, &e.dur_s) < 0)
+        if (scn_json_duration(&c->j, x, p, false, &e.dur_s) < 0)
             return -1;
         e.net = strcmp(type, "unreachable") == 0 ? FNET_UNREACHABLE : FNET_SLOW;
         break;
     case FEV_SAG:
-        if (get_dur(c, x, p, false, &e.dur_s) < 0)
+        if (scn_json_duration(&c->j, x, p, false, &e.dur_s) < 0)
             return -1;
-        pkey(p, path, "pct");
+        scn_json_key(p, path, "pct");
         if ((x = cJSON_GetObjectItemCaseSensitive(j, "pct")) == NULL)
-            return fail(c, p, "missing (the remaining voltage in %% of nominal, e.g. 70)");
-        if (get_num(c, x, p, 1.0, 99.0, &e.pct) < 0)
+            return scn_json_fail(&c->j, p, "missing (the remaining voltage in %% of nominal, e.g. 70)");
+        if (scn_json_number(&c->j, x, p, 1.0, 99.0, &e.pct) < 0)
             return -1;
         break;
     case FEV_REMOTE: {
-        if (get_str(c, x, p, &s) < 0)
+        if (scn_json_string(&c->j, x, p, &s) < 0)
             return -1;
         size_t r;
         for (r = 0; r < sizeof remote_names / sizeof remote_names[0]; r++)
             if (strcmp(remote_names[r], s) == 0)
                 break;
         if (r == sizeof remote_names / sizeof remote_names[0])
-            return fail(c, p, "unknown command \"%s\" (disconnect, reconnect, release, billing_reset, topup)", s);
+            return scn_json_fail(&c->j, p, "unknown command \"%s\" (disconnect, reconnect, release, billing_reset, topup)", s);
         e.command = (enum scn_remote)r;
-        pkey(p, path, "kwh");
+        scn_json_key(p, path, "kwh");
         x = cJSON_GetObjectItemCaseSensitive(j, "kwh");
         if (e.command == SCN_RC_TOPUP) {
             if (x == NULL)
-                return fail(c, p, "missing (topup needs the credit in kWh)");
-            if (get_num(c, x, p, 0.0, 1e6, &e.kwh) < 0)
+                return scn_json_fail(&c->j, p, "missing (topup needs the credit in kWh)");
+            if (scn_json_number(&c->j, x, p, 0.0, 1e6, &e.kwh) < 0)
                 return -1;
         } else if (x != NULL) {
-            return fail(c, p, "only allowed with command \"topup\"");
+            return scn_json_fail(&c->j, p, "only allowed with command \"topup\"");
         }
         break;
     }
     case FEV_CLOCK_SET: {
         const char *why;
         int off;
-        if (get_str(c, x, p, &s) < 0)
+        if (scn_json_string(&c->j, x, p, &s) < 0)
             return -1;
         if (scenario_parse_time(s, &e.time_utc, &off, &why) < 0)
-            return fail(c, p, "bad time \"%s\": %s", s, why);
+            return scn_json_fail(&c->j, p, "bad time \"%s\": %s", s, why);
         break;
     }
     case FEV_INPUTS:
@@ -403,19 +333,19 @@ static int parse_event(struct pc *c, const cJSON *j, const char *path, unsigned 
             e.in_clear = METER_IN_MAGNET;
         break;
     case FEV_BUTTON: {
-        if (get_str(c, x, p, &s) < 0)
+        if (scn_json_string(&c->j, x, p, &s) < 0)
             return -1;
         if (strcmp(s, "display") == 0)
             e.button = METER_BTN_DISPLAY;
         else if (strcmp(s, "disconnector") == 0)
             e.button = METER_BTN_DISCONNECT;
         else
-            return fail(c, p, "unknown button \"%s\" (display, disconnector)", s);
+            return scn_json_fail(&c->j, p, "unknown button \"%s\" (display, disconnector)", s);
         e.hold_ms = 200;
-        pkey(p, path, "hold_s");
+        scn_json_key(p, path, "hold_s");
         double h = 0.0;
         if ((x = cJSON_GetObjectItemCaseSensitive(j, "hold_s")) != NULL) {
-            if (get_num(c, x, p, 0.0, SCN_HOLD_MAX_S, &h) < 0)
+            if (scn_json_number(&c->j, x, p, 0.0, SCN_HOLD_MAX_S, &h) < 0)
                 return -1;
             e.hold_ms = (uint32_t)llround(h * 1000.0);
         }
@@ -473,23 +403,23 @@ static int plan_parse(struct pc *c, const char *text)
                 col++;
             }
         }
-        snprintf(c->err, c->n, "%s: line %u column %u: not valid JSON", c->p->file, line, col);
+        snprintf(c->j.err, c->j.n, "%s: line %u column %u: not valid JSON", c->p->file, line, col);
         return -1;
     }
     if (!cJSON_IsObject(root)) {
-        fail(c, "", "must be a JSON object");
+        scn_json_fail(&c->j, "", "must be a JSON object");
         goto out;
     }
-    if (check_keys(c, root, "", keys) < 0)
+    if (scn_json_keys(&c->j, root, "", keys) < 0)
         goto out;
     if ((x = cJSON_GetObjectItemCaseSensitive(root, "description")) != NULL) {
         const char *s = NULL;
-        if (get_str(c, x, "description", &s) < 0)
+        if (scn_json_string(&c->j, x, "description", &s) < 0)
             goto out;
     }
     if ((x = cJSON_GetObjectItemCaseSensitive(root, "scenario")) != NULL) {
         const char *s = NULL;
-        if (get_str(c, x, "scenario", &s) < 0)
+        if (scn_json_string(&c->j, x, "scenario", &s) < 0)
             goto out;
         if (s[0] == '/') {
             snprintf(c->p->scenario, sizeof c->p->scenario, "%s", s);
@@ -505,10 +435,10 @@ static int plan_parse(struct pc *c, const char *text)
     }
     if ((x = cJSON_GetObjectItemCaseSensitive(root, "feeder_size")) != NULL) {
         double v = 0.0;
-        if (get_num(c, x, "feeder_size", 1.0, FLEET_METERS_MAX, &v) < 0)
+        if (scn_json_number(&c->j, x, "feeder_size", 1.0, FLEET_METERS_MAX, &v) < 0)
             goto out;
         if (v != floor(v)) {
-            fail(c, "feeder_size", "must be a whole number");
+            scn_json_fail(&c->j, "feeder_size", "must be a whole number");
             goto out;
         }
         c->p->feeder_size = (uint32_t)v;
@@ -519,7 +449,7 @@ static int plan_parse(struct pc *c, const char *text)
         goto out;
     if ((x = cJSON_GetObjectItemCaseSensitive(root, "events")) != NULL) {
         if (!cJSON_IsArray(x)) {
-            fail(c, "events", "must be an array");
+            scn_json_fail(&c->j, "events", "must be an array");
             goto out;
         }
         int ne = cJSON_GetArraySize(x);
@@ -542,7 +472,7 @@ int fleet_plan_load(struct fleet_plan *p, const char *file, char *err, size_t n)
     if (file == NULL)
         return 0;
     snprintf(p->file, sizeof p->file, "%s", file);
-    struct pc c = {p, err, n};
+    struct pc c = {{p->file, err, n}, p};
     FILE *fp = fopen(file, "rb");
     if (fp == NULL) {
         snprintf(err, n, "%s: cannot open: %s", file, strerror(errno));
@@ -607,7 +537,7 @@ static int check_overlaps(const struct fleet_plan *p, uint8_t type, char *err, s
 
 int fleet_plan_merge_template(struct fleet_plan *p, const struct scenario *sc, char *err, size_t n)
 {
-    struct pc c = {p, err, n};
+    struct pc c = {{p->file, err, n}, p};
     char saved[PATH_MAX];
     snprintf(saved, sizeof saved, "%s", p->file);
     for (size_t k = 0; k < sc->nev; k++) {

@@ -352,23 +352,27 @@ int port_serve_option(struct sim_opts *o, const char *name, unsigned line0, unsi
     return 0;
 }
 
-int port_serve_option_optical(struct sim_opts *o, const char *arg, char *err, size_t n)
+int port_serve_option_optical(void *opts, const char *arg, char *err, size_t n)
 {
+    struct sim_opts *o = opts;
     return port_serve_option(o, "optical", METER_LINE_OPTICAL, 1, arg, err, n);
 }
 
-int port_serve_option_mbus(struct sim_opts *o, const char *arg, char *err, size_t n)
+int port_serve_option_mbus(void *opts, const char *arg, char *err, size_t n)
 {
+    struct sim_opts *o = opts;
     return port_serve_option(o, "mbus", METER_LINE_MBUS, 1, arg, err, n);
 }
 
-int port_serve_option_rs485(struct sim_opts *o, const char *arg, char *err, size_t n)
+int port_serve_option_rs485(void *opts, const char *arg, char *err, size_t n)
 {
+    struct sim_opts *o = opts;
     return port_serve_option(o, "rs485", METER_LINE_SERIAL, 1, arg, err, n);
 }
 
-int port_serve_option_dlms(struct sim_opts *o, const char *arg, char *err, size_t n)
+int port_serve_option_dlms(void *opts, const char *arg, char *err, size_t n)
 {
+    struct sim_opts *o = opts;
 #if METER_TCP_SESSIONS
     if (strncmp(arg, "tcp:", 4) != 0) {
         snprintf(err, n, "--dlms: expected tcp:PORT, got \"%s\"", arg);
@@ -383,7 +387,8 @@ int port_serve_option_dlms(struct sim_opts *o, const char *arg, char *err, size_
 #endif
 }
 
-int port_serve_option_han(struct sim_opts *o, const char *arg, char *err, size_t n)
+int port_serve_option_han(void *opts, const char *arg, char *err, size_t n)
 {
+    struct sim_opts *o = opts;
     return port_serve_option(o, "han", METER_LINE_HAN, 1, arg, err, n);
 }

@@ -91,11 +91,11 @@ void port_serve_close(struct port_serve *p);
 /* The simulator's port options (rows of sim_options[]): --optical, --rs485,
  * --han (the HAN push line: 2400 Bd 8N1 on a pty, nominal on TCP), --mbus
  * (the M-Bus module: 8E1 at the configured rate on a pty, nominal on TCP). */
-int port_serve_option_optical(struct sim_opts *o, const char *arg, char *err, size_t n);
-int port_serve_option_rs485(struct sim_opts *o, const char *arg, char *err, size_t n);
-int port_serve_option_dlms(struct sim_opts *o, const char *arg, char *err, size_t n);
-int port_serve_option_han(struct sim_opts *o, const char *arg, char *err, size_t n);
-int port_serve_option_mbus(struct sim_opts *o, const char *arg, char *err, size_t n);
+int port_serve_option_optical(void *opts, const char *arg, char *err, size_t n);
+int port_serve_option_rs485(void *opts, const char *arg, char *err, size_t n);
+int port_serve_option_dlms(void *opts, const char *arg, char *err, size_t n);
+int port_serve_option_han(void *opts, const char *arg, char *err, size_t n);
+int port_serve_option_mbus(void *opts, const char *arg, char *err, size_t n);
 /* Any port: "name" (for messages), its first line and line count. */
 int port_serve_option(struct sim_opts *o, const char *name, unsigned line0, unsigned nlines, const char *arg,
                       char *err, size_t n);

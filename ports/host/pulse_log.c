@@ -57,8 +57,9 @@ static void pl_stop(struct sim *s, void *ctx)
     free(p);
 }
 
-int pulse_log_option(struct sim_opts *o, const char *arg, char *err, size_t n)
+int pulse_log_option(void *opts, const char *arg, char *err, size_t n)
 {
+    struct sim_opts *o = opts;
     struct pulse_log *p = calloc(1, sizeof *p);
     if (p == NULL || strlen(arg) >= sizeof p->path || arg[0] == '\0') {
         free(p);

@@ -13,6 +13,6 @@
 struct sim_opts;
 
 /* The --pulse-log option: attach the log. 0, or -1 with the reason. */
-int pulse_log_option(struct sim_opts *o, const char *arg, char *err, size_t n);
+int pulse_log_option(void *opts, const char *arg, char *err, size_t n);
 
 #endif

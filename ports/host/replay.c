@@ -273,8 +273,9 @@ static struct replay *opt_replay(struct sim_opts *o, char *err, size_t n)
     return o->source.ctx;
 }
 
-int replay_option(struct sim_opts *o, const char *arg, char *err, size_t n)
+int replay_option(void *opts, const char *arg, char *err, size_t n)
 {
+    struct sim_opts *o = opts;
     struct replay *r = opt_replay(o, err, n);
     if (r == NULL || replay_open(r, arg, METER_SAMPLE_RATE, err, n) != 0)
         return -1;
@@ -283,8 +284,9 @@ int replay_option(struct sim_opts *o, const char *arg, char *err, size_t n)
     return 0;
 }
 
-int replay_scale_option(struct sim_opts *o, const char *arg, char *err, size_t n)
+int replay_scale_option(void *opts, const char *arg, char *err, size_t n)
 {
+    struct sim_opts *o = opts;
     char *end;
     double v = strtod(arg, &end), a = 0;
     if (end != arg && *end == ',') {

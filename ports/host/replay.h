@@ -54,7 +54,7 @@ void replay_free(struct replay *r);
 
 /* trimeter-sim option rows (sim.c): --replay FILE.wav, --replay-scale V,A.
  * They install the replay as the run's sample source (struct sim_source). */
-int replay_option(struct sim_opts *o, const char *arg, char *err, size_t n);
-int replay_scale_option(struct sim_opts *o, const char *arg, char *err, size_t n);
+int replay_option(void *opts, const char *arg, char *err, size_t n);
+int replay_scale_option(void *opts, const char *arg, char *err, size_t n);
 
 #endif

@@ -19,27 +19,23 @@
 #define SCN_FILE_MAX (4u * 1024u * 1024u)
 
 struct pctx {
+    struct scn_json j; /* where refusals go */
     struct scenario *sc;
-    char *err;
-    size_t errlen;
 };
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
-static int fail(struct pctx *c, const char *path, const char *fmt, ...)
+int scn_json_fail(const struct scn_json *c, const char *path, const char *fmt, ...)
 {
     char what[SCN_ERR_MAX];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    snprintf(c->err, c->errlen, "%s: %s: %s", c->sc->file, path[0] ? path : "(top level)", what);
+    snprintf(c->err, c->n, "%s: %s: %s", c->file, path[0] ? path : "(top level)", what);
     return -1;
 }
 
 /* JSON paths are cut at SCN_PATH_MAX (deeper than any scenario nests). */
-static void path_key(char *out, const char *base, const char *key)
+void scn_json_key(char *out, const char *base, const char *key)
 {
     int n = base[0] == '\0' ? snprintf(out, SCN_PATH_MAX, "%s", key)
                             : snprintf(out, SCN_PATH_MAX, "%s.%s", base, key);
@@ -47,7 +43,7 @@ static void path_key(char *out, const char *base, const char *key)
         out[SCN_PATH_MAX - 1] = '\0';
 }
 
-static void path_idx(char *out, const char *base, int i)
+void scn_json_idx(char *out, const char *base, int i)
 {
     int n = snprintf(out, SCN_PATH_MAX, "%s[%d]", base, i);
     if (n < 0 || n >= SCN_PATH_MAX)
@@ -72,77 +68,77 @@ static const char *json_type_name(const cJSON *j)
 }
 
 /* Refuse keys not in `allowed` (NULL-terminated) and duplicate keys. */
-static int check_keys(struct pctx *c, const cJSON *obj, const char *path, const char *const *allowed)
+int scn_json_keys(const struct scn_json *c, const cJSON *obj, const char *path, const char *const *allowed)
 {
     for (const cJSON *k = obj->child; k != NULL; k = k->next) {
         char p[SCN_PATH_MAX];
-        path_key(p, path, k->string);
+        scn_json_key(p, path, k->string);
         bool ok = false;
         for (const char *const *a = allowed; *a != NULL; a++)
             if (strcmp(*a, k->string) == 0)
                 ok = true;
         if (!ok)
-            return fail(c, p, "unknown key \"%s\"", k->string);
+            return scn_json_fail(c, p, "unknown key \"%s\"", k->string);
         for (const cJSON *d = obj->child; d != k; d = d->next)
             if (strcmp(d->string, k->string) == 0)
-                return fail(c, p, "duplicate key \"%s\"", k->string);
+                return scn_json_fail(c, p, "duplicate key \"%s\"", k->string);
     }
     return 0;
 }
 
-static int get_number(struct pctx *c, const cJSON *j, const char *path, double lo, double hi, double *out)
+int scn_json_number(const struct scn_json *c, const cJSON *j, const char *path, double lo, double hi, double *out)
 {
     if (!cJSON_IsNumber(j))
-        return fail(c, path, "must be a number, not %s", json_type_name(j));
+        return scn_json_fail(c, path, "must be a number, not %s", json_type_name(j));
     double v = j->valuedouble;
     if (!isfinite(v))
-        return fail(c, path, "must be a finite number");
+        return scn_json_fail(c, path, "must be a finite number");
     if (v < lo || v > hi)
-        return fail(c, path, "%g is out of range %g..%g", v, lo, hi);
+        return scn_json_fail(c, path, "%g is out of range %g..%g", v, lo, hi);
     *out = v;
     return 0;
 }
 
-static int get_uint(struct pctx *c, const cJSON *j, const char *path, unsigned lo, unsigned hi, unsigned *out)
+int scn_json_uint(const struct scn_json *c, const cJSON *j, const char *path, unsigned lo, unsigned hi, unsigned *out)
 {
     double v = 0.0;
-    if (get_number(c, j, path, lo, hi, &v) < 0)
+    if (scn_json_number(c, j, path, lo, hi, &v) < 0)
         return -1;
     if (v != floor(v))
-        return fail(c, path, "must be a whole number, not %g", v);
+        return scn_json_fail(c, path, "must be a whole number, not %g", v);
     *out = (unsigned)v;
     return 0;
 }
 
-static int get_string(struct pctx *c, const cJSON *j, const char *path, const char **out)
+int scn_json_string(const struct scn_json *c, const cJSON *j, const char *path, const char **out)
 {
     if (!cJSON_IsString(j) || j->valuestring == NULL)
-        return fail(c, path, "must be a string, not %s", json_type_name(j));
+        return scn_json_fail(c, path, "must be a string, not %s", json_type_name(j));
     *out = j->valuestring;
     return 0;
 }
 
-static int get_duration(struct pctx *c, const cJSON *j, const char *path, bool allow_zero, int64_t *out)
+int scn_json_duration(const struct scn_json *c, const cJSON *j, const char *path, bool allow_zero, int64_t *out)
 {
     const char *s = NULL, *why = NULL;
-    if (get_string(c, j, path, &s) < 0)
+    if (scn_json_string(c, j, path, &s) < 0)
         return -1;
     if (scenario_parse_duration(s, out, &why) < 0)
-        return fail(c, path, "bad duration \"%s\": %s", s, why);
+        return scn_json_fail(c, path, "bad duration \"%s\": %s", s, why);
     if (!allow_zero && *out == 0)
-        return fail(c, path, "duration must be longer than 0s");
+        return scn_json_fail(c, path, "duration must be longer than 0s");
     return 0;
 }
 
 static int get_time(struct pctx *c, const cJSON *j, const char *path, int64_t *utc, int *off)
 {
     const char *s = NULL, *why = NULL;
-    if (get_string(c, j, path, &s) < 0)
+    if (scn_json_string(&c->j, j, path, &s) < 0)
         return -1;
     if (scenario_parse_time(s, utc, off, &why) < 0)
-        return fail(c, path, "bad time \"%s\": %s", s, why);
+        return scn_json_fail(&c->j, path, "bad time \"%s\": %s", s, why);
     if (*utc < CLOCK_UTC_MIN || *utc >= CLOCK_UTC_END)
-        return fail(c, path, "time \"%s\" outside the meter's clock range (2000-01-01 to 2099-12-31 UTC)", s);
+        return scn_json_fail(&c->j, path, "time \"%s\" outside the meter's clock range (2000-01-01 to 2099-12-31 UTC)", s);
     return 0;
 }
 
@@ -294,39 +290,39 @@ static int parse_config(struct pctx *c, const cJSON *j, const char *path)
 {
     struct scenario *sc = c->sc;
     if (!cJSON_IsObject(j))
-        return fail(c, path, "must be an object of configuration keys, not %s", json_type_name(j));
+        return scn_json_fail(&c->j, path, "must be an object of configuration keys, not %s", json_type_name(j));
     size_t n = (size_t)cJSON_GetArraySize(j);
     struct scn_config_item *nc = realloc(sc->config, (sc->nconfig + n + 1) * sizeof *nc);
     if (nc == NULL)
-        return fail(c, path, "out of memory");
+        return scn_json_fail(&c->j, path, "out of memory");
     sc->config = nc;
     for (const cJSON *k = j->child; k != NULL; k = k->next) {
         char p[SCN_PATH_MAX];
-        path_key(p, path, k->string);
+        scn_json_key(p, path, k->string);
         for (const cJSON *d = j->child; d != k; d = d->next)
             if (strcmp(d->string, k->string) == 0)
-                return fail(c, p, "duplicate key \"%s\"", k->string);
+                return scn_json_fail(&c->j, p, "duplicate key \"%s\"", k->string);
         struct scn_config_item *it = &sc->config[sc->nconfig];
         memset(it, 0, sizeof *it);
         if (strlen(k->string) >= sizeof it->key || objtab_find_key(k->string) == NULL)
-            return fail(c, p, "unknown configuration key \"%s\": not supported by this firmware (docs/SCENARIOS.md lists the keys)", k->string);
+            return scn_json_fail(&c->j, p, "unknown configuration key \"%s\": not supported by this firmware (docs/SCENARIOS.md lists the keys)", k->string);
         snprintf(it->key, sizeof it->key, "%s", k->string);
         snprintf(it->path, sizeof it->path, "%s", p);
         if (cJSON_IsNumber(k)) {
             if (!isfinite(k->valuedouble))
-                return fail(c, p, "must be a finite number");
+                return scn_json_fail(&c->j, p, "must be a finite number");
             it->kind = SCN_VAL_NUMBER;
             it->num = k->valuedouble;
         } else if (cJSON_IsString(k)) {
             if (strlen(k->valuestring) > OBJ_STR_MAX)
-                return fail(c, p, "string longer than %d characters", OBJ_STR_MAX);
+                return scn_json_fail(&c->j, p, "string longer than %d characters", OBJ_STR_MAX);
             it->kind = SCN_VAL_STRING;
             snprintf(it->str, sizeof it->str, "%s", k->valuestring);
         } else if (cJSON_IsBool(k)) {
             it->kind = SCN_VAL_BOOL;
             it->b = cJSON_IsTrue(k);
         } else {
-            return fail(c, p, "must be a number, a string or a boolean, not %s", json_type_name(k));
+            return scn_json_fail(&c->j, p, "must be a number, a string or a boolean, not %s", json_type_name(k));
         }
         sc->nconfig++;
     }
@@ -339,39 +335,39 @@ static int parse_harmonics(struct pctx *c, const cJSON *j, const char *path, str
 {
     static const char *const keys[] = {"n", "pct", "phase", NULL};
     if (!cJSON_IsArray(j))
-        return fail(c, path, "must be an array of {\"n\", \"pct\", \"phase\"}, not %s", json_type_name(j));
+        return scn_json_fail(&c->j, path, "must be an array of {\"n\", \"pct\", \"phase\"}, not %s", json_type_name(j));
     int n = cJSON_GetArraySize(j);
     if (n > WAVE_MAX_HARM)
-        return fail(c, path, "at most %d harmonics", WAVE_MAX_HARM);
+        return scn_json_fail(&c->j, path, "at most %d harmonics", WAVE_MAX_HARM);
     *nh = 0;
     for (int k = 0; k < n; k++) {
         const cJSON *e = cJSON_GetArrayItem(j, k);
         char p[SCN_PATH_MAX], q[SCN_PATH_MAX];
-        path_idx(p, path, k);
+        scn_json_idx(p, path, k);
         if (!cJSON_IsObject(e))
-            return fail(c, p, "must be an object {\"n\", \"pct\", \"phase\"}, not %s", json_type_name(e));
-        if (check_keys(c, e, p, keys) < 0)
+            return scn_json_fail(&c->j, p, "must be an object {\"n\", \"pct\", \"phase\"}, not %s", json_type_name(e));
+        if (scn_json_keys(&c->j, e, p, keys) < 0)
             return -1;
         struct wave_harm *w = &h[k];
         memset(w, 0, sizeof *w);
         const cJSON *x = cJSON_GetObjectItemCaseSensitive(e, "n");
-        path_key(q, p, "n");
+        scn_json_key(q, p, "n");
         if (x == NULL)
-            return fail(c, q, "missing (harmonic order 2..%d)", WAVE_BAND_LIMIT);
-        if (get_uint(c, x, q, 2, WAVE_BAND_LIMIT, &w->n) < 0)
+            return scn_json_fail(&c->j, q, "missing (harmonic order 2..%d)", WAVE_BAND_LIMIT);
+        if (scn_json_uint(&c->j, x, q, 2, WAVE_BAND_LIMIT, &w->n) < 0)
             return -1;
         for (int d = 0; d < k; d++)
             if (h[d].n == w->n)
-                return fail(c, q, "harmonic %u listed twice", w->n);
+                return scn_json_fail(&c->j, q, "harmonic %u listed twice", w->n);
         x = cJSON_GetObjectItemCaseSensitive(e, "pct");
-        path_key(q, p, "pct");
+        scn_json_key(q, p, "pct");
         if (x == NULL)
-            return fail(c, q, "missing (rms in %% of the fundamental)");
-        if (get_number(c, x, q, 0, SCN_PCT_MAX, &w->pct) < 0)
+            return scn_json_fail(&c->j, q, "missing (rms in %% of the fundamental)");
+        if (scn_json_number(&c->j, x, q, 0, SCN_PCT_MAX, &w->pct) < 0)
             return -1;
         x = cJSON_GetObjectItemCaseSensitive(e, "phase");
-        path_key(q, p, "phase");
-        if (x != NULL && get_number(c, x, q, -360, 360, &w->phase_deg) < 0)
+        scn_json_key(q, p, "phase");
+        if (x != NULL && scn_json_number(&c->j, x, q, -360, 360, &w->phase_deg) < 0)
             return -1;
         (*nh)++;
     }
@@ -384,26 +380,26 @@ static int parse_phase(struct pctx *c, const cJSON *j, const char *path, struct 
                                        "firing_angle", "on_cycles", "off_cycles", "i_dc", NULL};
     char p[SCN_PATH_MAX];
     if (!cJSON_IsObject(j))
-        return fail(c, path, "must be an object, not %s", json_type_name(j));
-    if (check_keys(c, j, path, keys) < 0)
+        return scn_json_fail(&c->j, path, "must be an object, not %s", json_type_name(j));
+    if (scn_json_keys(&c->j, j, path, keys) < 0)
         return -1;
     memset(pp, 0, sizeof *pp);
     pp->u = 230.0;
     *angle_set = false;
-#define OPT(name) (path_key(p, path, name), cJSON_GetObjectItemCaseSensitive(j, name))
+#define OPT(name) (scn_json_key(p, path, name), cJSON_GetObjectItemCaseSensitive(j, name))
     const cJSON *x;
-    if ((x = OPT("u")) != NULL && get_number(c, x, p, 0, SCN_U_MAX, &pp->u) < 0)
+    if ((x = OPT("u")) != NULL && scn_json_number(&c->j, x, p, 0, SCN_U_MAX, &pp->u) < 0)
         return -1;
-    if ((x = OPT("i")) != NULL && get_number(c, x, p, 0, SCN_I_MAX, &pp->i) < 0)
+    if ((x = OPT("i")) != NULL && scn_json_number(&c->j, x, p, 0, SCN_I_MAX, &pp->i) < 0)
         return -1;
-    if ((x = OPT("phi")) != NULL && get_number(c, x, p, -360, 360, &pp->phi_deg) < 0)
+    if ((x = OPT("phi")) != NULL && scn_json_number(&c->j, x, p, -360, 360, &pp->phi_deg) < 0)
         return -1;
     if ((x = OPT("angle")) != NULL) {
-        if (get_number(c, x, p, -360, 360, &pp->angle_deg) < 0)
+        if (scn_json_number(&c->j, x, p, -360, 360, &pp->angle_deg) < 0)
             return -1;
         *angle_set = true;
     }
-    if ((x = OPT("i_dc")) != NULL && get_number(c, x, p, -SCN_I_MAX, SCN_I_MAX, &pp->i_dc) < 0)
+    if ((x = OPT("i_dc")) != NULL && scn_json_number(&c->j, x, p, -SCN_I_MAX, SCN_I_MAX, &pp->i_dc) < 0)
         return -1;
     if ((x = OPT("u_harmonics")) != NULL && parse_harmonics(c, x, p, pp->uh, &pp->n_uh) < 0)
         return -1;
@@ -412,7 +408,7 @@ static int parse_phase(struct pctx *c, const cJSON *j, const char *path, struct 
     pp->shape = WAVE_SINE;
     if ((x = OPT("shape")) != NULL) {
         const char *s = NULL;
-        if (get_string(c, x, p, &s) < 0)
+        if (scn_json_string(&c->j, x, p, &s) < 0)
             return -1;
         if (strcmp(s, "sine") == 0)
             pp->shape = WAVE_SINE;
@@ -423,16 +419,16 @@ static int parse_phase(struct pctx *c, const cJSON *j, const char *path, struct 
         else if (strcmp(s, "burst") == 0)
             pp->shape = WAVE_BURST;
         else
-            return fail(c, p, "unknown shape \"%s\" (sine, half_wave, phase_fired, burst)", s);
+            return scn_json_fail(&c->j, p, "unknown shape \"%s\" (sine, half_wave, phase_fired, burst)", s);
     }
     x = OPT("firing_angle");
     if (pp->shape == WAVE_PHASE_FIRED) {
         if (x == NULL)
-            return fail(c, p, "missing (shape phase_fired needs a firing angle in degrees)");
-        if (get_number(c, x, p, 0, 180, &pp->firing_angle_deg) < 0)
+            return scn_json_fail(&c->j, p, "missing (shape phase_fired needs a firing angle in degrees)");
+        if (scn_json_number(&c->j, x, p, 0, 180, &pp->firing_angle_deg) < 0)
             return -1;
     } else if (x != NULL) {
-        return fail(c, p, "only allowed with shape \"phase_fired\"");
+        return scn_json_fail(&c->j, p, "only allowed with shape \"phase_fired\"");
     }
     static const char *const cyc[2] = {"on_cycles", "off_cycles"};
     for (int k = 0; k < 2; k++) {
@@ -440,11 +436,11 @@ static int parse_phase(struct pctx *c, const cJSON *j, const char *path, struct 
         unsigned *dst = k == 0 ? &pp->on_cycles : &pp->off_cycles;
         if (pp->shape == WAVE_BURST) {
             if (x == NULL)
-                return fail(c, p, "missing (shape burst needs on_cycles and off_cycles)");
-            if (get_uint(c, x, p, 1, 100, dst) < 0)
+                return scn_json_fail(&c->j, p, "missing (shape burst needs on_cycles and off_cycles)");
+            if (scn_json_uint(&c->j, x, p, 1, 100, dst) < 0)
                 return -1;
         } else if (x != NULL) {
-            return fail(c, p, "only allowed with shape \"burst\"");
+            return scn_json_fail(&c->j, p, "only allowed with shape \"burst\"");
         }
     }
 #undef OPT
@@ -457,46 +453,46 @@ static int parse_segment(struct pctx *c, const cJSON *j, const char *path, struc
     static const double def_angle[3] = {0.0, -120.0, 120.0};
     char p[SCN_PATH_MAX];
     if (!cJSON_IsObject(j))
-        return fail(c, path, "must be an object, not %s", json_type_name(j));
-    if (check_keys(c, j, path, keys) < 0)
+        return scn_json_fail(&c->j, path, "must be an object, not %s", json_type_name(j));
+    if (scn_json_keys(&c->j, j, path, keys) < 0)
         return -1;
     const cJSON *x = cJSON_GetObjectItemCaseSensitive(j, "duration");
-    path_key(p, path, "duration");
+    scn_json_key(p, path, "duration");
     if (x == NULL)
-        return fail(c, p, "missing (e.g. \"1h30m\")");
-    if (get_duration(c, x, p, false, &sg->duration_s) < 0)
+        return scn_json_fail(&c->j, p, "missing (e.g. \"1h30m\")");
+    if (scn_json_duration(&c->j, x, p, false, &sg->duration_s) < 0)
         return -1;
     sg->frequency = prev_f;
     x = cJSON_GetObjectItemCaseSensitive(j, "frequency");
-    path_key(p, path, "frequency");
-    if (x != NULL && get_number(c, x, p, SCN_F_MIN, SCN_F_MAX, &sg->frequency) < 0)
+    scn_json_key(p, path, "frequency");
+    if (x != NULL && scn_json_number(&c->j, x, p, SCN_F_MIN, SCN_F_MAX, &sg->frequency) < 0)
         return -1;
     sg->temperature = SCN_T_DEFAULT;
     x = cJSON_GetObjectItemCaseSensitive(j, "temperature");
-    path_key(p, path, "temperature");
-    if (x != NULL && get_number(c, x, p, SCN_T_MIN, SCN_T_MAX, &sg->temperature) < 0)
+    scn_json_key(p, path, "temperature");
+    if (x != NULL && scn_json_number(&c->j, x, p, SCN_T_MIN, SCN_T_MAX, &sg->temperature) < 0)
         return -1;
     x = cJSON_GetObjectItemCaseSensitive(j, "label");
-    path_key(p, path, "label");
+    scn_json_key(p, path, "label");
     if (x != NULL) {
         const char *s = NULL;
-        if (get_string(c, x, p, &s) < 0)
+        if (scn_json_string(&c->j, x, p, &s) < 0)
             return -1;
         snprintf(sg->label, sizeof sg->label, "%s", s);
     }
     x = cJSON_GetObjectItemCaseSensitive(j, "tag");
-    path_key(p, path, "tag");
+    scn_json_key(p, path, "tag");
     if (x != NULL) {
         const char *s = NULL;
-        if (get_string(c, x, p, &s) < 0)
+        if (scn_json_string(&c->j, x, p, &s) < 0)
             return -1;
         size_t n = strlen(s);
         if (n == 0 || n >= sizeof sg->tag || strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") != n)
-            return fail(c, p, "a tag is 1 to %zu characters a-z, 0-9 or _ (e.g. \"pv\", \"ev\")", sizeof sg->tag - 1);
+            return scn_json_fail(&c->j, p, "a tag is 1 to %zu characters a-z, 0-9 or _ (e.g. \"pv\", \"ev\")", sizeof sg->tag - 1);
         memcpy(sg->tag, s, n + 1);
     }
     x = cJSON_GetObjectItemCaseSensitive(j, "phases");
-    path_key(p, path, "phases");
+    scn_json_key(p, path, "phases");
     bool angle_set[3] = {false, false, false};
     if (x == NULL) {
         /* no phases: nominal voltage, no load */
@@ -510,7 +506,7 @@ static int parse_segment(struct pctx *c, const cJSON *j, const char *path, struc
         const cJSON *o = cJSON_IsObject(x) ? x : cJSON_GetArrayItem(x, 0);
         char q[SCN_PATH_MAX];
         if (cJSON_IsArray(x))
-            path_idx(q, p, 0);
+            scn_json_idx(q, p, 0);
         else
             snprintf(q, sizeof q, "%s", p);
         if (parse_phase(c, o, q, &sg->ph[0], &angle_set[0]) < 0)
@@ -523,29 +519,29 @@ static int parse_segment(struct pctx *c, const cJSON *j, const char *path, struc
     } else if (cJSON_IsArray(x) && cJSON_GetArraySize(x) == 3) {
         for (int k = 0; k < 3; k++) {
             char q[SCN_PATH_MAX];
-            path_idx(q, p, k);
+            scn_json_idx(q, p, k);
             if (parse_phase(c, cJSON_GetArrayItem(x, k), q, &sg->ph[k], &angle_set[k]) < 0)
                 return -1;
             if (!angle_set[k])
                 sg->ph[k].angle_deg = def_angle[k];
         }
     } else if (cJSON_IsArray(x)) {
-        return fail(c, p, "must list one phase (all three alike) or three, not %d", cJSON_GetArraySize(x));
+        return scn_json_fail(&c->j, p, "must list one phase (all three alike) or three, not %d", cJSON_GetArraySize(x));
     } else {
-        return fail(c, p, "must be an object or an array of one or three objects, not %s", json_type_name(x));
+        return scn_json_fail(&c->j, p, "must be an object or an array of one or three objects, not %s", json_type_name(x));
     }
     sg->ws = malloc(sizeof *sg->ws);
     if (sg->ws == NULL)
-        return fail(c, path, "out of memory");
+        return scn_json_fail(&c->j, path, "out of memory");
     char werr[200] = "";
     if (wave_build(sg->ws, sg->ph, werr, sizeof werr) != 0)
-        return fail(c, p, "%s", werr[0] ? werr : "waveform not supported");
+        return scn_json_fail(&c->j, p, "%s", werr[0] ? werr : "waveform not supported");
     if (c->sc->wiring == METRO_WIRE_ARON) {
         /* a 3-wire network has no neutral: the line currents add up to zero
          * at every frequency */
         double mult, left;
         if (!wave_currents_balance(sg->ws, &mult, &left))
-            return fail(c, p,
+            return scn_json_fail(&c->j, p,
                         "with \"wiring\": \"aron\" (3 wires, no neutral) the line currents must add up to zero; "
                         "at %g x the fundamental %.3g A rms is left over",
                         mult, left);
@@ -561,20 +557,20 @@ static int parse_event(struct pctx *c, const cJSON *j, const char *path, struct 
     memset(ev, 0, sizeof *ev);
     snprintf(ev->path, sizeof ev->path, "%s", path);
     if (!cJSON_IsObject(j))
-        return fail(c, path, "must be an object, not %s", json_type_name(j));
+        return scn_json_fail(&c->j, path, "must be an object, not %s", json_type_name(j));
     const cJSON *x = cJSON_GetObjectItemCaseSensitive(j, "type");
-    path_key(p, path, "type");
+    scn_json_key(p, path, "type");
     const char *type = NULL;
     if (x == NULL)
-        return fail(c, p, "missing (the event type)");
-    if (get_string(c, x, p, &type) < 0)
+        return scn_json_fail(&c->j, p, "missing (the event type)");
+    if (scn_json_string(&c->j, x, p, &type) < 0)
         return -1;
     size_t t;
     for (t = 0; t < sizeof event_names / sizeof event_names[0]; t++)
         if (strcmp(event_names[t], type) == 0)
             break;
     if (t == sizeof event_names / sizeof event_names[0])
-        return fail(c, p, "unknown event type \"%s\"", type);
+        return scn_json_fail(&c->j, p, "unknown event type \"%s\"", type);
     ev->type = (enum scn_event_type)t;
 
     /* the keys each type takes besides "at" and "type" */
@@ -589,44 +585,44 @@ static int parse_event(struct pctx *c, const cJSON *j, const char *path, struct 
     default: break;
     }
     const char *keys[] = {"at", "type", k1, k2, NULL};
-    if (check_keys(c, j, path, keys) < 0)
+    if (scn_json_keys(&c->j, j, path, keys) < 0)
         return -1;
     x = cJSON_GetObjectItemCaseSensitive(j, "at");
-    path_key(p, path, "at");
+    scn_json_key(p, path, "at");
     if (x == NULL)
-        return fail(c, p, "missing (a duration after the start, e.g. \"45m\")");
-    if (get_duration(c, x, p, true, &ev->at_s) < 0)
+        return scn_json_fail(&c->j, p, "missing (a duration after the start, e.g. \"45m\")");
+    if (scn_json_duration(&c->j, x, p, true, &ev->at_s) < 0)
         return -1;
     if (k1 != NULL) {
         x = cJSON_GetObjectItemCaseSensitive(j, k1);
-        path_key(p, path, k1);
+        scn_json_key(p, path, k1);
         if (x == NULL)
-            return fail(c, p, "missing (required by \"%s\" events)", type);
+            return scn_json_fail(&c->j, p, "missing (required by \"%s\" events)", type);
     }
     const char *s = NULL;
     switch (ev->type) {
     case SCN_EV_BUTTON: {
-        if (get_string(c, x, p, &s) < 0)
+        if (scn_json_string(&c->j, x, p, &s) < 0)
             return -1;
         if (strcmp(s, "display") == 0)
             ev->button = METER_BTN_DISPLAY;
         else if (strcmp(s, "disconnector") == 0)
             ev->button = METER_BTN_DISCONNECT;
         else
-            return fail(c, p, "unknown button \"%s\" (display, disconnector)", s);
+            return scn_json_fail(&c->j, p, "unknown button \"%s\" (display, disconnector)", s);
         ev->hold_ms = 200; /* a short press */
         x = cJSON_GetObjectItemCaseSensitive(j, "hold_s");
-        path_key(p, path, "hold_s");
+        scn_json_key(p, path, "hold_s");
         double hold;
         if (x != NULL) {
-            if (get_number(c, x, p, 0, SCN_HOLD_MAX_S, &hold) < 0)
+            if (scn_json_number(&c->j, x, p, 0, SCN_HOLD_MAX_S, &hold) < 0)
                 return -1;
             ev->hold_ms = (uint32_t)llround(hold * 1000.0);
         }
         break;
     }
     case SCN_EV_OUTAGE:
-        if (get_duration(c, x, p, false, &ev->duration_s) < 0)
+        if (scn_json_duration(&c->j, x, p, false, &ev->duration_s) < 0)
             return -1;
         break;
     case SCN_EV_CLOCK_SET: {
@@ -636,36 +632,36 @@ static int parse_event(struct pctx *c, const cJSON *j, const char *path, struct 
         break;
     }
     case SCN_EV_REMOTE: {
-        if (get_string(c, x, p, &s) < 0)
+        if (scn_json_string(&c->j, x, p, &s) < 0)
             return -1;
         size_t r;
         for (r = 0; r < sizeof remote_names / sizeof remote_names[0]; r++)
             if (strcmp(remote_names[r], s) == 0)
                 break;
         if (r == sizeof remote_names / sizeof remote_names[0])
-            return fail(c, p, "unknown command \"%s\" (disconnect, reconnect, release, billing_reset, topup)", s);
+            return scn_json_fail(&c->j, p, "unknown command \"%s\" (disconnect, reconnect, release, billing_reset, topup)", s);
         ev->command = (enum scn_remote)r;
         x = cJSON_GetObjectItemCaseSensitive(j, "kwh");
-        path_key(p, path, "kwh");
+        scn_json_key(p, path, "kwh");
         if (ev->command == SCN_RC_TOPUP) {
             if (x == NULL)
-                return fail(c, p, "missing (topup needs the credit in kWh)");
-            if (get_number(c, x, p, 0, 1e6, &ev->kwh) < 0)
+                return scn_json_fail(&c->j, p, "missing (topup needs the credit in kWh)");
+            if (scn_json_number(&c->j, x, p, 0, 1e6, &ev->kwh) < 0)
                 return -1;
         } else if (x != NULL) {
-            return fail(c, p, "only allowed with command \"topup\"");
+            return scn_json_fail(&c->j, p, "only allowed with command \"topup\"");
         }
         break;
     }
     case SCN_EV_PULSE_IN: {
         unsigned n = 0;
-        if (get_uint(c, x, p, 1, 1000000, &n) < 0)
+        if (scn_json_uint(&c->j, x, p, 1, 1000000, &n) < 0)
             return -1;
         ev->count = n;
         ev->rate_hz = 10.0;
         x = cJSON_GetObjectItemCaseSensitive(j, "rate_hz");
-        path_key(p, path, "rate_hz");
-        if (x != NULL && get_number(c, x, p, 0.001, SCN_PULSE_HZ_MAX, &ev->rate_hz) < 0)
+        scn_json_key(p, path, "rate_hz");
+        if (x != NULL && scn_json_number(&c->j, x, p, 0.001, SCN_PULSE_HZ_MAX, &ev->rate_hz) < 0)
             return -1;
         break;
     }
@@ -700,7 +696,7 @@ static int check_outages(struct pctx *c)
         if (e->type != SCN_EV_OUTAGE)
             continue;
         if (e->at_s < busy_until)
-            return fail(c, e->path, "outage starts during the outage of %s", busy_path);
+            return scn_json_fail(&c->j, e->path, "outage starts during the outage of %s", busy_path);
         busy_until = e->at_s + e->duration_s;
         busy_path = e->path;
     }
@@ -718,7 +714,7 @@ const char *scenario_wiring_name(int wiring)
 int scenario_parse(const char *text, const char *file, struct scenario *sc, char *err, size_t errlen)
 {
     static const char *const keys[] = {"start", "timezone", "config", "segments", "events", "description", "wiring", NULL};
-    struct pctx c = {sc, err, errlen};
+    struct pctx c = {{sc->file, err, errlen}, sc};
     char p[SCN_PATH_MAX];
     memset(sc, 0, sizeof *sc);
     snprintf(sc->file, sizeof sc->file, "%s", file);
@@ -740,10 +736,10 @@ int scenario_parse(const char *text, const char *file, struct scenario *sc, char
     int r = -1;
     const cJSON *x;
     if (!cJSON_IsObject(root)) {
-        fail(&c, "", "must be a JSON object, not %s", json_type_name(root));
+        scn_json_fail(&c.j, "", "must be a JSON object, not %s", json_type_name(root));
         goto out;
     }
-    if (check_keys(&c, root, "", keys) < 0)
+    if (scn_json_keys(&c.j, root, "", keys) < 0)
         goto out;
 
     /* start and zone: the offset in `start` is the zone's standard offset */
@@ -756,35 +752,35 @@ int scenario_parse(const char *text, const char *file, struct scenario *sc, char
     sc->zone.std_offset_min = (int16_t)off;
     if ((x = cJSON_GetObjectItemCaseSensitive(root, "timezone")) != NULL) {
         const char *s = NULL;
-        if (get_string(&c, x, "timezone", &s) < 0)
+        if (scn_json_string(&c.j, x, "timezone", &s) < 0)
             goto out;
         if (strcmp(s, "EU") == 0)
             sc->zone.mode = CLOCK_DST_EU;
         else if (strcmp(s, "none") == 0)
             sc->zone.mode = CLOCK_DST_NONE;
         else {
-            fail(&c, "timezone", "unknown timezone \"%s\" (EU or none)", s);
+            scn_json_fail(&c.j, "timezone", "unknown timezone \"%s\" (EU or none)", s);
             goto out;
         }
     }
     sc->wiring = METRO_WIRE_4W;
     if ((x = cJSON_GetObjectItemCaseSensitive(root, "wiring")) != NULL) {
         const char *s = NULL;
-        if (get_string(&c, x, "wiring", &s) < 0)
+        if (scn_json_string(&c.j, x, "wiring", &s) < 0)
             goto out;
         int w;
         for (w = METRO_WIRE_4W; w <= METRO_WIRE_ARON; w++)
             if (strcmp(s, scenario_wiring_name(w)) == 0)
                 break;
         if (w > METRO_WIRE_ARON) {
-            fail(&c, "wiring", "unknown wiring \"%s\" (4-wire, 1-phase, 2-phase or aron)", s);
+            scn_json_fail(&c.j, "wiring", "unknown wiring \"%s\" (4-wire, 1-phase, 2-phase or aron)", s);
             goto out;
         }
         sc->wiring = w;
     }
     if ((x = cJSON_GetObjectItemCaseSensitive(root, "description")) != NULL) {
         const char *s = NULL;
-        if (get_string(&c, x, "description", &s) < 0)
+        if (scn_json_string(&c.j, x, "description", &s) < 0)
             goto out;
     }
     if ((x = cJSON_GetObjectItemCaseSensitive(root, "config")) != NULL && parse_config(&c, x, "config") < 0)
@@ -793,45 +789,45 @@ int scenario_parse(const char *text, const char *file, struct scenario *sc, char
 
     x = cJSON_GetObjectItemCaseSensitive(root, "segments");
     if (x == NULL) {
-        fail(&c, "segments", "missing (at least one segment)");
+        scn_json_fail(&c.j, "segments", "missing (at least one segment)");
         goto out;
     }
     if (!cJSON_IsArray(x) || cJSON_GetArraySize(x) == 0) {
-        fail(&c, "segments", "must be a non-empty array of segments");
+        scn_json_fail(&c.j, "segments", "must be a non-empty array of segments");
         goto out;
     }
     sc->nseg = (size_t)cJSON_GetArraySize(x);
     sc->seg = calloc(sc->nseg, sizeof *sc->seg);
     if (sc->seg == NULL) {
-        fail(&c, "segments", "out of memory");
+        scn_json_fail(&c.j, "segments", "out of memory");
         goto out;
     }
     double f = 50.0;
     for (size_t k = 0; k < sc->nseg; k++) {
-        path_idx(p, "segments", (int)k);
+        scn_json_idx(p, "segments", (int)k);
         if (parse_segment(&c, cJSON_GetArrayItem(x, (int)k), p, &sc->seg[k], f) < 0)
             goto out;
         f = sc->seg[k].frequency;
         sc->period_s += sc->seg[k].duration_s;
         if (sc->period_s > SCN_MAX_DURATION_S) {
-            fail(&c, p, "segments longer than %lld days in total", SCN_MAX_DURATION_S / 86400);
+            scn_json_fail(&c.j, p, "segments longer than %lld days in total", SCN_MAX_DURATION_S / 86400);
             goto out;
         }
     }
 
     if ((x = cJSON_GetObjectItemCaseSensitive(root, "events")) != NULL) {
         if (!cJSON_IsArray(x)) {
-            fail(&c, "events", "must be an array, not %s", json_type_name(x));
+            scn_json_fail(&c.j, "events", "must be an array, not %s", json_type_name(x));
             goto out;
         }
         sc->nev = (size_t)cJSON_GetArraySize(x);
         sc->ev = calloc(sc->nev + 1, sizeof *sc->ev);
         if (sc->ev == NULL) {
-            fail(&c, "events", "out of memory");
+            scn_json_fail(&c.j, "events", "out of memory");
             goto out;
         }
         for (size_t k = 0; k < sc->nev; k++) {
-            path_idx(p, "events", (int)k);
+            scn_json_idx(p, "events", (int)k);
             if (parse_event(&c, cJSON_GetArrayItem(x, (int)k), p, &sc->ev[k]) < 0)
                 goto out;
             sc->ev[k].file_index = (unsigned)k;

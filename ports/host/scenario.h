@@ -25,6 +25,30 @@ const char *scenario_wiring_name(int wiring);
 
 #define SCN_ERR_MAX 512 /* room for one error line */
 #define SCN_PATH_MAX 96 /* a JSON path like events[12].config.profile_period_min */
+/* Reading a JSON file with its paths in the messages (the scenario's
+ * reader, also the fleet file's): every function refuses with one line
+ * "FILE: PATH: what" in err and returns -1. */
+struct cJSON;
+struct scn_json {
+    const char *file;
+    char *err;
+    size_t n;
+};
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+int scn_json_fail(const struct scn_json *c, const char *path, const char *fmt, ...);
+/* PATH.key and PATH[i], cut at SCN_PATH_MAX. */
+void scn_json_key(char *out, const char *base, const char *key);
+void scn_json_idx(char *out, const char *base, int i);
+/* Refuse keys not in `allowed` (NULL-terminated) and duplicate keys. */
+int scn_json_keys(const struct scn_json *c, const struct cJSON *obj, const char *path, const char *const *allowed);
+int scn_json_number(const struct scn_json *c, const struct cJSON *j, const char *path, double lo, double hi, double *out);
+int scn_json_uint(const struct scn_json *c, const struct cJSON *j, const char *path, unsigned lo, unsigned hi, unsigned *out);
+int scn_json_string(const struct scn_json *c, const struct cJSON *j, const char *path, const char **out);
+/* A duration string ("1h30m"); 0s only when zero_ok. */
+int scn_json_duration(const struct scn_json *c, const struct cJSON *j, const char *path, bool zero_ok, int64_t *out);
+
 #define SCN_MAX_DURATION_S (200LL * 366 * 86400) /* anything longer is a typo */
 
 /* Limits of the per-phase values (documented in docs/SCENARIOS.md). */

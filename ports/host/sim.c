@@ -36,51 +36,58 @@ void sim_request_quit(void)
 
 /* ---- options ------------------------------------------------------------------ */
 
-static int opt_scenario(struct sim_opts *o, const char *a, char *err, size_t n)
+static int opt_scenario(void *opts, const char *a, char *err, size_t n)
 {
+    struct sim_opts *o = opts;
     (void)err;
     (void)n;
     o->scenario = a;
     return 0;
 }
 
-static int opt_fast(struct sim_opts *o, const char *a, char *err, size_t n)
+static int opt_fast(void *opts, const char *a, char *err, size_t n)
 {
+    struct sim_opts *o = opts;
     (void)a, (void)err, (void)n;
     o->fast = true;
     return 0;
 }
 
-static int opt_headless(struct sim_opts *o, const char *a, char *err, size_t n)
+static int opt_headless(void *opts, const char *a, char *err, size_t n)
 {
+    struct sim_opts *o = opts;
     (void)a, (void)err, (void)n;
     o->headless = true;
     return 0;
 }
 
-static int opt_json(struct sim_opts *o, const char *a, char *err, size_t n)
+static int opt_json(void *opts, const char *a, char *err, size_t n)
 {
+    struct sim_opts *o = opts;
     (void)a, (void)err, (void)n;
     o->json = true;
     return 0;
 }
 
-static int opt_help(struct sim_opts *o, const char *a, char *err, size_t n)
+static int opt_help(void *opts, const char *a, char *err, size_t n)
 {
+    struct sim_opts *o = opts;
     (void)a, (void)err, (void)n;
     o->help = true;
     return 0;
 }
 
-static int opt_list_config(struct sim_opts *o, const char *a, char *err, size_t n)
+static int opt_list_config(void *opts, const char *a, char *err, size_t n)
 {
+    struct sim_opts *o = opts;
     (void)a, (void)err, (void)n;
     o->list_config = true;
     return 0;
 }
 
-static int opt_state(struct sim_opts *o, const char *a, char *err, size_t n)
+static int opt_state(void *opts, const char *a, char *err, size_t n)
 {
+    struct sim_opts *o = opts;
     if (a[0] == '\0') {
         snprintf(err, n, "empty file name");
         return -1;
@@ -89,8 +96,9 @@ static int opt_state(struct sim_opts *o, const char *a, char *err, size_t n)
     return 0;
 }
 
-static int opt_until(struct sim_opts *o, const char *a, char *err, size_t n)
+static int opt_until(void *opts, const char *a, char *err, size_t n)
 {
+    struct sim_opts *o = opts;
     const char *why;
     int off;
     o->until_set = true;
@@ -111,8 +119,9 @@ static int opt_until(struct sim_opts *o, const char *a, char *err, size_t n)
     return 0;
 }
 
-static int opt_feed(struct sim_opts *o, const char *a, char *err, size_t n)
+static int opt_feed(void *opts, const char *a, char *err, size_t n)
 {
+    struct sim_opts *o = opts;
     if (strcmp(a, "samples") == 0)
         o->feed = SIM_FEED_SAMPLES;
     else if (strcmp(a, "blocks") == 0)
@@ -126,22 +135,17 @@ static int opt_feed(struct sim_opts *o, const char *a, char *err, size_t n)
     return 0;
 }
 
-static int opt_seed(struct sim_opts *o, const char *a, char *err, size_t n)
+static int opt_seed(void *opts, const char *a, char *err, size_t n)
 {
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(a, &end, 10);
-    if (a[0] < '0' || a[0] > '9' || *end != '\0' || errno != 0) {
-        snprintf(err, n, "not an unsigned integer: \"%s\"", a);
+    struct sim_opts *o = opts;
+    if (cli_u64(a, 0, UINT64_MAX, &o->seed, err, n) < 0)
         return -1;
-    }
-    o->seed = v;
     o->seed_set = true;
     return 0;
 }
 
 /* The command line. Add an option by adding a row (and its apply function). */
-const struct sim_option sim_options[] = {
+const struct cli_option sim_options[] = {
     {"--pulse-log", "FILE", pulse_log_option, "write every LED/S0 pulse (time, width, count) to FILE"},
     {"--scenario", "FILE", opt_scenario, "load a scenario (default " SIM_DEFAULT_SCENARIO ")"},
     {"--fast", NULL, opt_fast, "as fast as possible, no terminal UI, no pacing (wins over real time)"},
@@ -170,11 +174,7 @@ void sim_usage(FILE *f)
           "The virtual trimeter meter. Without options: interactive, real time, scenario\n" SIM_DEFAULT_SCENARIO
           ", state in $XDG_STATE_HOME/trimeter/meter.eeprom.\n\n",
           f);
-    for (const struct sim_option *p = sim_options; p->name != NULL; p++) {
-        char left[64];
-        snprintf(left, sizeof left, "%s%s%s", p->name, p->arg ? " " : "", p->arg ? p->arg : "");
-        fprintf(f, "  %-32s %s\n", left, p->help);
-    }
+    cli_usage(sim_options, f, 32);
     fputs("\nExit status: 0 success, 2 bad input (command line or scenario), 1 other failure.\n", f);
 }
 
@@ -205,42 +205,7 @@ static int parse_args(int argc, char **argv, struct sim_opts *o, char *err, size
 {
     memset(o, 0, sizeof *o);
     o->feed = SIM_FEED_AUTO;
-    for (int k = 1; k < argc; k++) {
-        const char *a = argv[k];
-        const char *eq = strchr(a, '=');
-        size_t nl = eq != NULL ? (size_t)(eq - a) : strlen(a);
-        const struct sim_option *p;
-        for (p = sim_options; p->name != NULL; p++)
-            if (strlen(p->name) == nl && strncmp(p->name, a, nl) == 0)
-                break;
-        if (p->name == NULL) {
-            if (a[0] == '-')
-                snprintf(err, n, "command line: unknown option \"%.*s\" (see --help)", (int)nl, a);
-            else
-                snprintf(err, n, "command line: unexpected argument \"%s\" (see --help)", a);
-            return -1;
-        }
-        const char *val = NULL;
-        if (p->arg != NULL) {
-            if (eq != NULL)
-                val = eq + 1;
-            else if (k + 1 < argc && strncmp(argv[k + 1], "--", 2) != 0)
-                val = argv[++k];
-            else {
-                snprintf(err, n, "command line: %s needs a value (%s)", p->name, p->arg);
-                return -1;
-            }
-        } else if (eq != NULL) {
-            snprintf(err, n, "command line: %s takes no value", p->name);
-            return -1;
-        }
-        char why[256] = "";
-        if (p->apply(o, val, why, sizeof why) != 0) {
-            snprintf(err, n, "command line: %s: %s", p->name, why);
-            return -1;
-        }
-    }
-    return 0;
+    return cli_parse(sim_options, argc, argv, o, err, n);
 }
 
 int sim_attach_add(struct sim_opts *o, const struct sim_attach *a)

@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cli.h"
 #include "adc.h"
 #include "blocks.h"
 #include "scenario.h"
@@ -85,14 +86,8 @@ struct sim_opts {
     struct sim_source source;
 };
 
-/* One row of the option table: adding an option is adding a row. */
-struct sim_option {
-    const char *name;   /* "--until" */
-    const char *arg;    /* metavariable, NULL for a flag */
-    int (*apply)(struct sim_opts *o, const char *arg, char *err, size_t n);
-    const char *help;
-};
-extern const struct sim_option sim_options[];
+/* The option table (cli.h): adding an option is adding a row. */
+extern const struct cli_option sim_options[];
 
 /* Parse argv into o (defaults first). 0, or -1 with one line in err and
  * nothing left allocated. */

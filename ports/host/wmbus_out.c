@@ -102,8 +102,9 @@ static void wo_stop(struct sim *s, void *ctx)
     free(w);
 }
 
-int wmbus_out_option(struct sim_opts *o, const char *arg, char *err, size_t n)
+int wmbus_out_option(void *opts, const char *arg, char *err, size_t n)
 {
+    struct sim_opts *o = opts;
     struct wmbus_out *w = calloc(1, sizeof *w);
     if (w == NULL || arg[0] == '\0' || strlen(arg) >= sizeof w->path) {
         free(w);

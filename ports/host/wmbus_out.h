@@ -13,6 +13,6 @@
 struct sim_opts;
 
 /* The --wmbus option: attach the receiver. 0, or -1 with the reason. */
-int wmbus_out_option(struct sim_opts *o, const char *arg, char *err, size_t n);
+int wmbus_out_option(void *opts, const char *arg, char *err, size_t n);
 
 #endif

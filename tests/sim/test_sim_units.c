@@ -112,7 +112,7 @@ static void command_line(void **state)
         assert_non_null(strstr(err, "command line"));
     }
     /* every option of the table is reachable and documented */
-    for (const struct sim_option *p = sim_options; p->name != NULL; p++) {
+    for (const struct cli_option *p = sim_options; p->name != NULL; p++) {
         assert_true(strncmp(p->name, "--", 2) == 0);
         assert_non_null(p->apply);
         assert_true(strlen(p->help) > 0);
