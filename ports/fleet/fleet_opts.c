@@ -116,23 +116,8 @@ static int opt_fast(void *opts, const char *a, char *err, size_t n)
 static int opt_until(void *opts, const char *a, char *err, size_t n)
 {
     struct fleet_opts *o = opts;
-    const char *why;
-    int off;
     o->until_set = true;
-    if (strchr(a, 'T') != NULL || strchr(a, '-') != NULL || strchr(a, ':') != NULL) {
-        o->until_abs = true;
-        if (scenario_parse_time(a, &o->until, &off, &why) < 0) {
-            snprintf(err, n, "bad time \"%s\": %s", a, why);
-            return -1;
-        }
-        return 0;
-    }
-    o->until_abs = false;
-    if (scenario_parse_duration(a, &o->until, &why) < 0) {
-        snprintf(err, n, "bad duration \"%s\": %s (or an ISO time with offset)", a, why);
-        return -1;
-    }
-    return 0;
+    return cli_until(a, &o->until, &o->until_abs, err, n);
 }
 
 static int opt_json_summary(void *opts, const char *a, char *err, size_t n)

@@ -389,23 +389,11 @@ static void plan_defaults(struct fleet_plan *p)
 static int plan_parse(struct pc *c, const char *text)
 {
     static const char *const keys[] = {"description", "scenario", "feeder_size", "vary", "network", "events", NULL};
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
+    cJSON *root = scn_json_parse(&c->j, text);
     int r = -1;
     const cJSON *x;
-    if (root == NULL) {
-        unsigned line = 1, col = 1;
-        for (const char *q = text; end != NULL && q < end && *q; q++) {
-            if (*q == '\n') {
-                line++;
-                col = 1;
-            } else {
-                col++;
-            }
-        }
-        snprintf(c->j.err, c->j.n, "%s: line %u column %u: not valid JSON", c->p->file, line, col);
+    if (root == NULL)
         return -1;
-    }
     if (!cJSON_IsObject(root)) {
         scn_json_fail(&c->j, "", "must be a JSON object");
         goto out;
@@ -473,29 +461,10 @@ int fleet_plan_load(struct fleet_plan *p, const char *file, char *err, size_t n)
         return 0;
     snprintf(p->file, sizeof p->file, "%s", file);
     struct pc c = {{p->file, err, n}, p};
-    FILE *fp = fopen(file, "rb");
-    if (fp == NULL) {
-        snprintf(err, n, "%s: cannot open: %s", file, strerror(errno));
+    char *buf = scn_file_read(file, PLAN_FILE_MAX, err, n);
+    if (buf == NULL)
         return -1;
-    }
-    char *buf = malloc(PLAN_FILE_MAX + 1);
-    if (buf == NULL) {
-        fclose(fp);
-        snprintf(err, n, "%s: out of memory", file);
-        return -1;
-    }
-    size_t len = fread(buf, 1, PLAN_FILE_MAX + 1, fp);
-    bool bad = ferror(fp) != 0;
-    fclose(fp);
-    int r = -1;
-    if (bad)
-        snprintf(err, n, "%s: cannot read", file);
-    else if (len > PLAN_FILE_MAX)
-        snprintf(err, n, "%s: larger than %u bytes", file, PLAN_FILE_MAX);
-    else if (buf[len] = '\0', memchr(buf, '\0', len) != NULL)
-        snprintf(err, n, "%s: not a text file (contains NUL bytes)", file);
-    else
-        r = plan_parse(&c, buf);
+    int r = plan_parse(&c, buf);
     free(buf);
     return r;
 }

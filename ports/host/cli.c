@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scenario.h"
+
 int cli_parse(const struct cli_option *table, int argc, char **argv, void *opts, char *err, size_t n)
 {
     for (int k = 1; k < argc; k++) {
@@ -74,5 +76,24 @@ int cli_u64(const char *a, uint64_t lo, uint64_t hi, uint64_t *out, char *err, s
         return -1;
     }
     *out = v;
+    return 0;
+}
+
+int cli_until(const char *a, int64_t *until, bool *abs, char *err, size_t n)
+{
+    const char *why;
+    int off;
+    *abs = strchr(a, 'T') != NULL || strchr(a, '-') != NULL || strchr(a, ':') != NULL;
+    if (*abs) {
+        if (scenario_parse_time(a, until, &off, &why) < 0) {
+            snprintf(err, n, "bad time \"%s\": %s", a, why);
+            return -1;
+        }
+        return 0;
+    }
+    if (scenario_parse_duration(a, until, &why) < 0) {
+        snprintf(err, n, "bad duration \"%s\": %s (or an ISO time with offset)", a, why);
+        return -1;
+    }
     return 0;
 }

@@ -9,6 +9,7 @@
 #ifndef TRIMETER_HOST_CLI_H
 #define TRIMETER_HOST_CLI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,5 +29,9 @@ void cli_usage(const struct cli_option *table, FILE *f, int width);
 /* A decimal unsigned integer in lo..hi (no sign, no spaces, nothing after
  * it). 0, or -1 with the reason in err. */
 int cli_u64(const char *a, uint64_t lo, uint64_t hi, uint64_t *out, char *err, size_t n);
+
+/* --until: a duration ("1h30m", *abs false) or an ISO time with its offset
+ * (*abs true), as scenario.h parses them. */
+int cli_until(const char *a, int64_t *until, bool *abs, char *err, size_t n);
 
 #endif

@@ -718,21 +718,9 @@ int scenario_parse(const char *text, const char *file, struct scenario *sc, char
     char p[SCN_PATH_MAX];
     memset(sc, 0, sizeof *sc);
     snprintf(sc->file, sizeof sc->file, "%s", file);
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
-    if (root == NULL) {
-        unsigned line = 1, col = 1;
-        for (const char *q = text; end != NULL && q < end && *q; q++) {
-            if (*q == '\n') {
-                line++;
-                col = 1;
-            } else {
-                col++;
-            }
-        }
-        snprintf(err, errlen, "%s: line %u column %u: not valid JSON", sc->file, line, col);
+    cJSON *root = scn_json_parse(&c.j, text);
+    if (root == NULL)
         return -1;
-    }
     int r = -1;
     const cJSON *x;
     if (!cJSON_IsObject(root)) {
@@ -845,39 +833,59 @@ out:
 int scenario_load(const char *file, struct scenario *sc, char *err, size_t errlen)
 {
     memset(sc, 0, sizeof *sc);
-    FILE *f = fopen(file, "rb");
-    if (f == NULL) {
-        snprintf(err, errlen, "%s: cannot open: %s", file, strerror(errno));
+    char *buf = scn_file_read(file, SCN_FILE_MAX, err, errlen);
+    if (buf == NULL)
         return -1;
-    }
-    char *buf = malloc(SCN_FILE_MAX + 1);
-    if (buf == NULL) {
-        fclose(f);
-        snprintf(err, errlen, "%s: out of memory", file);
-        return -1;
-    }
-    size_t n = fread(buf, 1, SCN_FILE_MAX + 1, f);
-    int rerr = ferror(f);
-    fclose(f);
-    if (rerr) {
-        snprintf(err, errlen, "%s: cannot read: %s", file, strerror(errno));
-        free(buf);
-        return -1;
-    }
-    if (n > SCN_FILE_MAX) {
-        snprintf(err, errlen, "%s: larger than %u bytes", file, SCN_FILE_MAX);
-        free(buf);
-        return -1;
-    }
-    buf[n] = '\0';
-    if (memchr(buf, '\0', n) != NULL) {
-        snprintf(err, errlen, "%s: not a text file (contains NUL bytes)", file);
-        free(buf);
-        return -1;
-    }
     int r = scenario_parse(buf, file, sc, err, errlen);
     free(buf);
     return r;
+}
+
+char *scn_file_read(const char *file, size_t max, char *err, size_t n)
+{
+    FILE *f = fopen(file, "rb");
+    if (f == NULL) {
+        snprintf(err, n, "%s: cannot open: %s", file, strerror(errno));
+        return NULL;
+    }
+    char *buf = malloc(max + 1);
+    if (buf == NULL) {
+        fclose(f);
+        snprintf(err, n, "%s: out of memory", file);
+        return NULL;
+    }
+    size_t len = fread(buf, 1, max + 1, f);
+    int rerr = ferror(f);
+    fclose(f);
+    if (rerr)
+        snprintf(err, n, "%s: cannot read: %s", file, strerror(errno));
+    else if (len > max)
+        snprintf(err, n, "%s: larger than %zu bytes", file, max);
+    else if (buf[len] = '\0', memchr(buf, '\0', len) != NULL)
+        snprintf(err, n, "%s: not a text file (contains NUL bytes)", file);
+    else
+        return buf;
+    free(buf);
+    return NULL;
+}
+
+cJSON *scn_json_parse(const struct scn_json *c, const char *text)
+{
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
+    if (root == NULL) {
+        unsigned line = 1, col = 1;
+        for (const char *q = text; end != NULL && q < end && *q; q++) {
+            if (*q == '\n') {
+                line++;
+                col = 1;
+            } else {
+                col++;
+            }
+        }
+        snprintf(c->err, c->n, "%s: line %u column %u: not valid JSON", c->file, line, col);
+    }
+    return root;
 }
 
 void scenario_free(struct scenario *sc)

@@ -46,6 +46,12 @@ int scn_json_keys(const struct scn_json *c, const struct cJSON *obj, const char 
 int scn_json_number(const struct scn_json *c, const struct cJSON *j, const char *path, double lo, double hi, double *out);
 int scn_json_uint(const struct scn_json *c, const struct cJSON *j, const char *path, unsigned lo, unsigned hi, unsigned *out);
 int scn_json_string(const struct scn_json *c, const struct cJSON *j, const char *path, const char **out);
+/* A JSON text parsed (cJSON_Delete it), or NULL with "FILE: line L column
+ * C: not valid JSON". */
+struct cJSON *scn_json_parse(const struct scn_json *c, const char *text);
+/* A text file of at most max bytes read whole, NUL-terminated (free it), or
+ * NULL with "FILE: cannot open / larger than / not a text file". */
+char *scn_file_read(const char *file, size_t max, char *err, size_t n);
 /* A duration string ("1h30m"); 0s only when zero_ok. */
 int scn_json_duration(const struct scn_json *c, const struct cJSON *j, const char *path, bool zero_ok, int64_t *out);
 
