@@ -66,6 +66,8 @@ struct meter {
     bool block_pending;     /* metrology has a block for meter_poll */
     bool power_fail;        /* early warning latched (set from ISR context) */
     uint32_t pulse_ms;      /* hal->ms_now at the last pulse-output tick (blocks feed) */
+    uint8_t client;         /* the client a request being served comes from (DLMS client
+                               SAP), 0 = the interface's only one: kept in audit records */
 
     struct metro metro;     /* src/metrology: DSP state, calibration, pulse output */
     struct meas_block block; /* last block handed to the application */

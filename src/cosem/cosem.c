@@ -35,7 +35,7 @@ static const struct cosem_class classes[] = {
     {IC_ACTIVITY_CALENDAR, 0, 10, 1, BITS(1, 1)},
     {IC_REGISTER_MONITOR, 0, 4, 0, BITS(1, 1)},
     {IC_SINGLE_ACTION_SCHEDULE, 0, 4, 0, BITS(1, 4)},
-    {IC_DISCONNECT_CONTROL, 0, 4, 2, BITS(1, 3)},
+    {IC_DISCONNECT_CONTROL, 0, 4, 2, BITS(1, 4)},
     {IC_LIMITER, 0, 11, 0, BITS(1, 1)},
 };
 
@@ -72,6 +72,8 @@ bool cosem_attr_readable(const struct obj_def *o, int attr, enum meter_access ac
         return false;
     if (c == NULL)
         return attr == 1;
+    if (o->ic == IC_DISCONNECT_CONTROL && attr == 4) /* control_mode: the main disconnector's */
+        return o->ln.v[2] == 96 && o->ln.v[3] == 3 && o->ln.v[4] == 10;
     return ((unsigned)c->readable >> attr) & 1u;
 }
 
@@ -370,16 +372,31 @@ static int get_clock(const struct meter *m, int attr, struct axdr_w *w)
     }
 }
 
-/* Script table 0-0:10.0.1: script 1 (end of billing period); its action
- * is internal to the meter, so the action list is empty. */
-static int get_script_table(int attr, struct axdr_w *w)
+/* Script tables: 0-0:10.0.1, script 1 (end of billing period; its action
+ * is internal to the meter, so the action list is empty); 0-0:10.0.106,
+ * the disconnector's scripts 1 and 2 (methods remote_disconnect and
+ * remote_reconnect of 0-0:96.3.10; cosem_set.c executes them). */
+static int get_script_table(const struct obj_def *o, int attr, struct axdr_w *w)
 {
+    static const uint8_t disc_ln[6] = {0, 0, 96, 3, 10, 255};
     if (attr != 2)
         return METER_ENOENT;
-    axdr_put_array(w, 1);
-    axdr_put_struct(w, 2);
-    axdr_put_int(w, AXDR_U16, 1);
-    axdr_put_array(w, 0);
+    bool disc = o->ln.v[2] == 10 && o->ln.v[4] == 106;
+    unsigned n = disc ? 2u : 1u;
+    axdr_put_array(w, n);
+    for (unsigned k = 1; k <= n; k++) {
+        axdr_put_struct(w, 2);
+        axdr_put_int(w, AXDR_U16, k);
+        axdr_put_array(w, disc ? 1u : 0u);
+        if (disc) {
+            axdr_put_struct(w, 5);
+            axdr_put_int(w, AXDR_ENUM, 2); /* execute method */
+            axdr_put_int(w, AXDR_U16, IC_DISCONNECT_CONTROL);
+            axdr_put_octets_fixed(w, disc_ln, 6);
+            axdr_put_int(w, AXDR_I8, k);
+            axdr_put_int(w, AXDR_I8, 0);
+        }
+    }
     return 1;
 }
 
@@ -435,10 +452,21 @@ static int get_disconnect(const struct meter *m, const struct obj_def *o, int at
         axdr_put_bool(w, v.i != 0);
         return 1;
     }
+    bool main_disc = o->ln.v[2] == 96 && o->ln.v[3] == 3 && o->ln.v[4] == 10;
+    if (attr == 4) {
+        /* control_mode: the soft reconnect (cosem_set.c says how) */
+        static const struct obis soft_ln = OBIS(0, 0, 96, 130, 2, 255);
+        struct obj_value s;
+        const struct obj_def *so = objtab_find(&soft_ln);
+        if (!main_disc || so == NULL || obj_read(m, so, acc, &s) < 0)
+            return METER_ENOENT;
+        axdr_put_int(w, AXDR_ENUM, s.i != 0 ? 2 : 1);
+        return 1;
+    }
     if (attr != 3)
         return METER_ENOENT;
     int64_t st = v.i != 0 ? 1 : 0;
-    if (o->ln.v[2] == 96 && o->ln.v[3] == 3 && o->ln.v[4] == 10) {
+    if (main_disc) {
         struct obj_value s;
         const struct obj_def *so = objtab_find(&state_ln);
         if (so != NULL && obj_read(m, so, acc, &s) == METER_OK)
@@ -473,7 +501,7 @@ int cosem_get(const struct meter *m, const struct obj_def *o, unsigned f, int at
     case IC_DEMAND_REGISTER: return get_demand(m, o, attr, acc, w);
     case IC_PROFILE_GENERIC: return cosem_pg_get(m, o, attr, sel, acc, w, pos);
     case IC_CLOCK: return get_clock(m, attr, w);
-    case IC_SCRIPT_TABLE: return get_script_table(attr, w);
+    case IC_SCRIPT_TABLE: return get_script_table(o, attr, w);
     case IC_SINGLE_ACTION_SCHEDULE: return get_single_action(m, o, attr, acc, w);
     case IC_DISCONNECT_CONTROL: return get_disconnect(m, o, attr, acc, w);
     default: return METER_ENOENT;

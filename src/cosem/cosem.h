@@ -101,6 +101,40 @@ void cosem_datetime(const struct meter *m, int64_t utc, uint8_t out[12]);
  * caller decides what an open bound means); bad values: METER_EINVAL. */
 int cosem_datetime_parse(const struct meter *m, const uint8_t in[12], int64_t *utc);
 
+/* ---- SET and ACTION (src/cosem/cosem_set.c) ------------------------------- */
+
+/* What cosem_set / cosem_action answer: the data-access-result and
+ * action-result codes of IEC 62056-5-3 (the two enumerations share these
+ * numbers). */
+enum cosem_result {
+    COSEM_R_SUCCESS = 0,
+    COSEM_R_HARDWARE_FAULT = 1,
+    COSEM_R_TEMPORARY_FAILURE = 2, /* metrological log full, rate limit, relay held */
+    COSEM_R_DENIED = 3,            /* read-write-denied: no right, read-only, legal */
+    COSEM_R_UNDEFINED = 4,
+    COSEM_R_CLASS_INCONSISTENT = 9,
+    COSEM_R_UNAVAILABLE = 11,      /* no such attribute or method */
+    COSEM_R_TYPE_UNMATCHED = 12,   /* the value does not fit the attribute */
+    COSEM_R_SCOPE_VIOLATED = 13,
+    COSEM_R_OTHER = 250
+};
+
+/* Write attribute attr of row o from the A-XDR Data at r (the whole value;
+ * r must be at its end afterwards) for a client at level acc. Every change
+ * goes through obj_write()/obj_action() (rights, calibration seal,
+ * metrological log, audit record); legal rows are read-only for every
+ * protocol client, whatever its level. Refusals are counted (audit.h).
+ * Returns a cosem_result (0 = success). */
+int cosem_set(struct meter *m, const struct obj_def *o, int attr, struct axdr_r *r, enum meter_access acc,
+              enum meter_src src);
+/* Execute method `method` of row o with the A-XDR parameters at params
+ * (NULL or empty: none); return parameters, if any, go to ret (may be
+ * NULL). Returns a cosem_result (0 = success). */
+int cosem_action(struct meter *m, const struct obj_def *o, int method, struct axdr_r *params, struct axdr_w *ret,
+                 enum meter_access acc, enum meter_src src);
+/* A meter_err as a cosem_result. */
+int cosem_result_of(int err);
+
 /* Put the value of a row as A-XDR Data (the type follows the value). */
 void cosem_put_value(const struct meter *m, struct axdr_w *w, const struct obj_value *v);
 /* scaler_unit structure of a value. */

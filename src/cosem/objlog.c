@@ -61,7 +61,7 @@ static struct obj_col col_of(const struct obj_def *r, int8_t scaler)
     return c;
 }
 
-/* Event entries: code, source, a, b, object (the evlog record), as the
+/* Event entries: code, source (interface | client SAP << 8), a, b, object (the evlog record), as the
  * event code object 0-0:96.11.0 and its details 0-0:96.11.1..4. */
 static unsigned event_columns(struct obj_col *c, unsigned max)
 {
@@ -129,7 +129,7 @@ static void entry_of_event(const struct evlog_rec *r, struct obj_entry *e)
     e->status = r->log;
     e->n = 5;
     e->v[0] = r->code;
-    e->v[1] = r->src;
+    e->v[1] = (int64_t)r->src | (int64_t)r->client << 8; /* interface, and its client (DLMS SAP) */
     e->v[2] = r->a;
     e->v[3] = r->b;
     e->v[4] = r->obj;

@@ -302,6 +302,10 @@ static const struct obj_def core_rows[] = {
     {.ln = A(10, 0, 1), .ic = IC_SCRIPT_TABLE, .unit = UNIT_NONE, .rd = PUB, .get = par_get_billing_count,
      .act = par_act_billing, .ex = METER_ACC_MANAGER, .key = "end_of_billing",
      .name = "End of billing period (method 1: now)"},
+    /* The disconnector's scripts (DLMS execute(1) = remote_disconnect, execute(2) = remote_reconnect). */
+    {.ln = A(10, 0, 106), .ic = IC_SCRIPT_TABLE, .unit = UNIT_NONE, .rd = PUB, .arg = CTL_DISCONNECTOR,
+     .get = control_obj_get, .act = control_obj_act, .ex = METER_ACC_MANAGER, .key = "disconnect_scripts",
+     .name = "Disconnector scripts (1 remote_disconnect, 2 remote_reconnect of 0-0:96.3.10)"},
     CFG_ROW(0, 96, 129, 1, IC_DATA, UNIT_NONE, PAR_TIMEZONE, "timezone", "Daylight saving: EU, table, none"),
     CFG_ROW(0, 96, 129, 2, IC_DATA, UNIT_MINUTE, PAR_UTC_OFFSET, "utc_offset_min", "Standard-time offset from UTC"),
     CFG_ROW(0, 96, 129, 3, IC_DATA, UNIT_NONE, PAR_DST_TABLE, "dst_table", "Daylight-saving table (UTC spans)"),

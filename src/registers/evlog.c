@@ -83,7 +83,7 @@ uint32_t evlog_depth(enum evlog_log log)
     return (unsigned)log < EVLOG_COUNT ? log_depth[log] : 0;
 }
 
-/* Store record: time, seq, code, src, pad, obj, a, b (little helpers keep
+/* Store record: time, seq, code, src, client, obj, a, b (little helpers keep
  * the layout independent of struct padding). */
 static void put32(uint8_t *p, uint32_t v)
 {
@@ -110,7 +110,7 @@ int evlog_add_obj(struct meter *m, enum evlog_code code, enum meter_src src, uin
     rec[8] = (uint8_t)code;
     rec[9] = (uint8_t)((unsigned)code >> 8);
     rec[10] = (uint8_t)src;
-    rec[11] = 0;
+    rec[11] = m->client; /* set by a server with several clients while it serves one */
     put32(rec + 12, obj);
     put32(rec + 16, (uint32_t)a);
     put32(rec + 20, (uint32_t)b);
@@ -154,6 +154,7 @@ int evlog_read(const struct meter *m, enum evlog_log log, uint32_t i, struct evl
     out->seq = get32(rec + 4);
     out->code = (uint16_t)(rec[8] | rec[9] << 8);
     out->src = rec[10];
+    out->client = rec[11];
     out->log = (uint8_t)log;
     out->obj = get32(rec + 12);
     out->a = (int32_t)get32(rec + 16);

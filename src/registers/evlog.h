@@ -77,6 +77,7 @@ struct evlog_rec {
     uint16_t code;     /* enum evlog_code */
     uint8_t src;       /* enum meter_src */
     uint8_t log;       /* enum evlog_log */
+    uint8_t client;    /* the client (DLMS client SAP) when the interface has several, else 0 */
     int32_t a, b;      /* code-specific: old/new value, phase, cause ... */
     uint32_t obj;      /* object concerned: OBIS A<<24|C<<16|D<<8|E, 0 = none */
     uint32_t seq;      /* global sequence number (order across logs) */

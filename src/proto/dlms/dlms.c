@@ -1,6 +1,7 @@
 /*
  * dlms.c — the DLMS/COSEM server: associations, GET (normal, with list,
- * block transfer, selective access), refusals of SET/ACTION (DLMS part 2),
+ * block transfer, selective access), SET and ACTION (normal, with list,
+ * with block transfer) on the object table's setters and methods,
  * HLS-GMAC and ciphered APDUs with invocation counters.
  *
  * Every answer is built in the association's response buffer at a fixed
@@ -22,10 +23,10 @@
 #include "util/aes.h"
 
 /* What this server offers: GET with lists, blocks and selective access;
- * SET and ACTION are answered (refused in part 1, reply_to_HLS excepted). */
+ * SET and ACTION normal, with lists and with blocks (DLMS part 2). */
 #define SERVER_CONF                                                                                         \
     (DLMS_CONF_GET | DLMS_CONF_SET | DLMS_CONF_ACTION | DLMS_CONF_SELECTIVE_ACCESS | DLMS_CONF_BLOCK_GET | \
-     DLMS_CONF_MULTIPLE_REFS | DLMS_CONF_PRIORITY_MGMT)
+     DLMS_CONF_BLOCK_SET | DLMS_CONF_BLOCK_ACTION | DLMS_CONF_MULTIPLE_REFS | DLMS_CONF_PRIORITY_MGMT)
 
 /* Smallest client max receive PDU we serve (an AARE fits, a block carries data). */
 #define MIN_PDU 64u
@@ -774,6 +775,7 @@ static int serve_get(struct meter *m, struct dlms_ctx *c, const uint8_t *p, size
     if (type != 1 && type != 3)
         goto malformed;
     L->active = 0; /* a new request ends a long GET */
+    c->ls.active = 0; /* and a long SET or ACTION */
     L->invoke = invoke;
     L->list = type == 3;
     if (type == 1) {
@@ -810,56 +812,314 @@ malformed:
 }
 
 /* ---- SET and ACTION ---------------------------------------------------------- */
+/*
+ * Every SET and ACTION reaches the object table through cosem_set() /
+ * cosem_action() (src/cosem/cosem_set.c), which call obj_write() /
+ * obj_action(): rights, the calibration seal, the metrological log and the
+ * audit record are theirs. The server adds the association's rules: the
+ * public client sets and executes nothing, the server's own objects
+ * (association, security setup ...) are not written through SET, and the
+ * client's SAP goes into the audit record (m->client while it is served).
+ */
 
-/* The refusal of a reference: undefined objects say so, others are denied
- * (no attribute is writable and no method executable in part 1). */
-static uint8_t refusal_of(const struct meter *m, const struct dlms_ctx *c, const struct dlms_ref *ref)
+/* Where a long SET/ACTION gathers its raw data in c->rsp: behind the
+ * largest answer a block gets (with list: 5 + METER_DLMS_LIST_MAX + 4
+ * bytes at DATA_OFF, and the ciphering tag). */
+#define LONG_OFF (DATA_OFF + 16u + METER_DLMS_LIST_MAX + DLMS_TAG_LEN)
+
+/* The level a request is served at: the association's, and for the
+ * management client with the calibration switch closed the calibration
+ * level (as port.c's session_access). */
+static enum meter_access req_acc(const struct meter *m, const struct dlms_ctx *c)
+{
+    enum meter_access a = (enum meter_access)c->acc;
+    if (a >= METER_ACC_MANAGER && m->hal->inputs_read != NULL &&
+        (m->hal->inputs_read(m->hal->ctx) & METER_IN_CAL_SWITCH))
+        return METER_ACC_CAL;
+    return a;
+}
+
+static uint32_t ref_packed(const struct dlms_ref *ref)
+{
+    return (uint32_t)ref->ln[0] << 24 | (uint32_t)ref->ln[2] << 16 | (uint32_t)ref->ln[3] << 8 | ref->ln[4];
+}
+
+/* The row a SET/ACTION names, or the data-access-result refusing it
+ * (counted: audit_refusal). */
+static int change_target(struct meter *m, const struct dlms_ctx *c, const struct dlms_ref *ref, bool selected,
+                         const struct obj_def **row)
 {
     struct dlms_target t;
-    int d = dlms_target_find(m, ref, (enum meter_access)c->acc, &t);
-    return (uint8_t)(d == DLMS_DAR_OBJECT_UNDEFINED || d == DLMS_DAR_CLASS_INCONSISTENT ? d
-                                                                                          : DLMS_DAR_READ_WRITE_DENIED);
+    enum meter_src src = (enum meter_src)c->src;
+    int d = dlms_target_find(m, ref, req_acc(m, c), &t);
+    if (d == DLMS_DAR_SUCCESS && (c->acc < METER_ACC_READER || t.x != NULL || t.f != 0))
+        d = DLMS_DAR_READ_WRITE_DENIED; /* public client; the server's objects; a billing period's value */
+    else if (d == DLMS_DAR_SUCCESS && selected)
+        d = DLMS_DAR_SCOPE_VIOLATED;
+    if (d != DLMS_DAR_SUCCESS) {
+        audit_refusal(m, src, ref_packed(ref), AUDIT_ACCESS);
+        return d;
+    }
+    *row = t.row;
+    return DLMS_DAR_SUCCESS;
+}
+
+static uint8_t set_item(struct meter *m, struct dlms_ctx *c, const struct dlms_ref *ref, bool selected,
+                        struct axdr_r *v)
+{
+    const struct obj_def *o = NULL;
+    int d = change_target(m, c, ref, selected, &o);
+    if (d != DLMS_DAR_SUCCESS)
+        return (uint8_t)d;
+    m->client = c->client_sap;
+    d = cosem_set(m, o, ref->id, v, req_acc(m, c), (enum meter_src)c->src);
+    m->client = 0;
+    return (uint8_t)d;
+}
+
+/* ret: where return parameters go (may stay empty). */
+static uint8_t act_item(struct meter *m, struct dlms_ctx *c, const struct dlms_ref *ref, struct axdr_r *params,
+                        struct axdr_w *ret)
+{
+    const struct obj_def *o = NULL;
+    int d = change_target(m, c, ref, false, &o);
+    if (d != DLMS_DAR_SUCCESS)
+        return (uint8_t)d;
+    m->client = c->client_sap;
+    d = cosem_action(m, o, ref->id, params, ret, req_acc(m, c), (enum meter_src)c->src);
+    m->client = 0;
+    return (uint8_t)d;
+}
+
+/* The extent of one Data at r as a reader of its own. */
+static int one_value(struct axdr_r *r, struct axdr_r *v)
+{
+    size_t at = r->pos;
+    if (axdr_skip(r, AXDR_DEPTH_MAX) < 0)
+        return -1;
+    axdr_r_init(v, r->p + at, r->pos - at);
+    return 0;
+}
+
+/* DataBlock-SA: last-block, block-number, raw-data. */
+static int datablock_get(struct axdr_r *r, bool *last, uint32_t *block, const uint8_t **raw, uint32_t *len)
+{
+    uint8_t l = axdr_get_byte(r);
+    *block = (uint32_t)axdr_get_be(r, 4);
+    *len = axdr_get_len(r);
+    *raw = axdr_get_raw(r, *len);
+    *last = l != 0;
+    return r->err || l > 1 || *raw == NULL || axdr_r_left(r) != 0 ? -1 : 0;
+}
+
+/* The references of a with-list request (count, then each). */
+static int refs_get(struct axdr_r *r, struct dlms_ctx *c, bool selection, uint8_t *n, bool *selected)
+{
+    uint32_t cnt = axdr_get_len(r);
+    *selected = false;
+    if (r->err || cnt == 0)
+        return -1;
+    if (cnt > METER_DLMS_LIST_MAX || !(c->conformance & DLMS_CONF_MULTIPLE_REFS))
+        return 1;
+    for (uint32_t k = 0; k < cnt; k++) {
+        struct dlms_access a;
+        if (dlms_ref_get(r, &c->ls.refs[k], &a, selection) < 0)
+            return -1;
+        if (selection && a.selector != 0)
+            *selected = true;
+    }
+    *n = (uint8_t)cnt;
+    return 0;
+}
+
+/* Execute the gathered SET or ACTION list: `r` holds a count and one
+ * Data per reference (with list), or one Data. Results at res[]. 0, or -1
+ * when the data does not match the references (nothing executed). */
+static int long_values(struct axdr_r *r, uint8_t n, bool list, struct axdr_r *vals)
+{
+    if (list) {
+        uint32_t cnt = axdr_get_len(r);
+        if (r->err || cnt != n)
+            return -1;
+    }
+    for (unsigned k = 0; k < n; k++)
+        if (one_value(r, &vals[k]) < 0)
+            return -1;
+    return axdr_r_left(r) == 0 ? 0 : -1;
+}
+
+/* Gather one block of a long SET/ACTION. 1: the last block is in; 0: more
+ * to come; negative: a data-access-result ending it. */
+static int long_gather(struct dlms_ctx *c, bool last, uint32_t block, const uint8_t *raw, uint32_t len)
+{
+    struct dlms_lset *L = &c->ls;
+    if (block != L->block + 1u) {
+        L->active = 0;
+        return -DLMS_DAR_BLOCK_NUMBER_INVALID;
+    }
+    if (len > sizeof c->rsp - LONG_OFF - L->len) {
+        L->active = 0;
+        return -DLMS_DAR_LONG_SET_ABORTED;
+    }
+    memcpy(c->rsp + LONG_OFF + L->len, raw, len);
+    L->len += len;
+    L->block = block;
+    return last ? 1 : 0;
+}
+
+/* The end of a long SET: set-response-last-datablock (-with-list). */
+static void long_set_end(struct meter *m, struct dlms_ctx *c, struct out *o, int dar)
+{
+    struct dlms_lset *L = &c->ls;
+    uint8_t res[METER_DLMS_LIST_MAX];
+    struct axdr_r vals[METER_DLMS_LIST_MAX];
+    unsigned n = L->n ? L->n : 1u;
+    uint8_t *q = c->rsp + DATA_OFF;
+    L->active = 0;
+    if (dar == 0) {
+        struct axdr_r r;
+        axdr_r_init(&r, c->rsp + LONG_OFF, L->len);
+        if (long_values(&r, L->n, L->list, vals) < 0)
+            dar = DLMS_DAR_TYPE_UNMATCHED;
+    }
+    for (unsigned k = 0; k < n; k++)
+        res[k] = (uint8_t)(dar != 0 ? dar : L->refused ? DLMS_DAR_SCOPE_VIOLATED
+                                                      : set_item(m, c, &L->refs[k], false, &vals[k]));
+    if (dar != 0 || L->refused)
+        audit_refusal(m, (enum meter_src)c->src, L->n ? ref_packed(&L->refs[0]) : 0, AUDIT_VALUE);
+    size_t i = 0;
+    q[i++] = DLMS_SET_RSP;
+    q[i++] = L->list ? 4 : 3;
+    q[i++] = L->invoke;
+    if (L->list) {
+        q[i++] = (uint8_t)n;
+        memcpy(q + i, res, n);
+        i += n;
+    } else {
+        q[i++] = res[0];
+    }
+    for (unsigned k = 0; k < 4; k++)
+        q[i++] = (uint8_t)(L->block >> (24 - 8 * k));
+    o->off = DATA_OFF;
+    o->len = i;
+}
+
+static void block_ack(struct dlms_ctx *c, struct out *o, uint8_t tag, uint8_t type)
+{
+    uint8_t *q = c->rsp + DATA_OFF;
+    q[0] = tag;
+    q[1] = type;
+    q[2] = c->ls.invoke;
+    for (unsigned k = 0; k < 4; k++)
+        q[3 + k] = (uint8_t)(c->ls.block >> (24 - 8 * k));
+    o->off = DATA_OFF;
+    o->len = 7;
 }
 
 static int serve_set(struct meter *m, struct dlms_ctx *c, const uint8_t *p, size_t n, struct out *o)
 {
-    struct axdr_r r;
+    struct axdr_r r, v[METER_DLMS_LIST_MAX];
     struct dlms_ref ref;
     struct dlms_access a;
+    struct dlms_lset *L = &c->ls;
     uint8_t *q = c->rsp + DATA_OFF;
+    bool last;
+    uint32_t block, len;
+    const uint8_t *raw;
     axdr_r_init(&r, p + 1, n - 1);
     uint8_t type = axdr_get_byte(&r);
     uint8_t invoke = axdr_get_byte(&r);
+    if (r.err)
+        goto malformed;
+    if (type != 3)
+        L->active = 0; /* any other request ends a long SET */
+    o->off = DATA_OFF;
     q[0] = DLMS_SET_RSP;
     q[2] = invoke;
-    o->off = DATA_OFF;
-    if (type == 1 || type == 2) { /* normal, with first datablock */
-        if (dlms_ref_get(&r, &ref, &a, true) < 0)
+    switch (type) {
+    case 1: /* normal */
+        if (dlms_ref_get(&r, &ref, &a, true) < 0 || one_value(&r, &v[0]) < 0 || axdr_r_left(&r) != 0)
             goto malformed;
-        q[1] = type == 1 ? 1 : 3;
-        q[3] = refusal_of(m, c, &ref);
+        q[1] = 1;
+        q[3] = set_item(m, c, &ref, a.selector != 0, &v[0]);
         o->len = 4;
-        if (type == 2) { /* set-response-last-datablock: the block number */
-            memcpy(q + 4, "\0\0\0\1", 4);
-            o->len = 8;
-        }
         return METER_OK;
-    }
-    if (type == 4) { /* with list: one refusal per item */
-        uint32_t cnt = axdr_get_len(&r);
-        if (r.err || cnt == 0 || cnt > METER_DLMS_LIST_MAX)
+    case 4: { /* with list */
+        uint8_t cnt = 0;
+        bool sel;
+        int e = refs_get(&r, c, true, &cnt, &sel);
+        if (e < 0)
+            goto malformed;
+        if (e > 0) {
+            out_exception(c, o, DLMS_STATE_SERVICE_NOT_ALLOWED, DLMS_SERR_OTHER, 0);
+            return METER_OK;
+        }
+        if (long_values(&r, cnt, true, v) < 0)
             goto malformed;
         q[1] = 5;
-        q[3] = (uint8_t)cnt;
-        for (uint32_t k = 0; k < cnt; k++) {
-            if (dlms_ref_get(&r, &ref, &a, true) < 0)
-                goto malformed;
-            q[4 + k] = refusal_of(m, c, &ref);
-        }
-        o->len = 4 + cnt;
+        q[3] = cnt;
+        for (unsigned k = 0; k < cnt; k++)
+            q[4 + k] = set_item(m, c, &L->refs[k], sel, &v[k]);
+        o->len = 4u + cnt;
         return METER_OK;
     }
+    case 2:   /* with first datablock */
+    case 5: { /* with list and first datablock */
+        uint8_t cnt = 1;
+        bool sel = false;
+        if (type == 2) {
+            if (dlms_ref_get(&r, &L->refs[0], &a, true) < 0)
+                goto malformed;
+            sel = a.selector != 0;
+        } else {
+            int e = refs_get(&r, c, true, &cnt, &sel);
+            if (e < 0)
+                goto malformed;
+            if (e > 0) {
+                out_exception(c, o, DLMS_STATE_SERVICE_NOT_ALLOWED, DLMS_SERR_OTHER, 0);
+                return METER_OK;
+            }
+        }
+        if (datablock_get(&r, &last, &block, &raw, &len) < 0)
+            goto malformed;
+        if (!(c->conformance & DLMS_CONF_BLOCK_SET)) {
+            out_exception(c, o, DLMS_STATE_SERVICE_NOT_ALLOWED, DLMS_SERR_SERVICE_NOT_SUPPORTED, 0);
+            return METER_OK;
+        }
+        L->active = DLMS_SET_REQ;
+        L->invoke = invoke;
+        L->list = type == 5;
+        L->n = cnt;
+        L->refused = sel;
+        L->block = 0;
+        L->len = 0;
+        break;
+    }
+    case 3: /* with datablock */
+        if (datablock_get(&r, &last, &block, &raw, &len) < 0)
+            goto malformed;
+        if (L->active != DLMS_SET_REQ) {
+            L->active = 0;
+            q[1] = 3;
+            q[3] = DLMS_DAR_NO_LONG_SET;
+            for (unsigned k = 0; k < 4; k++)
+                q[4 + k] = (uint8_t)(block >> (24 - 8 * k));
+            o->len = 8;
+            return METER_OK;
+        }
+        L->invoke = invoke;
+        break;
+    default:
+        goto malformed;
+    }
+    int g = long_gather(c, last, block, raw, len);
+    if (g == 0)
+        block_ack(c, o, DLMS_SET_RSP, 2); /* set-response-datablock */
+    else
+        long_set_end(m, c, o, g < 0 ? -g : 0);
+    return METER_OK;
 malformed:
+    L->active = 0;
     refuse_log(m, c, DLMS_REF_MALFORMED);
     out_exception(c, o, DLMS_STATE_SERVICE_UNKNOWN, DLMS_SERR_OTHER, 0);
     return METER_OK;
@@ -918,43 +1178,199 @@ static int hls_reply(struct meter *m, struct dlms_ctx *c, struct axdr_r *r, uint
     return 0;
 }
 
+/* Action-Response-With-Optional-Data at q: the result, and the return
+ * parameters the method wrote at q + 3 (moved there from `ret`). Returns
+ * its length. */
+static size_t act_result(uint8_t *q, uint8_t res, const struct axdr_w *ret)
+{
+    size_t rl = ret != NULL ? axdr_w_len(ret) : 0;
+    q[0] = res;
+    if (rl == 0 || res != 0 || axdr_w_over(ret)) {
+        q[1] = 0; /* no return parameters */
+        return 2;
+    }
+    q[1] = 1;
+    q[2] = 0; /* Data */
+    memmove(q + 3, ret->buf, rl);
+    return 3 + rl;
+}
+
+/* Execute the n methods of c->ls.refs with the parameters in vals (NULL:
+ * none), answer ACTION-Response-Normal or -With-List. Return parameters
+ * are allowed for a single method (normal). */
+static void act_run(struct meter *m, struct dlms_ctx *c, struct out *o, uint8_t invoke, bool list, unsigned n,
+                    struct axdr_r *vals, bool *has)
+{
+    uint8_t *q = c->rsp + DATA_OFF;
+    struct axdr_w ret;
+    size_t i = 0;
+    q[i++] = DLMS_ACTION_RSP;
+    q[i++] = list ? 3 : 1;
+    q[i++] = invoke;
+    if (list)
+        q[i++] = (uint8_t)n;
+    for (unsigned k = 0; k < n; k++) {
+        /* return parameters are written after the answer's header and moved */
+        size_t room = plain_cap(c) > i + 16u ? plain_cap(c) - i - 16u : 0;
+        axdr_w_init(&ret, q + i + 8, list ? 0 : room);
+        uint8_t res = act_item(m, c, &c->ls.refs[k], has[k] ? &vals[k] : NULL, &ret);
+        i += act_result(q + i, res, &ret);
+    }
+    o->off = DATA_OFF;
+    o->len = i;
+}
+
 static int serve_action(struct meter *m, struct dlms_ctx *c, const uint8_t *p, size_t n, struct out *o)
 {
     static const uint8_t assoc_ln[6] = {0, 0, 40, 0, 0, 255};
-    struct axdr_r r;
-    struct dlms_ref ref;
+    struct axdr_r r, v[METER_DLMS_LIST_MAX];
+    bool has[METER_DLMS_LIST_MAX];
+    struct dlms_lset *L = &c->ls;
     uint8_t *q = c->rsp + DATA_OFF;
+    bool last;
+    uint32_t block, len;
+    const uint8_t *raw;
     axdr_r_init(&r, p + 1, n - 1);
     uint8_t type = axdr_get_byte(&r);
     uint8_t invoke = axdr_get_byte(&r);
-    if (type != 1 || dlms_ref_get(&r, &ref, NULL, false) < 0) {
-        refuse_log(m, c, DLMS_REF_MALFORMED);
-        out_exception(c, o, DLMS_STATE_SERVICE_UNKNOWN, DLMS_SERR_OTHER, 0);
-        return METER_OK;
-    }
-    if (ref.ic == 15 && memcmp(ref.ln, assoc_ln, 6) == 0 && ref.id == 1 && c->state == DLMS_PENDING &&
-        c->mech == DLMS_MECH_HLS_GMAC) {
-        hls_reply(m, c, &r, invoke, o);
-        return METER_OK;
+    if (r.err)
+        goto malformed;
+    if (type == 1) {
+        struct axdr_r h = r;
+        struct dlms_ref ref;
+        if (dlms_ref_get(&h, &ref, NULL, false) == 0 && ref.ic == 15 && memcmp(ref.ln, assoc_ln, 6) == 0 &&
+            ref.id == 1 && c->state == DLMS_PENDING && c->mech == DLMS_MECH_HLS_GMAC) {
+            hls_reply(m, c, &h, invoke, o);
+            return METER_OK;
+        }
     }
     if (c->state != DLMS_ASSOCIATED) {
         out_exception(c, o, DLMS_STATE_SERVICE_NOT_ALLOWED, DLMS_SERR_OPERATION_NOT_POSSIBLE, 0);
         return METER_OK;
     }
-    /* parameters must still be well-formed */
-    uint8_t has = axdr_get_byte(&r);
-    if (r.err || has > 1 || (has == 1 && axdr_skip(&r, AXDR_DEPTH_MAX) < 0) || axdr_r_left(&r) != 0) {
-        refuse_log(m, c, DLMS_REF_MALFORMED);
-        out_exception(c, o, DLMS_STATE_SERVICE_UNKNOWN, DLMS_SERR_OTHER, 0);
+    if (type != 6)
+        L->active = 0; /* any other request ends a long ACTION */
+    memset(has, 0, sizeof has);
+    switch (type) {
+    case 1: { /* normal */
+        if (dlms_ref_get(&r, &L->refs[0], NULL, false) < 0)
+            goto malformed;
+        uint8_t opt = axdr_get_byte(&r);
+        if (r.err || opt > 1 || (opt == 1 && one_value(&r, &v[0]) < 0) || axdr_r_left(&r) != 0)
+            goto malformed;
+        has[0] = opt == 1;
+        act_run(m, c, o, invoke, false, 1, v, has);
         return METER_OK;
     }
-    q[0] = DLMS_ACTION_RSP;
-    q[1] = 1;
-    q[2] = invoke;
-    q[3] = refusal_of(m, c, &ref);
-    q[4] = 0; /* no return parameters */
-    o->off = DATA_OFF;
-    o->len = 5;
+    case 3: { /* with list: methods, then a SEQUENCE OF Data (every method's parameters) */
+        uint8_t cnt = 0;
+        bool sel;
+        int e = refs_get(&r, c, false, &cnt, &sel);
+        if (e < 0)
+            goto malformed;
+        if (e > 0) {
+            out_exception(c, o, DLMS_STATE_SERVICE_NOT_ALLOWED, DLMS_SERR_OTHER, 0);
+            return METER_OK;
+        }
+        if (long_values(&r, cnt, true, v) < 0)
+            goto malformed;
+        for (unsigned k = 0; k < cnt; k++)
+            has[k] = true;
+        act_run(m, c, o, invoke, true, cnt, v, has);
+        return METER_OK;
+    }
+    case 2: /* next-pblock: this server never answers in blocks */
+        q[0] = DLMS_ACTION_RSP;
+        q[1] = 1;
+        q[2] = invoke;
+        q[3] = DLMS_DAR_NO_LONG_GET; /* no-long-action-in-progress (16) */
+        q[4] = 0;
+        o->off = DATA_OFF;
+        o->len = 5;
+        return METER_OK;
+    case 4:   /* with first pblock */
+    case 5: { /* with list and first pblock */
+        uint8_t cnt = 1;
+        bool sel = false;
+        if (type == 4) {
+            if (dlms_ref_get(&r, &L->refs[0], NULL, false) < 0)
+                goto malformed;
+        } else {
+            int e = refs_get(&r, c, false, &cnt, &sel);
+            if (e < 0)
+                goto malformed;
+            if (e > 0) {
+                out_exception(c, o, DLMS_STATE_SERVICE_NOT_ALLOWED, DLMS_SERR_OTHER, 0);
+                return METER_OK;
+            }
+        }
+        if (datablock_get(&r, &last, &block, &raw, &len) < 0)
+            goto malformed;
+        if (!(c->conformance & DLMS_CONF_BLOCK_ACTION)) {
+            out_exception(c, o, DLMS_STATE_SERVICE_NOT_ALLOWED, DLMS_SERR_SERVICE_NOT_SUPPORTED, 0);
+            return METER_OK;
+        }
+        L->active = DLMS_ACTION_REQ;
+        L->invoke = invoke;
+        L->list = type == 5;
+        L->n = cnt;
+        L->refused = 0;
+        L->block = 0;
+        L->len = 0;
+        break;
+    }
+    case 6: /* with pblock */
+        if (datablock_get(&r, &last, &block, &raw, &len) < 0)
+            goto malformed;
+        if (L->active != DLMS_ACTION_REQ) {
+            L->active = 0;
+            q[0] = DLMS_ACTION_RSP;
+            q[1] = 1;
+            q[2] = invoke;
+            q[3] = DLMS_DAR_NO_LONG_GET; /* no-long-action-in-progress (16) */
+            q[4] = 0;
+            o->off = DATA_OFF;
+            o->len = 5;
+            return METER_OK;
+        }
+        L->invoke = invoke;
+        break;
+    default:
+        goto malformed;
+    }
+    int g = long_gather(c, last, block, raw, len);
+    if (g == 0) {
+        block_ack(c, o, DLMS_ACTION_RSP, 4); /* action-response-next-pblock */
+        return METER_OK;
+    }
+    L->active = 0;
+    struct axdr_r all;
+    axdr_r_init(&all, c->rsp + LONG_OFF, L->len);
+    if (g < 0 || long_values(&all, L->n, L->list, v) < 0) {
+        /* long-action-aborted (17) for every method */
+        audit_refusal(m, (enum meter_src)c->src, ref_packed(&L->refs[0]), AUDIT_VALUE);
+        size_t i = 0;
+        q[i++] = DLMS_ACTION_RSP;
+        q[i++] = L->list ? 3 : 1;
+        q[i++] = L->invoke;
+        if (L->list)
+            q[i++] = L->n;
+        for (unsigned k = 0; k < L->n; k++) {
+            q[i++] = DLMS_DAR_LONG_SET_ABORTED;
+            q[i++] = 0;
+        }
+        o->off = DATA_OFF;
+        o->len = i;
+        return METER_OK;
+    }
+    for (unsigned k = 0; k < L->n; k++)
+        has[k] = true;
+    act_run(m, c, o, L->invoke, L->list, L->n, v, has);
+    return METER_OK;
+malformed:
+    L->active = 0;
+    refuse_log(m, c, DLMS_REF_MALFORMED);
+    out_exception(c, o, DLMS_STATE_SERVICE_UNKNOWN, DLMS_SERR_OTHER, 0);
     return METER_OK;
 }
 

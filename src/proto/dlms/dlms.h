@@ -76,6 +76,21 @@ struct dlms_long {
     struct dlms_item items[METER_DLMS_LIST_MAX];
 };
 
+/* A SET or ACTION whose value arrives in blocks (DataBlock-SA): the
+ * references are kept here, the raw data gathered in the association's
+ * response buffer behind the few bytes a block's answer takes (dlms.c
+ * LONG_OFF), so that a long SET costs no buffer of its own. */
+struct dlms_lset {
+    uint8_t active;       /* 0, or the request tag (DLMS_SET_REQ, DLMS_ACTION_REQ) */
+    uint8_t invoke;
+    uint8_t list;         /* with list: the raw data is a count and the values */
+    uint8_t n;            /* references */
+    uint8_t refused;      /* an access selection came with a reference: refused at the end */
+    uint32_t block;       /* number of the last block received */
+    uint32_t len;         /* raw data gathered */
+    struct dlms_ref refs[METER_DLMS_LIST_MAX];
+};
+
 struct dlms_ctx {
     uint8_t used;
     uint8_t client_sap;
@@ -96,6 +111,7 @@ struct dlms_ctx {
     uint8_t stoc[16];
     uint8_t ded_key[16];
     struct dlms_long lg;
+    struct dlms_lset ls;
     uint8_t req[METER_DLMS_PDU_MAX];
     uint8_t rsp[METER_DLMS_PDU_MAX + DLMS_RSP_SLACK];
 };
