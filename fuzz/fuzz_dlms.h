@@ -146,15 +146,24 @@ static int fd_associate_hls(struct meter *m, struct dlms_ctx *c, uint32_t *ic)
     return c->state == DLMS_ASSOCIATED ? 0 : -1;
 }
 
-/* Nothing a client sends may change a register or the configuration. */
-static void fd_check(void)
+/* Nothing a client sends may change a register, a legal parameter or
+ * (below the management client, which may configure) the configuration. */
+static void fd_check_as(bool may_configure)
 {
     if (memcmp(&fd_v.m.energy, &fd_pristine.m.energy, sizeof fd_v.m.energy) != 0)
         abort();
-    if (memcmp(&fd_v.m.cfg, &fd_pristine.m.cfg, sizeof fd_v.m.cfg) != 0)
+    if (!may_configure && memcmp(&fd_v.m.cfg, &fd_pristine.m.cfg, sizeof fd_v.m.cfg) != 0)
         abort();
-    if (fd_v.m.legal.changes != fd_pristine.m.legal.changes)
+    if (fd_v.m.legal.changes != fd_pristine.m.legal.changes || fd_v.m.serial != fd_pristine.m.serial ||
+        memcmp(&fd_v.m.metro.cal, &fd_pristine.m.metro.cal, sizeof fd_v.m.metro.cal) != 0)
         abort();
+    if (fd_v.m.client != 0) /* only while a request is served */
+        abort();
+}
+
+static void fd_check(void)
+{
+    fd_check_as(false);
 }
 
 #endif

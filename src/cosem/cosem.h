@@ -132,6 +132,11 @@ int cosem_set(struct meter *m, const struct obj_def *o, int attr, struct axdr_r 
  * NULL). Returns a cosem_result (0 = success). */
 int cosem_action(struct meter *m, const struct obj_def *o, int method, struct axdr_r *params, struct axdr_w *ret,
                  enum meter_access acc, enum meter_src src);
+/* What the association view shows (attribute_access_mode write bit,
+ * method_access_mode): whether cosem_set / cosem_action would take it at
+ * level acc, rights of the row considered (legal rows: never). */
+bool cosem_attr_writable(const struct obj_def *o, int attr, enum meter_access acc);
+bool cosem_method_allowed(const struct obj_def *o, int method, enum meter_access acc);
 /* A meter_err as a cosem_result. */
 int cosem_result_of(int err);
 

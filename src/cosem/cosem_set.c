@@ -312,6 +312,47 @@ static int act_disconnect(struct meter *m, const struct obj_def *o, int method, 
 
 /* ---- entry points -------------------------------------------------------------- */
 
+static bool row_writable(const struct obj_def *o, enum meter_access acc)
+{
+    return o != NULL && o->set != NULL && o->wr != METER_ACC_NONE && acc >= o->wr && !(o->flags & OBJ_F_LEGAL);
+}
+
+static bool main_disconnector(const struct obj_def *o)
+{
+    return o->ln.v[2] == 96 && o->ln.v[3] == 3 && o->ln.v[4] == 10;
+}
+
+bool cosem_attr_writable(const struct obj_def *o, int attr, enum meter_access acc)
+{
+    if (o == NULL || acc < o->rd || (o->flags & OBJ_F_LEGAL))
+        return false;
+    switch (o->ic) {
+    case IC_DATA:
+    case IC_REGISTER:
+    case IC_EXT_REGISTER:
+    case IC_CLOCK: return attr == 2 && row_writable(o, acc);
+    case IC_SINGLE_ACTION_SCHEDULE: return attr == 4 && row_writable(o, acc);
+    case IC_DEMAND_REGISTER: return attr == 8 && row_writable(objtab_find_key("demand_period_min"), acc);
+    case IC_DISCONNECT_CONTROL:
+        return attr == 4 && main_disconnector(o) && row_writable(objtab_find_key("disconnector_soft_reconnect"), acc);
+    default: return false;
+    }
+}
+
+bool cosem_method_allowed(const struct obj_def *o, int method, enum meter_access acc)
+{
+    if (o == NULL || acc < o->rd || (o->flags & OBJ_F_LEGAL))
+        return false;
+    bool act = o->act != NULL && o->ex != METER_ACC_NONE && acc >= o->ex;
+    switch (o->ic) {
+    case IC_PROFILE_GENERIC: return method == 1 && act;
+    case IC_CLOCK: return (method <= 3 || method == 6) && method >= 1 && row_writable(o, acc);
+    case IC_SCRIPT_TABLE: return method == 1 && act;
+    case IC_DISCONNECT_CONTROL: return (method == 1 || method == 2) && act;
+    default: return false;
+    }
+}
+
 int cosem_set(struct meter *m, const struct obj_def *o, int attr, struct axdr_r *r, enum meter_access acc,
               enum meter_src src)
 {

@@ -130,8 +130,9 @@ static void put_list_element(const struct dlms_ctx *c, const struct dlms_target 
         uint8_t sels = t->row != NULL ? cosem_attr_selectors(t->row, a) : 0;
         axdr_put_struct(w, 3);
         axdr_put_int(w, AXDR_I8, a);
-        /* part 1 reads only: read-only or no access (SET arrives in part 2) */
-        axdr_put_int(w, AXDR_ENUM, rd ? 1 : 0);
+        /* no-access 0, read-only 1, write-only 2, read-and-write 3 (what cosem_set takes) */
+        bool wr = t->row != NULL && acc >= METER_ACC_READER && cosem_attr_writable(t->row, a, acc);
+        axdr_put_int(w, AXDR_ENUM, (rd ? 1 : 0) | (wr ? 2 : 0));
         if (sels == 0) {
             axdr_put_null(w);
         } else {
@@ -146,8 +147,9 @@ static void put_list_element(const struct dlms_ctx *c, const struct dlms_target 
     }
     axdr_put_array(w, nm);
     for (int k = 1; k <= nm; k++) {
-        /* the only method a client may call in part 1: reply_to_HLS_authentication */
-        bool ok = t->x != NULL && t->x->kind == DLMS_X_ASSOCIATION && k == 1 && c->mech == DLMS_MECH_HLS_GMAC;
+        /* the server's own: reply_to_HLS_authentication only; rows: what cosem_action takes */
+        bool ok = t->x != NULL ? t->x->kind == DLMS_X_ASSOCIATION && k == 1 && c->mech == DLMS_MECH_HLS_GMAC
+                               : acc >= METER_ACC_READER && cosem_method_allowed(t->row, k, acc);
         axdr_put_struct(w, 2);
         axdr_put_int(w, AXDR_I8, k);
         axdr_put_int(w, AXDR_ENUM, ok ? 1 : 0);
