@@ -505,6 +505,32 @@ static void metro_log_survives_routine_sets(void **state)
     rig_free(r);
 }
 
+/* What the association view shows as writable / executable follows the
+ * same rules (cosem_attr_writable, cosem_method_allowed). */
+static void view_access_rights(void **state)
+{
+    (void)state;
+    const struct obj_def *dp = objtab_find_key("demand_period_min"), *cal = objtab_find_key("cal_u_gain_l1");
+    const struct obj_def *disc = objtab_find_key("disconnector"), *clk = objtab_find_key("clock");
+    const struct obj_def *metro = objtab_find_key("metrological_log"), *bill = objtab_find_key("end_of_billing");
+    assert_true(cosem_attr_writable(dp, 2, METER_ACC_MANAGER));
+    assert_false(cosem_attr_writable(dp, 2, METER_ACC_READER));
+    assert_false(cosem_attr_writable(dp, 1, METER_ACC_MANAGER));
+    assert_false(cosem_attr_writable(cal, 2, METER_ACC_CAL)); /* legal: never */
+    assert_true(cosem_attr_writable(clk, 2, METER_ACC_MANAGER));
+    assert_false(cosem_attr_writable(clk, 2, METER_ACC_READER)); /* synchronisation only */
+    assert_true(cosem_attr_writable(disc, 4, METER_ACC_MANAGER));
+    assert_false(cosem_attr_writable(disc, 2, METER_ACC_MANAGER));
+    assert_true(cosem_method_allowed(disc, 1, METER_ACC_MANAGER));
+    assert_false(cosem_method_allowed(disc, 1, METER_ACC_READER));
+    assert_false(cosem_method_allowed(disc, 3, METER_ACC_MANAGER));
+    assert_true(cosem_method_allowed(bill, 1, METER_ACC_MANAGER));
+    assert_true(cosem_method_allowed(clk, 6, METER_ACC_MANAGER));
+    assert_false(cosem_method_allowed(clk, 4, METER_ACC_MANAGER));
+    assert_false(cosem_method_allowed(metro, 1, METER_ACC_MANAGER));
+    assert_true(cosem_method_allowed(metro, 1, METER_ACC_CAL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -513,6 +539,7 @@ int main(void)
         cmocka_unit_test(legal_objects_read_only),
         cmocka_unit_test(reading_and_public_clients),
         cmocka_unit_test(metro_log_survives_routine_sets),
+        cmocka_unit_test(view_access_rights),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -165,6 +165,7 @@ static void assoc_reset(struct dlms_ctx *c)
     c->has_ded = 0;
     c->mech = DLMS_MECH_NONE;
     c->lg.active = 0;
+    c->ls.active = 0;
     aes_wipe(c->ded_key, sizeof c->ded_key);
     aes_wipe(c->stoc, sizeof c->stoc);
     aes_wipe(c->ctos, sizeof c->ctos);
@@ -1199,7 +1200,7 @@ static size_t act_result(uint8_t *q, uint8_t res, const struct axdr_w *ret)
  * none), answer ACTION-Response-Normal or -With-List. Return parameters
  * are allowed for a single method (normal). */
 static void act_run(struct meter *m, struct dlms_ctx *c, struct out *o, uint8_t invoke, bool list, unsigned n,
-                    struct axdr_r *vals, bool *has)
+                    struct axdr_r *vals, bool *has, bool gathered)
 {
     uint8_t *q = c->rsp + DATA_OFF;
     struct axdr_w ret;
@@ -1212,6 +1213,8 @@ static void act_run(struct meter *m, struct dlms_ctx *c, struct out *o, uint8_t 
     for (unsigned k = 0; k < n; k++) {
         /* return parameters are written after the answer's header and moved */
         size_t room = plain_cap(c) > i + 16u ? plain_cap(c) - i - 16u : 0;
+        if (gathered) /* the parameters are read from c->rsp + LONG_OFF: stay below them */
+            room = LONG_OFF > DATA_OFF + i + 8u ? LONG_OFF - DATA_OFF - i - 8u : 0;
         axdr_w_init(&ret, q + i + 8, list ? 0 : room);
         uint8_t res = act_item(m, c, &c->ls.refs[k], has[k] ? &vals[k] : NULL, &ret);
         i += act_result(q + i, res, &ret);
@@ -1259,7 +1262,7 @@ static int serve_action(struct meter *m, struct dlms_ctx *c, const uint8_t *p, s
         if (r.err || opt > 1 || (opt == 1 && one_value(&r, &v[0]) < 0) || axdr_r_left(&r) != 0)
             goto malformed;
         has[0] = opt == 1;
-        act_run(m, c, o, invoke, false, 1, v, has);
+        act_run(m, c, o, invoke, false, 1, v, has, false);
         return METER_OK;
     }
     case 3: { /* with list: methods, then a SEQUENCE OF Data (every method's parameters) */
@@ -1276,7 +1279,7 @@ static int serve_action(struct meter *m, struct dlms_ctx *c, const uint8_t *p, s
             goto malformed;
         for (unsigned k = 0; k < cnt; k++)
             has[k] = true;
-        act_run(m, c, o, invoke, true, cnt, v, has);
+        act_run(m, c, o, invoke, true, cnt, v, has, false);
         return METER_OK;
     }
     case 2: /* next-pblock: this server never answers in blocks */
@@ -1365,7 +1368,7 @@ static int serve_action(struct meter *m, struct dlms_ctx *c, const uint8_t *p, s
     }
     for (unsigned k = 0; k < L->n; k++)
         has[k] = true;
-    act_run(m, c, o, L->invoke, L->list, L->n, v, has);
+    act_run(m, c, o, L->invoke, L->list, L->n, v, has, true);
     return METER_OK;
 malformed:
     L->active = 0;
@@ -1475,7 +1478,10 @@ int dlms_serve(struct meter *m, struct dlms_ctx *c, size_t n, const uint8_t **rs
         return METER_OK;
     } else {
         switch (c->req[0]) {
-        case DLMS_AARQ: r = serve_aarq(m, c, n, &o); break;
+        case DLMS_AARQ:
+            c->ls.active = 0; /* its answer is written where a long SET gathers */
+            r = serve_aarq(m, c, n, &o);
+            break;
         case DLMS_RLRQ: r = serve_rlrq(m, c, n, &o); break;
         default: r = serve_xdlms(m, c, n, &o); break;
         }
