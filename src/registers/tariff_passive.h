@@ -14,7 +14,7 @@
  * second from meter_second) — copies the day profiles and seasons into the
  * active calendar; its exception dates (the special days) stay.
  *
- * Configuration section CFG_ID_TARIFF_PASSIVE (about 220 bytes). It changes
+ * Configuration section CFG_ID_TARIFF_PASSIVE (184 bytes). It changes
  * only through the object-table rows here (obj_write/obj_action: access,
  * audit, one configuration save per change):
  *   0-0:96.129.40 tariff_calendar_passive    day profiles and seasons in the
@@ -34,7 +34,7 @@
 #include "trimeter/types.h"
 
 #define TARIFF_NAME_MAX 8u /* bytes of a calendar, season or week name */
-#define TARIFF_WEEKS 4u    /* week profiles of the passive calendar */
+#define TARIFF_WEEKS 2u    /* week profiles of the passive calendar (one per season; the image is tight) */
 
 struct tariff_name {
     uint8_t len;

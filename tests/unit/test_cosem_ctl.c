@@ -216,6 +216,8 @@ static void malformed_calendar_changes_nothing(void **state)
     memcpy(bad, day_table, sizeof bad);
     bad[12] = 24; /* 24:00 */
     assert_int_equal(set(m, ln_cal, 9, bad, sizeof bad, METER_ACC_MANAGER), 12);
+    uint8_t three_weeks[] = {0x01, 0x03};
+    assert_int_equal(set(m, ln_cal, 8, three_weeks, sizeof three_weeks, METER_ACC_MANAGER), 12);
     uint8_t five_days[] = {0x01, 0x05};
     assert_int_equal(set(m, ln_cal, 9, five_days, sizeof five_days, METER_ACC_MANAGER), 12);
     uint8_t bs[sizeof season_table];
