@@ -70,7 +70,7 @@ static void fz_snap(const struct meter *m, struct fz_state *s)
 
 static bool fz_result_ok(int r)
 {
-    return r == 0 || r == 1 || r == 2 || r == 3 || r == 4 || r == 11 || r == 12 || r == 250;
+    return r == 0 || r == 1 || r == 2 || r == 3 || r == 4 || r == 11 || r == 12 || r == 13 || r == 250;
 }
 
 static void fz_get_all(const struct meter *m, const struct obis *ln, int nattr)

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "cosem/cosem_ctl.h"
+#include "legal/audit.h"
 #include "registers/clock.h"
 #include "registers/tariff_passive.h"
 #include "trimeter/meter.h"
@@ -29,14 +30,23 @@ int cosem_ctl_dar(int err)
     switch (err) {
     case METER_OK: return 0;
     case METER_EACCES: return 3;   /* read-write-denied */
-    case METER_ENOENT: return 4;   /* object-undefined */
     case METER_EINVAL:
     case METER_ERANGE: return 12;  /* type-unmatched */
-    case METER_ENOTSUP: return 11; /* object-unavailable */
-    case METER_EBUSY: return 2;    /* temporary-failure */
+    case METER_ENOENT: return 11;  /* object-unavailable: no such attribute/method/row */
+    case METER_ENOSPC:
+    case METER_EBUSY:
+    case METER_ESTATE: return 2;   /* temporary-failure: table full, bound reached, links incomplete */
     case METER_EIO: return 1;      /* hardware-fault */
-    default: return 250;           /* other-reason (ESTATE, ENOSPC, log full ...) */
+    case METER_ENOTSUP: return 13; /* scope-of-access-violated */
+    default: return 250;           /* other-reason */
     }
+}
+
+int cosem_ctl_refuse(struct meter *m, const struct obj_def *o, enum meter_src src, int err)
+{
+    audit_refusal(m, src, o != NULL ? obj_packed(o) : COSEM_CTL_SEC_OBJ,
+                  err == METER_EACCES || err == METER_ENOENT ? AUDIT_ACCESS : AUDIT_VALUE);
+    return cosem_ctl_dar(err);
 }
 
 /* ---- decoding helpers --------------------------------------------------------------- */
@@ -67,6 +77,12 @@ static bool get_name(struct axdr_r *r, struct tariff_name *out)
     if (it.n > 0)
         memcpy(out->b, it.p, it.n);
     return true;
+}
+
+/* The value is the whole of what the client sent. */
+static bool ctl_at_end(const struct axdr_r *r)
+{
+    return !r->err && axdr_r_left(r) == 0;
 }
 
 static bool get_uint(struct axdr_r *r, int64_t lo, int64_t hi, int64_t *v)
@@ -289,7 +305,6 @@ static int write_passive(struct meter *m, const struct tariff_passive *p, enum m
 int cosem_cal_set(struct meter *m, const struct obj_def *o, int attr, struct axdr_r *r, enum meter_access acc,
                   enum meter_src src)
 {
-    (void)o;
     struct tariff_passive p = m->tariff_passive;
     int e;
     switch (attr) {
@@ -302,15 +317,15 @@ int cosem_cal_set(struct meter *m, const struct obj_def *o, int attr, struct axd
     case 10: {
         const uint8_t *dt = get_fixed(r, 12);
         int64_t at = 0;
-        if (dt == NULL)
-            return cosem_ctl_dar(METER_EINVAL);
+        if (dt == NULL || !ctl_at_end(r))
+            return cosem_ctl_refuse(m, o, src, METER_EINVAL);
         e = cosem_datetime_parse(m, dt, &at);
         if (e == METER_ENOENT) {
             at = 0; /* not specified: no activation planned */
             e = METER_OK;
         }
         if (e < 0)
-            return cosem_ctl_dar(e);
+            return cosem_ctl_refuse(m, o, src, METER_EINVAL);
         struct obj_value v;
         memset(&v, 0, sizeof v);
         v.type = OBJ_T_DATETIME;
@@ -321,11 +336,11 @@ int cosem_cal_set(struct meter *m, const struct obj_def *o, int attr, struct axd
     case 2:
     case 3:
     case 4:
-    case 5: return cosem_ctl_dar(METER_EACCES); /* the active calendar changes by activation only */
-    default: return cosem_ctl_dar(METER_ENOTSUP);
+    case 5: return cosem_ctl_refuse(m, o, src, METER_EACCES); /* the active calendar changes by activation only */
+    default: return cosem_ctl_refuse(m, o, src, METER_ENOENT);
     }
-    if (e < 0 || r->err)
-        return cosem_ctl_dar(METER_EINVAL);
+    if (e < 0 || !ctl_at_end(r))
+        return cosem_ctl_refuse(m, o, src, METER_EINVAL);
     return cosem_ctl_dar(write_passive(m, &p, acc, src));
 }
 
@@ -335,12 +350,12 @@ int cosem_cal_action(struct meter *m, const struct obj_def *o, int method, struc
 {
     (void)ret;
     if (method != 1)
-        return cosem_ctl_dar(METER_ENOTSUP);
+        return cosem_ctl_refuse(m, o, src, METER_ENOENT);
     if (params != NULL && axdr_r_left(params) > 0) {
         struct axdr_item it;
         int64_t x;
-        if (axdr_get(params, &it) < 0 || (it.tag != AXDR_NULL && !axdr_item_int(&it, &x)))
-            return cosem_ctl_dar(METER_EINVAL);
+        if (axdr_get(params, &it) < 0 || (it.tag != AXDR_NULL && !axdr_item_int(&it, &x)) || !ctl_at_end(params))
+            return cosem_ctl_refuse(m, o, src, METER_EINVAL);
     }
     return cosem_ctl_dar(obj_action(m, o, acc, 1, NULL, src));
 }
@@ -386,7 +401,7 @@ int cosem_sd_set(struct meter *m, const struct obj_def *o, int attr, struct axdr
     (void)acc;
     (void)src;
     /* entries change through insert / delete only */
-    return cosem_ctl_dar(attr == 1 || attr == 2 ? METER_EACCES : METER_ENOTSUP);
+    return cosem_ctl_refuse(m, o, src, attr == 1 || attr == 2 ? METER_EACCES : METER_ENOENT);
 }
 
 int cosem_sd_action(struct meter *m, const struct obj_def *o, int method, struct axdr_r *params, struct axdr_w *ret,
@@ -397,24 +412,24 @@ int cosem_sd_action(struct meter *m, const struct obj_def *o, int method, struct
     memset(&v, 0, sizeof v);
     v.type = OBJ_T_UINT;
     if (params == NULL)
-        return cosem_ctl_dar(METER_EINVAL);
+        return cosem_ctl_refuse(m, o, src, METER_EINVAL);
     if (method == 2) {
         int64_t index;
-        if (!get_uint(params, 1, 0xFFFF, &index))
-            return cosem_ctl_dar(METER_EINVAL);
+        if (!get_uint(params, 1, 0xFFFF, &index) || !ctl_at_end(params))
+            return cosem_ctl_refuse(m, o, src, METER_EINVAL);
         v.i = index;
     } else if (method == 1) {
         uint32_t f;
         int64_t index, id;
         const uint8_t *d;
         if (!get_head(params, AXDR_STRUCT, &f) || f != 3 || !get_uint(params, 0, 0xFFFF, &index) ||
-            (d = get_fixed(params, 5)) == NULL || !get_uint(params, 0, 255, &id))
-            return cosem_ctl_dar(METER_EINVAL);
+            (d = get_fixed(params, 5)) == NULL || !get_uint(params, 0, 255, &id) || !ctl_at_end(params))
+            return cosem_ctl_refuse(m, o, src, METER_EINVAL);
         unsigned year = (unsigned)d[0] << 8 | d[1];
         if (year == 0xFFFF)
             year = 0; /* every year */
         else if (year < 1970 || year > 9999)
-            return cosem_ctl_dar(METER_EINVAL);
+            return cosem_ctl_refuse(m, o, src, METER_EINVAL);
         struct tariff_passive a;
         active_tables(m, &a);
         unsigned prof = TARIFF_DAY_PROFILES;
@@ -423,10 +438,49 @@ int cosem_sd_action(struct meter *m, const struct obj_def *o, int method, struct
                 prof = k;
         if (prof == TARIFF_DAY_PROFILES || d[2] < 1 || d[2] > 12 || d[3] < 1 ||
             d[3] > clock_month_days(year ? (int)year : 2028, d[2]))
-            return cosem_ctl_dar(METER_EINVAL);
+            return cosem_ctl_refuse(m, o, src, METER_EINVAL);
         v.i = (int64_t)((uint64_t)index << 32 | (uint64_t)prof << 30 | (uint64_t)year << 16 | (uint64_t)d[2] << 8 | d[3]);
     } else {
-        return cosem_ctl_dar(METER_ENOTSUP);
+        return cosem_ctl_refuse(m, o, src, METER_ENOENT);
     }
     return cosem_ctl_dar(obj_action(m, o, acc, (unsigned)method, &v, src));
+}
+
+/* ---- for the association view ------------------------------------------------------- */
+
+static bool row_wr(const char *key, enum meter_access acc)
+{
+    const struct obj_def *o = objtab_find_key(key);
+    return o != NULL && o->set != NULL && o->wr != METER_ACC_NONE && acc >= o->wr;
+}
+
+bool cosem_ctl_attr_writable(const struct obj_def *o, int attr, enum meter_access acc)
+{
+    if (o == NULL || acc < o->rd)
+        return false;
+    switch (o->ic) {
+    case IC_ACTIVITY_CALENDAR:
+        return (attr >= 6 && attr <= 9 && row_wr("tariff_calendar_passive", acc)) ||
+               (attr == 10 && row_wr("tariff_calendar_activation", acc));
+    case IC_LIMITER:
+        return (attr == 2 && o->set != NULL && acc >= o->wr) || (attr == 4 && row_wr("limiter_threshold1", acc)) ||
+               (attr == 5 && row_wr("limiter_threshold2", acc)) || (attr == 6 && row_wr("limiter_time1_s", acc)) ||
+               (attr == 7 && row_wr("limiter_delay_s", acc));
+    case IC_PUSH_SETUP:
+        /* its rows share the setup row's rights (han_obj.c) */
+        return attr >= 2 && attr <= 5 && o->set != NULL && acc >= o->wr;
+    default: return false;
+    }
+}
+
+bool cosem_ctl_method_allowed(const struct obj_def *o, int method, enum meter_access acc)
+{
+    if (o == NULL || acc < o->rd || o->act == NULL || o->ex == METER_ACC_NONE || acc < o->ex)
+        return false;
+    switch (o->ic) {
+    case IC_ACTIVITY_CALENDAR:
+    case IC_PUSH_SETUP: return method == 1;
+    case IC_SPECIAL_DAYS: return method == 1 || method == 2;
+    default: return false;
+    }
 }

@@ -17,10 +17,11 @@
  * a malformed or refused value changes nothing. Return: a DLMS
  * data-access-result (SET) or action-result (ACTION), 0 = success:
  * 3 read-write-denied (no right; an attribute that is read-only), 4 object
- * undefined, 12 type-unmatched (malformed or out of range), 11 object
- * unavailable (the method or attribute does not exist), 250 other reason
- * (the value is consistent but the meter cannot take it: store failure,
- * table full).
+ * undefined, 12 type-unmatched (malformed, out of range, or bytes after the
+ * value), 11 object unavailable (the method or attribute does not exist),
+ * 2 temporary-failure (table full, an activation whose links are incomplete,
+ * the key-transfer bound), 250 other reason (a wrong key wrap, a lower
+ * security policy). Refusals are counted (legal/audit.h).
  */
 #ifndef TRIMETER_COSEM_CTL_H
 #define TRIMETER_COSEM_CTL_H
@@ -59,7 +60,21 @@ int cosem_sec_set(struct meter *m, const struct obj_def *o, int attr, struct axd
 int cosem_sec_action(struct meter *m, const struct obj_def *o, int method, struct axdr_r *params, struct axdr_w *ret,
                      enum meter_access acc, enum meter_src src);
 
-/* A meter_err of obj_write/obj_action as a data-access-result. */
+/* A meter_err as a data-access-/action-result (the mapping of the SET/ACTION
+ * service's cosem_result_of: ENOENT 11, ENOSPC/EBUSY/ESTATE 2, ENOTSUP 13). */
 int cosem_ctl_dar(int err);
+/* A refusal made here, before the object table was asked (malformed value,
+ * read-only attribute, no such method): counted like the table's own
+ * (legal/audit.h; o NULL = the security setup 0-0:43.0.0), then as above. */
+#define COSEM_CTL_SEC_OBJ 0x002B0000u
+int cosem_ctl_refuse(struct meter *m, const struct obj_def *o, enum meter_src src, int err);
+
+/* For the association view (attribute_access_mode write bit,
+ * method_access_mode): whether these functions would take the attribute /
+ * method at level acc (rows of classes 11, 20, 40, 71), and the security
+ * setup's methods (management client). */
+bool cosem_ctl_attr_writable(const struct obj_def *o, int attr, enum meter_access acc);
+bool cosem_ctl_method_allowed(const struct obj_def *o, int method, enum meter_access acc);
+bool cosem_sec_method_allowed(int method, enum meter_access acc);
 
 #endif

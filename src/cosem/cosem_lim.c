@@ -101,8 +101,8 @@ int cosem_lim_set(struct meter *m, const struct obj_def *o, int attr, struct axd
         int64_t ic, a;
         const uint8_t *ln;
         if (axdr_get_head(r, AXDR_STRUCT, &n) < 0 || n != 3 || axdr_get_int(r, 0, 0xFFFF, &ic) < 0 ||
-            (ln = axdr_get_octets(r, 6, NULL)) == NULL || axdr_get_int(r, -128, 127, &a) < 0)
-            return cosem_ctl_dar(METER_EINVAL);
+            (ln = axdr_get_octets(r, 6, NULL)) == NULL || axdr_get_int(r, -128, 127, &a) < 0 || axdr_r_left(r) != 0)
+            return cosem_ctl_refuse(m, o, src, METER_EINVAL);
         static const uint8_t zero[6];
         const char *basis;
         bool phase_current = ln[0] == 1 && ln[1] == 0 && (ln[2] == 31 || ln[2] == 51 || ln[2] == 71) &&
@@ -114,9 +114,9 @@ int cosem_lim_set(struct meter *m, const struct obj_def *o, int attr, struct axd
         else if (ic == IC_REGISTER && a == 2 && memcmp(ln, ln_power, 6) == 0)
             basis = "power";
         else
-            return cosem_ctl_dar(METER_EINVAL); /* the limiter watches nothing else */
+            return cosem_ctl_refuse(m, o, src, METER_EINVAL); /* the limiter watches nothing else */
         if (obj_put_text(&v, basis) < 0)
-            return cosem_ctl_dar(METER_EINVAL);
+            return cosem_ctl_refuse(m, o, src, METER_EINVAL);
         return cosem_ctl_dar(obj_write(m, o, acc, &v, src));
     }
     case 4:
@@ -125,8 +125,8 @@ int cosem_lim_set(struct meter *m, const struct obj_def *o, int attr, struct axd
     case 7: {
         static const char *const keys[4] = {"limiter_threshold1", "limiter_threshold2", "limiter_time1_s",
                                             "limiter_delay_s"};
-        if (axdr_get_int(r, 0, attr <= 5 ? 1000000 : 65535, &x) < 0)
-            return cosem_ctl_dar(METER_EINVAL);
+        if (axdr_get_int(r, 0, attr <= 5 ? 1000000 : 65535, &x) < 0 || axdr_r_left(r) != 0)
+            return cosem_ctl_refuse(m, o, src, METER_EINVAL);
         obj_put_uint(&v, x, 0);
         return cosem_ctl_dar(lim_write(m, keys[attr - 4], acc, &v, src));
     }
@@ -135,20 +135,17 @@ int cosem_lim_set(struct meter *m, const struct obj_def *o, int attr, struct axd
     case 8:
     case 9:
     case 10:
-    case 11: return cosem_ctl_dar(METER_EACCES);
-    default: return cosem_ctl_dar(METER_ENOTSUP);
+    case 11: return cosem_ctl_refuse(m, o, src, METER_EACCES);
+    default: return cosem_ctl_refuse(m, o, src, METER_ENOENT);
     }
 }
 
 int cosem_lim_action(struct meter *m, const struct obj_def *o, int method, struct axdr_r *params, struct axdr_w *ret,
                      enum meter_access acc, enum meter_src src)
 {
-    (void)m;
-    (void)o;
     (void)method;
     (void)params;
     (void)ret;
     (void)acc;
-    (void)src;
-    return cosem_ctl_dar(METER_ENOTSUP); /* class 71 has no methods */
+    return cosem_ctl_refuse(m, o, src, METER_ENOENT); /* class 71 has no methods */
 }

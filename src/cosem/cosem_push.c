@@ -274,11 +274,11 @@ int cosem_push_set(struct meter *m, const struct obj_def *o, int attr, struct ax
         if (axdr_get_head(r, AXDR_STRUCT, &n) < 0 || n != 3 || axdr_get_int(r, 0, 255, &ts) < 0 ||
             axdr_get(r, &it) < 0 || (it.tag != AXDR_OCTETS && it.tag != AXDR_VISIBLE) || it.n < 1 || it.n > 3 ||
             axdr_get_int(r, 0, 255, &msg) < 0 || ts != 5 || msg != 0)
-            return cosem_ctl_dar(METER_EINVAL);
+            return cosem_ctl_refuse(m, o, src, METER_EINVAL);
         int64_t a = 0;
         for (uint32_t k = 0; k < it.n; k++) {
             if (it.p[k] < '0' || it.p[k] > '9')
-                return cosem_ctl_dar(METER_EINVAL);
+                return cosem_ctl_refuse(m, o, src, METER_EINVAL);
             a = a * 10 + (it.p[k] - '0');
         }
         obj_put_uint(&v, a, 0);
@@ -289,14 +289,14 @@ int cosem_push_set(struct meter *m, const struct obj_def *o, int attr, struct ax
     case 4: {
         uint32_t n, k;
         if (axdr_get_head(r, AXDR_ARRAY, &n) < 0 || n > 1)
-            return cosem_ctl_dar(METER_EINVAL);
+            return cosem_ctl_refuse(m, o, src, METER_EINVAL);
         if (n == 0) {
             e = obj_put_text(&v, "always");
         } else {
             unsigned h0, m0, h1, m1;
             if (axdr_get_head(r, AXDR_STRUCT, &k) < 0 || k != 2 || window_time(r, &h0, &m0) < 0 ||
                 window_time(r, &h1, &m1) < 0)
-                return cosem_ctl_dar(METER_EINVAL);
+                return cosem_ctl_refuse(m, o, src, METER_EINVAL);
             struct fmt_buf f;
             fmt_init(&f, v.s, sizeof v.s);
             fmt_uint(&f, h0, 2);
@@ -314,7 +314,7 @@ int cosem_push_set(struct meter *m, const struct obj_def *o, int attr, struct ax
     case 5: {
         int64_t x;
         if (axdr_get_int(r, 0, 0xFFFF, &x) < 0)
-            return cosem_ctl_dar(METER_EINVAL);
+            return cosem_ctl_refuse(m, o, src, METER_EINVAL);
         obj_put_uint(&v, x, 0);
         row = push_row(o, "random_s");
         e = METER_OK;
@@ -322,13 +322,13 @@ int cosem_push_set(struct meter *m, const struct obj_def *o, int attr, struct ax
     }
     case 1:
     case 6:
-    case 7: return cosem_ctl_dar(METER_EACCES);
-    default: return cosem_ctl_dar(METER_ENOTSUP);
+    case 7: return cosem_ctl_refuse(m, o, src, METER_EACCES);
+    default: return cosem_ctl_refuse(m, o, src, METER_ENOENT);
     }
-    if (e < 0 || r->err)
-        return cosem_ctl_dar(e < 0 ? e : METER_EINVAL);
+    if (e < 0 || r->err || axdr_r_left(r) != 0)
+        return cosem_ctl_refuse(m, o, src, METER_EINVAL); /* incl. a list longer than the row's text */
     if (row == NULL)
-        return cosem_ctl_dar(METER_ENOENT);
+        return cosem_ctl_refuse(m, o, src, METER_ENOENT);
     return cosem_ctl_dar(obj_write(m, row, acc, &v, src));
 }
 
@@ -337,12 +337,12 @@ int cosem_push_action(struct meter *m, const struct obj_def *o, int method, stru
 {
     (void)ret;
     if (method != 1)
-        return cosem_ctl_dar(METER_ENOTSUP);
+        return cosem_ctl_refuse(m, o, src, METER_ENOENT);
     if (params != NULL && axdr_r_left(params) > 0) {
         struct axdr_item it;
         int64_t x;
-        if (axdr_get(params, &it) < 0 || (it.tag != AXDR_NULL && !axdr_item_int(&it, &x)))
-            return cosem_ctl_dar(METER_EINVAL);
+        if (axdr_get(params, &it) < 0 || (it.tag != AXDR_NULL && !axdr_item_int(&it, &x)) || axdr_r_left(params) != 0)
+            return cosem_ctl_refuse(m, o, src, METER_EINVAL);
     }
     return cosem_ctl_dar(obj_action(m, o, acc, 1, NULL, src));
 }

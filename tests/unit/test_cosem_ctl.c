@@ -247,8 +247,23 @@ static void malformed_calendar_changes_nothing(void **state)
     memcpy(bs, season_table, sizeof bs);
     bs[sizeof bs - 1] = 'X';
     assert_int_equal(set(m, ln_cal, 7, bs, sizeof bs, METER_ACC_MANAGER), 0);
-    assert_int_equal(act(m, ln_cal, 1, int0, sizeof int0, METER_ACC_MANAGER), 250);
+    assert_int_equal(act(m, ln_cal, 1, int0, sizeof int0, METER_ACC_MANAGER), 2); /* temporary-failure */
     assert_memory_equal(&m->cfg.cal, &active, sizeof active);
+    /* bytes after the value; refusals are counted */
+    uint32_t refusals = (uint32_t)rig_read(r, "96.129.32");
+    uint8_t longer[sizeof cal_name + 1];
+    memcpy(longer, cal_name, sizeof cal_name);
+    longer[sizeof cal_name] = 0;
+    assert_int_equal(set(m, ln_cal, 6, longer, sizeof longer, METER_ACC_MANAGER), 12);
+    assert_true(rig_read(r, "96.129.32") > refusals);
+    /* what the association view shows */
+    assert_true(cosem_ctl_attr_writable(row(ln_cal), 9, METER_ACC_MANAGER));
+    assert_false(cosem_ctl_attr_writable(row(ln_cal), 9, METER_ACC_READER));
+    assert_false(cosem_ctl_attr_writable(row(ln_cal), 5, METER_ACC_MANAGER));
+    assert_true(cosem_ctl_method_allowed(row(ln_cal), 1, METER_ACC_MANAGER));
+    assert_false(cosem_ctl_method_allowed(row(ln_cal), 1, METER_ACC_READER));
+    assert_true(cosem_sec_method_allowed(2, METER_ACC_MANAGER));
+    assert_false(cosem_sec_method_allowed(2, METER_ACC_READER));
     rig_free(r);
 }
 

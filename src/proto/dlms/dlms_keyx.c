@@ -11,8 +11,8 @@
  *            unicast encryption key, 2 authentication key, 3 master key;
  *            1 (broadcast key) is not used by this meter and refused. Every
  *            entry is unwrapped and checked before any key changes: one wrong
- *            wrap refuses the whole transfer (action-result 250, nothing
- *            changed, the refusal counted). The keys go to the DLMS
+ *            wrap refuses the whole transfer (action-result 250 other-reason,
+ *            nothing changed, the refusal counted). The keys go to the DLMS
  *            configuration section (CFG_ID_DLMS) in one configuration save
  *            and are in force from the next APDU on (this ACTION's answer is
  *            already ciphered with the new key, as a Gurux server does).
@@ -35,7 +35,7 @@
 #include "util/aes.h"
 
 #define DLMS_KEY_TRANSFERS_MAX 8u
-#define SEC_OBJ 0x002B0000u /* 0-0:43.0.0 packed as audit records name objects */
+#define SEC_OBJ COSEM_CTL_SEC_OBJ /* 0-0:43.0.0 packed as audit records name objects */
 
 /* The factory test keys (SIMULATOR.md; dlms_drv.c has them as the section's
  * defaults). */
@@ -61,10 +61,14 @@ int cosem_sec_set(struct meter *m, const struct obj_def *o, int attr, struct axd
     (void)o;
     (void)r;
     (void)acc;
-    audit_refusal(m, src, SEC_OBJ, AUDIT_ACCESS);
     /* security_policy and suite change through the methods only; the
      * system titles are not the client's to set */
-    return cosem_ctl_dar(attr >= 1 && attr <= 5 ? METER_EACCES : METER_ENOTSUP);
+    return cosem_ctl_refuse(m, NULL, src, attr >= 1 && attr <= 5 ? METER_EACCES : METER_ENOENT);
+}
+
+bool cosem_sec_method_allowed(int method, enum meter_access acc)
+{
+    return (method == 1 || method == 2) && acc >= METER_ACC_MANAGER;
 }
 
 static int key_transfer(struct meter *m, struct axdr_r *p, enum meter_src src)
@@ -73,7 +77,7 @@ static int key_transfer(struct meter *m, struct axdr_r *p, enum meter_src src)
     uint32_t n;
     unsigned done = 0;
     uint8_t ids[4] = {0};
-    if (axdr_get_head(p, AXDR_ARRAY, &n) < 0 || n < 1 || n > 3) {
+    if (axdr_get_head(p, AXDR_ARRAY, &n) < 0 || n < 1 || n > 3 || axdr_r_left(p) < n * 30u) {
         audit_refusal(m, src, SEC_OBJ, AUDIT_VALUE);
         return METER_EINVAL;
     }
@@ -98,6 +102,8 @@ static int key_transfer(struct meter *m, struct axdr_r *p, enum meter_src src)
         aes_wipe(key, sizeof key);
         done++;
     }
+    if (e == METER_OK && axdr_r_left(p) != 0)
+        e = METER_EINVAL; /* bytes after the key list */
     if (e < 0) {
         aes_wipe(&k, sizeof k);
         audit_refusal(m, src, SEC_OBJ, e == METER_ECORRUPT ? AUDIT_SECRET : AUDIT_VALUE);
@@ -125,26 +131,22 @@ int cosem_sec_action(struct meter *m, const struct obj_def *o, int method, struc
     (void)o;
     (void)ret;
     if (method != 1 && method != 2)
-        return cosem_ctl_dar(METER_ENOTSUP);
-    if (acc < METER_ACC_MANAGER) {
-        audit_refusal(m, src, SEC_OBJ, AUDIT_ACCESS);
-        return cosem_ctl_dar(METER_EACCES);
-    }
+        return cosem_ctl_refuse(m, NULL, src, METER_ENOENT);
+    if (acc < METER_ACC_MANAGER)
+        return cosem_ctl_refuse(m, NULL, src, METER_EACCES);
     if (params == NULL)
-        return cosem_ctl_dar(METER_EINVAL);
+        return cosem_ctl_refuse(m, NULL, src, METER_EINVAL);
     if (method == 1) {
         int64_t policy;
-        if (axdr_get_int(params, 0, 255, &policy) < 0) {
-            audit_refusal(m, src, SEC_OBJ, AUDIT_VALUE);
-            return cosem_ctl_dar(METER_EINVAL);
-        }
+        if (axdr_get_int(params, 0, 255, &policy) < 0 || axdr_r_left(params) != 0)
+            return cosem_ctl_refuse(m, NULL, src, METER_EINVAL);
         if (policy != 3) {
             audit_refusal(m, src, SEC_OBJ, AUDIT_VALUE);
-            return cosem_ctl_dar(METER_ESTATE); /* the policy is never lowered */
+            return 250; /* other-reason: the policy is never lowered */
         }
         evlog_add_obj(m, EV_PARAM_CHANGE, src, SEC_OBJ, 3, 1);
         return 0;
     }
     int e = key_transfer(m, params, src);
-    return e == METER_ECORRUPT ? cosem_ctl_dar(METER_ESTATE) : cosem_ctl_dar(e);
+    return e == METER_ECORRUPT ? 250 : cosem_ctl_dar(e); /* a wrong wrap: other-reason */
 }
