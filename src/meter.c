@@ -188,6 +188,7 @@ static void meter_second(struct meter *m)
     /* The block covers [now-1, now): its tariff is the one at its start. */
     uint32_t in = hal->inputs_read != NULL ? hal->inputs_read(hal->ctx) : 0;
     const struct meter_config *c = &m->cfg;
+    tariff_passive_tick(m); /* a passive calendar due: active from this second on */
     int64_t minute = clock_floor(m->now - 1, 60);
     if (c->tariff_ext || minute != m->tariff_memo.minute) {
         m->tariff_memo.reg = (uint8_t)tariff_select(&c->cal, clock_to_local(&c->zone, m->now - 1), c->tariff_ext, in);
@@ -288,6 +289,7 @@ const char *meter_strerror(int err)
 static const struct cfg_section *const core_sections[] = {
     &config_identity_section, &config_calibration_section, &config_billing_section,
     &display_cfg_section,     &control_cfg_section,        &access_cfg_section,
+    &tariff_passive_section,
 };
 #define CORE_SECTIONS (sizeof core_sections / sizeof core_sections[0])
 

@@ -37,6 +37,7 @@
 #include "registers/logger.h"
 #include "registers/profile.h"
 #include "registers/quality.h"
+#include "registers/tariff_passive.h"
 #include "store/store.h"
 #include "ui/ui.h"
 
@@ -54,7 +55,10 @@ enum meter_status {
     METER_ST_MAGNET = 1u << 5,
     METER_ST_POWER_FAIL = 1u << 6,   /* early warning received, state saved */
     METER_ST_RESTORED = 1u << 7,     /* legal snapshot lost: registers rebuilt from evidence (legal.c) */
-    METER_ST_LOG_FULL = 1u << 8      /* metrological log full: legally relevant changes refused (audit.h) */
+    METER_ST_LOG_FULL = 1u << 8,     /* metrological log full: legally relevant changes refused (audit.h) */
+    METER_ST_UNPERSONALISED = 1u << 9 /* DLMS management keys still the factory test keys (dlms_keyx.c); a
+                                         notice, not an error: no error symbol, no M-Bus/wM-Bus error flag,
+                                         left out of the simulator's JSON "status" */
 };
 
 struct meter {
@@ -80,6 +84,7 @@ struct meter {
     struct logger logger;   /* src/registers: analysis logger (records in the store) */
     struct quality quality; /* src/registers: sag / swell detection */
     struct tariff_memo tariff_memo; /* src/registers/tariff.h: calendar tariff of the running minute */
+    struct tariff_passive tariff_passive; /* src/registers/tariff_passive.h: passive calendar (DLMS class 20) */
     struct legal legal;     /* src/legal: legal id, CRC, self-test, snapshot bookkeeping */
     struct store store;     /* src/store: NVM journal */
     struct control control; /* src/control: disconnector, limiter, prepay, neutral, tamper, load control */

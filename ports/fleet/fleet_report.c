@@ -217,7 +217,7 @@ int fleet_registers_out(struct fleet *f, const char *path)
         fleet_time_text(f, (fm->m.now - f->sc.start_utc) * 1000, t, sizeof t);
         jw_str(&w, t);
         jw_key(&w, "status");
-        jw_uint(&w, fm->m.status);
+        jw_uint(&w, fm->m.status & ~(uint32_t)METER_ST_UNPERSONALISED);
         for (int q = 0; q < MEAS_QTY; q++) {
             jw_key(&w, codes[q]);
             jw_fixed(&w, uwh_kwh(fm->m.energy.total[q]), 9);

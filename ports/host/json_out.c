@@ -432,7 +432,7 @@ int json_out_report(FILE *f, const struct sim *s)
     jw_key(&w, "relay");
     jw_str(&w, s->v->hw.relay[METER_RELAY_MAIN] ? "closed" : "open");
     jw_key(&w, "status");
-    jw_uint(&w, m->status);
+    jw_uint(&w, m->status & ~(uint32_t)METER_ST_UNPERSONALISED); /* SIMULATOR.md: 0 = nothing to report */
     jw_key(&w, "power");
     jw_str(&w, s->power_on ? "on" : "off");
     jw_key(&w, "power_ups");

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "cosem/cosem_ctl.h"
 #include "registers/clock.h"
 #include "trimeter/meter.h"
 
@@ -31,12 +32,13 @@ static const struct cosem_class classes[] = {
     {IC_CLOCK, 0, 9, 6, BITS(1, 9)},
     {IC_SCRIPT_TABLE, 0, 2, 1, BITS(1, 2)},
     {IC_SCHEDULE, 0, 2, 3, BITS(1, 1)},
-    {IC_SPECIAL_DAYS, 0, 2, 2, BITS(1, 1)},
-    {IC_ACTIVITY_CALENDAR, 0, 10, 1, BITS(1, 1)},
+    {IC_SPECIAL_DAYS, 0, 2, 2, BITS(1, 2)},
+    {IC_ACTIVITY_CALENDAR, 0, 10, 1, BITS(1, 10)},
     {IC_REGISTER_MONITOR, 0, 4, 0, BITS(1, 1)},
     {IC_SINGLE_ACTION_SCHEDULE, 0, 4, 0, BITS(1, 4)},
     {IC_DISCONNECT_CONTROL, 0, 4, 2, BITS(1, 4)},
-    {IC_LIMITER, 0, 11, 0, BITS(1, 1)},
+    {IC_LIMITER, 0, 11, 0, BITS(1, 11)},
+    {IC_PUSH_SETUP, 0, 7, 1, BITS(1, 7)},
 };
 
 static const struct cosem_class *class_of(uint16_t ic)
@@ -504,6 +506,10 @@ int cosem_get(const struct meter *m, const struct obj_def *o, unsigned f, int at
     case IC_SCRIPT_TABLE: return get_script_table(o, attr, w);
     case IC_SINGLE_ACTION_SCHEDULE: return get_single_action(m, o, attr, acc, w);
     case IC_DISCONNECT_CONTROL: return get_disconnect(m, o, attr, acc, w);
+    case IC_ACTIVITY_CALENDAR: return cosem_cal_get(m, o, attr, acc, w);
+    case IC_SPECIAL_DAYS: return cosem_sd_get(m, o, attr, acc, w);
+    case IC_LIMITER: return cosem_lim_get(m, o, attr, acc, w);
+    case IC_PUSH_SETUP: return cosem_push_get(m, o, attr, acc, w);
     default: return METER_ENOENT;
     }
 }

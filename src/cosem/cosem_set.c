@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "cosem/cosem.h"
+#include "cosem/cosem_ctl.h"
 #include "legal/audit.h"
 #include "registers/clock.h"
 #include "trimeter/meter.h"
@@ -150,7 +151,7 @@ static int set_demand(struct meter *m, const struct obj_def *o, int attr, struct
         return denied(m, o, src);
     if (axdr_get_int(r, 60, 24 * 3600, &s) < 0 || !at_end(r) || s % 60 != 0)
         return malformed(m, o, src);
-    struct obj_value in;
+    struct obj_value in = {0};
     obj_put_uint(&in, s / 60, 0);
     in.unit = p->unit;
     return write_row(m, p, acc, &in, src);
@@ -162,7 +163,7 @@ static int set_demand(struct meter *m, const struct obj_def *o, int attr, struct
 static int set_clock(struct meter *m, const struct obj_def *o, int attr, struct axdr_r *r, enum meter_access acc,
                      enum meter_src src)
 {
-    struct obj_value in;
+    struct obj_value in = {0};
     const uint8_t *p;
     uint32_t n = 0;
     if (attr != 2)
@@ -210,7 +211,7 @@ static int act_clock(struct meter *m, const struct obj_def *o, int method, struc
     case 3: t = round_to(m->now, 60); break;
     default: t = m->now + x; break;
     }
-    struct obj_value in;
+    struct obj_value in = {0};
     memset(&in, 0, sizeof in);
     in.type = OBJ_T_DATETIME;
     in.i = t;
@@ -271,7 +272,7 @@ static int set_single_action(struct meter *m, const struct obj_def *o, int attr,
     }
     if (!at_end(r))
         return malformed(m, o, src);
-    struct obj_value in;
+    struct obj_value in = {0};
     obj_put_uint(&in, day, 0);
     return write_row(m, o, acc, &in, src);
 }
@@ -292,7 +293,7 @@ static int set_disconnect(struct meter *m, const struct obj_def *o, int attr, st
         return malformed(m, o, src);
     if (mode != 1 && mode != 2)
         return refuse(m, o, src, AUDIT_VALUE, COSEM_R_OTHER);
-    struct obj_value in;
+    struct obj_value in = {0};
     obj_put_bool(&in, mode == 2);
     return write_row(m, soft, acc, &in, src);
 }
@@ -335,7 +336,7 @@ bool cosem_attr_writable(const struct obj_def *o, int attr, enum meter_access ac
     case IC_DEMAND_REGISTER: return attr == 8 && row_writable(objtab_find_key("demand_period_min"), acc);
     case IC_DISCONNECT_CONTROL:
         return attr == 4 && main_disconnector(o) && row_writable(objtab_find_key("disconnector_soft_reconnect"), acc);
-    default: return false;
+    default: return cosem_ctl_attr_writable(o, attr, acc); /* classes 11, 20, 40, 71 */
     }
 }
 
@@ -349,7 +350,7 @@ bool cosem_method_allowed(const struct obj_def *o, int method, enum meter_access
     case IC_CLOCK: return (method <= 3 || method == 6) && method >= 1 && row_writable(o, acc);
     case IC_SCRIPT_TABLE: return method == 1 && act;
     case IC_DISCONNECT_CONTROL: return (method == 1 || method == 2) && act;
-    default: return false;
+    default: return cosem_ctl_method_allowed(o, method, acc); /* classes 11, 20, 40, 71 */
     }
 }
 
@@ -374,6 +375,10 @@ int cosem_set(struct meter *m, const struct obj_def *o, int attr, struct axdr_r 
     case IC_CLOCK: return set_clock(m, o, attr, r, acc, src);
     case IC_SINGLE_ACTION_SCHEDULE: return set_single_action(m, o, attr, r, acc, src);
     case IC_DISCONNECT_CONTROL: return set_disconnect(m, o, attr, r, acc, src);
+    case IC_ACTIVITY_CALENDAR: return cosem_cal_set(m, o, attr, r, acc, src);
+    case IC_SPECIAL_DAYS: return cosem_sd_set(m, o, attr, r, acc, src);
+    case IC_LIMITER: return cosem_lim_set(m, o, attr, r, acc, src);
+    case IC_PUSH_SETUP: return cosem_push_set(m, o, attr, r, acc, src);
     default: return denied(m, o, src);
     }
 }
@@ -381,7 +386,6 @@ int cosem_set(struct meter *m, const struct obj_def *o, int attr, struct axdr_r 
 int cosem_action(struct meter *m, const struct obj_def *o, int method, struct axdr_r *params, struct axdr_w *ret,
                  enum meter_access acc, enum meter_src src)
 {
-    (void)ret; /* no class here returns parameters */
     if (o == NULL)
         return COSEM_R_UNDEFINED;
     if (acc < o->rd)
@@ -395,6 +399,10 @@ int cosem_action(struct meter *m, const struct obj_def *o, int method, struct ax
     case IC_CLOCK: return act_clock(m, o, method, params, acc, src);
     case IC_SCRIPT_TABLE: return act_script(m, o, method, params, acc, src);
     case IC_DISCONNECT_CONTROL: return act_disconnect(m, o, method, params, acc, src);
+    case IC_ACTIVITY_CALENDAR: return cosem_cal_action(m, o, method, params, ret, acc, src);
+    case IC_SPECIAL_DAYS: return cosem_sd_action(m, o, method, params, ret, acc, src);
+    case IC_LIMITER: return cosem_lim_action(m, o, method, params, ret, acc, src);
+    case IC_PUSH_SETUP: return cosem_push_action(m, o, method, params, ret, acc, src);
     default: return denied(m, o, src);
     }
 }

@@ -9,6 +9,7 @@
 #include "legal/access.h"
 #include "legal/audit.h"
 #include "legal/params.h"
+#include "registers/tariff_passive.h"
 #include "control/control.h"
 #include "trimeter/meter.h"
 #include "util/crc.h"
@@ -322,8 +323,19 @@ static const struct obj_def core_rows[] = {
             "Analysis logger registers (OBIS list)"),
     CFG_ROW(0, 15, 0, 0, IC_SINGLE_ACTION_SCHEDULE, UNIT_NONE, PAR_BILLING_DAY, "billing_day",
             "End of billing: day of month at 00:00 (0 = none)"),
-    CFG_ROW(0, 13, 0, 0, IC_ACTIVITY_CALENDAR, UNIT_NONE, PAR_TARIFF_CALENDAR, "tariff_calendar",
-            "Tariff calendar (docs/BILLING.md syntax)"),
+    {.ln = A(13, 0, 0), .ic = IC_ACTIVITY_CALENDAR, .unit = UNIT_NONE, .flags = OBJ_F_PARAM, .rd = PUB,
+     .wr = METER_ACC_MANAGER, .arg = PAR_TARIFF_CALENDAR, .get = par_get_cfg, .set = par_set_cfg,
+     .act = tariff_passive_act, .ex = METER_ACC_MANAGER, .key = "tariff_calendar",
+     .name = "Tariff calendar, active (docs/BILLING.md syntax); method 1 activate the passive calendar"},
+    {.ln = A(96, 129, 40), .ic = IC_DATA, .unit = UNIT_NONE, .flags = OBJ_F_PARAM, .rd = PUB, .wr = METER_ACC_MANAGER,
+     .arg = 0, .get = tariff_passive_get, .set = tariff_passive_set, .key = "tariff_calendar_passive",
+     .name = "Tariff calendar, passive: day profiles and seasons (docs/BILLING.md syntax, no x=)"},
+    {.ln = A(96, 129, 41), .ic = IC_DATA, .unit = UNIT_NONE, .flags = OBJ_F_PARAM, .rd = PUB, .wr = METER_ACC_MANAGER,
+     .arg = 1, .get = tariff_passive_get, .set = tariff_passive_set, .key = "tariff_calendar_activation",
+     .name = "Tariff calendar, passive: activation time (UTC; 0 = none)"},
+    {.ln = A(11, 0, 0), .ic = IC_SPECIAL_DAYS, .unit = UNIT_NONE, .flags = OBJ_F_PARAM, .rd = PUB,
+     .get = tariff_special_get, .act = tariff_special_act, .ex = METER_ACC_MANAGER, .key = "special_days",
+     .name = "Special days (tariff exception dates): count; method 1 insert, 2 delete"},
     CFG_ROW(0, 96, 129, 6, IC_DATA, UNIT_NONE, PAR_TARIFF_INPUT, "tariff_input",
             "External tariff inputs override the calendar (0/1)"),
     EXC_ROW(0, "Tariff calendar: exception dates 1-18"),
@@ -618,6 +630,7 @@ int obj_put_enum(struct obj_value *v, int64_t x)
 {
     v->type = OBJ_T_ENUM;
     v->i = x;
+    v->scaler = 0; /* a value built for obj_write may start uninitialised */
     return METER_OK;
 }
 
@@ -625,6 +638,7 @@ int obj_put_bool(struct obj_value *v, bool x)
 {
     v->type = OBJ_T_BOOL;
     v->i = x ? 1 : 0;
+    v->scaler = 0;
     return METER_OK;
 }
 

@@ -75,7 +75,8 @@ enum cfg_id {
     CFG_ID_WMBUS = 9,       /* wM-Bus mode, interval, security, key, compact frames (src/proto/wmbus) */
     CFG_ID_DLMS = 10,       /* DLMS keys and LLS password (src/proto/dlms) */
     CFG_ID_HDLC = 13,       /* HDLC link: physical address, field, window, timeouts (issue 13) */
-    CFG_ID_HAN = 16         /* HAN push setups, encryption, keys, counter reservation (issue 16) */
+    CFG_ID_HAN = 16,        /* HAN push setups, encryption, keys, counter reservation (issue 16) */
+    CFG_ID_TARIFF_PASSIVE = 18 /* passive tariff calendar, activation time (registers/tariff_passive.h) */
 };
 
 struct cfg_section {

@@ -129,13 +129,14 @@ int main(void)
         {METER_ST_POWER_FAIL, "supply warning received, state saved"},
         {METER_ST_RESTORED, "legal snapshot lost: registers rebuilt from the evidence left, until the metrological log is cleared (error symbol)"},
         {METER_ST_LOG_FULL, "metrological log full: legally relevant changes refused until it is read out and cleared"},
+        {METER_ST_UNPERSONALISED, "unpersonalised: a DLMS management key (EK, AK or master key) is still the factory test key; cleared by key_transfer (0-0:43.0.0 method 2); not in the simulator's JSON status"},
     };
     puts("");
     puts("## Status word");
     puts("");
     puts("0-0:97.97.0 reads the meter's status bits (below) with the self-test");
     puts("result bits from bit 16 up (program checksum 16, RAM 17, NVM 18, clock 19);");
-    puts("the simulator's JSON `status` is the status word alone.");
+    puts("the simulator's JSON `status` is the status word alone, without bit 9 (a notice: 0 = nothing to report).");
     puts("");
     puts("| bit | value | meaning |");
     puts("|---|---|---|");

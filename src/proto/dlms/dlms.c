@@ -14,6 +14,7 @@
 
 #include <string.h>
 
+#include "cosem/cosem_ctl.h"
 #include "legal/access.h"
 #include "legal/audit.h"
 #include "legal/nvcount.h"
@@ -845,35 +846,35 @@ static uint32_t ref_packed(const struct dlms_ref *ref)
     return (uint32_t)ref->ln[0] << 24 | (uint32_t)ref->ln[2] << 16 | (uint32_t)ref->ln[3] << 8 | ref->ln[4];
 }
 
-/* The row a SET/ACTION names, or the data-access-result refusing it
- * (counted: audit_refusal). */
+/* The row (or the security setup, the one server object with methods
+ * beyond the association's) a SET/ACTION names, or the data-access-result
+ * refusing it (counted: audit_refusal). */
 static int change_target(struct meter *m, const struct dlms_ctx *c, const struct dlms_ref *ref, bool selected,
-                         const struct obj_def **row)
+                         struct dlms_target *t)
 {
-    struct dlms_target t;
     enum meter_src src = (enum meter_src)c->src;
-    int d = dlms_target_find(m, ref, req_acc(m, c), &t);
-    if (d == DLMS_DAR_SUCCESS && (c->acc < METER_ACC_READER || t.x != NULL || t.f != 0))
+    int d = dlms_target_find(m, ref, req_acc(m, c), t);
+    bool sec = d == DLMS_DAR_SUCCESS && t->x != NULL && t->x->kind == DLMS_X_SECURITY;
+    if (d == DLMS_DAR_SUCCESS && (c->acc < METER_ACC_READER || (t->x != NULL && !sec) || t->f != 0))
         d = DLMS_DAR_READ_WRITE_DENIED; /* public client; the server's objects; a billing period's value */
     else if (d == DLMS_DAR_SUCCESS && selected)
         d = DLMS_DAR_SCOPE_VIOLATED;
-    if (d != DLMS_DAR_SUCCESS) {
+    if (d != DLMS_DAR_SUCCESS)
         audit_refusal(m, src, ref_packed(ref), AUDIT_ACCESS);
-        return d;
-    }
-    *row = t.row;
-    return DLMS_DAR_SUCCESS;
+    return d;
 }
 
 static uint8_t set_item(struct meter *m, struct dlms_ctx *c, const struct dlms_ref *ref, bool selected,
                         struct axdr_r *v)
 {
-    const struct obj_def *o = NULL;
-    int d = change_target(m, c, ref, selected, &o);
+    struct dlms_target t;
+    int d = change_target(m, c, ref, selected, &t);
     if (d != DLMS_DAR_SUCCESS)
         return (uint8_t)d;
     m->client = c->client_sap;
-    d = cosem_set(m, o, ref->id, v, req_acc(m, c), (enum meter_src)c->src);
+    enum meter_access acc = req_acc(m, c);
+    enum meter_src src = (enum meter_src)c->src;
+    d = t.x != NULL ? cosem_sec_set(m, NULL, ref->id, v, acc, src) : cosem_set(m, t.row, ref->id, v, acc, src);
     m->client = 0;
     return (uint8_t)d;
 }
@@ -882,12 +883,15 @@ static uint8_t set_item(struct meter *m, struct dlms_ctx *c, const struct dlms_r
 static uint8_t act_item(struct meter *m, struct dlms_ctx *c, const struct dlms_ref *ref, struct axdr_r *params,
                         struct axdr_w *ret)
 {
-    const struct obj_def *o = NULL;
-    int d = change_target(m, c, ref, false, &o);
+    struct dlms_target t;
+    int d = change_target(m, c, ref, false, &t);
     if (d != DLMS_DAR_SUCCESS)
         return (uint8_t)d;
     m->client = c->client_sap;
-    d = cosem_action(m, o, ref->id, params, ret, req_acc(m, c), (enum meter_src)c->src);
+    enum meter_access acc = req_acc(m, c);
+    enum meter_src src = (enum meter_src)c->src;
+    d = t.x != NULL ? cosem_sec_action(m, NULL, ref->id, params, ret, acc, src)
+                    : cosem_action(m, t.row, ref->id, params, ret, acc, src);
     m->client = 0;
     return (uint8_t)d;
 }

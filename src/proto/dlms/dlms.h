@@ -141,6 +141,7 @@ struct dlms_server {
     uint32_t ic_rx_limit;   /* reserved: after a power cut ic_rx_next starts here */
     uint32_t refusals;      /* refused requests since power-up (all sessions) */
     uint16_t serial_seq;    /* challenges made (with ic_tx: never repeats) */
+    uint8_t key_transfers;  /* key transfers stored since power-up (dlms_keyx.c bounds them) */
     struct dlms_ctx pool[METER_DLMS_ASSOCIATIONS];
 };
 
@@ -161,6 +162,9 @@ int dlms_serve(struct meter *m, struct dlms_ctx *c, size_t n, const uint8_t **rs
 /* Largest APDU the client accepts in this association (before one: the
  * buffer size). Segmentation below it is the link layer's business. */
 size_t dlms_max_pdu(const struct dlms_ctx *c);
+
+/* METER_ST_UNPERSONALISED from the keys in force (dlms_keyx.c). */
+void dlms_keys_personalised(struct meter *m);
 
 /* The meter's system title: "TRM" + serial as 5 bytes. */
 void dlms_system_title(const struct meter *m, uint8_t out[DLMS_TITLE_LEN]);

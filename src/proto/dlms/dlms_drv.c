@@ -30,11 +30,13 @@ static void *dlms_cfg_ram(struct meter *m)
 static void dlms_cfg_factory(struct meter *m)
 {
     m->proto.dlms.keys = factory_keys;
+    dlms_keys_personalised(m);
 }
 
 static int dlms_cfg_check(struct meter *m)
 {
     const struct dlms_keys *k = &m->proto.dlms.keys;
+    dlms_keys_personalised(m);
     return k->lls_len >= 1 && k->lls_len <= sizeof k->lls ? METER_OK : METER_EINVAL;
 }
 

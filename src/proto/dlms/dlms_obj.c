@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "cosem/cosem_ctl.h"
 #include "proto/hdlc/hdlc_link.h"
 #include "proto/wrapper/wrapper_drv.h"
 #include "trimeter/meter.h"
@@ -147,8 +148,9 @@ static void put_list_element(const struct dlms_ctx *c, const struct dlms_target 
     }
     axdr_put_array(w, nm);
     for (int k = 1; k <= nm; k++) {
-        /* the server's own: reply_to_HLS_authentication only; rows: what cosem_action takes */
-        bool ok = t->x != NULL ? t->x->kind == DLMS_X_ASSOCIATION && k == 1 && c->mech == DLMS_MECH_HLS_GMAC
+        /* the server's own: reply_to_HLS_authentication, the security setup's methods; rows: what cosem_action takes */
+        bool ok = t->x != NULL ? (t->x->kind == DLMS_X_ASSOCIATION && k == 1 && c->mech == DLMS_MECH_HLS_GMAC) ||
+                                     (t->x->kind == DLMS_X_SECURITY && cosem_sec_method_allowed(k, acc))
                                : acc >= METER_ACC_READER && cosem_method_allowed(t->row, k, acc);
         axdr_put_struct(w, 2);
         axdr_put_int(w, AXDR_I8, k);

@@ -447,7 +447,7 @@ int wmbus_build(const struct meter *m, const struct wmbus_cfg *c, unsigned layou
     } else if (c->security == WMBUS_SEC_OMS5) {
         out[k++] = WMBUS_CI_TPL_SHORT;
         out[k++] = acc;
-        out[k++] = (uint8_t)(m->status != 0 ? 0x10u : 0u); /* temporary error */
+        out[k++] = (uint8_t)((m->status & ~(uint32_t)METER_ST_UNPERSONALISED) != 0 ? 0x10u : 0u); /* temporary error */
         size_t cw = k;
         k += 2;
         size_t start = k;
@@ -469,7 +469,7 @@ int wmbus_build(const struct meter *m, const struct wmbus_cfg *c, unsigned layou
         if (r < 0)
             return r;
     } else if (c->security == WMBUS_SEC_OMS7) {
-        int r = wmbus_oms7_seal(hal, c->key, out, &k, cap, ctr, m->status != 0, recs, nrec);
+        int r = wmbus_oms7_seal(hal, c->key, out, &k, cap, ctr, (m->status & ~(uint32_t)METER_ST_UNPERSONALISED) != 0, recs, nrec);
         if (r < 0)
             return r;
     } else {
