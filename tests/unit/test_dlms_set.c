@@ -531,6 +531,46 @@ static void view_access_rights(void **state)
     assert_true(cosem_method_allowed(metro, 1, METER_ACC_CAL));
 }
 
+/* The control and configuration classes (cosem_ctl.h) reached through the
+ * server: activity calendar, security setup. */
+static const uint8_t ln_calendar[6] = {0, 0, 13, 0, 0, 255};
+static const uint8_t ln_cal_passive_text[6] = {0, 0, 96, 129, 40, 255};
+
+static void control_classes_through_the_server(void **state)
+{
+    (void)state;
+    struct rig *r = new_meter();
+    struct meter *m = &r->v.m;
+    static const char passive[] = "d1=00:00/3,20:00/4;s1=01-01/1111111";
+    char hex[2 * sizeof passive + 8];
+    int k = snprintf(hex, sizeof hex, "0A%02X", (unsigned)strlen(passive));
+    for (const char *p = passive; *p; p++)
+        k += snprintf(hex + k, sizeof hex - (size_t)k, "%02X", (unsigned)(uint8_t)*p);
+    /* the key transfer: EK = A0..AF wrapped under the factory master key
+     * (test_cosem_ctl.c), one bit flipped */
+    static const char wrong_wrap[] = "0101020216000918" "76E868D861779B2394E13266FC18E06B2E2590674307EC02";
+    struct dlms_keys keys = m->proto.dlms.keys;
+
+    struct tclient t;
+    open_client(&t, m, DLMS_CLIENT_READER);
+    assert_int_equal(set_attr(&t, 1, ln_cal_passive_text, 2, hex), DLMS_DAR_READ_WRITE_DENIED);
+    assert_int_equal(act_method(&t, 20, ln_calendar, 1, "0F00"), DLMS_DAR_READ_WRITE_DENIED);
+    assert_int_equal(act_method(&t, 64, ln_security, 2, wrong_wrap + 0), DLMS_DAR_READ_WRITE_DENIED);
+    tc_close(&t);
+
+    open_client(&t, m, DLMS_CLIENT_MANAGEMENT);
+    assert_int_equal(set_attr(&t, 1, ln_cal_passive_text, 2, hex), 0);
+    assert_int_equal(m->cfg.cal.day[0].sw[0] >> 3, 7 * 60); /* the factory calendar still runs */
+    assert_int_equal(act_method(&t, 20, ln_calendar, 1, "0F00"), 0);
+    assert_int_equal(m->cfg.cal.day[0].sw[0] >> 3, 0); /* the passive one is active */
+    /* a wrong wrap: refused (other-reason), the keys as they were */
+    assert_int_equal(act_method(&t, 64, ln_security, 2, wrong_wrap), 250);
+    assert_memory_equal(&m->proto.dlms.keys, &keys, sizeof keys);
+    assert_true(m->status & METER_ST_UNPERSONALISED);
+    tc_close(&t);
+    rig_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -540,6 +580,7 @@ int main(void)
         cmocka_unit_test(reading_and_public_clients),
         cmocka_unit_test(metro_log_survives_routine_sets),
         cmocka_unit_test(view_access_rights),
+        cmocka_unit_test(control_classes_through_the_server),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
