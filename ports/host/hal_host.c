@@ -261,6 +261,15 @@ static int h_fw_write(void *ctx, unsigned area, uint32_t off, const void *buf, s
     uint32_t at;
     if (hw->fw_mem == NULL || h_fw_span(area, off, len, &at) != METER_OK)
         return METER_EIO;
+    hw->fw_writes++;
+    if (hw->fw_cut == 1) {
+        memcpy(hw->fw_mem + at, buf, len / 2); /* power went in the middle */
+        hw->fw_cut = UINT32_MAX;
+    }
+    if (hw->fw_cut == UINT32_MAX)
+        return METER_EIO;
+    if (hw->fw_cut > 1)
+        hw->fw_cut--;
     memcpy(hw->fw_mem + at, buf, len);
     return METER_OK;
 }

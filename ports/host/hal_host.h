@@ -79,6 +79,10 @@ struct host_hw {
      * hal->restart does (the simulator re-creates the meter); restarts
      * counts the requests. */
     uint8_t *fw_mem;
+    /* Power-cut injection (tests): > 0, the fw_cut-th program from now is
+     * torn (its first half written) and every later one fails. */
+    uint32_t fw_cut;
+    uint32_t fw_writes;     /* programs so far */
     void (*restart)(void *ctx);
     void *restart_ctx;
     uint32_t restarts;

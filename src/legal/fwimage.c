@@ -269,10 +269,11 @@ int fwimg_initiate(struct meter *m, const uint8_t *id, uint32_t id_len, uint32_t
         max = METER_FW_BLOCKS_MAX * METER_FW_BLOCK_SIZE;
     if (id_len == 0 || id_len > FWIMG_ID_MAX || size <= FWIMG_HDR_SIZE || size > max)
         return METER_EINVAL;
-    /* The same image again while it is being transferred: carry on with
-     * the blocks already there, nothing logged twice. */
-    if (f->status == FWIMG_ST_INITIATED && f->size == size && f->id_len == id_len &&
-        memcmp(f->id, id, id_len) == 0)
+    /* The same image again while it is being transferred or was checked:
+     * carry on with the blocks already there, nothing logged twice. */
+    bool same = f->size == size && f->id_len == id_len && memcmp(f->id, id, id_len) == 0;
+    if (same && (f->status == FWIMG_ST_INITIATED || f->status == FWIMG_ST_VERIFIED ||
+                 f->status == FWIMG_ST_VERIFY_FAILED))
         return METER_OK;
     if (evlog_depth(EVLOG_METRO) - evlog_count(m, EVLOG_METRO) < FWIMG_LOG_RESERVE) {
         audit_refusal(m, src, 0, AUDIT_LOG_FULL);
@@ -417,6 +418,7 @@ void fwimg_poll(struct meter *m)
     } else if (f->status == FWIMG_ST_ACTIVATING && m->hal->restart != NULL &&
                meter_ms(m) - f->restart_ms >= FWIMG_RESTART_MS) {
         legal_save(m);
+        f->restart_ms = meter_ms(m); /* a port whose restart returns is asked again later */
         m->hal->restart(m->hal->ctx);
     }
 }
