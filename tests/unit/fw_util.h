@@ -22,7 +22,7 @@
 /* Some other key: what an attacker signs with. */
 #define FW_OTHER_D "1f2e3d4c5b6a79881f2e3d4c5b6a79881f2e3d4c5b6a79881f2e3d4c5b6a7988"
 
-static int fw_rng(void *ctx, unsigned char *out, size_t n)
+static inline int fw_rng(void *ctx, unsigned char *out, size_t n)
 {
     uint32_t *x = ctx;
     for (size_t k = 0; k < n; k++) {
@@ -32,7 +32,7 @@ static int fw_rng(void *ctx, unsigned char *out, size_t n)
     return 0;
 }
 
-static void fw_put32(uint8_t *p, uint32_t v)
+static inline void fw_put32(uint8_t *p, uint32_t v)
 {
     p[0] = (uint8_t)(v >> 24);
     p[1] = (uint8_t)(v >> 16);
@@ -41,7 +41,7 @@ static void fw_put32(uint8_t *p, uint32_t v)
 }
 
 /* Sign header[0..96) into header[96..160) with private scalar d (hex). */
-static void fw_sign(uint8_t *hdr, const char *d_hex)
+static inline void fw_sign(uint8_t *hdr, const char *d_hex)
 {
     mbedtls_ecp_group g;
     mbedtls_mpi d, r, s;
@@ -66,7 +66,7 @@ static void fw_sign(uint8_t *hdr, const char *d_hex)
 
 /* An image of plen payload bytes (a pattern from seed) into out (FWIMG_HDR_SIZE
  * + plen bytes): version maj.min.patch, identification ident, signed with d. */
-static uint32_t fw_make(uint8_t *out, uint32_t version, const char *ident, uint32_t plen, uint32_t seed, const char *d_hex)
+static inline uint32_t fw_make(uint8_t *out, uint32_t version, const char *ident, uint32_t plen, uint32_t seed, const char *d_hex)
 {
     memset(out, 0, FWIMG_HDR_SIZE);
     fw_put32(out + FWIMG_O_MAGIC, FWIMG_MAGIC);
@@ -95,7 +95,7 @@ struct fwm {
 
 #define FWM_START 1774742400LL
 
-static void fwm_boot(struct fwm *f, int64_t t)
+static inline void fwm_boot(struct fwm *f, int64_t t)
 {
     vmeter_wire(&f->v, f->nvm, VMETER_NVM_SIZE, t);
     f->v.hw.fw_mem = f->fw;
@@ -115,14 +115,14 @@ static struct fwm *fwm_new(void)
 
 /* Power cut: RAM and the HAL's state are lost; the meter is re-created
  * from its EEPROM and slot memory (as the simulator's files). */
-static void fwm_cut(struct fwm *f)
+static inline void fwm_cut(struct fwm *f)
 {
     int64_t t = f->v.m.now + 5;
     memset(&f->v, 0, sizeof f->v);
     fwm_boot(f, t);
 }
 
-static void fwm_free(struct fwm *f)
+static inline void fwm_free(struct fwm *f)
 {
     free(f->nvm);
     free(f->fw);
@@ -135,7 +135,7 @@ static const struct obj_def *fw_row(void)
     return objtab_find(&ln);
 }
 
-static int fw_act(struct meter *m, int method, const uint8_t *p, size_t n, enum meter_access acc)
+static inline int fw_act(struct meter *m, int method, const uint8_t *p, size_t n, enum meter_access acc)
 {
     struct axdr_r r;
     uint8_t rb[8];
@@ -145,7 +145,7 @@ static int fw_act(struct meter *m, int method, const uint8_t *p, size_t n, enum 
     return image_cosem_action(m, fw_row(), method, &r, &w, acc, METER_SRC_DLMS_TCP);
 }
 
-static int fw_initiate(struct meter *m, const char *id, uint32_t size, enum meter_access acc)
+static inline int fw_initiate(struct meter *m, const char *id, uint32_t size, enum meter_access acc)
 {
     uint8_t b[64];
     size_t n = strlen(id);
@@ -156,7 +156,7 @@ static int fw_initiate(struct meter *m, const char *id, uint32_t size, enum mete
     return fw_act(m, 1, b, 9 + n, acc);
 }
 
-static int fw_block(struct meter *m, uint32_t k, const uint8_t *data, uint32_t len, enum meter_access acc)
+static inline int fw_block(struct meter *m, uint32_t k, const uint8_t *data, uint32_t len, enum meter_access acc)
 {
     static uint8_t b[16 + METER_FW_BLOCK_SIZE];
     size_t o = 0;
@@ -170,14 +170,14 @@ static int fw_block(struct meter *m, uint32_t k, const uint8_t *data, uint32_t l
     return fw_act(m, 2, b, o + len, acc);
 }
 
-static int fw_simple(struct meter *m, int method, enum meter_access acc)
+static inline int fw_simple(struct meter *m, int method, enum meter_access acc)
 {
     static const uint8_t zero[2] = {0x0f, 0x00}; /* integer 0 */
     return fw_act(m, method, zero, sizeof zero, acc);
 }
 
 /* Every block of img, in order. 0 or the first non-zero result. */
-static int fw_send(struct meter *m, const uint8_t *img, uint32_t len)
+static inline int fw_send(struct meter *m, const uint8_t *img, uint32_t len)
 {
     for (uint32_t k = 0; k * METER_FW_BLOCK_SIZE < len; k++) {
         uint32_t n = len - k * METER_FW_BLOCK_SIZE;
@@ -191,7 +191,7 @@ static int fw_send(struct meter *m, const uint8_t *img, uint32_t len)
 
 /* image_verify, asked again after each second of metering while it
  * answers temporary-failure; *seconds = how many it took. */
-static int fw_verify(struct fwm *f, unsigned *seconds)
+static inline int fw_verify(struct fwm *f, unsigned *seconds)
 {
     struct meas_block b = vmeter_block_kw(2.0);
     unsigned s = 0;
