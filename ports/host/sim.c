@@ -1073,10 +1073,34 @@ static void sim_thermal(struct sim *s, const double irms[3])
     host_rtc_rate(hw, adc_xtal_ppm(&s->adc));
 }
 
+/* hal->restart: after an image activation. Done at the next second, out
+ * of the core's call. */
+static void sim_restart_req(void *ctx)
+{
+    ((struct sim *)ctx)->restart_req = true;
+}
+
+/* The restart the core asked for: an MCU reset, not an outage (the RTC and
+ * the EEPROM are untouched, RAM is lost); the boot takes the activated
+ * image's identification (docs/FIRMWARE.md: how far the simulation goes). */
+static void sim_restart(struct sim *s)
+{
+    struct vmeter *v = s->v;
+    s->restart_req = false;
+    memset(&v->m, 0, sizeof v->m);
+    meter_init(&v->m, &v->hal);
+    uint32_t n;
+    const char *id = fwimg_ident(&v->m, &n);
+    sim_note(s, "restart after a firmware activation: running \"%.*s\"%s", (int)n, id,
+             v->m.fw.status == FWIMG_ST_ACTIVATE_FAILED ? " (the new image failed its boot check)" : "");
+}
+
 /* One simulated second. */
 static void sim_second(struct sim *s)
 {
     int64_t sec = s->t / 1000;
+    if (s->restart_req && s->power_on)
+        sim_restart(s);
     if (!s->power_on && sec >= s->power_back)
         power_up(s);
     bool any = false;
@@ -1198,6 +1222,22 @@ int sim_run(struct sim *s, char *err, size_t n)
         }
         memset(s->nvm, 0xff, VMETER_NVM_SIZE);
     }
+    /* The image slots: a file beside the state file (`<state>.fw`), or memory. */
+    if (s->have_sf) {
+        char fwp[sizeof s->state_path + 4];
+        snprintf(fwp, sizeof fwp, "%s.fw", s->state_path);
+        if (state_file_open(&s->fwf, fwp, HOST_FW_BYTES, s->state_make_dirs, err, n) < 0)
+            return SIM_EXIT_FAIL;
+        s->have_fwf = true;
+        s->fw = s->fwf.mem;
+    } else {
+        s->fw = malloc(HOST_FW_BYTES);
+        if (s->fw == NULL) {
+            snprintf(err, n, "out of memory");
+            return SIM_EXIT_FAIL;
+        }
+        memset(s->fw, 0xff, HOST_FW_BYTES);
+    }
     s->v = calloc(1, sizeof *s->v);
     s->ws = malloc(sizeof *s->ws);
     s->gen = malloc(sizeof *s->gen);
@@ -1231,6 +1271,9 @@ int sim_run(struct sim *s, char *err, size_t n)
     }
     vmeter_wire(s->v, s->nvm, VMETER_NVM_SIZE, s->sc.start_utc + s->t0);
     s->v->hw.inputs = inputs; /* read at power-up */
+    s->v->hw.fw_mem = s->fw;
+    s->v->hw.restart = sim_restart_req;
+    s->v->hw.restart_ctx = s;
     meter_init(&s->v->m, &s->v->hal);
     s->power_on = true;
     uint32_t st = s->v->m.status;
@@ -1318,6 +1361,11 @@ void sim_shutdown(struct sim *s)
         s->have_sf = false;
         s->nvm = NULL;
     }
+    if (s->have_fwf) {
+        state_file_close(&s->fwf);
+        s->have_fwf = false;
+        s->fw = NULL;
+    }
 }
 
 void sim_free(struct sim *s)
@@ -1326,6 +1374,9 @@ void sim_free(struct sim *s)
     if (s->nvm != NULL && !s->have_sf)
         free(s->nvm);
     s->nvm = NULL;
+    if (s->fw != NULL && !s->have_fwf)
+        free(s->fw);
+    s->fw = NULL;
     free(s->v);
     free(s->ws);
     free(s->gen);

@@ -111,6 +111,10 @@ struct sim {
     uint8_t *nvm;                /* the EEPROM image (mapped file or heap) */
     struct state_file sf;
     bool have_sf;
+    uint8_t *fw;                 /* image slots (docs/FIRMWARE.md): `<state>.fw` mapped, or heap */
+    struct state_file fwf;
+    bool have_fwf;
+    bool restart_req;            /* the core asked for a restart (an activated image) */
 
     int64_t t0;                  /* s after the scenario start where this run began */
     int64_t t;                   /* now, ms after the scenario start */

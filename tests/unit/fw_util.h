@@ -102,7 +102,7 @@ static inline void fwm_boot(struct fwm *f, int64_t t)
     meter_init(&f->v.m, &f->v.hal);
 }
 
-static struct fwm *fwm_new(void)
+static inline struct fwm *fwm_new(void)
 {
     struct fwm *f = calloc(1, sizeof *f);
     f->nvm = malloc(VMETER_NVM_SIZE);
