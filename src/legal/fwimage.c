@@ -230,8 +230,14 @@ void fwimg_boot(struct meter *m)
     if (c->state == 1 && c->pending < 2) {
         /* Trial: a cut from here until the outcome is saved reverts. */
         c->state = 2;
-        if (ctl_save(m) != METER_OK)
-            return; /* control area unwritable: stay on the old image, pending kept */
+        if (ctl_save(m) != METER_OK) {
+            /* Control area unwritable (the supply went while it was
+             * programmed): the old image runs; what the area holds decides
+             * the next boot. */
+            c->state = 0;
+            c->pending = FWIMG_BUILTIN;
+            return;
+        }
         why = slot_check(m, c->pending, c->version, hdr);
     }
     if (why == FWIMG_OK) {
