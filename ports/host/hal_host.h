@@ -75,7 +75,7 @@ struct host_hw {
     /* Firmware image slots (hal->fw_*): fw_mem is caller-owned memory of
      * HOST_FW_BYTES (slot 0, slot 1, the control area), 0xFF when erased;
      * NULL = reads see an erased part and programs fail. The simulator maps
-     * it from the file beside its state file (`<state>.fw`). restart: what
+     * it from the file beside its state file (`m.slots` beside `m.eeprom`, sim_slots_path()). restart: what
      * hal->restart does (the simulator re-creates the meter); restarts
      * counts the requests. */
     uint8_t *fw_mem;

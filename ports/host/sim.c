@@ -1073,6 +1073,18 @@ static void sim_thermal(struct sim *s, const double irms[3])
     host_rtc_rate(hw, adc_xtal_ppm(&s->adc));
 }
 
+/* The image slots' file beside a state file: its name with the last
+ * extension replaced by `.slots` (m.eeprom -> m.slots; docs/FIRMWARE.md). */
+void sim_slots_path(const char *state, char *out, size_t n)
+{
+    const char *slash = strrchr(state, '/');
+    const char *dot = strrchr(state, '.');
+    size_t stem = dot != NULL && (slash == NULL || dot > slash + 1) ? (size_t)(dot - state) : strlen(state);
+    snprintf(out, n, "%.*s.slots", (int)stem, state);
+    if (strcmp(out, state) == 0)
+        snprintf(out, n, "%s.slots", state);
+}
+
 /* hal->restart: after an image activation. Done at the next second, out
  * of the core's call. */
 static void sim_restart_req(void *ctx)
@@ -1222,10 +1234,10 @@ int sim_run(struct sim *s, char *err, size_t n)
         }
         memset(s->nvm, 0xff, VMETER_NVM_SIZE);
     }
-    /* The image slots: a file beside the state file (`<state>.fw`), or memory. */
+    /* The image slots: a file beside the state file, or memory. */
     if (s->have_sf) {
-        char fwp[sizeof s->state_path + 4];
-        snprintf(fwp, sizeof fwp, "%s.fw", s->state_path);
+        char fwp[sizeof s->state_path + 8];
+        sim_slots_path(s->state_path, fwp, sizeof fwp);
         if (state_file_open(&s->fwf, fwp, HOST_FW_BYTES, s->state_make_dirs, err, n) < 0)
             return SIM_EXIT_FAIL;
         s->have_fwf = true;

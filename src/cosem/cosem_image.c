@@ -81,8 +81,8 @@ int image_cosem_set(struct meter *m, const struct obj_def *o, int attr, struct a
     struct axdr_item it;
     if (axdr_get(r, &it) < 0 || it.tag != AXDR_BOOL || axdr_r_left(r) != 0)
         return AR_TYPE_UNMATCHED;
-    if (it.u != 0 && (m->hal->fw_slot_size == 0 || m->hal->fw_read == NULL))
-        return AR_OBJECT_UNAVAILABLE; /* no slots on this port */
+    if (it.u != 0 && !fwimg_supported(m))
+        return AR_OBJECT_UNAVAILABLE; /* no slots or no ECDSA on this port */
     m->fw.enabled = it.u != 0;
     return AR_SUCCESS;
 }

@@ -46,6 +46,11 @@ static bool have_slots(const struct meter *m)
     return h != NULL && h->fw_slot_size > FWIMG_HDR_SIZE && h->fw_read != NULL && h->fw_write != NULL;
 }
 
+bool fwimg_supported(const struct meter *m)
+{
+    return have_slots(m) && m->hal->ecdsa_p256_verify != NULL;
+}
+
 /* ---- boot control: two copies in area 2, the newest valid one wins ----- */
 
 static void ctl_builtin(struct fwimg_ctl *c)
@@ -222,7 +227,7 @@ void fwimg_boot(struct meter *m)
     struct fwimg_ctl *c = &f->ctl;
     memset(f, 0, sizeof *f);
     ctl_load(m);
-    f->enabled = have_slots(m);
+    f->enabled = fwimg_supported(m);
     if (!have_slots(m) || c->state == 0)
         return;
     uint8_t hdr[FWIMG_HDR_SIZE];
@@ -266,7 +271,7 @@ static bool block_done(const struct fwimg *f, uint32_t n)
 int fwimg_initiate(struct meter *m, const uint8_t *id, uint32_t id_len, uint32_t size, enum meter_src src)
 {
     struct fwimg *f = &m->fw;
-    if (!have_slots(m) || !f->enabled)
+    if (!fwimg_supported(m) || !f->enabled)
         return METER_ENOTSUP;
     if (f->status == FWIMG_ST_ACTIVATING || f->status == FWIMG_ST_VERIFYING)
         return METER_ESTATE;

@@ -130,6 +130,8 @@ int fwimg_initiate(struct meter *m, const uint8_t *id, uint32_t id_len, uint32_t
 int fwimg_block(struct meter *m, uint32_t n, const uint8_t *data, uint32_t len);
 int fwimg_verify(struct meter *m, enum meter_src src);
 int fwimg_activate(struct meter *m, enum meter_src src);
+/* The port has what a transfer needs (slots and an ECDSA engine). */
+bool fwimg_supported(const struct meter *m);
 
 /* The running software identification (0.2.0) and its length. */
 const char *fwimg_ident(const struct meter *m, uint32_t *len);

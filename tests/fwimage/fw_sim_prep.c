@@ -1,10 +1,11 @@
 /* Prepares a simulator state for the activation test: the meter of the
- * state file STATE (and its slots STATE.fw) takes IMAGE through class 18 up
+ * state file STATE (and its slots, sim_slots_path()) takes IMAGE through class 18 up
  * to image_activate, and is switched off before it restarts. The simulator
  * started on STATE afterwards must boot the activated image.
  * Usage: fw_sim_prep STATE IMAGE */
 #include <stdio.h>
 
+#include "sim.h"
 #include "state_file.h"
 #include "unit/fw_util.h"
 
@@ -21,7 +22,7 @@ int main(int argc, char **argv)
     size_t len = fread(im, 1, sizeof im, fp);
     fclose(fp);
     struct state_file sf, ff;
-    snprintf(fwp, sizeof fwp, "%s.fw", argv[1]);
+    sim_slots_path(argv[1], fwp, sizeof fwp);
     remove(argv[1]);
     remove(fwp);
     if (state_file_open(&sf, argv[1], VMETER_NVM_SIZE, false, err, sizeof err) < 0 ||
