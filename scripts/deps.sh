@@ -9,7 +9,7 @@ pkgs=(cmake make gcc g++ libc6-dev ninja-build pkg-config
       libcmocka-dev libcjson-dev libsndfile1-dev libmbedtls-dev
       gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
       clang-14 libclang-rt-14-dev llvm-14
-      valgrind socat tmux python3 python3-matplotlib
+      valgrind socat tmux python3 python3-matplotlib python3-cryptography
       mosquitto mosquitto-clients libmosquitto-dev)
 
 missing=()

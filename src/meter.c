@@ -73,6 +73,7 @@ static void meter_app_init(struct meter *m)
         evlog_add(m, EV_OUTAGE_END, METER_SRC_INTERNAL, (int32_t)(m->now - last), 0);
         billing_tick(m); /* a boundary passed while off: before the first block's energy */
     }
+    fwimg_boot(m); /* the image that runs: before legal_boot computes its CRC (0.2.8) */
     legal_boot(m);
     evlog_add(m, EV_POWER_UP, METER_SRC_INTERNAL, 0, 0);
     legal_save(m);
@@ -257,6 +258,7 @@ int meter_poll(struct meter *m)
     meter_pulse_poll(m);
     port_poll(m); /* answers under way, timeouts, push drivers; cheap when idle */
     access_poll(m); /* password lockouts that ended; cheap when none */
+    fwimg_poll(m); /* a bounded piece of an image verification; cheap when idle */
     if (hal->watchdog_kick != NULL)
         hal->watchdog_kick(hal->ctx);
     return METER_OK;

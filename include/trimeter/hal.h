@@ -136,6 +136,25 @@ struct meter_hal {
      * NULL: none. */
     int (*rtc_trim)(void *ctx, int32_t ppb, int32_t *applied);
 
+    /* ---- firmware image slots (src/legal/fwimage, docs/FIRMWARE.md) ---- */
+    /* Two slots for signed images (areas 0 and 1, fw_slot_size bytes each)
+     * and a small control area (area 2, 128 bytes) where the boot decision
+     * lives: the slot running, the one to try next, the anti-rollback
+     * floor. Reads and programs of any length inside an area; erasing
+     * flash sectors before they are programmed is the port's business.
+     * fw_slot_size 0 or NULL functions: no image transfer (refused). */
+    uint32_t fw_slot_size;
+    int (*fw_read)(void *ctx, unsigned area, uint32_t off, void *buf, size_t len);
+    int (*fw_write)(void *ctx, unsigned area, uint32_t off, const void *buf, size_t len);
+    /* ECDSA P-256 check of a SHA-256 digest: pub = X || Y (64 bytes), sig =
+     * r || s (64 bytes). 0 valid, METER_ECORRUPT invalid, METER_ENOTSUP
+     * (host: mbed TLS; Cortex-M: not yet, docs/PORTING.md). */
+    int (*ecdsa_p256_verify)(void *ctx, const uint8_t pub[64], const uint8_t hash[32], const uint8_t sig[64]);
+    /* Restart the meter so that the boot picks the activated image (an MCU
+     * reset; the simulator re-creates the meter from its files). NULL: the
+     * port restarts at its next power-up. */
+    void (*restart)(void *ctx);
+
     /* ---- diagnostics (debug builds only, see METER_DEBUG_LOG) --------- */
     void (*log)(void *ctx, const char *msg);
 };

@@ -26,6 +26,7 @@
 
 #include "control/control.h"
 #include "legal/config.h"
+#include "legal/fwimage.h"
 #include "legal/legal.h"
 #include "metrology/metro.h"
 #include "proto/port.h"
@@ -86,6 +87,7 @@ struct meter {
     struct tariff_memo tariff_memo; /* src/registers/tariff.h: calendar tariff of the running minute */
     struct tariff_passive tariff_passive; /* src/registers/tariff_passive.h: passive calendar (DLMS class 20) */
     struct legal legal;     /* src/legal: legal id, CRC, self-test, snapshot bookkeeping */
+    struct fwimg fw;        /* src/legal/fwimage: image transfer, slots, running identification */
     struct store store;     /* src/store: NVM journal */
     struct control control; /* src/control: disconnector, limiter, prepay, neutral, tamper, load control */
     struct ui ui;           /* src/ui: display lists and LCD */

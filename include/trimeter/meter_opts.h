@@ -162,4 +162,19 @@
 #define METER_DEBUG_LOG 0
 #endif
 
+/* ---- firmware update (class 18 image transfer, src/legal/fwimage) ------ */
+/* image_block_size: bytes of one block (fits an ACTION request in the
+ * smallest METER_DLMS_PDU_MAX with ciphering), and the blocks an image may
+ * have (its bitmap lives in RAM: METER_FW_BLOCKS_MAX / 8 bytes). */
+#ifndef METER_FW_BLOCK_SIZE
+#define METER_FW_BLOCK_SIZE 192u
+#endif
+#ifndef METER_FW_BLOCKS_MAX
+#define METER_FW_BLOCKS_MAX 1024u
+#endif
+/* Image bytes hashed per main-loop pass while an image is verified. */
+#ifndef METER_FW_POLL_BYTES
+#define METER_FW_POLL_BYTES 1024u
+#endif
+
 #endif

@@ -19,5 +19,8 @@
  * largest APDU (default 1024; each association holds two). */
 #define METER_DLMS_ASSOCIATIONS 2
 #define METER_DLMS_PDU_MAX 512
+/* No firmware-image slots in a fleet meter's HAL: the class 18 block
+ * bitmap at its smallest (default 1024 blocks = 128 bytes). */
+#define METER_FW_BLOCKS_MAX 8
 
 #endif

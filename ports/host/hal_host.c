@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <mbedtls/aes.h>
+#include <mbedtls/ecdsa.h>
 
 #include "trimeter/err.h"
 
@@ -231,6 +232,88 @@ static int h_aes128_decrypt(void *ctx, const uint8_t key[16], const uint8_t in[1
     return h_aes128(key, in, out, MBEDTLS_AES_DECRYPT);
 }
 
+/* Image slots: areas 0 and 1, then the control area, in hw->fw_mem. */
+static int h_fw_span(unsigned area, uint32_t off, size_t len, uint32_t *at)
+{
+    uint32_t size = area < 2 ? HOST_FW_SLOT : area == 2 ? HOST_FW_CTL : 0;
+    if (off > size || len > size - off)
+        return METER_EINVAL;
+    *at = area * HOST_FW_SLOT + off;
+    return METER_OK;
+}
+
+static int h_fw_read(void *ctx, unsigned area, uint32_t off, void *buf, size_t len)
+{
+    struct host_hw *hw = ctx;
+    uint32_t at;
+    if (h_fw_span(area, off, len, &at) != METER_OK)
+        return METER_EINVAL;
+    if (hw->fw_mem == NULL)
+        memset(buf, 0xff, len);
+    else
+        memcpy(buf, hw->fw_mem + at, len);
+    return METER_OK;
+}
+
+static int h_fw_write(void *ctx, unsigned area, uint32_t off, const void *buf, size_t len)
+{
+    struct host_hw *hw = ctx;
+    uint32_t at;
+    if (hw->fw_mem == NULL || h_fw_span(area, off, len, &at) != METER_OK)
+        return METER_EIO;
+    hw->fw_writes++;
+    if (hw->fw_cut == 1) {
+        memcpy(hw->fw_mem + at, buf, len / 2); /* power went in the middle */
+        hw->fw_cut = UINT32_MAX;
+    }
+    if (hw->fw_cut == UINT32_MAX)
+        return METER_EIO;
+    if (hw->fw_cut > 1)
+        hw->fw_cut--;
+    memcpy(hw->fw_mem + at, buf, len);
+    return METER_OK;
+}
+
+/* ECDSA P-256 with mbed TLS (2.28 API). */
+static int h_ecdsa_p256_verify(void *ctx, const uint8_t pub[64], const uint8_t hash[32], const uint8_t sig[64])
+{
+    (void)ctx;
+    mbedtls_ecp_group g;
+    mbedtls_ecp_point q;
+    mbedtls_mpi r, s;
+    uint8_t pt[65];
+    pt[0] = 0x04; /* uncompressed point */
+    memcpy(pt + 1, pub, 64);
+    mbedtls_ecp_group_init(&g);
+    mbedtls_ecp_point_init(&q);
+    mbedtls_mpi_init(&r);
+    mbedtls_mpi_init(&s);
+    int e = mbedtls_ecp_group_load(&g, MBEDTLS_ECP_DP_SECP256R1);
+    if (e == 0)
+        e = mbedtls_ecp_point_read_binary(&g, &q, pt, sizeof pt);
+    if (e == 0)
+        e = mbedtls_ecp_check_pubkey(&g, &q);
+    if (e == 0)
+        e = mbedtls_mpi_read_binary(&r, sig, 32);
+    if (e == 0)
+        e = mbedtls_mpi_read_binary(&s, sig + 32, 32);
+    if (e == 0)
+        e = mbedtls_ecdsa_verify(&g, hash, 32, &q, &r, &s);
+    mbedtls_mpi_free(&s);
+    mbedtls_mpi_free(&r);
+    mbedtls_ecp_point_free(&q);
+    mbedtls_ecp_group_free(&g);
+    return e == 0 ? METER_OK : METER_ECORRUPT;
+}
+
+static void h_restart(void *ctx)
+{
+    struct host_hw *hw = ctx;
+    hw->restarts++;
+    if (hw->restart != NULL)
+        hw->restart(hw->restart_ctx);
+}
+
 void host_hal_bind(struct meter_hal *hal, struct host_hw *hw)
 {
     memset(hal, 0, sizeof *hal);
@@ -256,4 +339,9 @@ void host_hal_bind(struct meter_hal *hal, struct host_hw *hw)
     hal->port_hangup = h_port_hangup;
     hal->aes128_encrypt = h_aes128_encrypt;
     hal->aes128_decrypt = h_aes128_decrypt;
+    hal->fw_slot_size = HOST_FW_SLOT;
+    hal->fw_read = h_fw_read;
+    hal->fw_write = h_fw_write;
+    hal->ecdsa_p256_verify = h_ecdsa_p256_verify;
+    hal->restart = h_restart;
 }

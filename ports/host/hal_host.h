@@ -72,7 +72,27 @@ struct host_hw {
         uint32_t baud; /* 0: never set */
         enum meter_framing framing;
     } line_cfg[METER_LINES];
+    /* Firmware image slots (hal->fw_*): fw_mem is caller-owned memory of
+     * HOST_FW_BYTES (slot 0, slot 1, the control area), 0xFF when erased;
+     * NULL = reads see an erased part and programs fail. The simulator maps
+     * it from the file beside its state file (`m.slots` beside `m.eeprom`, sim_slots_path()). restart: what
+     * hal->restart does (the simulator re-creates the meter); restarts
+     * counts the requests. */
+    uint8_t *fw_mem;
+    /* Power-cut injection (tests): > 0, the fw_cut-th program from now is
+     * torn (its first half written) and every later one fails. */
+    uint32_t fw_cut;
+    uint32_t fw_writes;     /* programs so far */
+    void (*restart)(void *ctx);
+    void *restart_ctx;
+    uint32_t restarts;
 };
+
+/* Image slots of the virtual meter: two of HOST_FW_SLOT bytes and the
+ * boot-control area (docs/FIRMWARE.md). */
+#define HOST_FW_SLOT (128u * 1024u)
+#define HOST_FW_CTL 128u
+#define HOST_FW_BYTES (2u * HOST_FW_SLOT + HOST_FW_CTL)
 
 /* The mains was off for off_ms: the RTC keeps time on its backup unless
  * the supercap ran out (no battery), then it reports lost time. */

@@ -1073,10 +1073,46 @@ static void sim_thermal(struct sim *s, const double irms[3])
     host_rtc_rate(hw, adc_xtal_ppm(&s->adc));
 }
 
+/* The image slots' file beside a state file: its name with the last
+ * extension replaced by `.slots` (m.eeprom -> m.slots; docs/FIRMWARE.md). */
+void sim_slots_path(const char *state, char *out, size_t n)
+{
+    const char *slash = strrchr(state, '/');
+    const char *dot = strrchr(state, '.');
+    size_t stem = dot != NULL && (slash == NULL || dot > slash + 1) ? (size_t)(dot - state) : strlen(state);
+    snprintf(out, n, "%.*s.slots", (int)stem, state);
+    if (strcmp(out, state) == 0)
+        snprintf(out, n, "%s.slots", state);
+}
+
+/* hal->restart: after an image activation. Done at the next second, out
+ * of the core's call. */
+static void sim_restart_req(void *ctx)
+{
+    ((struct sim *)ctx)->restart_req = true;
+}
+
+/* The restart the core asked for: an MCU reset, not an outage (the RTC and
+ * the EEPROM are untouched, RAM is lost); the boot takes the activated
+ * image's identification (docs/FIRMWARE.md: how far the simulation goes). */
+static void sim_restart(struct sim *s)
+{
+    struct vmeter *v = s->v;
+    s->restart_req = false;
+    memset(&v->m, 0, sizeof v->m);
+    meter_init(&v->m, &v->hal);
+    uint32_t n;
+    const char *id = fwimg_ident(&v->m, &n);
+    sim_note(s, "restart after a firmware activation: running \"%.*s\"%s", (int)n, id,
+             v->m.fw.status == FWIMG_ST_ACTIVATE_FAILED ? " (the new image failed its boot check)" : "");
+}
+
 /* One simulated second. */
 static void sim_second(struct sim *s)
 {
     int64_t sec = s->t / 1000;
+    if (s->restart_req && s->power_on)
+        sim_restart(s);
     if (!s->power_on && sec >= s->power_back)
         power_up(s);
     bool any = false;
@@ -1198,6 +1234,22 @@ int sim_run(struct sim *s, char *err, size_t n)
         }
         memset(s->nvm, 0xff, VMETER_NVM_SIZE);
     }
+    /* The image slots: a file beside the state file, or memory. */
+    if (s->have_sf) {
+        char fwp[sizeof s->state_path + 8];
+        sim_slots_path(s->state_path, fwp, sizeof fwp);
+        if (state_file_open(&s->fwf, fwp, HOST_FW_BYTES, s->state_make_dirs, err, n) < 0)
+            return SIM_EXIT_FAIL;
+        s->have_fwf = true;
+        s->fw = s->fwf.mem;
+    } else {
+        s->fw = malloc(HOST_FW_BYTES);
+        if (s->fw == NULL) {
+            snprintf(err, n, "out of memory");
+            return SIM_EXIT_FAIL;
+        }
+        memset(s->fw, 0xff, HOST_FW_BYTES);
+    }
     s->v = calloc(1, sizeof *s->v);
     s->ws = malloc(sizeof *s->ws);
     s->gen = malloc(sizeof *s->gen);
@@ -1231,6 +1283,9 @@ int sim_run(struct sim *s, char *err, size_t n)
     }
     vmeter_wire(s->v, s->nvm, VMETER_NVM_SIZE, s->sc.start_utc + s->t0);
     s->v->hw.inputs = inputs; /* read at power-up */
+    s->v->hw.fw_mem = s->fw;
+    s->v->hw.restart = sim_restart_req;
+    s->v->hw.restart_ctx = s;
     meter_init(&s->v->m, &s->v->hal);
     s->power_on = true;
     uint32_t st = s->v->m.status;
@@ -1318,6 +1373,11 @@ void sim_shutdown(struct sim *s)
         s->have_sf = false;
         s->nvm = NULL;
     }
+    if (s->have_fwf) {
+        state_file_close(&s->fwf);
+        s->have_fwf = false;
+        s->fw = NULL;
+    }
 }
 
 void sim_free(struct sim *s)
@@ -1326,6 +1386,9 @@ void sim_free(struct sim *s)
     if (s->nvm != NULL && !s->have_sf)
         free(s->nvm);
     s->nvm = NULL;
+    if (s->fw != NULL && !s->have_fwf)
+        free(s->fw);
+    s->fw = NULL;
     free(s->v);
     free(s->ws);
     free(s->gen);

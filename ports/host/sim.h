@@ -98,6 +98,9 @@ void sim_opts_free(struct sim_opts *o);
 int sim_attach_add(struct sim_opts *o, const struct sim_attach *a);
 void sim_usage(FILE *f);
 
+/* The file of the image slots beside a state file (m.eeprom -> m.slots). */
+void sim_slots_path(const char *state, char *out, size_t n);
+
 struct sim {
     struct sim_opts opts;
     enum sim_mode mode;
@@ -111,6 +114,10 @@ struct sim {
     uint8_t *nvm;                /* the EEPROM image (mapped file or heap) */
     struct state_file sf;
     bool have_sf;
+    uint8_t *fw;                 /* image slots (docs/FIRMWARE.md): the slots file (sim_slots_path) mapped, or heap */
+    struct state_file fwf;
+    bool have_fwf;
+    bool restart_req;            /* the core asked for a restart (an activated image) */
 
     int64_t t0;                  /* s after the scenario start where this run began */
     int64_t t;                   /* now, ms after the scenario start */

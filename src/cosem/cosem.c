@@ -3,6 +3,7 @@
  * but 7, which is in cosem_pg.c), COSEM date-time and value encoding.
  */
 #include "cosem/cosem.h"
+#include "cosem/cosem_image.h"
 
 #include <string.h>
 
@@ -31,6 +32,7 @@ static const struct cosem_class classes[] = {
     {IC_PROFILE_GENERIC, 1, 8, 2, BITS(1, 8)},
     {IC_CLOCK, 0, 9, 6, BITS(1, 9)},
     {IC_SCRIPT_TABLE, 0, 2, 1, BITS(1, 2)},
+    {IC_IMAGE_TRANSFER, 0, 7, 4, BITS(1, 7)},
     {IC_SCHEDULE, 0, 2, 3, BITS(1, 1)},
     {IC_SPECIAL_DAYS, 0, 2, 2, BITS(1, 2)},
     {IC_ACTIVITY_CALENDAR, 0, 10, 1, BITS(1, 10)},
@@ -510,6 +512,7 @@ int cosem_get(const struct meter *m, const struct obj_def *o, unsigned f, int at
     case IC_SPECIAL_DAYS: return cosem_sd_get(m, o, attr, acc, w);
     case IC_LIMITER: return cosem_lim_get(m, o, attr, acc, w);
     case IC_PUSH_SETUP: return cosem_push_get(m, o, attr, acc, w);
+    case IC_IMAGE_TRANSFER: return image_cosem_get(m, o, attr, w);
     default: return METER_ENOENT;
     }
 }

@@ -18,6 +18,7 @@
 
 #include "cosem/cosem.h"
 #include "cosem/cosem_ctl.h"
+#include "cosem/cosem_image.h"
 #include "legal/audit.h"
 #include "registers/clock.h"
 #include "trimeter/meter.h"
@@ -336,6 +337,7 @@ bool cosem_attr_writable(const struct obj_def *o, int attr, enum meter_access ac
     case IC_DEMAND_REGISTER: return attr == 8 && row_writable(objtab_find_key("demand_period_min"), acc);
     case IC_DISCONNECT_CONTROL:
         return attr == 4 && main_disconnector(o) && row_writable(objtab_find_key("disconnector_soft_reconnect"), acc);
+    case IC_IMAGE_TRANSFER: return attr == 5 && acc >= METER_ACC_MANAGER; /* image_transfer_enabled */
     default: return cosem_ctl_attr_writable(o, attr, acc); /* classes 11, 20, 40, 71 */
     }
 }
@@ -350,6 +352,7 @@ bool cosem_method_allowed(const struct obj_def *o, int method, enum meter_access
     case IC_CLOCK: return (method <= 3 || method == 6) && method >= 1 && row_writable(o, acc);
     case IC_SCRIPT_TABLE: return method == 1 && act;
     case IC_DISCONNECT_CONTROL: return (method == 1 || method == 2) && act;
+    case IC_IMAGE_TRANSFER: return method >= 1 && method <= 4 && acc >= METER_ACC_MANAGER; /* docs/FIRMWARE.md */
     default: return cosem_ctl_method_allowed(o, method, acc); /* classes 11, 20, 40, 71 */
     }
 }
@@ -379,6 +382,7 @@ int cosem_set(struct meter *m, const struct obj_def *o, int attr, struct axdr_r 
     case IC_SPECIAL_DAYS: return cosem_sd_set(m, o, attr, r, acc, src);
     case IC_LIMITER: return cosem_lim_set(m, o, attr, r, acc, src);
     case IC_PUSH_SETUP: return cosem_push_set(m, o, attr, r, acc, src);
+    case IC_IMAGE_TRANSFER: return image_cosem_set(m, o, attr, r, acc, src);
     default: return denied(m, o, src);
     }
 }
@@ -403,6 +407,7 @@ int cosem_action(struct meter *m, const struct obj_def *o, int method, struct ax
     case IC_SPECIAL_DAYS: return cosem_sd_action(m, o, method, params, ret, acc, src);
     case IC_LIMITER: return cosem_lim_action(m, o, method, params, ret, acc, src);
     case IC_PUSH_SETUP: return cosem_push_action(m, o, method, params, ret, acc, src);
+    case IC_IMAGE_TRANSFER: return image_cosem_action(m, o, method, params, ret, acc, src);
     default: return denied(m, o, src);
     }
 }

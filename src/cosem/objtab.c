@@ -11,6 +11,7 @@
 #include "legal/params.h"
 #include "registers/tariff_passive.h"
 #include "control/control.h"
+#include "cosem/cosem_image.h"
 #include "trimeter/meter.h"
 #include "util/crc.h"
 #include "util/fmt.h"
@@ -138,12 +139,12 @@ static int get_meter_type(const struct meter *m, const struct obj_def *o, struct
 
 static int get_fw_id(const struct meter *m, const struct obj_def *o, struct obj_value *v)
 {
-    (void)m;
     (void)o;
-    static const char id[] = METER_FW_NAME " " METER_FW_VERSION;
+    uint32_t n;
+    const char *id = fwimg_ident(m, &n); /* the image running: changes on activation */
     v->type = OBJ_T_STRING;
-    memcpy(v->s, id, sizeof id - 1);
-    v->len = (uint8_t)(sizeof id - 1);
+    memcpy(v->s, id, n);
+    v->len = (uint8_t)n;
     return METER_OK;
 }
 
@@ -271,6 +272,9 @@ static const struct obj_def core_rows[] = {
     DATA_ROW(42, 0, 0, 0, get_ldn, "COSEM logical device name"),
     DATA_ROW(0, 2, 0, OBJ_F_LEGAL, get_fw_id, "Firmware identification"),
     DATA_ROW(0, 2, 8, OBJ_F_LEGAL, par_get_fw_crc, "Firmware checksum (CRC-32 of the legal code and constants)"),
+    /* Firmware update (class 18; legal/fwimage.h, docs/FIRMWARE.md): methods through the class adapter. */
+    {.ln = A(44, 0, 0), .ic = IC_IMAGE_TRANSFER, .unit = UNIT_NONE, .rd = METER_ACC_READER, .ex = METER_ACC_MANAGER,
+     .get = image_get_status, .name = "Image transfer (firmware update; value: image_transfer_status)"},
     DATA_ROW(96, 1, 1, 0, get_meter_type, "Meter type (COSEM device ID 2; the HAN lists send it)"),
     /* ---- billing core: demand, counters, clock, calendar, logs ---- */
     DEMAND_ROW(6, 1, IC_EXT_REGISTER, OBJ_F_LEGAL, par_get_demand_max, DEMAND_T1, 13, 0x2011, "Maximum demand P+ tariff 1"),

@@ -38,6 +38,7 @@ enum cosem_ic {
     IC_PROFILE_GENERIC = 7,
     IC_CLOCK = 8,
     IC_SCRIPT_TABLE = 9,
+    IC_IMAGE_TRANSFER = 18,
     IC_SCHEDULE = 10,
     IC_SPECIAL_DAYS = 11,
     IC_ACTIVITY_CALENDAR = 20,

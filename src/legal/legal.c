@@ -78,14 +78,15 @@ uint16_t legal_snapshot_size(void)
 
 uint32_t legal_crc(const struct meter *m)
 {
-    static const char id[] = METER_FW_NAME " " METER_FW_VERSION;
+    uint32_t idn;
+    const char *id = fwimg_ident(m, &idn); /* the image running (legal/fwimage.h) */
     const struct meter_hal *hal = m->hal;
     const void *p = NULL;
     size_t n = 0;
     uint32_t crc = 0;
     if (hal != NULL && hal->legal_region != NULL && hal->legal_region(hal->ctx, &p, &n) == METER_OK && p != NULL)
         crc = crc32_ieee(crc, p, n);
-    crc = crc32_ieee(crc, (const uint8_t *)id, sizeof id - 1);
+    crc = crc32_ieee(crc, (const uint8_t *)id, idn);
     /* The legal rows' definitions (not their function addresses, which
      * move with every link on the host). */
     for (size_t i = 0; i < objtab_count(); i++) {

@@ -47,6 +47,10 @@ static const struct {
     [EV_LOCKOUT] = {EVLOG_AUDIT, "lockout"},
     [EV_METRO_CLEARED] = {EVLOG_METRO, "metrological_log_cleared"},
     [EV_LEGAL_RESTORED] = {EVLOG_METRO, "registers_restored"},
+    [EV_FW_INITIATE] = {EVLOG_METRO, "firmware_transfer_initiated"},
+    [EV_FW_VERIFY] = {EVLOG_METRO, "firmware_verified"},
+    [EV_FW_ACTIVATE] = {EVLOG_METRO, "firmware_activated"},
+    [EV_FW_BOOT] = {EVLOG_METRO, "firmware_boot"},
 };
 
 /* Ring depths per log (records of EVLOG_REC_SIZE bytes in the store). The

@@ -69,6 +69,10 @@ enum evlog_code {
     EV_LOCKOUT,            /* password lockout started; a = interface (enum access_lock_id), b = seconds */
     EV_METRO_CLEARED,      /* metrological log read out and cleared; a = records cleared, b = since manufacture */
     EV_LEGAL_RESTORED,     /* legal snapshot lost: registers rebuilt from evidence; a = sources, b = reason */
+    EV_FW_INITIATE,        /* image transfer initiated (legal/fwimage.h); a = image size, b = slot */
+    EV_FW_VERIFY,          /* image verified; a = enum fwimg_why (0 = valid), b = its version */
+    EV_FW_ACTIVATE,        /* image activated, restart follows; a = version, b = slot */
+    EV_FW_BOOT,            /* boot of an activated image; a = enum fwimg_why (0 = runs), b = version running */
     EV_CODE_COUNT
 };
 
