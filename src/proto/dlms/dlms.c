@@ -1021,6 +1021,48 @@ static void block_ack(struct dlms_ctx *c, struct out *o, uint8_t tag, uint8_t ty
     o->len = 7;
 }
 
+/* The first block of a long SET (svc DLMS_SET_REQ) or ACTION: the
+ * reference (one, or a list; a SET's may carry a selection, refused when
+ * the value is complete), then the block, which the association gathers
+ * from here on. 0: taken (the block in last/block/raw/len), 1: answered (an
+ * exception in o), -1: malformed. */
+static int long_first(struct dlms_ctx *c, struct axdr_r *r, struct out *o, uint8_t svc, bool list, uint8_t invoke,
+                      bool *last, uint32_t *block, const uint8_t **raw, uint32_t *len)
+{
+    struct dlms_lset *L = &c->ls;
+    bool set = svc == DLMS_SET_REQ;
+    uint8_t cnt = 1;
+    bool sel = false;
+    if (!list) {
+        struct dlms_access a;
+        if (dlms_ref_get(r, &L->refs[0], set ? &a : NULL, set) < 0)
+            return -1;
+        sel = set && a.selector != 0;
+    } else {
+        int e = refs_get(r, c, set, &cnt, &sel);
+        if (e < 0)
+            return -1;
+        if (e > 0) {
+            out_exception(c, o, DLMS_STATE_SERVICE_NOT_ALLOWED, DLMS_SERR_OTHER, 0);
+            return 1;
+        }
+    }
+    if (datablock_get(r, last, block, raw, len) < 0)
+        return -1;
+    if (!(c->conformance & (set ? DLMS_CONF_BLOCK_SET : DLMS_CONF_BLOCK_ACTION))) {
+        out_exception(c, o, DLMS_STATE_SERVICE_NOT_ALLOWED, DLMS_SERR_SERVICE_NOT_SUPPORTED, 0);
+        return 1;
+    }
+    L->active = svc;
+    L->invoke = invoke;
+    L->list = list;
+    L->n = cnt;
+    L->refused = set && sel;
+    L->block = 0;
+    L->len = 0;
+    return 0;
+}
+
 static int serve_set(struct meter *m, struct dlms_ctx *c, const uint8_t *p, size_t n, struct out *o)
 {
     struct axdr_r r, v[METER_DLMS_LIST_MAX];
@@ -1070,34 +1112,11 @@ static int serve_set(struct meter *m, struct dlms_ctx *c, const uint8_t *p, size
     }
     case 2:   /* with first datablock */
     case 5: { /* with list and first datablock */
-        uint8_t cnt = 1;
-        bool sel = false;
-        if (type == 2) {
-            if (dlms_ref_get(&r, &L->refs[0], &a, true) < 0)
-                goto malformed;
-            sel = a.selector != 0;
-        } else {
-            int e = refs_get(&r, c, true, &cnt, &sel);
-            if (e < 0)
-                goto malformed;
-            if (e > 0) {
-                out_exception(c, o, DLMS_STATE_SERVICE_NOT_ALLOWED, DLMS_SERR_OTHER, 0);
-                return METER_OK;
-            }
-        }
-        if (datablock_get(&r, &last, &block, &raw, &len) < 0)
+        int e = long_first(c, &r, o, DLMS_SET_REQ, type == 5, invoke, &last, &block, &raw, &len);
+        if (e < 0)
             goto malformed;
-        if (!(c->conformance & DLMS_CONF_BLOCK_SET)) {
-            out_exception(c, o, DLMS_STATE_SERVICE_NOT_ALLOWED, DLMS_SERR_SERVICE_NOT_SUPPORTED, 0);
+        if (e > 0)
             return METER_OK;
-        }
-        L->active = DLMS_SET_REQ;
-        L->invoke = invoke;
-        L->list = type == 5;
-        L->n = cnt;
-        L->refused = sel;
-        L->block = 0;
-        L->len = 0;
         break;
     }
     case 3: /* with datablock */
@@ -1297,33 +1316,11 @@ static int serve_action(struct meter *m, struct dlms_ctx *c, const uint8_t *p, s
         return METER_OK;
     case 4:   /* with first pblock */
     case 5: { /* with list and first pblock */
-        uint8_t cnt = 1;
-        bool sel = false;
-        if (type == 4) {
-            if (dlms_ref_get(&r, &L->refs[0], NULL, false) < 0)
-                goto malformed;
-        } else {
-            int e = refs_get(&r, c, false, &cnt, &sel);
-            if (e < 0)
-                goto malformed;
-            if (e > 0) {
-                out_exception(c, o, DLMS_STATE_SERVICE_NOT_ALLOWED, DLMS_SERR_OTHER, 0);
-                return METER_OK;
-            }
-        }
-        if (datablock_get(&r, &last, &block, &raw, &len) < 0)
+        int e = long_first(c, &r, o, DLMS_ACTION_REQ, type == 5, invoke, &last, &block, &raw, &len);
+        if (e < 0)
             goto malformed;
-        if (!(c->conformance & DLMS_CONF_BLOCK_ACTION)) {
-            out_exception(c, o, DLMS_STATE_SERVICE_NOT_ALLOWED, DLMS_SERR_SERVICE_NOT_SUPPORTED, 0);
+        if (e > 0)
             return METER_OK;
-        }
-        L->active = DLMS_ACTION_REQ;
-        L->invoke = invoke;
-        L->list = type == 5;
-        L->n = cnt;
-        L->refused = 0;
-        L->block = 0;
-        L->len = 0;
         break;
     }
     case 6: /* with pblock */
