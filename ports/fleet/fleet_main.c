@@ -2,9 +2,7 @@
  * fleet_main.c — entry point of trimeter-fleet: parse, check everything,
  * then touch state, run, report (fleet.h, docs/FLEET.md).
  */
-#include <signal.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "fleet.h"
 
@@ -34,14 +32,7 @@ int main(int argc, char **argv)
         fleet_free(&f);
         return r;
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    cli_quit_on_signals(on_signal);
 
     r = fleet_run(&f, err, sizeof err);
     if (r != FLEET_EXIT_OK) {

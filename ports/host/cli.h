@@ -33,5 +33,9 @@ int cli_u64(const char *a, uint64_t lo, uint64_t hi, uint64_t *out, char *err, s
 /* --until: a duration ("1h30m", *abs false) or an ISO time with its offset
  * (*abs true), as scenario.h parses them. */
 int cli_until(const char *a, int64_t *until, bool *abs, char *err, size_t n);
+/* SIGINT, SIGTERM and SIGHUP call on_quit (which asks the run to end, as a
+ * quit key would); SIGPIPE is ignored (a client that went away is a write
+ * error, not the end of the program). */
+void cli_quit_on_signals(void (*on_quit)(int));
 
 #endif

@@ -2,9 +2,7 @@
  * sim_main.c — entry point of trimeter-sim: parse, check everything, then
  * touch state, run, report. See sim.h and ../shared/SIMULATOR.md.
  */
-#include <signal.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "json_out.h"
 #include "sim.h"
@@ -40,14 +38,7 @@ int main(int argc, char **argv)
         return r;
     }
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    cli_quit_on_signals(on_signal);
 
     r = sim_run(&s, err, sizeof err);
     if (r != SIM_EXIT_OK) {

@@ -1246,6 +1246,20 @@ static void act_run(struct meter *m, struct dlms_ctx *c, struct out *o, uint8_t 
     o->len = i;
 }
 
+/* action-response-normal: no-long-action-in-progress (16, the value of
+ * no-long-get), no return parameters. */
+static void no_long_action(struct dlms_ctx *c, struct out *o, uint8_t invoke)
+{
+    uint8_t *q = c->rsp + DATA_OFF;
+    q[0] = DLMS_ACTION_RSP;
+    q[1] = 1;
+    q[2] = invoke;
+    q[3] = DLMS_DAR_NO_LONG_GET;
+    q[4] = 0;
+    o->off = DATA_OFF;
+    o->len = 5;
+}
+
 static int serve_action(struct meter *m, struct dlms_ctx *c, const uint8_t *p, size_t n, struct out *o)
 {
     static const uint8_t assoc_ln[6] = {0, 0, 40, 0, 0, 255};
@@ -1306,13 +1320,7 @@ static int serve_action(struct meter *m, struct dlms_ctx *c, const uint8_t *p, s
         return METER_OK;
     }
     case 2: /* next-pblock: this server never answers in blocks */
-        q[0] = DLMS_ACTION_RSP;
-        q[1] = 1;
-        q[2] = invoke;
-        q[3] = DLMS_DAR_NO_LONG_GET; /* no-long-action-in-progress (16) */
-        q[4] = 0;
-        o->off = DATA_OFF;
-        o->len = 5;
+        no_long_action(c, o, invoke);
         return METER_OK;
     case 4:   /* with first pblock */
     case 5: { /* with list and first pblock */
@@ -1328,13 +1336,7 @@ static int serve_action(struct meter *m, struct dlms_ctx *c, const uint8_t *p, s
             goto malformed;
         if (L->active != DLMS_ACTION_REQ) {
             L->active = 0;
-            q[0] = DLMS_ACTION_RSP;
-            q[1] = 1;
-            q[2] = invoke;
-            q[3] = DLMS_DAR_NO_LONG_GET; /* no-long-action-in-progress (16) */
-            q[4] = 0;
-            o->off = DATA_OFF;
-            o->len = 5;
+            no_long_action(c, o, invoke);
             return METER_OK;
         }
         L->invoke = invoke;
