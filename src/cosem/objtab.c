@@ -499,10 +499,17 @@ size_t objtab_count(void)
 /* First row that matches. */
 static const struct obj_def *objtab_first(bool (*match)(const struct obj_def *, const void *), const void *arg)
 {
-    const struct obj_def *o;
-    for (size_t i = 0; (o = objtab_at(i)) != NULL; i++)
-        if (match(o, arg))
-            return o;
+    /* Segment by segment: objtab_at(i) walks the segments (and those the
+     * driver lists) for every i, which made a search quadratic. */
+    for (size_t i = 0; i < CORE_LEN; i++)
+        if (match(&core_rows[i], arg))
+            return &core_rows[i];
+    size_t n;
+    const struct obj_def *seg;
+    for (size_t k = 0; (seg = objtab_segment(k, &n)) != NULL; k++)
+        for (size_t i = 0; i < n; i++)
+            if (match(&seg[i], arg))
+                return &seg[i];
     return NULL;
 }
 

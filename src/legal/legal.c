@@ -89,7 +89,7 @@ uint32_t legal_crc(const struct meter *m)
     crc = crc32_ieee(crc, (const uint8_t *)id, idn);
     /* The legal rows' definitions (not their function addresses, which
      * move with every link on the host). */
-    for (size_t i = 0; i < objtab_count(); i++) {
+    for (size_t i = 0, nrows = objtab_count(); i < nrows; i++) {
         const struct obj_def *o = objtab_at(i);
         if (!(o->flags & OBJ_F_LEGAL))
             continue;

@@ -43,7 +43,7 @@ int billing_end(struct meter *m, enum billing_cause cause, enum meter_src src)
     r.period = m->billing.count;
     r.cause = (uint8_t)cause;
     /* Every billed row, read as the object table presents it now. */
-    for (size_t i = 0; i < objtab_count(); i++) {
+    for (size_t i = 0, nrows = objtab_count(); i < nrows; i++) {
         const struct obj_def *o = objtab_at(i);
         struct obj_value v;
         if (o->bill == 0 || o->bill > BILLING_SLOTS || obj_read(m, o, METER_ACC_CAL, &v) < 0)

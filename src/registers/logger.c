@@ -27,7 +27,7 @@ int logger_bind(struct meter *m)
         const struct obj_def *o = row_of(m->cfg.logger_obj[k]);
         if (o == NULL)
             return METER_ENOENT;
-        for (size_t i = 0; i < objtab_count(); i++)
+        for (size_t i = 0, nrows = objtab_count(); i < nrows; i++)
             if (objtab_at(i) == o)
                 lg->row[k] = (uint16_t)i;
     }

@@ -97,7 +97,7 @@ int display_list_check(enum display_list_id which, const uint16_t *idx, unsigned
             return verdict(v, DISPLAY_REJ_DUPLICATE, k + 1, (uint16_t)display_item_row(idx[k]));
     }
     if (which == DISPLAY_MANUAL) {
-        for (size_t i = 0; i < objtab_count(); i++)
+        for (size_t i = 0, nrows = objtab_count(); i < nrows; i++)
             if (display_row_mandatory(objtab_at(i)) && !list_has(idx, n, i))
                 return verdict(v, DISPLAY_REJ_LEGAL, 0, (uint16_t)i);
     }
@@ -181,7 +181,7 @@ static void build_list(struct display_cfg *c, enum display_list_id which, const 
     }
     if (which == DISPLAY_MANUAL) {
         /* Every legal register, even ones the code list does not name. */
-        for (size_t i = 0; i < objtab_count(); i++) {
+        for (size_t i = 0, nrows = objtab_count(); i < nrows; i++) {
             if (!display_row_mandatory(objtab_at(i)) || list_has(items, n, i))
                 continue;
             if (n < list_max[which]) {

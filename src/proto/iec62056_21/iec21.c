@@ -268,7 +268,7 @@ static bool iec21_default_entry(const struct obj_def *o)
 static const struct obj_def *iec21_find_cdef(const uint8_t e[4], unsigned *period)
 {
     const struct obj_def *billed = NULL;
-    for (size_t i = 0; i < objtab_count(); i++) {
+    for (size_t i = 0, nrows = objtab_count(); i < nrows; i++) {
         const struct obj_def *o = objtab_at(i);
         if (memcmp(&o->ln.v[2], e, 4) == 0) {
             *period = 255;

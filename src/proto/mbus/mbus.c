@@ -255,7 +255,7 @@ unsigned mbus_records(const struct meter *m, enum mbus_set set, unsigned first, 
                       size_t cap)
 {
     unsigned idx = 0;
-    for (size_t i = 0; i < objtab_count(); i++) {
+    for (size_t i = 0, nrows = objtab_count(); i < nrows; i++) {
         const struct obj_def *o = objtab_at(i);
         if ((o->mbus & (1u << set)) == 0)
             continue;
